@@ -1,0 +1,79 @@
+import { hash } from 'node:crypto';
+import { ExactNumber } from './json-text.js';
+
+// Lines that may hold a number a double cannot represent exactly (16 or more digits, or a
+// three-digit exponent) are hashed from their text; all others through JSON.parse, which is faster.
+export const MAY_LOSE_PRECISION = /[0-9][0-9.]{15}|[eE][+-]?[0-9]{3}/;
+
+const LEAF = true;
+type IgnoreNode = Map<string, IgnoreNode | typeof LEAF>;
+
+/** Dotted field paths left out of the payload hash; arrays on the way are looked through. */
+export class IgnoreFields {
+  readonly root: IgnoreNode | undefined;
+  constructor(paths: readonly string[] = []) {
+    if (paths.length === 0) return;
+    this.root = new Map();
+    for (const path of paths) {
+      const parts = path.split('.');
+      let node = this.root;
+      parts.forEach((part, index) => {
+        if (index === parts.length - 1) {
+          node.set(part, LEAF);
+          return;
+        }
+        let child = node.get(part);
+        if (child === LEAF) return;
+        if (child === undefined) node.set(part, (child = new Map()));
+        node = child;
+      });
+    }
+  }
+}
+
+/** The canonical text of a number: the shortest form of its value where a double holds it exactly. */
+export function canonicalNumber(token: string): string {
+  const mantissa = token.replace(/^-/, '').replace(/[eE].*$/, '').replace('.', '').replace(/^0+/, '');
+  const significant = mantissa.replace(/0+$/, '').length;
+  const value = Number(token);
+  if (significant <= 15 && Number.isFinite(value) && (value !== 0 || significant === 0)) return JSON.stringify(value);
+  return token.toLowerCase().replace('e+', 'e');
+}
+
+function canonical(value: unknown, ignore: IgnoreNode | undefined): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (value instanceof ExactNumber) return canonicalNumber(value.text);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + canonical(value[i], ignore);
+    return out + ']';
+  }
+  return canonicalObject(value as Record<string, unknown>, ignore, undefined);
+}
+
+function canonicalObject(object: Record<string, unknown>, ignore: IgnoreNode | undefined, id: string | undefined): string {
+  const keys = Object.keys(object).sort();
+  let out = '{';
+  for (const key of keys) {
+    let child: IgnoreNode | typeof LEAF | undefined;
+    if (ignore !== undefined) {
+      child = ignore.get(key);
+      if (child === LEAF) continue;
+    }
+    let text: string;
+    if (id !== undefined && key === 'id') text = JSON.stringify(id);
+    else if (id !== undefined && key === '_nango_metadata') continue;
+    else text = canonical(object[key], child as IgnoreNode | undefined);
+    out += (out.length > 1 ? ',' : '') + JSON.stringify(key) + ':' + text;
+  }
+  return out + '}';
+}
+
+/** The hash that decides whether a record changed: key order, the id's type and ignored fields do not count. */
+export function payloadHash(record: Record<string, unknown>, id: string, ignore: IgnoreFields): string {
+  return digest(canonicalObject(record, ignore.root, id));
+}
+
+export function digest(text: string): string {
+  return hash('sha256', text, 'base64').slice(0, 22);
+}

@@ -1,0 +1,77 @@
+import type { RecordsCache } from './cache.js';
+import type { Action, Dataset } from './types.js';
+
+/** Which changes to read. */
+export interface ChangeQuery {
+  /** Change position to read after (0: from the beginning). */
+  after?: number;
+  /** Only records whose latest action is one of these. */
+  actions?: readonly Action[];
+  /** Only these ids. */
+  ids?: readonly string[];
+  /** Only records last modified at or after this time (ms since the epoch). */
+  modifiedAfter?: number;
+}
+
+/** One record as the change stream shows it: its latest state and the position of its latest change. */
+export interface Change {
+  id: string;
+  /** The payload text, or null when it was pruned. */
+  payload: string | null;
+  seq: number;
+  action: Action;
+  firstSeenAt: number;
+  lastModifiedAt: number;
+  deletedAt: number | null;
+  prunedAt: number | null;
+}
+
+function changesSql(query: ChangeQuery): string {
+  let sql = `SELECT id, payload, seq, action, first_seen_at AS firstSeenAt, last_modified_at AS lastModifiedAt,
+      deleted_at AS deletedAt, pruned_at AS prunedAt
+    FROM records WHERE dataset_id = @dataset AND seq > @after`;
+  if (query.actions?.length) sql += ' AND action IN (SELECT value FROM json_each(@actions))';
+  if (query.ids?.length) sql += ' AND id IN (SELECT value FROM json_each(@ids))';
+  if (query.modifiedAfter !== undefined) sql += ' AND last_modified_at >= @modifiedAfter';
+  return sql + ' ORDER BY seq LIMIT @limit';
+}
+
+/**
+ * Reads the change stream one page at a time. Each page is its own short read, so a reader never
+ * holds a snapshot open between pages and writers' checkpoints are never held back by it.
+ */
+export class ChangeReader {
+  private datasetId: number | undefined;
+  private readonly sql: string;
+  private after: number;
+
+  constructor(
+    private readonly cache: RecordsCache,
+    private readonly dataset: Dataset,
+    private readonly query: ChangeQuery = {},
+  ) {
+    this.sql = changesSql(query);
+    this.after = query.after ?? 0;
+  }
+
+  /** The position after which the next page starts. */
+  get position(): number {
+    return this.after;
+  }
+
+  /** Up to `limit` changes after the current position; advances past them. */
+  next(limit: number): Change[] {
+    this.datasetId ??= this.cache.datasetId(this.dataset);
+    if (this.datasetId === undefined) return [];
+    const rows = this.cache.statement(this.sql).all({
+      dataset: this.datasetId,
+      after: this.after,
+      limit,
+      actions: this.query.actions?.length ? JSON.stringify(this.query.actions) : undefined,
+      ids: this.query.ids?.length ? JSON.stringify(this.query.ids) : undefined,
+      modifiedAfter: this.query.modifiedAfter,
+    }) as Change[];
+    if (rows.length > 0) this.after = rows[rows.length - 1]!.seq;
+    return rows;
+  }
+}

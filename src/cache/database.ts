@@ -1,0 +1,169 @@
+import Database from 'better-sqlite3';
+import { statSync } from 'node:fs';
+import { RcacheError } from '../errors.js';
+
+export type Db = Database.Database;
+
+/** Marks a SQLite file as rcache's ("rcac"), so another program's database is never mistaken for one. */
+export const APPLICATION_ID = 0x72636163;
+
+// Each migration runs in one transaction with the bump of user_version; index = version - 1.
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE sequence (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    value INTEGER NOT NULL
+  ) STRICT;
+  INSERT INTO sequence (id, value) VALUES (1, 0);
+
+  CREATE TABLE datasets (
+    id INTEGER PRIMARY KEY,
+    integration TEXT NOT NULL,
+    connection TEXT NOT NULL,
+    model TEXT NOT NULL,
+    live INTEGER NOT NULL DEFAULT 0,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    pruned INTEGER NOT NULL DEFAULT 0,
+    bytes INTEGER NOT NULL DEFAULT 0,
+    runs INTEGER NOT NULL DEFAULT 0,
+    last_run_at INTEGER,
+    last_sync_at INTEGER,
+    last_change_at INTEGER,
+    UNIQUE (integration, connection, model)
+  ) STRICT;
+
+  CREATE TABLE records (
+    dataset_id INTEGER NOT NULL REFERENCES datasets (id),
+    id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('ADDED', 'UPDATED', 'DELETED')),
+    hash TEXT NOT NULL,
+    raw_hash TEXT NOT NULL,
+    payload TEXT,
+    size INTEGER NOT NULL,
+    first_seen_at INTEGER NOT NULL,
+    last_modified_at INTEGER NOT NULL,
+    deleted_at INTEGER,
+    pruned_at INTEGER
+  ) STRICT;
+  CREATE UNIQUE INDEX records_by_id ON records (dataset_id, id);
+  CREATE UNIQUE INDEX records_by_seq ON records (dataset_id, seq);
+
+  CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    integration TEXT NOT NULL,
+    connection TEXT NOT NULL,
+    model TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER NOT NULL,
+    added INTEGER NOT NULL DEFAULT 0,
+    updated INTEGER NOT NULL DEFAULT 0,
+    unchanged INTEGER NOT NULL DEFAULT 0,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    unknown INTEGER NOT NULL DEFAULT 0,
+    duplicates INTEGER NOT NULL DEFAULT 0,
+    rejected INTEGER NOT NULL DEFAULT 0,
+    pruned INTEGER NOT NULL DEFAULT 0
+  ) STRICT;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export interface OpenOptions {
+  /** Open for reading only: the file must exist and is never initialised or migrated. */
+  readonly?: boolean;
+  /** How long to wait for another process's write lock, in milliseconds. */
+  busyTimeout?: number;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Checks what kind of file `path` is without writing to it; true when it must be initialised. */
+function inspect(path: string): boolean {
+  let probe: Db;
+  try {
+    probe = new Database(path, { readonly: true, fileMustExist: true });
+  } catch (error) {
+    throw new RcacheError(`cannot open database ${path}: ${describe(error)}`);
+  }
+  try {
+    const applicationId = probe.pragma('application_id', { simple: true }) as number;
+    const version = probe.pragma('user_version', { simple: true }) as number;
+    const objects = probe.prepare('SELECT count(*) FROM sqlite_schema').pluck().get() as number;
+    if (applicationId === APPLICATION_ID) {
+      if (version > SCHEMA_VERSION) {
+        throw new RcacheError(
+          `${path} was written by a newer rcache (schema ${version}; this rcache knows up to ${SCHEMA_VERSION}): upgrade rcache to use it`,
+        );
+      }
+      return version < SCHEMA_VERSION;
+    }
+    if (applicationId === 0 && version === 0 && objects === 0) return true;
+    throw new RcacheError(`${path} is not an rcache database (it is another program's SQLite database); choose another file with --db`);
+  } catch (error) {
+    if (error instanceof RcacheError) throw error;
+    const code = (error as { code?: string }).code;
+    if (code === 'SQLITE_NOTADB') throw new RcacheError(`${path} is not an rcache database (not a SQLite file); choose another file with --db`);
+    throw new RcacheError(`cannot read database ${path}: ${describe(error)}`);
+  } finally {
+    probe.close();
+  }
+}
+
+function migrate(db: Db, path: string): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    // Another process may have initialised or migrated the file while this one waited for the lock.
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) throw new RcacheError(`${path} was written by a newer rcache (schema ${version})`);
+    for (let next = version; next < SCHEMA_VERSION; next++) db.exec(MIGRATIONS[next]!);
+    db.pragma(`application_id = ${APPLICATION_ID}`);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    db.exec('COMMIT');
+  } catch (error) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    const stat = statSync(path);
+    if (stat.isDirectory()) throw new RcacheError(`cannot open database ${path}: it is a directory`);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+/** Opens (creating or migrating it when writable) an rcache database file. */
+export function openDatabase(path: string, options: OpenOptions = {}): Db {
+  const found = exists(path);
+  if (!found && options.readonly) throw new RcacheError(`no rcache database at ${path} (save some records first, or pass --db)`);
+  const mustInitialise = found ? inspect(path) : true;
+  if (mustInitialise && options.readonly) throw new RcacheError(`${path} is an empty database with no records yet`);
+  let db: Db;
+  try {
+    db = new Database(path, { timeout: options.busyTimeout ?? 60_000 });
+  } catch (error) {
+    throw new RcacheError(`cannot open database ${path}: ${describe(error)}`);
+  }
+  try {
+    if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+    // FULL makes each committed run survive a power loss, at one fsync per run.
+    db.pragma('synchronous = FULL');
+    db.pragma('cache_size = -65536');
+    db.pragma('temp_store = MEMORY');
+    if (mustInitialise) migrate(db, path);
+    return db;
+  } catch (error) {
+    db.close();
+    if (error instanceof RcacheError) throw error;
+    throw new RcacheError(`cannot use database ${path}: ${describe(error)}`);
+  }
+}

@@ -1,0 +1,88 @@
+import { IgnoreFields, MAY_LOSE_PRECISION, canonicalNumber, digest, payloadHash } from './canonical.js';
+import { ExactNumber, parseExact, topLevelMembers } from './json-text.js';
+
+export const MAX_ID_LENGTH = 255;
+export const METADATA_KEY = '_nango_metadata';
+
+/** A record as it is stored: its id, the payload text, and the hashes that detect change. */
+export interface PreparedRecord {
+  id: string;
+  /** The input text, less `_nango_metadata`, with a numeric id written as its string. */
+  payload: string;
+  /** Hash of the canonical form: what decides whether the record changed. */
+  hash: string;
+  /** Hash of the text as given: an identical line is known unchanged without canonicalising. */
+  rawHash: string;
+}
+
+/** Why one input line is not a record; the reader adds the file and line. */
+export class RecordError extends Error {}
+
+function parseObject(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new RecordError(`not valid JSON (${(error as Error).message})`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new RecordError(`expected a JSON object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** A string id as given, or RecordError when it is empty or too long. */
+export function checkId(id: string): string {
+  if (id === '') throw new RecordError('"id" is an empty string');
+  if (id.length > MAX_ID_LENGTH && [...id].length > MAX_ID_LENGTH) {
+    throw new RecordError(`"id" is longer than ${MAX_ID_LENGTH} characters`);
+  }
+  return id;
+}
+
+function idText(text: string, record: Record<string, unknown>): string {
+  if (!Object.hasOwn(record, 'id')) throw new RecordError('record has no "id"');
+  const id = record.id;
+  if (typeof id === 'string') return checkId(id);
+  if (typeof id === 'number' && Number.isFinite(id)) {
+    if (!MAY_LOSE_PRECISION.test(text)) return String(id);
+    const member = topLevelMembers(text).findLast((m) => m.key === 'id')!;
+    return canonicalNumber(text.slice(member.valueStart, member.end));
+  }
+  if (id instanceof ExactNumber) return canonicalNumber(id.text);
+  throw new RecordError(`"id" must be a non-empty string or a finite number, not ${id === null ? 'null' : typeof id}`);
+}
+
+/** The id of one input line, for commands that need only the id. */
+export function parseId(text: string): string {
+  return idText(text, parseObject(text));
+}
+
+/** The stored text: `_nango_metadata` dropped and a numeric id quoted, all else byte for byte. */
+function storedPayload(text: string, id: string, record: Record<string, unknown>): string {
+  const hasMetadata = Object.hasOwn(record, METADATA_KEY);
+  if (!hasMetadata && typeof record.id === 'string') return text;
+  const members = topLevelMembers(text);
+  const lastId = members.findLastIndex((m) => m.key === 'id');
+  let out = text.slice(0, members[0]!.start);
+  let kept = 0;
+  members.forEach((member, index) => {
+    if (member.key === METADATA_KEY) return;
+    if (kept++ > 0) out += text.slice(members[index - 1]!.end, member.start);
+    out += index === lastId ? text.slice(member.start, member.valueStart) + JSON.stringify(id) : text.slice(member.start, member.end);
+  });
+  return out + text.slice(members.at(-1)!.end);
+}
+
+/** Turns one line of input (already trimmed) into a record ready to store, or throws RecordError. */
+export function prepareRecord(text: string, ignore: IgnoreFields): PreparedRecord {
+  const record = parseObject(text);
+  try {
+    const id = idText(text, record);
+    const exact = MAY_LOSE_PRECISION.test(text) ? (parseExact(text) as Record<string, unknown>) : record;
+    return { id, payload: storedPayload(text, id, record), hash: payloadHash(exact, id, ignore), rawHash: digest(text) };
+  } catch (error) {
+    if (error instanceof RangeError) throw new RecordError('record is nested too deeply');
+    throw error;
+  }
+}

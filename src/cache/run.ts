@@ -1,0 +1,134 @@
+import type { RecordsCache } from './cache.js';
+import { now } from './time.js';
+import { emptySummary, type Dataset, type RunKind, type Summary } from './types.js';
+
+/** Changes to a dataset's kept counters, applied when the run commits. */
+export interface CounterDelta {
+  live: number;
+  deleted: number;
+  pruned: number;
+  bytes: number;
+}
+
+/**
+ * One writing run: a single transaction, taken when the first change is applied, so that change
+ * positions are handed out in commit order. Nothing is visible to readers before commit().
+ */
+export abstract class Run {
+  readonly summary: Summary = emptySummary();
+  protected readonly delta: CounterDelta = { live: 0, deleted: 0, pruned: 0, bytes: 0 };
+  protected readonly seen = new Set<string>();
+  protected datasetId = 0;
+  /** Time stamped on every record this run changes. */
+  protected time = 0;
+  /** The last change position before this run; records with a higher one were changed by it. */
+  protected startSeq = 0;
+  private seq = 0;
+  private readonly startedAt = now();
+  private open = false;
+  private done = false;
+
+  constructor(
+    protected readonly cache: RecordsCache,
+    readonly kind: RunKind,
+    readonly dataset: Dataset,
+  ) {}
+
+  protected begin(): void {
+    if (this.open) return;
+    if (this.done) throw new Error('this run has already ended');
+    this.cache.db.exec('BEGIN IMMEDIATE');
+    this.open = true;
+    this.time = now();
+    this.startSeq = this.seq = this.cache.statement('SELECT value FROM sequence WHERE id = 1').pluck().get() as number;
+    this.datasetId = this.cache.ensureDataset(this.dataset);
+  }
+
+  protected nextSeq(): number {
+    return ++this.seq;
+  }
+
+  /** Counts a line that was rejected as invalid and skipped. */
+  reject(): void {
+    this.summary.rejected++;
+  }
+
+  /** Work a run does after its input has ended, inside the same transaction. */
+  protected finish(): void {}
+
+  /** Whether this run counts as a sync of the dataset for dataset retention. */
+  protected get isSync(): boolean {
+    return this.kind === 'save' || this.kind === 'delete' || this.kind === 'update';
+  }
+
+  commit(): Summary {
+    this.begin();
+    try {
+      this.finish();
+      const changed = this.seq > this.startSeq;
+      const finishedAt = now();
+      if (changed) this.cache.statement('UPDATE sequence SET value = ? WHERE id = 1').run(this.seq);
+      this.cache
+        .statement(
+          `UPDATE datasets SET live = live + ?, deleted = deleted + ?, pruned = pruned + ?, bytes = bytes + ?,
+             runs = runs + 1, last_run_at = ?, last_sync_at = CASE WHEN ? THEN ? ELSE last_sync_at END,
+             last_change_at = CASE WHEN ? THEN ? ELSE last_change_at END
+           WHERE id = ?`,
+        )
+        .run(
+          this.delta.live,
+          this.delta.deleted,
+          this.delta.pruned,
+          this.delta.bytes,
+          finishedAt,
+          this.isSync ? 1 : 0,
+          finishedAt,
+          changed ? 1 : 0,
+          this.time,
+          this.datasetId,
+        );
+      const s = this.summary;
+      this.cache
+        .statement(
+          `INSERT INTO runs (kind, integration, connection, model, started_at, finished_at,
+             added, updated, unchanged, deleted, unknown, duplicates, rejected, pruned)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          this.kind,
+          this.dataset.integration,
+          this.dataset.connection,
+          this.dataset.model,
+          this.startedAt,
+          finishedAt,
+          s.added,
+          s.updated,
+          s.unchanged,
+          s.deleted,
+          s.unknown,
+          s.duplicates,
+          s.rejected,
+          this.prunedCount,
+        );
+      this.cache.db.exec('COMMIT');
+      this.done = true;
+      this.open = false;
+      return this.summary;
+    } catch (error) {
+      this.abort();
+      throw error;
+    }
+  }
+
+  /** Records pruned by this run, for the run history. */
+  protected get prunedCount(): number {
+    return 0;
+  }
+
+  /** Rolls back everything this run did. Safe to call more than once. */
+  abort(): void {
+    if (this.open && this.cache.db.inTransaction) this.cache.db.exec('ROLLBACK');
+    this.open = false;
+    this.done = true;
+  }
+}

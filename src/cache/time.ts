@@ -1,0 +1,18 @@
+import { UsageError } from '../errors.js';
+
+/** Milliseconds since the epoch; RCACHE_NOW (an ISO timestamp) fixes the clock for tests and replays. */
+export function now(): number {
+  const fixed = process.env.RCACHE_NOW;
+  if (fixed === undefined || fixed === '') return Date.now();
+  return parseTimestamp(fixed, 'RCACHE_NOW');
+}
+
+export function parseTimestamp(text: string, what: string): number {
+  const ms = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : NaN;
+  if (Number.isNaN(ms)) throw new UsageError(`${what}: '${text}' is not an ISO 8601 timestamp (e.g. 2024-01-15T10:00:00Z)`);
+  return ms;
+}
+
+export function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}

@@ -1,0 +1,153 @@
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { RcacheError } from '../errors.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((line) => `  ${line}`).join('\n')}\n`;
+}
+
+function modelOption(): Option {
+  return new Option('-m, --model <name>', 'the model (record type) of the dataset').makeOptionMandatory();
+}
+
+function inputOptions(command: Command): Command {
+  return command
+    .option('--json', 'print the summary as one JSON object on stdout')
+    .option('--skip-invalid', 'report and skip bad lines instead of failing the whole run')
+    .option('--rejects <file>', 'with --skip-invalid, keep the skipped lines verbatim in this file');
+}
+
+export function buildProgram(): Command {
+  const program = new Command('rcache');
+  program
+    .description('A local records cache: pipe NDJSON records in, read a cursor-ordered stream of what changed.')
+    .version(VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .addOption(new Option('--db <file>', 'database file').env('RCACHE_DB').default('rcache.db'))
+    .addOption(new Option('--integration <key>', 'integration (provider config key)').env('RCACHE_INTEGRATION').default('default'))
+    .addOption(new Option('--connection <id>', 'connection id').env('RCACHE_CONNECTION').default('default'))
+    .option('--busy-timeout <ms>', 'how long to wait for another writer, in milliseconds (default 60000)')
+    .option('--color', 'force colour on')
+    .option('--no-color', 'turn colour off (NO_COLOR and FORCE_COLOR are honoured too)')
+    .option('--debug', 'show stack traces of unexpected errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      outputError: (text, write) => write(`rcache: ${text.replace(/^error: /, '')}`),
+    });
+
+  inputOptions(
+    program
+      .command('save')
+      .description('save NDJSON records (from files or stdin) and detect what was added or updated')
+      .argument('[files...]', 'NDJSON files; - or none reads standard input')
+      .addOption(modelOption())
+      .option('--ignore-field <path>', 'leave a dotted field out of change detection (repeatable)', collect),
+  )
+    .addHelpText(
+      'after',
+      examples([
+        'cat contacts.ndjson | rcache save --model Contact',
+        'rcache save --model Contact page1.ndjson page2.ndjson --json',
+        'rcache save --model Contact --ignore-field fetched_at --skip-invalid --rejects bad.ndjson data.ndjson',
+      ]),
+    )
+    .action(async (files: string[], _options, command: Command) => {
+      const { save } = await import('./save.js');
+      await save(files, command.optsWithGlobals());
+    });
+
+  inputOptions(
+    program
+      .command('delete')
+      .description('soft-delete records by id (arguments, or NDJSON objects with an "id" on stdin)')
+      .argument('[ids...]', 'ids to delete; without any, read NDJSON from standard input')
+      .addOption(modelOption()),
+  )
+    .addHelpText(
+      'after',
+      examples(['rcache delete --model Contact contact-7 contact-9', 'rcache delete --model Contact < removed.ndjson']),
+    )
+    .action(async (ids: string[], _options, command: Command) => {
+      const { remove } = await import('./delete.js');
+      await remove(ids, command.optsWithGlobals());
+    });
+
+  program
+    .command('records')
+    .description('print the change stream: records whose latest change comes after the cursor, in change order')
+    .addOption(modelOption())
+    .option('--cursor <cursor>', 'start after this cursor (from _nango_metadata.cursor); default: the beginning')
+    .option('--limit <n>', 'stop after n records')
+    .option('--filter <actions>', 'only added, updated, deleted, or a comma list of them')
+    .option('--ids <ids>', 'only these ids (comma-separated)')
+    .option('--modified-after <time>', 'only records modified at or after this ISO 8601 time')
+    .addOption(new Option('--format <format>', 'output format').choices(['ndjson', 'json', 'table']).default('ndjson'))
+    .addHelpText(
+      'after',
+      examples([
+        'rcache records --model Contact',
+        'rcache records --model Contact --filter updated,deleted --limit 100',
+        'rcache records --model Contact --cursor "$LAST" --format json',
+        "rcache records --model Contact | tail -1 | jq -r '._nango_metadata.cursor'",
+      ]),
+    )
+    .action(async (options, command: Command) => {
+      const { records } = await import('./records.js');
+      await records(command.optsWithGlobals());
+    });
+
+  return program;
+}
+
+function isCommanderExit(error: unknown): error is CommanderError {
+  return error instanceof CommanderError;
+}
+
+/** Runs rcache with `argv`; the one place where errors become messages and exit codes. */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    process.exitCode = exitCodeFor(error, argv.includes('--debug'));
+  }
+}
+
+function exitCodeFor(error: unknown, debug: boolean): number {
+  if (isCommanderExit(error)) {
+    const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code) && error.exitCode === 0;
+    return ok ? 0 : 2;
+  }
+  if (error instanceof RcacheError) {
+    process.stderr.write(`rcache: ${error.message}\n`);
+    if (debug) process.stderr.write(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  const known = databaseFailure(error);
+  if (known) {
+    process.stderr.write(`rcache: ${known}\n`);
+    if (debug) process.stderr.write(`${(error as Error).stack}\n`);
+    return 1;
+  }
+  process.stderr.write(`rcache: unexpected error: ${(error as Error)?.message ?? String(error)}\n`);
+  process.stderr.write(debug ? `${(error as Error)?.stack}\n` : 'rcache: this is a bug in rcache; run again with --debug for details\n');
+  return 1;
+}
+
+/** A clear line for SQLite and file-system failures; nothing of the run was committed. */
+function databaseFailure(error: unknown): string | undefined {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code !== 'string') return undefined;
+  const message = (error as Error).message;
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') return `the disk is full (${message}): nothing from this run was saved`;
+  if (code.startsWith('SQLITE_BUSY')) return 'the database is locked by another process: nothing from this run was saved (wait, or raise --busy-timeout)';
+  if (code.startsWith('SQLITE_READONLY')) return `the database is read-only (${message}): nothing from this run was saved`;
+  if (code.startsWith('SQLITE_')) return `database error: ${message} (${code}): nothing from this run was saved`;
+  if (code.startsWith('E')) return `${message}`;
+  return undefined;
+}

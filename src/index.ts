@@ -1,0 +1,11 @@
+export { openCache, RecordsCache } from './cache/cache.js';
+export { SCHEMA_VERSION, type OpenOptions } from './cache/database.js';
+export { SaveRun } from './cache/save.js';
+export { DeleteRun } from './cache/delete.js';
+export { ChangeReader, type Change, type ChangeQuery } from './cache/changes.js';
+export { prepareRecord, parseId, RecordError, type PreparedRecord } from './cache/record.js';
+export { IgnoreFields } from './cache/canonical.js';
+export { encodeCursor, decodeCursor } from './cache/cursor.js';
+export { recordJson } from './io/records.js';
+export type { Action, Dataset, Summary, RunKind } from './cache/types.js';
+export { RcacheError, UsageError, InputError, InterruptedError } from './errors.js';

@@ -1,0 +1,128 @@
+import { isUtf8 } from 'node:buffer';
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { RcacheError, UsageError } from '../errors.js';
+
+/** A line longer than this is refused, so one runaway line cannot exhaust memory. */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+/** A line that could not be decoded: too long, or not UTF-8. */
+export interface BadLine {
+  reason: string;
+  /** The line's bytes, when they were kept (not for over-long lines). */
+  raw?: Buffer;
+}
+
+/** Consecutive lines of one input; line `firstLine + i` is `lines[i]`. */
+export interface LineBatch {
+  file: string;
+  firstLine: number;
+  lines: string[];
+  bad?: Map<number, BadLine>;
+}
+
+export interface ReadOptions {
+  stdin?: Readable;
+  signal?: AbortSignal;
+  maxLineBytes?: number;
+}
+
+function decodeLines(region: Buffer, batch: LineBatch): void {
+  if (isUtf8(region)) {
+    batch.lines = region.toString('utf8').split('\n');
+    return;
+  }
+  let start = 0;
+  for (;;) {
+    const end = region.indexOf(10, start);
+    const line = region.subarray(start, end === -1 ? region.length : end);
+    if (!isUtf8(line)) {
+      batch.bad ??= new Map();
+      batch.bad.set(batch.lines.length, { reason: 'not valid UTF-8', raw: Buffer.from(line) });
+    }
+    batch.lines.push(line.toString('utf8'));
+    if (end === -1) return;
+    start = end + 1;
+  }
+}
+
+function openInput(input: string, options: ReadOptions): { file: string; stream: Readable } {
+  if (input === '-') return { file: '<stdin>', stream: options.stdin ?? process.stdin };
+  return { file: input, stream: createReadStream(input, { highWaterMark: 1024 * 1024 }) };
+}
+
+function inputError(file: string, error: NodeJS.ErrnoException): RcacheError {
+  const reason = error.code === 'ENOENT' ? 'no such file' : error.code === 'EISDIR' ? 'it is a directory' : error.message;
+  return error.code === 'ENOENT' || error.code === 'EISDIR' ? new UsageError(`cannot read ${file}: ${reason}`) : new RcacheError(`cannot read ${file}: ${reason}`);
+}
+
+/**
+ * Reads NDJSON inputs (`-` is standard input) as batches of lines, numbered from 1 in each file.
+ * Lines are split on LF; the caller trims CR, a BOM and blank space.
+ */
+export async function* readLines(inputs: readonly string[], options: ReadOptions = {}): AsyncGenerator<LineBatch> {
+  const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
+  for (const input of inputs.length === 0 ? ['-'] : inputs) {
+    const { file, stream } = openInput(input, options);
+    const abort = () => stream.destroy(options.signal!.reason as Error);
+    options.signal?.addEventListener('abort', abort, { once: true });
+    let lineNo = 1;
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let skippingLongLine = false;
+    const tooLong = (): LineBatch => ({
+      file,
+      firstLine: lineNo,
+      lines: [''],
+      bad: new Map([[0, { reason: `line is longer than ${Math.round(maxLineBytes / 1048576)} MiB` }]]),
+    });
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        const last = chunk.lastIndexOf(10);
+        if (last === -1) {
+          if (!skippingLongLine) {
+            pending.push(chunk);
+            pendingBytes += chunk.length;
+            if (pendingBytes > maxLineBytes) {
+              yield tooLong();
+              skippingLongLine = true;
+              pending = [];
+              pendingBytes = 0;
+            }
+          }
+          continue;
+        }
+        let head = chunk.subarray(0, last);
+        if (skippingLongLine) {
+          const end = chunk.indexOf(10);
+          head = chunk.subarray(end + 1, Math.max(end + 1, last));
+          lineNo++;
+          skippingLongLine = false;
+          if (end === last) {
+            pending = [chunk.subarray(last + 1)];
+            pendingBytes = pending[0]!.length;
+            continue;
+          }
+        }
+        const region = pending.length > 0 ? Buffer.concat([...pending, head]) : head;
+        const batch: LineBatch = { file, firstLine: lineNo, lines: [] };
+        decodeLines(region, batch);
+        lineNo += batch.lines.length;
+        const rest = chunk.subarray(last + 1);
+        pending = rest.length > 0 ? [rest] : [];
+        pendingBytes = rest.length;
+        yield batch;
+      }
+      if (pendingBytes > 0 && !skippingLongLine) {
+        const batch: LineBatch = { file, firstLine: lineNo, lines: [] };
+        decodeLines(Buffer.concat(pending), batch);
+        yield batch;
+      }
+    } catch (error) {
+      if (error instanceof RcacheError) throw error;
+      throw inputError(file, error as NodeJS.ErrnoException);
+    } finally {
+      options.signal?.removeEventListener('abort', abort);
+    }
+  }
+}

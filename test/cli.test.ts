@@ -1,0 +1,331 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN, FIXTURES, lines, ndjson, query, rcache, tempDir } from './helpers.js';
+
+function dbIn(dir = tempDir()): string {
+  return join(dir, 'cache.db');
+}
+
+describe('rcache save', () => {
+  it('saves the contacts fixture, summarises on stderr, and the database holds every record', async () => {
+    const db = dbIn();
+    const result = await rcache(['--db', db, 'save', '--model', 'Contact', join(FIXTURES, 'contacts.ndjson')]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^save Contact: 300 added, 0 updated, 0 unchanged \(\d+\.\d+s\)\n$/);
+    expect(query(db, 'SELECT count(*) AS n FROM records')[0]).toEqual({ n: 300 });
+  });
+
+  it('detects the changed export: new, updated and (with --ignore-field) unchanged records', async () => {
+    const db = dbIn();
+    const args = ['--db', db, 'save', '--model', 'Contact', '--ignore-field', 'fetched_at', '--json'];
+    await rcache([...args, join(FIXTURES, 'contacts.ndjson')]);
+    const result = await rcache([...args, join(FIXTURES, 'contacts-changed.ndjson')]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ added: 15, updated: 30, unchanged: 260, deleted: 0, unknown: 0, duplicates: 0, rejected: 0 });
+  });
+
+  it('reads several files and - for standard input, in order', async () => {
+    const dir = tempDir();
+    const db = dbIn(dir);
+    writeFileSync(join(dir, 'one.ndjson'), ndjson([{ id: 'a' }]));
+    const result = await rcache(['--db', db, 'save', '--model', 'M', join(dir, 'one.ndjson'), '-'], { input: ndjson([{ id: 'b' }]) });
+    expect(result.code).toBe(0);
+    const out = await rcache(['--db', db, 'records', '--model', 'M']);
+    expect(lines(out.stdout).map((r) => r.id)).toEqual(['a', 'b']);
+  });
+
+  it('a strict run with one bad line commits nothing and names the file and line', async () => {
+    const dir = tempDir();
+    const db = dbIn(dir);
+    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'keep' }]) });
+    const file = join(dir, 'input.ndjson');
+    writeFileSync(file, '{"id":"a"}\n{"id":"b"}\n{"id":"c",}\n{"id":"d"}\n');
+    const result = await rcache(['--db', db, 'save', '--model', 'M', file]);
+    expect(result.code).toBe(65);
+    expect(result.stderr).toMatch(new RegExp(`^rcache: ${file.replace(/[.\\]/g, '\\$&')}:3: not valid JSON`));
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(query(db, 'SELECT id FROM records')).toEqual([{ id: 'keep' }]);
+    expect(query(db, "SELECT count(*) AS n FROM runs WHERE kind = 'save'")[0]).toEqual({ n: 1 });
+  });
+
+  it('every kind of bad line is exit 65 with its reason', async () => {
+    const cases: [string, RegExp][] = [
+      ['[1,2]', /expected a JSON object, got an array/],
+      ['null', /expected a JSON object, got null/],
+      ['"x"', /expected a JSON object, got string/],
+      ['{"name":"no id"}', /record has no "id"/],
+      ['{"id":""}', /"id" is an empty string/],
+      ['{"id":true}', /"id" must be a non-empty string or a finite number, not boolean/],
+      ['{"id":{"a":1}}', /not object/],
+      [`{"id":"${'x'.repeat(256)}"}`, /longer than 255 characters/],
+    ];
+    for (const [line, reason] of cases) {
+      const result = await rcache(['--db', dbIn(), 'save', '--model', 'M'], { input: `{"id":"ok"}\n${line}\n` });
+      expect(result.code, line).toBe(65);
+      expect(result.stderr, line).toMatch(/^rcache: <stdin>:2: /);
+      expect(result.stderr, line).toMatch(reason);
+    }
+  });
+
+  it('--skip-invalid reports and skips bad lines, keeps them verbatim in --rejects, and saves the rest', async () => {
+    const dir = tempDir();
+    const db = dbIn(dir);
+    const rejects = join(dir, 'rejects.ndjson');
+    const input = '{"id":"a"}\nnot json\r\n\n{"id":"b"}\n[1]\n';
+    const result = await rcache(['--db', db, 'save', '--model', 'M', '--skip-invalid', '--rejects', rejects, '--json'], { input });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ added: 2, rejected: 2 });
+    expect(result.stderr).toContain('rcache: <stdin>:2: not valid JSON');
+    expect(result.stderr).toContain('rcache: <stdin>:5: expected a JSON object, got an array (skipped)');
+    expect(readFileSync(rejects, 'utf8')).toBe('not json\r\n[1]\n');
+    expect(query(db, 'SELECT id FROM records ORDER BY id')).toEqual([{ id: 'a' }, { id: 'b' }]);
+  });
+
+  it('accepts CRLF line endings, a UTF-8 BOM, blank lines and a missing final newline', async () => {
+    const db = dbIn();
+    const input = '\uFEFF{"id":"a"}\r\n\r\n   \n{"id":"b"}';
+    const result = await rcache(['--db', db, 'save', '--model', 'M', '--json'], { input });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ added: 2 });
+  });
+
+  it('an input file that does not exist is a usage error and saves nothing', async () => {
+    const db = dbIn();
+    const result = await rcache(['--db', db, 'save', '--model', 'M', '/nonexistent/file.ndjson']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('rcache: cannot read /nonexistent/file.ndjson: no such file\n');
+  });
+});
+
+describe('rcache delete', () => {
+  it('deletes by argument and by NDJSON on stdin, and the records keep their payload', async () => {
+    const db = dbIn();
+    await rcache(['--db', db, 'save', '--model', 'Contact', join(FIXTURES, 'contacts.ndjson')]);
+    const byArgs = await rcache(['--db', db, 'delete', '--model', 'Contact', 'contact-1', 'nope', '--json']);
+    expect(byArgs.code).toBe(0);
+    expect(JSON.parse(byArgs.stdout)).toMatchObject({ deleted: 1, unknown: 1 });
+    const byStdin = await rcache(['--db', db, 'delete', '--model', 'Contact'], { input: readFileSync(join(FIXTURES, 'contacts-deleted.ndjson')) });
+    expect(byStdin.code).toBe(0);
+    expect(byStdin.stderr).toMatch(/^delete Contact: 10 deleted, 0 unchanged, 0 unknown/);
+    const deleted = lines((await rcache(['--db', db, 'records', '--model', 'Contact', '--filter', 'deleted'])).stdout);
+    expect(deleted).toHaveLength(11);
+    expect(deleted[0]).toMatchObject({ id: 'contact-1', first_name: expect.any(String), _nango_metadata: { last_action: 'DELETED' } });
+  });
+
+  it('an empty id argument is a usage error', async () => {
+    const result = await rcache(['--db', dbIn(), 'delete', '--model', 'M', '']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/invalid id argument: "id" is an empty string/);
+  });
+});
+
+describe('rcache records', () => {
+  async function seeded() {
+    const db = dbIn();
+    const env = { RCACHE_NOW: '2024-01-15T10:00:00.000Z' };
+    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 1, n: 1 }, { id: 'b', n: 1 }, { id: 'c', n: 1 }]), env });
+    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'b', n: 2 }]), env: { RCACHE_NOW: '2024-01-16T10:00:00.000Z' } });
+    await rcache(['--db', db, 'delete', '--model', 'M', 'c'], { env: { RCACHE_NOW: '2024-01-17T10:00:00.000Z' } });
+    return db;
+  }
+
+  it('prints each record with its id as a string and _nango_metadata, in change order', async () => {
+    const db = await seeded();
+    const result = await rcache(['--db', db, 'records', '--model', 'M']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    const records = lines(result.stdout);
+    expect(records.map((r) => [r.id, r._nango_metadata.last_action])).toEqual([['1', 'ADDED'], ['b', 'UPDATED'], ['c', 'DELETED']]);
+    expect(records[1]).toEqual({
+      id: 'b',
+      n: 2,
+      _nango_metadata: {
+        first_seen_at: '2024-01-15T10:00:00.000Z',
+        last_modified_at: '2024-01-16T10:00:00.000Z',
+        last_action: 'UPDATED',
+        deleted_at: null,
+        pruned_at: null,
+        cursor: expect.stringMatching(/^[A-Za-z0-9_-]+$/),
+      },
+    });
+    expect(records[2]._nango_metadata.deleted_at).toBe('2024-01-17T10:00:00.000Z');
+  });
+
+  it('--cursor resumes after a record, --limit stops, --filter takes any-case lists', async () => {
+    const db = await seeded();
+    const all = lines((await rcache(['--db', db, 'records', '--model', 'M'])).stdout);
+    const after = await rcache(['--db', db, 'records', '--model', 'M', '--cursor', all[0]._nango_metadata.cursor]);
+    expect(lines(after.stdout).map((r) => r.id)).toEqual(['b', 'c']);
+    const limited = await rcache(['--db', db, 'records', '--model', 'M', '--limit', '2']);
+    expect(lines(limited.stdout).map((r) => r.id)).toEqual(['1', 'b']);
+    const filtered = await rcache(['--db', db, 'records', '--model', 'M', '--filter', 'Added,DELETED']);
+    expect(lines(filtered.stdout).map((r) => r.id)).toEqual(['1', 'c']);
+    const ids = await rcache(['--db', db, 'records', '--model', 'M', '--ids', 'c,1']);
+    expect(lines(ids.stdout).map((r) => r.id)).toEqual(['1', 'c']);
+    const since = await rcache(['--db', db, 'records', '--model', 'M', '--modified-after', '2024-01-16T10:00:00Z']);
+    expect(lines(since.stdout).map((r) => r.id)).toEqual(['b', 'c']);
+  });
+
+  it('--format json is one document with next_cursor set while more records follow', async () => {
+    const db = await seeded();
+    const page = JSON.parse((await rcache(['--db', db, 'records', '--model', 'M', '--format', 'json', '--limit', '2'])).stdout);
+    expect(page.records.map((r: any) => r.id)).toEqual(['1', 'b']);
+    expect(page.next_cursor).toBe(page.records[1]._nango_metadata.cursor);
+    const rest = JSON.parse((await rcache(['--db', db, 'records', '--model', 'M', '--format', 'json', '--cursor', page.next_cursor])).stdout);
+    expect(rest).toEqual({ records: [expect.objectContaining({ id: 'c' })], next_cursor: null });
+    const empty = JSON.parse((await rcache(['--db', db, 'records', '--model', 'Other', '--format', 'json'])).stdout);
+    expect(empty).toEqual({ records: [], next_cursor: null });
+  });
+
+  it('--format table shows a table with no colour codes when piped', async () => {
+    const db = await seeded();
+    const result = await rcache(['--db', db, 'records', '--model', 'M', '--format', 'table']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/│ id +│ last action +│/);
+    expect(result.stdout).toContain('UPDATED');
+    expect(result.stdout).not.toMatch(/\u001b\[/);
+  });
+
+  it('output of records saved back is no change', async () => {
+    const db = dbIn();
+    await rcache(['--db', db, 'save', '--model', 'Contact', join(FIXTURES, 'contacts.ndjson')]);
+    const out = await rcache(['--db', db, 'records', '--model', 'Contact']);
+    const again = await rcache(['--db', db, 'save', '--model', 'Contact', '--json'], { input: out.stdout });
+    expect(JSON.parse(again.stdout)).toMatchObject({ added: 0, updated: 0, unchanged: 300 });
+    const after = await rcache(['--db', db, 'records', '--model', 'Contact']);
+    expect(after.stdout).toBe(out.stdout);
+  });
+
+  it('records | head -1 ends cleanly with exit 0 and no error', async () => {
+    const db = dbIn();
+    const many = ndjson(Array.from({ length: 20000 }, (_, i) => ({ id: i, text: 'x'.repeat(100) })));
+    await rcache(['--db', db, 'save', '--model', 'M'], { input: many });
+    const result = await new Promise<{ code: number | null; stderr: string; first: string }>((resolve) => {
+      const child = spawn(process.execPath, [BIN, '--db', db, 'records', '--model', 'M'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      let first = '';
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      child.stdout.once('data', (chunk: Buffer) => {
+        first = chunk.toString().split('\n')[0]!;
+        child.stdout.destroy();
+      });
+      child.on('close', (code) => resolve({ code, stderr, first }));
+    });
+    expect(JSON.parse(result.first).id).toBe('0');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+  });
+});
+
+describe('usage and runtime errors', () => {
+  const usage: [string, string[], RegExp][] = [
+    ['a missing --model', ['records'], /required option '-m, --model <name>' not specified/],
+    ['an unknown option', ['records', '--model', 'M', '--bogus'], /unknown option '--bogus'/],
+    ['an unknown command', ['frobnicate'], /unknown command 'frobnicate'/],
+    ['an invalid cursor', ['records', '--model', 'M', '--cursor', 'abc'], /invalid cursor 'abc'/],
+    ['an invalid filter', ['records', '--model', 'M', '--filter', 'added,gone'], /invalid filter 'added,gone'/],
+    ['an invalid limit', ['records', '--model', 'M', '--limit', '0'], /--limit takes a whole number of at least 1/],
+    ['a non-numeric limit', ['records', '--model', 'M', '--limit', 'ten'], /--limit takes a whole number/],
+    ['an invalid time', ['records', '--model', 'M', '--modified-after', 'yesterday'], /--modified-after: 'yesterday' is not an ISO 8601 timestamp/],
+    ['an invalid format', ['records', '--model', 'M', '--format', 'xml'], /argument 'xml' is invalid/],
+  ];
+  for (const [name, args, message] of usage) {
+    it(`${name} is exit 2 with one clear line`, async () => {
+      const dir = tempDir();
+      const db = join(dir, 'cache.db');
+      await rcache(['--db', db, 'save', '--model', 'M'], { input: '{"id":"a"}\n' });
+      const result = await rcache(['--db', db, ...args]);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr).toMatch(/^rcache: /);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    });
+  }
+
+  it('--help on every command shows examples and exits 0', async () => {
+    for (const command of ['save', 'delete', 'records']) {
+      const result = await rcache([command, '--help']);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('Examples:');
+      expect(result.stdout).toContain(`rcache ${command} --model`);
+    }
+    const top = await rcache(['--help']);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toMatch(/Commands:[\s\S]*save[\s\S]*records/);
+  });
+
+  it('--version prints the package version', async () => {
+    const result = await rcache(['--version']);
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8'));
+    expect(result).toMatchObject({ code: 0, stdout: `${version}\n` });
+  });
+
+  it('a file that is not a database is refused with exit 1 and left untouched', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'notes.txt');
+    const content = 'these are my notes, not a database\n'.repeat(200);
+    writeFileSync(file, content);
+    const result = await rcache(['--db', file, 'save', '--model', 'M'], { input: '{"id":"a"}\n' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`rcache: ${file} is not an rcache database (not a SQLite file); choose another file with --db\n`);
+    expect(readFileSync(file, 'utf8')).toBe(content);
+    expect(existsSync(`${file}-wal`)).toBe(false);
+  });
+
+  it("another program's SQLite database is refused with exit 1 and left untouched", async () => {
+    const dir = tempDir();
+    const file = join(dir, 'other.db');
+    const { default: Database } = await import('better-sqlite3');
+    const other = new Database(file);
+    other.exec('CREATE TABLE notes (body TEXT)');
+    other.close();
+    const before = readFileSync(file);
+    const result = await rcache(['--db', file, 'save', '--model', 'M'], { input: '{"id":"a"}\n' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/is not an rcache database \(it is another program's SQLite database\)/);
+    expect(readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it('a database from a newer rcache is refused with a message that says so', async () => {
+    const db = dbIn();
+    await rcache(['--db', db, 'save', '--model', 'M'], { input: '{"id":"a"}\n' });
+    const { default: Database } = await import('better-sqlite3');
+    const handle = new Database(db);
+    handle.pragma('user_version = 99');
+    handle.close();
+    for (const args of [['save', '--model', 'M'], ['records', '--model', 'M']]) {
+      const result = await rcache(['--db', db, ...args], { input: '{"id":"b"}\n' });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/was written by a newer rcache \(schema 99; this rcache knows up to \d+\): upgrade rcache/);
+    }
+  });
+
+  it('reading a database that does not exist is exit 1 and creates nothing', async () => {
+    const db = dbIn();
+    const result = await rcache(['--db', db, 'records', '--model', 'M']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/no rcache database at/);
+    expect(existsSync(db)).toBe(false);
+  });
+
+  it('RCACHE_DB, RCACHE_INTEGRATION and RCACHE_CONNECTION choose the database and dataset', async () => {
+    const dir = tempDir();
+    const env = { RCACHE_DB: join(dir, 'env.db'), RCACHE_INTEGRATION: 'hubspot', RCACHE_CONNECTION: 'acme' };
+    await rcache(['save', '--model', 'M'], { input: '{"id":"a"}\n', env });
+    expect(query(env.RCACHE_DB, 'SELECT integration, connection, model FROM datasets')).toEqual([{ integration: 'hubspot', connection: 'acme', model: 'M' }]);
+    const other = await rcache(['--connection', 'other', 'records', '--model', 'M'], { env });
+    expect(other.stdout).toBe('');
+    const same = await rcache(['records', '--model', 'M'], { env });
+    expect(lines(same.stdout)).toHaveLength(1);
+  });
+
+  it('the default database is ./rcache.db', async () => {
+    const dir = tempDir();
+    await rcache(['save', '--model', 'M'], { input: '{"id":"a"}\n', cwd: dir, env: { RCACHE_DB: undefined } });
+    expect(existsSync(join(dir, 'rcache.db'))).toBe(true);
+  });
+});
