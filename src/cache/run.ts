@@ -2,6 +2,37 @@ import type { RecordsCache } from './cache.js';
 import { now } from './time.js';
 import { emptySummary, type Dataset, type RunKind, type Summary } from './types.js';
 
+export type RunCounts = Partial<Summary> & { pruned?: number };
+
+/** Adds a run to the history that `stats --runs` shows. */
+export function recordRun(cache: RecordsCache, kind: RunKind, dataset: Dataset, startedAt: number, finishedAt: number, counts: RunCounts): void {
+  cache
+    .statement(
+      `INSERT INTO runs (kind, integration, connection, model, started_at, finished_at,
+         added, updated, unchanged, deleted, unknown, duplicates, rejected, pruned)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      kind,
+      dataset.integration,
+      dataset.connection,
+      dataset.model,
+      startedAt,
+      finishedAt,
+      counts.added ?? 0,
+      counts.updated ?? 0,
+      counts.unchanged ?? 0,
+      counts.deleted ?? 0,
+      counts.unknown ?? 0,
+      counts.duplicates ?? 0,
+      counts.rejected ?? 0,
+      counts.pruned ?? 0,
+    );
+  cache
+    .statement('UPDATE datasets SET runs = runs + 1, last_run_at = ? WHERE integration = ? AND connection = ? AND model = ?')
+    .run(finishedAt, dataset.integration, dataset.connection, dataset.model);
+}
+
 /** Changes to a dataset's kept counters, applied when the run commits. */
 export interface CounterDelta {
   live: number;
@@ -71,7 +102,7 @@ export abstract class Run {
       this.cache
         .statement(
           `UPDATE datasets SET live = live + ?, deleted = deleted + ?, pruned = pruned + ?, bytes = bytes + ?,
-             runs = runs + 1, last_run_at = ?, last_sync_at = CASE WHEN ? THEN ? ELSE last_sync_at END,
+             last_sync_at = CASE WHEN ? THEN ? ELSE last_sync_at END,
              last_change_at = CASE WHEN ? THEN ? ELSE last_change_at END
            WHERE id = ?`,
         )
@@ -80,36 +111,13 @@ export abstract class Run {
           this.delta.deleted,
           this.delta.pruned,
           this.delta.bytes,
-          finishedAt,
           this.isSync ? 1 : 0,
           finishedAt,
           changed ? 1 : 0,
           this.time,
           this.datasetId,
         );
-      const s = this.summary;
-      this.cache
-        .statement(
-          `INSERT INTO runs (kind, integration, connection, model, started_at, finished_at,
-             added, updated, unchanged, deleted, unknown, duplicates, rejected, pruned)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          this.kind,
-          this.dataset.integration,
-          this.dataset.connection,
-          this.dataset.model,
-          this.startedAt,
-          finishedAt,
-          s.added,
-          s.updated,
-          s.unchanged,
-          s.deleted,
-          s.unknown,
-          s.duplicates,
-          s.rejected,
-          this.prunedCount,
-        );
+      recordRun(this.cache, this.kind, this.dataset, this.startedAt, finishedAt, { ...this.summary, pruned: this.prunedCount });
       this.cache.db.exec('COMMIT');
       this.done = true;
       this.open = false;

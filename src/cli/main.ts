@@ -101,6 +101,25 @@ export function buildProgram(): Command {
       await records(command.optsWithGlobals());
     });
 
+  program
+    .command('serve')
+    .description("answer Nango's records API (GET /records, PATCH /records/prune) over HTTP from this database")
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on', '3003')
+    .addOption(new Option('--secret-key <key>', 'require "Authorization: Bearer <key>" on every request').env('RCACHE_SECRET_KEY'))
+    .addHelpText(
+      'after',
+      examples([
+        'rcache serve',
+        'RCACHE_SECRET_KEY=s3cret rcache serve --host 0.0.0.0 --port 8080',
+        "curl -H 'Provider-Config-Key: default' -H 'Connection-Id: default' 'http://127.0.0.1:3003/records?model=Contact&limit=10'",
+      ]),
+    )
+    .action(async (_options, command: Command) => {
+      const { serve } = await import('./serve.js');
+      await serve(command.optsWithGlobals());
+    });
+
   return program;
 }
 
