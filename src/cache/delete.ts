@@ -13,25 +13,11 @@ export class DeleteRun extends Run {
     this.begin();
     const select = this.cache.statement('SELECT rowid, deleted_at FROM records WHERE dataset_id = ? AND id = ?');
     for (const id of ids) {
-      const duplicate = this.seen.has(id);
-      if (duplicate) {
-        this.summary.duplicates++;
-        continue;
-      }
-      this.seen.add(id);
+      if (this.see(id)) continue;
       const row = select.get(this.datasetId, id) as { rowid: number; deleted_at: number | null } | undefined;
       if (row === undefined) this.summary.unknown++;
       else if (row.deleted_at !== null) this.summary.unchanged++;
       else this.markDeleted(row.rowid);
     }
-  }
-
-  protected markDeleted(rowid: number): void {
-    this.cache
-      .statement(`UPDATE records SET seq = ?, action = 'DELETED', deleted_at = ?, last_modified_at = ? WHERE rowid = ?`)
-      .run(this.nextSeq(), this.time, this.time, rowid);
-    this.delta.live--;
-    this.delta.deleted++;
-    this.summary.deleted++;
   }
 }

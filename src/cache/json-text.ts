@@ -79,27 +79,33 @@ export class ExactNumber {
   constructor(readonly text: string) {}
 }
 
-/** Parses valid JSON text like JSON.parse, but every number becomes an ExactNumber. */
-export function parseExact(text: string): unknown {
+/**
+ * Parses valid JSON text like JSON.parse, but every number becomes an ExactNumber, and with
+ * `ordered` every object becomes a Map, which keeps its keys in their written order.
+ */
+export function parseExact(text: string, ordered = false): unknown {
   let i = 0;
   const value = (): unknown => {
     i = skipWhitespace(text, i);
     const c = text.charCodeAt(i);
     if (c === 0x7b) {
+      const map = new Map<string, unknown>();
       const object: Record<string, unknown> = Object.create(null);
+      const result = ordered ? map : object;
       i = skipWhitespace(text, i + 1);
       if (text.charCodeAt(i) === 0x7d) {
         i++;
-        return object;
+        return result;
       }
       for (;;) {
         i = skipWhitespace(text, i);
         const end = skipString(text, i);
         const key = readKey(text, i, end);
         i = skipWhitespace(text, end) + 1;
-        object[key] = value();
+        if (ordered) map.set(key, value());
+        else object[key] = value();
         i = skipWhitespace(text, i);
-        if (text.charCodeAt(i++) === 0x7d) return object;
+        if (text.charCodeAt(i++) === 0x7d) return result;
       }
     }
     if (c === 0x5b) {
@@ -125,4 +131,16 @@ export function parseExact(text: string): unknown {
     return new ExactNumber(token);
   };
   return value();
+}
+
+/** Compact JSON text of a value from parseExact(text, true): key order and number digits as parsed. */
+export function stringifyOrdered(value: unknown): string {
+  if (value instanceof ExactNumber) return value.text;
+  if (value instanceof Map) {
+    let out = '{';
+    for (const [key, item] of value) out += (out.length > 1 ? ',' : '') + JSON.stringify(key) + ':' + stringifyOrdered(item);
+    return out + '}';
+  }
+  if (Array.isArray(value)) return '[' + value.map(stringifyOrdered).join(',') + ']';
+  return JSON.stringify(value);
 }

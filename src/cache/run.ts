@@ -79,6 +79,39 @@ export abstract class Run {
     return ++this.seq;
   }
 
+  /** Soft-deletes a live record: it keeps its payload and moves to the end of the stream. */
+  protected markDeleted(rowid: number): void {
+    this.cache
+      .statement(`UPDATE records SET seq = ?, action = 'DELETED', deleted_at = ?, last_modified_at = ? WHERE rowid = ?`)
+      .run(this.nextSeq(), this.time, this.time, rowid);
+    this.delta.live--;
+    this.delta.deleted++;
+    this.summary.deleted++;
+  }
+
+  /** Notes an id's first or repeated appearance in this run; true when it was seen before. */
+  protected see(id: string): boolean {
+    if (this.seen.has(id)) {
+      this.summary.duplicates++;
+      return true;
+    }
+    this.seen.add(id);
+    return false;
+  }
+
+  /**
+   * Counts each distinct id once, by what the run did to it overall: an id first found unchanged
+   * and then changed by a later line moves from unchanged to updated.
+   */
+  protected countOutcome(outcome: 'added' | 'updated' | 'unchanged' | 'unknown', duplicate: boolean, changedInRun: boolean): void {
+    if (!duplicate) {
+      this.summary[outcome]++;
+    } else if (!changedInRun && outcome !== 'unchanged' && outcome !== 'unknown') {
+      this.summary.unchanged--;
+      this.summary[outcome]++;
+    }
+  }
+
   /** Counts a line that was rejected as invalid and skipped. */
   reject(): void {
     this.summary.rejected++;

@@ -1,3 +1,4 @@
+import { InputError } from '../errors.js';
 import type { RecordsCache } from './cache.js';
 import type { PreparedRecord } from './record.js';
 import { Run } from './run.js';
@@ -20,9 +21,23 @@ type Outcome = 'added' | 'updated' | 'unchanged';
 export const SELECT_STORED = `SELECT rowid, seq, action, hash, raw_hash, size, first_seen_at, deleted_at, pruned_at
   FROM records WHERE dataset_id = ? AND id = ?`;
 
+export interface SaveOptions {
+  /** The input is the dataset's complete current set: live records missing from it are deleted. */
+  fullRefresh?: boolean;
+  /** Let an empty input delete every record in a full refresh. */
+  allowEmpty?: boolean;
+}
+
 /** A `save` run: each record is added, updated or found unchanged against what is stored. */
 export class SaveRun extends Run {
-  constructor(cache: RecordsCache, dataset: Dataset) {
+  /** True when a full refresh did not look for deletions because some input lines were rejected. */
+  deletionSkipped = false;
+
+  constructor(
+    cache: RecordsCache,
+    dataset: Dataset,
+    private readonly options: SaveOptions = {},
+  ) {
     super(cache, 'save', dataset);
   }
 
@@ -34,9 +49,7 @@ export class SaveRun extends Run {
   }
 
   private apply(record: PreparedRecord, row: StoredRow | undefined): void {
-    const duplicate = this.seen.has(record.id);
-    if (duplicate) this.summary.duplicates++;
-    else this.seen.add(record.id);
+    const duplicate = this.see(record.id);
     const size = Buffer.byteLength(record.payload);
 
     if (row === undefined) {
@@ -48,7 +61,7 @@ export class SaveRun extends Run {
         .run(this.datasetId, record.id, this.nextSeq(), record.hash, record.rawHash, record.payload, size, this.time, this.time);
       this.delta.live++;
       this.delta.bytes += size;
-      this.count('added', duplicate, false);
+      this.countOutcome('added', duplicate, false);
       return;
     }
 
@@ -75,7 +88,31 @@ export class SaveRun extends Run {
     }
     if (row.pruned_at !== null) this.delta.pruned--;
     if (outcome !== 'unchanged' || row.pruned_at !== null) this.delta.bytes += size - storedBytes;
-    this.count(outcome, duplicate, changedInRun);
+    this.countOutcome(outcome, duplicate, changedInRun);
+  }
+
+  /** Deletion detection: every live record the input did not name is soft-deleted, in this run. */
+  protected override finish(): void {
+    if (!this.options.fullRefresh) return;
+    // A rejected line may have been a live record: deleting it would lose data.
+    if (this.summary.rejected > 0) {
+      this.deletionSkipped = true;
+      return;
+    }
+    if (this.seen.size === 0 && !this.options.allowEmpty) {
+      const live = this.cache.statement('SELECT live FROM datasets WHERE id = ?').pluck().get(this.datasetId) as number;
+      throw new InputError(
+        `the input is empty: a full refresh would delete all ${live} live records of ${this.dataset.model}; pass --allow-empty to allow that`,
+      );
+    }
+    const page = this.cache.statement('SELECT rowid, id FROM records WHERE dataset_id = ? AND deleted_at IS NULL AND rowid > ? ORDER BY rowid LIMIT 5000');
+    let after = 0;
+    for (;;) {
+      const rows = page.all(this.datasetId, after) as { rowid: number; id: string }[];
+      if (rows.length === 0) return;
+      for (const row of rows) if (!this.seen.has(row.id)) this.markDeleted(row.rowid);
+      after = rows[rows.length - 1]!.rowid;
+    }
   }
 
   private replace(row: StoredRow, record: PreparedRecord, action: Action, size: number, firstSeenAt: number): void {
@@ -86,15 +123,5 @@ export class SaveRun extends Run {
          WHERE rowid = ?`,
       )
       .run(this.nextSeq(), action, record.hash, record.rawHash, record.payload, size, firstSeenAt, this.time, row.rowid);
-  }
-
-  /** Each distinct id is counted once, by what the run did to it overall. */
-  private count(outcome: Outcome, duplicate: boolean, changedInRun: boolean): void {
-    if (!duplicate) {
-      this.summary[outcome]++;
-    } else if (!changedInRun && outcome !== 'unchanged') {
-      this.summary.unchanged--;
-      this.summary[outcome]++;
-    }
   }
 }

@@ -1,4 +1,6 @@
 import { openCache, type RecordsCache } from '../cache/cache.js';
+import type { Run } from '../cache/run.js';
+import { readRecords } from '../io/input.js';
 import type { Dataset, Summary } from '../cache/types.js';
 import { InterruptedError, UsageError } from '../errors.js';
 import { palette, wantsColor } from '../io/color.js';
@@ -59,6 +61,7 @@ const PRIMARY: Record<string, (keyof Summary)[]> = {
   save: ['added', 'updated', 'unchanged'],
   delete: ['deleted', 'unchanged', 'unknown'],
   update: ['updated', 'unchanged', 'unknown'],
+  reset: ['deleted'],
 };
 
 /** The summary of a writing run: one JSON object on stdout with --json, else one line on stderr. */
@@ -74,4 +77,51 @@ export function reportSummary(kind: string, dataset: Dataset, summary: Summary, 
   const parts = [...primary, ...others].map((key) => (colours[key] ?? String)(`${summary[key]} ${key}`));
   const seconds = ((performance.now() - startedAt) / 1000).toFixed(2);
   process.stderr.write(`${kind} ${c.bold(dataset.model)}: ${parts.join(', ')} (${seconds}s)\n`);
+}
+
+export interface InputOptions extends DatasetOptions {
+  json?: boolean;
+  skipInvalid?: boolean;
+  rejects?: string;
+}
+
+/**
+ * The shape of every writing command: open the database, feed the run, commit, print the
+ * summary. Whatever goes wrong before the commit rolls the whole run back.
+ */
+export async function executeRun<R extends Run>(
+  options: InputOptions,
+  create: (cache: RecordsCache) => R,
+  feed: (run: R, signal: AbortSignal) => Promise<void> | void,
+): Promise<R> {
+  const startedAt = performance.now();
+  const dataset = datasetOf(options);
+  const cache = open(options);
+  const run = create(cache);
+  const interrupt = interruptible();
+  try {
+    await feed(run, interrupt.signal);
+    reportSummary(run.kind, dataset, run.commit(), options, startedAt);
+    return run;
+  } finally {
+    run.abort();
+    interrupt.dispose();
+    cache.close();
+  }
+}
+
+/** Feeds NDJSON input to a run, a batch at a time, honouring --skip-invalid and --rejects. */
+export function feedInput<T>(
+  run: { write(items: T[]): void; reject(): void },
+  inputs: string[],
+  options: InputOptions,
+  signal: AbortSignal,
+  parse: (text: string) => T,
+): Promise<void> {
+  return readRecords(
+    { inputs, skipInvalid: options.skipInvalid, rejects: options.rejects, signal },
+    parse,
+    (items) => run.write(items),
+    () => run.reject(),
+  );
 }

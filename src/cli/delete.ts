@@ -1,38 +1,14 @@
 import { DeleteRun } from '../cache/delete.js';
 import { RecordError, checkId, parseId } from '../cache/record.js';
 import { UsageError } from '../errors.js';
-import { readRecords } from '../io/input.js';
-import { datasetOf, interruptible, open, reportSummary, type DatasetOptions } from './context.js';
+import { datasetOf, executeRun, feedInput, type InputOptions } from './context.js';
 
-export interface DeleteOptions extends DatasetOptions {
-  json?: boolean;
-  skipInvalid?: boolean;
-  rejects?: string;
-}
-
-export async function remove(ids: string[], options: DeleteOptions): Promise<void> {
-  const startedAt = performance.now();
-  const dataset = datasetOf(options);
-  const cache = open(options);
-  const run = new DeleteRun(cache, dataset);
-  const interrupt = interruptible();
-  try {
-    if (ids.length > 0) {
-      run.write(ids.map(checkArgument));
-    } else {
-      await readRecords(
-        { inputs: ['-'], skipInvalid: options.skipInvalid, rejects: options.rejects, signal: interrupt.signal },
-        parseId,
-        (batch) => run.write(batch),
-        () => run.reject(),
-      );
-    }
-    reportSummary('delete', dataset, run.commit(), options, startedAt);
-  } finally {
-    run.abort();
-    interrupt.dispose();
-    cache.close();
-  }
+export async function remove(ids: string[], options: InputOptions): Promise<void> {
+  await executeRun(
+    options,
+    (cache) => new DeleteRun(cache, datasetOf(options)),
+    (run, signal) => (ids.length > 0 ? run.write(ids.map(checkArgument)) : feedInput(run, ['-'], options, signal, parseId)),
+  );
 }
 
 function checkArgument(id: string): string {

@@ -46,12 +46,15 @@ export function buildProgram(): Command {
       .description('save NDJSON records (from files or stdin) and detect what was added or updated')
       .argument('[files...]', 'NDJSON files; - or none reads standard input')
       .addOption(modelOption())
-      .option('--ignore-field <path>', 'leave a dotted field out of change detection (repeatable)', collect),
+      .option('--ignore-field <path>', 'leave a dotted field out of change detection (repeatable)', collect)
+      .option('--full-refresh', 'the input is the complete set: soft-delete live records it does not contain')
+      .option('--allow-empty', 'with --full-refresh, let an empty input delete every record'),
   )
     .addHelpText(
       'after',
       examples([
         'cat contacts.ndjson | rcache save --model Contact',
+        'rcache save --model Contact --full-refresh all-contacts.ndjson',
         'rcache save --model Contact page1.ndjson page2.ndjson --json',
         'rcache save --model Contact --ignore-field fetched_at --skip-invalid --rejects bad.ndjson data.ndjson',
       ]),
@@ -77,6 +80,23 @@ export function buildProgram(): Command {
       await remove(ids, command.optsWithGlobals());
     });
 
+  inputOptions(
+    program
+      .command('update')
+      .description('deep-merge partial records into live records (objects merge, arrays and scalars replace)')
+      .argument('[files...]', 'NDJSON files of partial records with an "id"; - or none reads standard input')
+      .addOption(modelOption())
+      .option('--ignore-field <path>', 'leave a dotted field out of change detection (repeatable)', collect),
+  )
+    .addHelpText(
+      'after',
+      examples([`echo '{"id":"contact-7","address":{"city":"Berlin"}}' | rcache update --model Contact`, 'rcache update --model Contact patches.ndjson --json']),
+    )
+    .action(async (files: string[], _options, command: Command) => {
+      const { update } = await import('./update.js');
+      await update(files, command.optsWithGlobals());
+    });
+
   program
     .command('records')
     .description('print the change stream: records whose latest change comes after the cursor, in change order')
@@ -99,6 +119,51 @@ export function buildProgram(): Command {
     .action(async (options, command: Command) => {
       const { records } = await import('./records.js');
       await records(command.optsWithGlobals());
+    });
+
+  program
+    .command('prune')
+    .description('retention: drop old payloads and expire datasets with no recent sync')
+    .option('-m, --model <name>', 'only this dataset (all datasets without it)')
+    .option('--payload-ttl <duration>', 'drop payloads of records not changed for this long', '30d')
+    .option('--dataset-ttl <duration>', 'hard-delete datasets with no save, delete or update run for this long', '60d')
+    .option('--until-cursor <cursor>', 'instead: drop payloads of the records up to and including this cursor (needs --model)')
+    .option('--dry-run', 'report what would be pruned, change nothing')
+    .option('--json', 'print {"pruned", "datasets_expired", "records_deleted"} on stdout')
+    .addHelpText(
+      'after',
+      examples([
+        'rcache prune --dry-run',
+        'rcache prune --payload-ttl 7d --dataset-ttl 90d --json',
+        'rcache prune --model Contact --until-cursor "$PROCESSED"',
+      ]),
+    )
+    .action(async (_options, command: Command) => {
+      const { prune } = await import('./prune.js');
+      await prune(command.optsWithGlobals());
+    });
+
+  program
+    .command('reset')
+    .description('hard-delete every record of a dataset, to sync it again from scratch')
+    .addOption(modelOption())
+    .option('--json', 'print the summary as one JSON object on stdout')
+    .addHelpText('after', examples(['rcache reset --model Contact', 'rcache reset --model Contact --connection acme --json']))
+    .action(async (_options, command: Command) => {
+      const { reset } = await import('./reset.js');
+      await reset(command.optsWithGlobals());
+    });
+
+  program
+    .command('stats')
+    .description('per-dataset counts and sizes, or the history of runs')
+    .option('-m, --model <name>', 'only this model (with --integration and --connection)')
+    .option('--runs', 'list the run history with each run\'s counts')
+    .option('--json', 'print JSON instead of a table')
+    .addHelpText('after', examples(['rcache stats', 'rcache stats --runs --model Contact', 'rcache stats --json | jq .datasets']))
+    .action(async (_options, command: Command) => {
+      const { stats } = await import('./stats.js');
+      await stats(command.optsWithGlobals());
     });
 
   program

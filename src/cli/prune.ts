@@ -1,0 +1,51 @@
+import { decodeCursor } from '../cache/cursor.js';
+import { parseDuration } from '../cache/duration.js';
+import { prune as pruneCache, pruneUntil, type PruneResult } from '../cache/prune.js';
+import { UsageError } from '../errors.js';
+import { palette, wantsColor } from '../io/color.js';
+import { datasetOf, open, type GlobalOptions } from './context.js';
+
+export interface PruneOptions extends GlobalOptions {
+  model?: string;
+  payloadTtl: string;
+  datasetTtl: string;
+  untilCursor?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+export async function prune(options: PruneOptions): Promise<void> {
+  const payloadTtl = parseDuration(options.payloadTtl, '--payload-ttl');
+  const datasetTtl = parseDuration(options.datasetTtl, '--dataset-ttl');
+  if (options.untilCursor !== undefined && options.model === undefined) throw new UsageError('--until-cursor needs --model: a cursor is pruned up to in one dataset');
+  const dataset = options.model === undefined ? undefined : datasetOf({ ...options, model: options.model });
+  const cache = open(options);
+  let result: PruneResult;
+  try {
+    if (options.untilCursor !== undefined) {
+      const until = decodeCursor(options.untilCursor);
+      const count = options.dryRun ? countUntil(cache, dataset!, until) : pruneUntil(cache, dataset!, until).count;
+      result = { pruned: count, datasets_expired: 0, records_deleted: 0 };
+    } else {
+      result = pruneCache(cache, { payloadTtl, datasetTtl, dataset, dryRun: options.dryRun });
+    }
+  } finally {
+    cache.close();
+  }
+  if (options.json) {
+    process.stdout.write(JSON.stringify(result) + '\n');
+    return;
+  }
+  const c = palette(wantsColor(process.stderr, options.color));
+  const would = options.dryRun ? 'would be ' : '';
+  process.stderr.write(
+    `prune${options.dryRun ? ' (dry run, nothing changed)' : ''}: ${c.yellow(`${result.pruned} payloads ${would}pruned`)}, ` +
+      `${c.red(`${result.datasets_expired} datasets ${would}expired`)} (${result.records_deleted} records ${would}deleted)\n`,
+  );
+}
+
+function countUntil(cache: ReturnType<typeof open>, dataset: NonNullable<Parameters<typeof pruneUntil>[1]>, until: number): number {
+  const id = cache.datasetId(dataset);
+  if (id === undefined) return 0;
+  return cache.statement('SELECT count(*) FROM records WHERE dataset_id = ? AND pruned_at IS NULL AND seq <= ?').pluck().get(id, until) as number;
+}

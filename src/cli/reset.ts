@@ -1,0 +1,15 @@
+import { reset as resetDataset } from '../cache/prune.js';
+import { emptySummary } from '../cache/types.js';
+import { datasetOf, open, reportSummary, type DatasetOptions } from './context.js';
+
+export async function reset(options: DatasetOptions & { json?: boolean }): Promise<void> {
+  const startedAt = performance.now();
+  const dataset = datasetOf(options);
+  const cache = open(options);
+  try {
+    const deleted = resetDataset(cache, dataset);
+    reportSummary('reset', dataset, { ...emptySummary(), deleted }, options, startedAt);
+  } finally {
+    cache.close();
+  }
+}
