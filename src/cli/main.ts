@@ -102,6 +102,9 @@ export function buildProgram(): Command {
     .description('print the change stream: records whose latest change comes after the cursor, in change order')
     .addOption(modelOption())
     .option('--cursor <cursor>', 'start after this cursor (from _nango_metadata.cursor); default: the beginning')
+    .option('--cursor-file <file>', 'start after the cursor kept in this file, and keep it there as records are written')
+    .option('--follow', 'after the backlog, keep printing new changes as they are committed, until interrupted')
+    .option('--interval <seconds>', 'with --follow, how often to look for new changes', '1')
     .option('--limit <n>', 'stop after n records')
     .option('--filter <actions>', 'only added, updated, deleted, or a comma list of them')
     .option('--ids <ids>', 'only these ids (comma-separated)')
@@ -114,6 +117,7 @@ export function buildProgram(): Command {
         'rcache records --model Contact --filter updated,deleted --limit 100',
         'rcache records --model Contact --cursor "$LAST" --format json',
         "rcache records --model Contact | tail -1 | jq -r '._nango_metadata.cursor'",
+        'rcache records --model Contact --cursor-file contact.cursor --follow | consumer',
       ]),
     )
     .action(async (options, command: Command) => {

@@ -1,16 +1,23 @@
-import { decodeCursor, encodeCursor } from '../cache/cursor.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RecordsCache } from '../cache/cache.js';
 import { ChangeReader, type Change, type ChangeQuery } from '../cache/changes.js';
+import { decodeCursor, encodeCursor } from '../cache/cursor.js';
 import { iso, parseTimestamp } from '../cache/time.js';
 import { ACTIONS, type Action } from '../cache/types.js';
-import { UsageError } from '../errors.js';
+import { InterruptedError, UsageError } from '../errors.js';
 import { wantsColor } from '../io/color.js';
+import { CursorFile } from '../io/cursor-file.js';
 import { Output } from '../io/output.js';
+import { pipeReaderWatch } from '../io/reader-watch.js';
 import { recordJson } from '../io/records.js';
 import { renderTable } from '../io/table.js';
-import { datasetOf, open, parseCount, type DatasetOptions } from './context.js';
+import { datasetOf, interruptible, open, parseCount, type DatasetOptions } from './context.js';
 
 export interface RecordsOptions extends DatasetOptions {
   cursor?: string;
+  cursorFile?: string;
+  follow?: boolean;
+  interval: string;
   limit?: string;
   filter?: string;
   ids?: string;
@@ -35,64 +42,128 @@ export function parseIds(text: string): string[] {
   return text.split(',').map((id) => id.trim()).filter((id) => id !== '');
 }
 
-function queryOf(options: RecordsOptions): ChangeQuery {
+function parseInterval(text: string): number {
+  const seconds = Number(text);
+  if (text.trim() === '' || !Number.isFinite(seconds) || seconds <= 0 || seconds > 86400) {
+    throw new UsageError(`--interval takes a number of seconds greater than 0, not '${text}'`);
+  }
+  return seconds * 1000;
+}
+
+function checkOptions(options: RecordsOptions): void {
+  if (!FORMATS.includes(options.format)) throw new UsageError(`invalid --format '${options.format}': use ndjson, json or table`);
+  if (options.cursor !== undefined && options.cursorFile !== undefined) throw new UsageError('use --cursor or --cursor-file, not both');
+  if (options.follow && options.format !== 'ndjson') throw new UsageError('--follow prints NDJSON: it cannot be used with --format json or table');
+}
+
+function queryOf(options: RecordsOptions, cursor: string | undefined): ChangeQuery {
   return {
-    after: options.cursor === undefined ? 0 : decodeCursor(options.cursor),
+    after: cursor === undefined ? 0 : decodeCursor(cursor),
     actions: options.filter === undefined ? undefined : parseFilter(options.filter),
     ids: options.ids === undefined ? undefined : parseIds(options.ids),
     modifiedAfter: options.modifiedAfter === undefined ? undefined : parseTimestamp(options.modifiedAfter, '--modified-after'),
   };
 }
 
-/** Feeds the stream, page by page, to `each` until `limit` changes or the end; true when more follow. */
-async function stream(reader: ChangeReader, limit: number, out: Output, each: (change: Change) => Promise<void> | void): Promise<boolean> {
-  let left = limit;
-  while (left > 0 && !out.closed) {
-    const want = Math.min(PAGE, left);
+/** How far a read has got: records still allowed by --limit, and whether it must stop. */
+interface Progress {
+  left: number;
+  signal: AbortSignal;
+  out: Output;
+}
+
+/** Feeds the stream to `each`, page by page, until the limit, the end, or a stop; true when more follow. */
+async function drain(reader: ChangeReader, progress: Progress, each: (change: Change) => Promise<void> | void): Promise<boolean> {
+  const { out, signal } = progress;
+  while (progress.left > 0 && !out.closed && !signal.aborted) {
+    const want = Math.min(PAGE, progress.left);
     const page = reader.next(want);
-    for (const change of page) await each(change);
-    left -= page.length;
+    for (const change of page) {
+      if (out.closed || signal.aborted) return true;
+      await each(change);
+      progress.left--;
+    }
     if (page.length < want) return false;
   }
-  return !out.closed && reader.next(1).length > 0;
+  return !out.closed && !signal.aborted && reader.next(1).length > 0;
+}
+
+/** Waits until another process commits, the reader goes away, or a signal stops the follower. */
+async function waitForChange(cache: RecordsCache, interval: number, progress: Progress, readerGone: () => boolean): Promise<void> {
+  const version = () => cache.db.pragma('data_version', { simple: true }) as number;
+  const start = version();
+  while (!progress.signal.aborted) {
+    try {
+      await sleep(interval, undefined, { signal: progress.signal });
+    } catch {
+      return;
+    }
+    if (readerGone()) {
+      progress.out.closed = true;
+      return;
+    }
+    if (version() !== start) return;
+  }
 }
 
 export async function records(options: RecordsOptions): Promise<void> {
-  if (!FORMATS.includes(options.format)) throw new UsageError(`invalid --format '${options.format}': use ndjson, json or table`);
+  checkOptions(options);
   const dataset = datasetOf(options);
-  const query = queryOf(options);
+  const cursorFile = options.cursorFile === undefined ? undefined : new CursorFile(options.cursorFile);
+  const query = queryOf(options, cursorFile ? cursorFile.read() : options.cursor);
   const limit = options.limit === undefined ? Number.MAX_SAFE_INTEGER : parseCount(options.limit, '--limit');
+  const interval = parseInterval(options.interval);
   const cache = open(options, true);
   const out = new Output(process.stdout);
+  const interrupt = interruptible();
+  const progress: Progress = { left: limit, signal: interrupt.signal, out };
+  const saveCursor = () => {
+    if (cursorFile && out.confirmed !== undefined) cursorFile.write(encodeCursor(out.confirmed));
+  };
   try {
     const reader = new ChangeReader(cache, dataset, query);
-    if (options.format === 'ndjson') {
-      await stream(reader, limit, out, (change) => out.write(recordJson(change) + '\n'));
-    } else if (options.format === 'json') {
-      let first = true;
-      let last: Change | undefined;
-      out.write('{"records":[');
-      const more = await stream(reader, limit, out, (change) => {
-        const text = (first ? '' : ',') + recordJson(change);
-        first = false;
-        last = change;
-        return out.write(text);
-      });
-      out.write(`],"next_cursor":${more && last ? `"${encodeCursor(last.seq)}"` : 'null'}}\n`);
-    } else {
-      const rows: string[][] = [];
-      await stream(reader, limit, out, (change) => {
-        rows.push(tableRow(change));
-      });
-      out.write(renderTable(['id', 'last action', 'last modified', 'cursor', 'payload'], rows, wantsColor(process.stdout, options.color)) + '\n');
+    if (options.format === 'json') await printDocument(reader, progress);
+    else if (options.format === 'table') await printTable(reader, progress, wantsColor(process.stdout, options.color));
+    else {
+      const line = (change: Change) => out.write(recordJson(change) + '\n', change.seq);
+      await drain(reader, progress, line);
+      const readerGone = pipeReaderWatch();
+      while (options.follow && progress.left > 0 && !out.closed && !interrupt.signal.aborted) {
+        await out.flush();
+        saveCursor();
+        await waitForChange(cache, interval, progress, readerGone);
+        await drain(reader, progress, line);
+      }
     }
     await out.flush();
+    saveCursor();
+    // A follower stops on a signal by design; a one-off read that was cut short says so.
+    if (interrupt.signal.aborted && !options.follow) throw interrupt.signal.reason as InterruptedError;
   } finally {
+    interrupt.dispose();
     cache.close();
   }
 }
 
-function tableRow(change: Change): string[] {
-  const payload = change.payload === null ? '(pruned)' : change.payload;
-  return [change.id, change.action, iso(change.lastModifiedAt)!, encodeCursor(change.seq), payload.length > 60 ? payload.slice(0, 59) + '…' : payload];
+async function printDocument(reader: ChangeReader, progress: Progress): Promise<void> {
+  const { out } = progress;
+  let last: Change | undefined;
+  out.write('{"records":[');
+  const more = await drain(reader, progress, (change) => {
+    const text = (last === undefined ? '' : ',') + recordJson(change);
+    last = change;
+    return out.write(text, change.seq);
+  });
+  out.write(`],"next_cursor":${more && last ? `"${encodeCursor(last.seq)}"` : 'null'}}\n`);
+}
+
+async function printTable(reader: ChangeReader, progress: Progress, color: boolean): Promise<void> {
+  const rows: string[][] = [];
+  let last: number | undefined;
+  await drain(reader, progress, (change) => {
+    const payload = change.payload === null ? '(pruned)' : change.payload;
+    rows.push([change.id, change.action, iso(change.lastModifiedAt)!, encodeCursor(change.seq), payload.length > 60 ? payload.slice(0, 59) + '…' : payload]);
+    last = change.seq;
+  });
+  progress.out.write(renderTable(['id', 'last action', 'last modified', 'cursor', 'payload'], rows, color) + '\n', last);
 }

@@ -1,0 +1,176 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BIN, lines, ndjson, rcache, tempDir } from './helpers.js';
+
+const children: ChildProcessWithoutNullStreams[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+});
+
+/** Starts rcache in the background, collecting its output. */
+function start(args: string[]) {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } });
+  children.push(child);
+  const state = { stdout: '', stderr: '', exit: new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code))) };
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (state.stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (state.stderr += chunk));
+  return { child, state };
+}
+
+async function until(condition: () => boolean, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function seededDb(records: unknown[] = [{ id: 'first' }]) {
+  const dir = tempDir();
+  const db = join(dir, 'cache.db');
+  await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson(records) });
+  return { dir, db };
+}
+
+describe('--cursor-file', () => {
+  it('starts at the beginning when the file is missing, keeps the last printed cursor, and resumes from it', async () => {
+    const { dir, db } = await seededDb([{ id: 'a' }, { id: 'b' }]);
+    const file = join(dir, 'state');
+    const first = await rcache(['--db', db, 'records', '--model', 'M', '--cursor-file', file]);
+    expect(lines(first.stdout).map((r) => r.id)).toEqual(['a', 'b']);
+    expect(readFileSync(file, 'utf8')).toBe(lines(first.stdout)[1]!._nango_metadata.cursor + '\n');
+    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'c' }, { id: 'a', n: 1 }]) });
+    const second = await rcache(['--db', db, 'records', '--model', 'M', '--cursor-file', file]);
+    expect(lines(second.stdout).map((r) => r.id)).toEqual(['c', 'a']);
+  });
+
+  it('is left untouched when nothing is printed', async () => {
+    const { dir, db } = await seededDb();
+    const file = join(dir, 'state');
+    await rcache(['--db', db, 'records', '--model', 'M', '--cursor-file', file]);
+    const before = readFileSync(file, 'utf8');
+    const empty = await rcache(['--db', db, 'records', '--model', 'M', '--cursor-file', file]);
+    expect(empty).toMatchObject({ code: 0, stdout: '' });
+    expect(readFileSync(file, 'utf8')).toBe(before);
+    const nothing = await rcache(['--db', db, 'records', '--model', 'Nothing', '--cursor-file', join(dir, 'other')]);
+    expect(nothing.code).toBe(0);
+    expect(existsSync(join(dir, 'other'))).toBe(false);
+  });
+
+  it('an invalid cursor in the file is a usage error; an unreadable file is exit 1; with --cursor it is a usage error', async () => {
+    const { dir, db } = await seededDb();
+    const file = join(dir, 'state');
+    writeFileSync(file, 'garbage\n');
+    const invalid = await rcache(['--db', db, 'records', '--model', 'M', '--cursor-file', file]);
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toMatch(/invalid cursor 'garbage'/);
+    const unreadable = await rcache(['--db', db, 'records', '--model', 'M', '--cursor-file', dir]);
+    expect(unreadable.code).toBe(1);
+    expect(unreadable.stderr).toMatch(/cannot read cursor file/);
+    const both = await rcache(['--db', db, 'records', '--model', 'M', '--cursor-file', file, '--cursor', '']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toBe('rcache: use --cursor or --cursor-file, not both\n');
+  });
+
+  it('is replaced atomically: a concurrent reader never sees it half-written', async () => {
+    const { dir, db } = await seededDb();
+    const file = join(dir, 'state');
+    const follower = start(['--db', db, 'records', '--model', 'M', '--follow', '--interval', '0.01', '--cursor-file', file]);
+    await until(() => existsSync(file));
+    const seen = new Set<string>();
+    const writer = (async () => {
+      for (let i = 0; i < 8; i++) await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson(Array.from({ length: 50 }, (_, j) => ({ id: `${i}-${j}` }))) });
+    })();
+    let done = false;
+    void writer.then(() => (done = true));
+    while (!done) {
+      const content = readFileSync(file, 'utf8');
+      seen.add(content);
+      expect(content).toMatch(/^[A-Za-z0-9_-]+\n$/);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    follower.child.kill('SIGTERM');
+    expect(await follower.state.exit).toBe(0);
+    expect(seen.size).toBeGreaterThan(1);
+  });
+});
+
+describe('--follow', () => {
+  it('prints the backlog, then changes as other processes commit them, and exits 0 on SIGINT with the cursor file current', async () => {
+    const { dir, db } = await seededDb();
+    const file = join(dir, 'state');
+    const follower = start(['--db', db, 'records', '--model', 'M', '--follow', '--interval', '0.05', '--cursor-file', file]);
+    await until(() => follower.state.stdout.includes('"first"'));
+    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'second' }]) });
+    await rcache(['--db', db, 'delete', '--model', 'M', 'first']);
+    await until(() => lines(follower.state.stdout).length === 3);
+    follower.child.kill('SIGINT');
+    expect(await follower.state.exit).toBe(0);
+    const printed = lines(follower.state.stdout);
+    expect(printed.map((r) => [r.id, r._nango_metadata.last_action])).toEqual([['first', 'ADDED'], ['second', 'ADDED'], ['first', 'DELETED']]);
+    expect(readFileSync(file, 'utf8').trim()).toBe(printed[2]!._nango_metadata.cursor);
+    expect(follower.state.stderr).toBe('');
+  });
+
+  it('--follow | head -1 ends by itself, even when nothing new arrives', async () => {
+    const { db } = await seededDb([{ id: 'a' }, { id: 'b' }]);
+    const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const shell = spawn('sh', ['-c', `"${process.execPath}" "${BIN}" --db "${db}" records --model M --follow --interval 0.05 | head -1`]);
+      let stdout = '';
+      shell.stdout.on('data', (chunk) => (stdout += chunk));
+      shell.on('close', (code) => resolve({ code, stdout }));
+    });
+    expect(result.code).toBe(0);
+    expect(lines(result.stdout).map((r) => r.id)).toEqual(['a']);
+  });
+
+  it('needs NDJSON output and a positive interval', async () => {
+    const { db } = await seededDb();
+    const json = await rcache(['--db', db, 'records', '--model', 'M', '--follow', '--format', 'json']);
+    expect(json.code).toBe(2);
+    const interval = await rcache(['--db', db, 'records', '--model', 'M', '--follow', '--interval', '0']);
+    expect(interval.code).toBe(2);
+    expect(interval.stderr).toMatch(/--interval takes a number of seconds greater than 0/);
+  });
+});
+
+describe('concurrent writers and readers', () => {
+  it('a follower and a paging reader see every id exactly once while three writers commit at once', async () => {
+    const { dir, db } = await seededDb([{ id: 'seed' }]);
+    const file = join(dir, 'state');
+    const follower = start(['--db', db, 'records', '--model', 'M', '--follow', '--interval', '0.02', '--cursor-file', file]);
+    const expected = new Set(['seed']);
+    const writers = [0, 1, 2].map(async (writer) => {
+      for (let run = 0; run < 6; run++) {
+        const batch = Array.from({ length: 200 }, (_, i) => ({ id: `w${writer}-r${run}-${i}`, writer, payload: 'x'.repeat(50) }));
+        batch.forEach((record) => expected.add(record.id));
+        const result = await rcache(['--db', db, 'save', '--model', 'M', '--busy-timeout', '30000'], { input: ndjson(batch) });
+        expect(result.code, result.stderr).toBe(0);
+      }
+    });
+    const paged: string[] = [];
+    let cursor = '';
+    let writersDone = false;
+    const all = Promise.all(writers).then(() => (writersDone = true));
+    for (;;) {
+      const finished = writersDone;
+      const page = lines((await rcache(['--db', db, 'records', '--model', 'M', '--cursor', cursor, '--limit', '500'])).stdout);
+      paged.push(...page.map((r) => r.id));
+      if (page.length > 0) cursor = page.at(-1)!._nango_metadata.cursor;
+      else if (finished) break;
+    }
+    await all;
+    expect(paged.length).toBe(expected.size);
+    expect(new Set(paged)).toEqual(expected);
+    await until(() => lines(follower.state.stdout).length >= expected.size);
+    follower.child.kill('SIGTERM');
+    expect(await follower.state.exit).toBe(0);
+    const followed = lines(follower.state.stdout);
+    expect(followed.length).toBe(expected.size);
+    expect(new Set(followed.map((r) => r.id))).toEqual(expected);
+    const cursors = followed.map((r) => r._nango_metadata.cursor);
+    expect(readFileSync(file, 'utf8').trim()).toBe(cursors.at(-1));
+  }, 60_000);
+});
