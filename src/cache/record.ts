@@ -74,13 +74,34 @@ function storedPayload(text: string, id: string, record: Record<string, unknown>
   return out + text.slice(members.at(-1)!.end);
 }
 
+/**
+ * The id a line most likely has, found without parsing: the value of its first `"id"` key, when
+ * that is a plain string or a small integer. Only a guess: a caller must confirm it (by the line's
+ * hash matching what was stored for that id) before trusting it.
+ */
+export function likelyId(text: string): string | undefined {
+  let i = text.indexOf('"id"');
+  if (i === -1) return undefined;
+  i += 4;
+  while (text.charCodeAt(i) === 0x20) i++;
+  if (text.charCodeAt(i++) !== 0x3a) return undefined;
+  while (text.charCodeAt(i) === 0x20) i++;
+  if (text.charCodeAt(i) === 0x22) {
+    const end = text.indexOf('"', i + 1);
+    const id = text.slice(i + 1, end);
+    return end === -1 || id.includes('\\') ? undefined : id;
+  }
+  const match = /^-?[1-9][0-9]{0,14}(?=[,}\s])/.exec(text.slice(i, i + 17));
+  return match ? match[0] : undefined;
+}
+
 /** Turns one line of input (already trimmed) into a record ready to store, or throws RecordError. */
-export function prepareRecord(text: string, ignore: IgnoreFields): PreparedRecord {
+export function prepareRecord(text: string, ignore: IgnoreFields, rawHash = digest(text)): PreparedRecord {
   const record = parseObject(text);
   try {
     const id = idText(text, record);
     const exact = MAY_LOSE_PRECISION.test(text) ? (parseExact(text) as Record<string, unknown>) : record;
-    return { id, payload: storedPayload(text, id, record), hash: payloadHash(exact, id, ignore), rawHash: digest(text) };
+    return { id, payload: storedPayload(text, id, record), hash: payloadHash(exact, id, ignore), rawHash };
   } catch (error) {
     if (error instanceof RangeError) throw new RecordError('record is nested too deeply');
     throw error;

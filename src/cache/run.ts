@@ -1,4 +1,5 @@
 import type { RecordsCache } from './cache.js';
+import { IdSet } from './id-set.js';
 import { now } from './time.js';
 import { emptySummary, type Dataset, type RunKind, type Summary } from './types.js';
 
@@ -48,7 +49,7 @@ export interface CounterDelta {
 export abstract class Run {
   readonly summary: Summary = emptySummary();
   protected readonly delta: CounterDelta = { live: 0, deleted: 0, pruned: 0, bytes: 0 };
-  protected readonly seen = new Set<string>();
+  protected readonly seen = new IdSet();
   protected datasetId = 0;
   /** Time stamped on every record this run changes. */
   protected time = 0;
@@ -91,12 +92,9 @@ export abstract class Run {
 
   /** Notes an id's first or repeated appearance in this run; true when it was seen before. */
   protected see(id: string): boolean {
-    if (this.seen.has(id)) {
-      this.summary.duplicates++;
-      return true;
-    }
-    this.seen.add(id);
-    return false;
+    if (this.seen.add(id)) return false;
+    this.summary.duplicates++;
+    return true;
   }
 
   /**

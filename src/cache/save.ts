@@ -1,6 +1,7 @@
 import { InputError } from '../errors.js';
 import type { RecordsCache } from './cache.js';
-import type { PreparedRecord } from './record.js';
+import { IgnoreFields, digest } from './canonical.js';
+import { likelyId, prepareRecord, type PreparedRecord } from './record.js';
 import { Run } from './run.js';
 import type { Action, Dataset } from './types.js';
 
@@ -37,6 +38,7 @@ export class SaveRun extends Run {
     cache: RecordsCache,
     dataset: Dataset,
     private readonly options: SaveOptions = {},
+    private readonly ignore = new IgnoreFields(),
   ) {
     super(cache, 'save', dataset);
   }
@@ -44,8 +46,28 @@ export class SaveRun extends Run {
   write(records: readonly PreparedRecord[]): void {
     if (records.length === 0) return;
     this.begin();
-    const select = this.cache.statement(SELECT_STORED);
-    for (const record of records) this.apply(record, select.get(this.datasetId, record.id) as StoredRow | undefined);
+    for (const record of records) this.apply(record, this.stored(record.id));
+  }
+
+  /**
+   * Saves one line of input, or throws RecordError. A line identical to the one a live record was
+   * saved from is known unchanged by its hash alone, without parsing: the common case of a re-sync.
+   */
+  writeLine(text: string): void {
+    this.begin();
+    const rawHash = digest(text);
+    const guess = likelyId(text);
+    const row = guess === undefined ? undefined : this.stored(guess);
+    if (row !== undefined && row.raw_hash === rawHash && row.deleted_at === null && row.pruned_at === null) {
+      this.countOutcome('unchanged', this.see(guess!), row.seq > this.startSeq);
+      return;
+    }
+    const record = prepareRecord(text, this.ignore, rawHash);
+    this.apply(record, record.id === guess ? row : this.stored(record.id));
+  }
+
+  private stored(id: string): StoredRow | undefined {
+    return this.cache.statement(SELECT_STORED).get(this.datasetId, id) as StoredRow | undefined;
   }
 
   private apply(record: PreparedRecord, row: StoredRow | undefined): void {

@@ -110,18 +110,7 @@ export async function executeRun<R extends Run>(
   }
 }
 
-/** Feeds NDJSON input to a run, a batch at a time, honouring --skip-invalid and --rejects. */
-export function feedInput<T>(
-  run: { write(items: T[]): void; reject(): void },
-  inputs: string[],
-  options: InputOptions,
-  signal: AbortSignal,
-  parse: (text: string) => T,
-): Promise<void> {
-  return readRecords(
-    { inputs, skipInvalid: options.skipInvalid, rejects: options.rejects, signal },
-    parse,
-    (items) => run.write(items),
-    () => run.reject(),
-  );
+/** Feeds NDJSON input to a run line by line, honouring --skip-invalid and --rejects. */
+export function feedInput(run: Run, inputs: string[], options: InputOptions, signal: AbortSignal, handle: (text: string) => void): Promise<void> {
+  return readRecords({ inputs, skipInvalid: options.skipInvalid, rejects: options.rejects, signal }, handle, () => run.reject());
 }

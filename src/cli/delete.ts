@@ -7,7 +7,7 @@ export async function remove(ids: string[], options: InputOptions): Promise<void
   await executeRun(
     options,
     (cache) => new DeleteRun(cache, datasetOf(options)),
-    (run, signal) => (ids.length > 0 ? run.write(ids.map(checkArgument)) : feedInput(run, ['-'], options, signal, parseId)),
+    (run, signal) => (ids.length > 0 ? run.write(ids.map(checkArgument)) : feedInput(run, ['-'], options, signal, (text) => run.write([parseId(text)]))),
   );
 }
 

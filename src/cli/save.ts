@@ -1,5 +1,4 @@
 import { IgnoreFields } from '../cache/canonical.js';
-import { prepareRecord } from '../cache/record.js';
 import { SaveRun } from '../cache/save.js';
 import { datasetOf, executeRun, feedInput, type InputOptions } from './context.js';
 
@@ -13,8 +12,8 @@ export async function save(files: string[], options: SaveOptions): Promise<void>
   const ignore = new IgnoreFields(options.ignoreField);
   const run = await executeRun(
     options,
-    (cache) => new SaveRun(cache, datasetOf(options), { fullRefresh: options.fullRefresh, allowEmpty: options.allowEmpty }),
-    (run, signal) => feedInput(run, files, options, signal, (text) => prepareRecord(text, ignore)),
+    (cache) => new SaveRun(cache, datasetOf(options), { fullRefresh: options.fullRefresh, allowEmpty: options.allowEmpty }, ignore),
+    (run, signal) => feedInput(run, files, options, signal, (text) => run.writeLine(text)),
   );
   if (run.deletionSkipped) {
     process.stderr.write(`rcache: ${run.summary.rejected} lines were rejected, so --full-refresh deleted nothing (their records would have been lost)\n`);

@@ -10,6 +10,6 @@ export async function update(files: string[], options: UpdateOptions): Promise<v
   await executeRun(
     options,
     (cache) => new UpdateRun(cache, datasetOf(options), new IgnoreFields(options.ignoreField)),
-    (run, signal) => feedInput(run, files, options, signal, preparePartial),
+    (run, signal) => feedInput(run, files, options, signal, (text) => run.write([preparePartial(text)])),
   );
 }

@@ -38,21 +38,15 @@ class RejectsFile {
 }
 
 /**
- * Reads NDJSON input, turns each non-blank line into an item with `parse`, and hands the items
- * over a batch at a time. A bad line fails the whole input with its file and line number, or,
- * with skipInvalid, is reported, kept in the rejects file, and counted through `onReject`.
+ * Reads NDJSON input and hands each non-blank line, trimmed, to `handle`, in order; `handle`
+ * throws RecordError for a bad line. A bad line fails the whole input with its file and line
+ * number, or, with skipInvalid, is reported, kept in the rejects file, and counted through `onReject`.
  */
-export async function readRecords<T>(
-  options: RecordInputOptions,
-  parse: (text: string) => T,
-  onBatch: (items: T[]) => void,
-  onReject: () => void,
-): Promise<void> {
+export async function readRecords(options: RecordInputOptions, handle: (text: string) => void, onReject: () => void): Promise<void> {
   const rejects = options.rejects ? new RejectsFile(options.rejects) : undefined;
   const warn = options.warn ?? ((message: string) => process.stderr.write(`rcache: ${message}\n`));
   try {
     for await (const batch of readLines(options.inputs, options)) {
-      const items: T[] = [];
       for (let i = 0; i < batch.lines.length; i++) {
         const line = batch.lines[i]!;
         const bad = batch.bad?.get(i);
@@ -61,7 +55,7 @@ export async function readRecords<T>(
           const text = line.trim();
           if (text === '') continue;
           try {
-            items.push(parse(text));
+            handle(text);
             continue;
           } catch (error) {
             if (!(error instanceof RecordError)) throw error;
@@ -76,7 +70,6 @@ export async function readRecords<T>(
         if (bad === undefined || bad.raw !== undefined) rejects?.keep(bad?.raw ?? line);
         onReject();
       }
-      if (items.length > 0) onBatch(items);
     }
   } finally {
     rejects?.close();
