@@ -26,9 +26,10 @@ export interface Change {
   prunedAt: number | null;
 }
 
+type Row = [string, string | null, number, Action, number, number, number | null, number | null];
+
 function changesSql(query: ChangeQuery): string {
-  let sql = `SELECT id, payload, seq, action, first_seen_at AS firstSeenAt, last_modified_at AS lastModifiedAt,
-      deleted_at AS deletedAt, pruned_at AS prunedAt
+  let sql = `SELECT id, payload, seq, action, first_seen_at, last_modified_at, deleted_at, pruned_at
     FROM records WHERE dataset_id = @dataset AND seq > @after`;
   if (query.actions?.length) sql += ' AND action IN (SELECT value FROM json_each(@actions))';
   if (query.ids?.length) sql += ' AND id IN (SELECT value FROM json_each(@ids))';
@@ -63,15 +64,28 @@ export class ChangeReader {
   next(limit: number): Change[] {
     this.datasetId ??= this.cache.datasetId(this.dataset);
     if (this.datasetId === undefined) return [];
-    const rows = this.cache.statement(this.sql).all({
+    // Rows come as arrays: better-sqlite3 builds objects for each row far more slowly than this loop.
+    const rows = this.cache.statement(this.sql).raw(true).all({
       dataset: this.datasetId,
       after: this.after,
       limit,
       actions: this.query.actions?.length ? JSON.stringify(this.query.actions) : undefined,
       ids: this.query.ids?.length ? JSON.stringify(this.query.ids) : undefined,
       modifiedAfter: this.query.modifiedAfter,
-    }) as Change[];
-    if (rows.length > 0) this.after = rows[rows.length - 1]!.seq;
-    return rows;
+    }) as Row[];
+    const changes = rows.map(
+      (row): Change => ({
+        id: row[0],
+        payload: row[1],
+        seq: row[2],
+        action: row[3],
+        firstSeenAt: row[4],
+        lastModifiedAt: row[5],
+        deletedAt: row[6],
+        prunedAt: row[7],
+      }),
+    );
+    if (changes.length > 0) this.after = changes[changes.length - 1]!.seq;
+    return changes;
   }
 }

@@ -5,8 +5,21 @@ const PREFIX = 'rc:';
 const DECODED = /^rc:(0|[1-9][0-9]{0,15})$/;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** base64url (unpadded) of "rc:<seq>", written out by hand: it runs once per record printed. */
 export function encodeCursor(seq: number): string {
-  return Buffer.from(PREFIX + seq, 'latin1').toString('base64url');
+  const text = PREFIX + seq;
+  let out = '';
+  for (let i = 0; i < text.length; i += 3) {
+    const a = text.charCodeAt(i);
+    const b = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
+    const c = i + 2 < text.length ? text.charCodeAt(i + 2) : 0;
+    out += ALPHABET[a >> 2]! + ALPHABET[((a & 3) << 4) | (b >> 4)]!;
+    if (i + 1 < text.length) out += ALPHABET[((b & 15) << 2) | (c >> 6)]!;
+    if (i + 2 < text.length) out += ALPHABET[c & 63]!;
+  }
+  return out;
 }
 
 /** The sequence position a cursor names; an empty cursor means "from the beginning". */

@@ -13,6 +13,15 @@ export function parseTimestamp(text: string, what: string): number {
   return ms;
 }
 
+let lastMs = NaN;
+let lastIso = '';
+
+/** ISO 8601 text of a time; records of one run share their times, so the last one is remembered. */
 export function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
+  if (ms === null) return null;
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
 }
