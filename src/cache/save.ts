@@ -19,6 +19,18 @@ interface StoredRow {
 
 type Outcome = 'added' | 'updated' | 'unchanged';
 
+/** What a run learned of a batch of lines before they were parsed, for applying them later in order. */
+export interface Precheck {
+  texts: readonly string[];
+  rawHashes: string[];
+  guesses: (string | undefined)[];
+  rows: (StoredRow | undefined)[];
+  /** Lines that must be prepared: those not identical to the line their live record was saved from. */
+  pending: number[];
+  /** Ids whose stored record this run changed after the precheck: what was learned of them is stale. */
+  changed: Set<string>;
+}
+
 export const SELECT_STORED = `SELECT rowid, seq, action, hash, raw_hash, size, first_seen_at, deleted_at, pruned_at
   FROM records WHERE dataset_id = ? AND id = ?`;
 
@@ -33,6 +45,7 @@ export interface SaveOptions {
 export class SaveRun extends Run {
   /** True when a full refresh did not look for deletions because some input lines were rejected. */
   deletionSkipped = false;
+  private readonly openChecks = new Set<Precheck>();
 
   constructor(
     cache: RecordsCache,
@@ -66,12 +79,52 @@ export class SaveRun extends Run {
     this.apply(record, record.id === guess ? row : this.stored(record.id));
   }
 
+  /**
+   * First half of saving a batch of lines: finds the lines identical to what is stored, so that only
+   * the others need preparing (parse and canonical hash), which may happen on another thread.
+   */
+  precheck(texts: readonly string[]): Precheck {
+    this.begin();
+    const check: Precheck = { texts, rawHashes: [], guesses: [], rows: [], pending: [], changed: new Set() };
+    texts.forEach((text, i) => {
+      const rawHash = digest(text);
+      const guess = likelyId(text);
+      const row = guess === undefined ? undefined : this.stored(guess);
+      check.rawHashes.push(rawHash);
+      check.guesses.push(guess);
+      check.rows.push(row);
+      if (row === undefined || row.raw_hash !== rawHash || row.deleted_at !== null || row.pruned_at !== null) check.pending.push(i);
+    });
+    this.openChecks.add(check);
+    return check;
+  }
+
+  /** Second half: applies line `i` of a prechecked batch; lines are applied in input order. */
+  applyChecked(check: Precheck, i: number, prepared: PreparedRecord | undefined): void {
+    const guess = check.guesses[i];
+    if (prepared === undefined) {
+      if (!check.changed.has(guess!)) {
+        this.countOutcome('unchanged', this.see(guess!), check.rows[i]!.seq > this.startSeq);
+        return;
+      }
+      prepared = prepareRecord(check.texts[i]!, this.ignore, check.rawHashes[i]);
+    }
+    const fresh = prepared.id === guess && !check.changed.has(prepared.id);
+    this.apply(prepared, fresh ? check.rows[i] : this.stored(prepared.id));
+  }
+
+  /** Ends a prechecked batch once all its lines are applied. */
+  release(check: Precheck): void {
+    this.openChecks.delete(check);
+  }
+
   private stored(id: string): StoredRow | undefined {
     return this.cache.statement(SELECT_STORED).get(this.datasetId, id) as StoredRow | undefined;
   }
 
   private apply(record: PreparedRecord, row: StoredRow | undefined): void {
     const duplicate = this.see(record.id);
+    for (const check of this.openChecks) check.changed.add(record.id);
     const size = Buffer.byteLength(record.payload);
 
     if (row === undefined) {

@@ -1,6 +1,7 @@
 import { IgnoreFields } from '../cache/canonical.js';
 import { SaveRun } from '../cache/save.js';
-import { datasetOf, executeRun, feedInput, type InputOptions } from './context.js';
+import { saveInput } from '../io/save-pipeline.js';
+import { datasetOf, executeRun, type InputOptions } from './context.js';
 
 export interface SaveOptions extends InputOptions {
   ignoreField?: string[];
@@ -13,7 +14,8 @@ export async function save(files: string[], options: SaveOptions): Promise<void>
   const run = await executeRun(
     options,
     (cache) => new SaveRun(cache, datasetOf(options), { fullRefresh: options.fullRefresh, allowEmpty: options.allowEmpty }, ignore),
-    (run, signal) => feedInput(run, files, options, signal, (text) => run.writeLine(text)),
+    (run, signal) =>
+      saveInput(run, options.ignoreField ?? [], { inputs: files, skipInvalid: options.skipInvalid, rejects: options.rejects, signal }),
   );
   if (run.deletionSkipped) {
     process.stderr.write(`rcache: ${run.summary.rejected} lines were rejected, so --full-refresh deleted nothing (their records would have been lost)\n`);

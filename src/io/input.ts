@@ -2,7 +2,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { RecordError } from '../cache/record.js';
 import { InputError, RcacheError } from '../errors.js';
-import { readLines } from './ndjson.js';
+import { readLines, type LineBatch } from './ndjson.js';
 
 export interface RecordInputOptions {
   inputs: readonly string[];
@@ -38,40 +38,62 @@ class RejectsFile {
 }
 
 /**
+ * What happens to a bad line: in strict mode it fails the run with its file and line number; with
+ * skipInvalid it is reported, kept in the rejects file, and counted through `onReject`.
+ */
+export class BadLines {
+  private readonly rejects: RejectsFile | undefined;
+  private readonly warn: (message: string) => void;
+
+  constructor(
+    private readonly options: RecordInputOptions,
+    private readonly onReject: () => void,
+  ) {
+    this.rejects = options.rejects ? new RejectsFile(options.rejects) : undefined;
+    this.warn = options.warn ?? ((message: string) => process.stderr.write(`rcache: ${message}\n`));
+  }
+
+  /** Handles line `i` of `batch`, which is bad for `reason`. */
+  handle(batch: LineBatch, i: number, reason: string): void {
+    const where = `${batch.file}:${batch.firstLine + i}`;
+    if (!this.options.skipInvalid) throw new InputError(reason, where);
+    this.warn(`${where}: ${reason} (skipped)`);
+    const bad = batch.bad?.get(i);
+    // An over-long line was never held in memory, so it cannot be kept.
+    if (bad === undefined || bad.raw !== undefined) this.rejects?.keep(bad?.raw ?? batch.lines[i]!);
+    this.onReject();
+  }
+
+  close(): void {
+    this.rejects?.close();
+  }
+}
+
+/**
  * Reads NDJSON input and hands each non-blank line, trimmed, to `handle`, in order; `handle`
- * throws RecordError for a bad line. A bad line fails the whole input with its file and line
- * number, or, with skipInvalid, is reported, kept in the rejects file, and counted through `onReject`.
+ * throws RecordError for a bad line, which BadLines then deals with.
  */
 export async function readRecords(options: RecordInputOptions, handle: (text: string) => void, onReject: () => void): Promise<void> {
-  const rejects = options.rejects ? new RejectsFile(options.rejects) : undefined;
-  const warn = options.warn ?? ((message: string) => process.stderr.write(`rcache: ${message}\n`));
+  const bad = new BadLines(options, onReject);
   try {
     for await (const batch of readLines(options.inputs, options)) {
       for (let i = 0; i < batch.lines.length; i++) {
-        const line = batch.lines[i]!;
-        const bad = batch.bad?.get(i);
-        let reason: string;
-        if (bad === undefined) {
-          const text = line.trim();
-          if (text === '') continue;
-          try {
-            handle(text);
-            continue;
-          } catch (error) {
-            if (!(error instanceof RecordError)) throw error;
-            reason = error.message;
-          }
-        } else {
-          reason = bad.reason;
+        const problem = batch.bad?.get(i);
+        if (problem !== undefined) {
+          bad.handle(batch, i, problem.reason);
+          continue;
         }
-        const where = `${batch.file}:${batch.firstLine + i}`;
-        if (!options.skipInvalid) throw new InputError(reason, where);
-        warn(`${where}: ${reason} (skipped)`);
-        if (bad === undefined || bad.raw !== undefined) rejects?.keep(bad?.raw ?? line);
-        onReject();
+        const text = batch.lines[i]!.trim();
+        if (text === '') continue;
+        try {
+          handle(text);
+        } catch (error) {
+          if (!(error instanceof RecordError)) throw error;
+          bad.handle(batch, i, error.message);
+        }
       }
     }
   } finally {
-    rejects?.close();
+    bad.close();
   }
 }

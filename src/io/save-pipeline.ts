@@ -1,0 +1,71 @@
+import { RecordError } from '../cache/record.js';
+import { Preparer, type Prepared } from '../cache/preparer.js';
+import type { Precheck, SaveRun } from '../cache/save.js';
+import { BadLines, type RecordInputOptions } from './input.js';
+import { readLines, type LineBatch } from './ndjson.js';
+
+/** One batch of input on its way through the pipeline. */
+interface Flight {
+  batch: LineBatch;
+  /** Index in the batch of each line handed to the run. */
+  positions: number[];
+  check: Precheck;
+  prepared: Promise<Prepared[]>;
+}
+
+/**
+ * Saves NDJSON input with two threads: while the main thread writes batch k to SQLite, a worker
+ * parses and hashes batch k+1. Lines are still applied strictly in input order, and bad lines are
+ * dealt with in that order too, so the first error reported is the first bad line.
+ */
+export async function saveInput(run: SaveRun, ignoreFields: readonly string[], options: RecordInputOptions): Promise<void> {
+  const bad = new BadLines(options, () => run.reject());
+  // Started on the first batch with lines to prepare: a re-sync of unchanged records needs none.
+  let preparer: Preparer | undefined;
+  let flight: Flight | undefined;
+  try {
+    for await (const batch of readLines(options.inputs, options)) {
+      const positions: number[] = [];
+      const texts: string[] = [];
+      batch.lines.forEach((line, i) => {
+        const text = batch.bad?.has(i) ? '' : line.trim();
+        if (text === '') return;
+        positions.push(i);
+        texts.push(text);
+      });
+      const check = run.precheck(texts);
+      const prepared = check.pending.length
+        ? (preparer ??= new Preparer(ignoreFields)).prepare(
+            check.pending.map((i) => texts[i]!),
+            check.pending.map((i) => check.rawHashes[i]!),
+          )
+        : Promise.resolve([]);
+      const next: Flight = { batch, positions, check, prepared };
+      if (flight) await land(run, flight, bad);
+      flight = next;
+    }
+    if (flight) await land(run, flight, bad);
+  } finally {
+    bad.close();
+    await preparer?.close();
+  }
+}
+
+async function land(run: SaveRun, { batch, positions, check, prepared }: Flight, bad: BadLines): Promise<void> {
+  const records = await prepared;
+  let pending = 0;
+  let position = 0;
+  for (let i = 0; i < batch.lines.length; i++) {
+    const problem = batch.bad?.get(i);
+    if (problem !== undefined) {
+      bad.handle(batch, i, problem.reason);
+      continue;
+    }
+    if (positions[position] !== i) continue;
+    const index = position++;
+    const record = check.pending[pending] === index ? records[pending++] : undefined;
+    if (record instanceof RecordError) bad.handle(batch, i, record.message);
+    else run.applyChecked(check, index, record);
+  }
+  run.release(check);
+}
