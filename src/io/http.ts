@@ -43,10 +43,6 @@ export function sendJson(res: ServerResponse, status: number, body: string, head
   res.end(body);
 }
 
-export function sendError(res: ServerResponse, error: HttpError): void {
-  sendJson(res, error.status, error.body, error.headers);
-}
-
 /** The request body as text, refusing (413) one larger than `limit` bytes without reading all of it. */
 export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const tooLarge = () => new HttpError(413, 'payload_too_large', `the request body is larger than ${limit} bytes`, undefined, { Connection: 'close' });

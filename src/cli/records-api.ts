@@ -1,0 +1,175 @@
+import type { IncomingMessage } from 'node:http';
+import type { RecordsCache } from '../cache/cache.js';
+import { ChangeReader, type ChangeQuery } from '../cache/changes.js';
+import { decodeCursor, encodeCursor } from '../cache/cursor.js';
+import { pruneUntil } from '../cache/prune.js';
+import { parseTimestamp } from '../cache/time.js';
+import type { Dataset } from '../cache/types.js';
+import { UsageError } from '../errors.js';
+import { HttpError, type Issue } from '../io/http.js';
+import { recordJson } from '../io/records.js';
+import { parseFilter } from './records.js';
+
+// Nango's records API (GET /records, PATCH /records/prune), validated as Nango's zod schemas do.
+const LIST_PARAMS = ['model', 'variant', 'delta', 'modified_after', 'limit', 'filter', 'cursor', 'ids'];
+const PRUNE_FIELDS = ['model', 'variant', 'until_cursor', 'limit'];
+const DEFAULT_LIMIT = 100;
+const MAX_LIMIT = 10_000;
+const DEFAULT_PRUNE_LIMIT = 1000;
+const MAX_IDS = 100;
+
+/** Collects every problem of one part of a request, so that one answer names them all. */
+class Checks {
+  readonly issues: Issue[] = [];
+
+  add(path: string, code: string, message: string): undefined {
+    this.issues.push({ code, message, path: path === '' ? [] : [path] });
+    return undefined;
+  }
+
+  /** The value, or an issue when it is missing (unless `path` already has one, e.g. a wrong type). */
+  required(path: string, value: string | undefined): string | undefined {
+    if (value !== undefined || this.issues.some((issue) => issue.path[0] === path)) return value;
+    return this.add(path, 'invalid_type', 'required');
+  }
+
+  /** `parse(value)` when a value is present; a UsageError it throws becomes an issue. */
+  parse<T>(path: string, value: string | undefined, parse: (text: string) => T): T | undefined {
+    if (value === undefined) return undefined;
+    try {
+      return parse(value);
+    } catch (error) {
+      if (error instanceof UsageError) return this.add(path, 'custom', error.message.replace(`${path}: `, ''));
+      throw error;
+    }
+  }
+
+  unknown(keys: Iterable<string>, allowed: string[]): void {
+    const unknown = [...new Set(keys)].filter((key) => !allowed.includes(key));
+    if (unknown.length === 0) return;
+    const names = unknown.map((key) => `'${key}'`).join(', ');
+    this.add('', 'unrecognized_keys', `unknown ${unknown.length > 1 ? 'keys' : 'key'} ${names} (${allowed.length ? `allowed: ${allowed.join(', ')}` : 'none is allowed'})`);
+  }
+
+  done(code: string): void {
+    if (this.issues.length > 0) throw HttpError.invalid(code, this.issues);
+  }
+}
+
+function name(text: string): string {
+  if (text === '' || text.length > 255) throw new UsageError('must be 1 to 255 characters');
+  return text;
+}
+
+function count(max: number) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || value < 1 || value > max) throw new UsageError(`must be a whole number from 1 to ${max}, not '${text}'`);
+    return value;
+  };
+}
+
+function cursor(text: string): number {
+  if (text === '' || text.length > 1000) throw new UsageError('must be 1 to 1000 characters');
+  return decodeCursor(text);
+}
+
+/** Nango stores a variant other than "base" as the model `<model>::<variant>`; so does rcache. */
+function modelName(model: string, variant: string | undefined): string {
+  return variant === undefined || variant === 'base' ? model : `${model}::${variant}`;
+}
+
+function datasetOf(req: IncomingMessage, model: string): Dataset {
+  const checks = new Checks();
+  const header = (key: string) => {
+    const value = req.headers[key];
+    return checks.parse(key, checks.required(key, Array.isArray(value) ? value[0] : value), name);
+  };
+  const integration = header('provider-config-key');
+  const connection = header('connection-id');
+  checks.done('invalid_headers');
+  return { integration: integration!, connection: connection!, model };
+}
+
+interface ListRequest {
+  model: string;
+  query: ChangeQuery;
+  limit: number;
+}
+
+function listRequest(params: URLSearchParams): ListRequest {
+  const checks = new Checks();
+  checks.unknown(params.keys(), LIST_PARAMS);
+  const single = (key: string) => {
+    const values = params.getAll(key);
+    return values.length > 1 ? checks.add(key, 'invalid_type', 'given more than once') : values[0];
+  };
+  const model = checks.parse('model', checks.required('model', single('model')), name);
+  const variant = checks.parse('variant', single('variant'), name);
+  const modifiedAfter = single('delta') ?? single('modified_after');
+  const ids = params.getAll('ids');
+  if (ids.length > MAX_IDS) checks.add('ids', 'too_big', `at most ${MAX_IDS} ids`);
+  if (ids.some((id) => id === '' || id.length > 256)) checks.add('ids', 'custom', 'each id must be 1 to 256 characters');
+  const limit = checks.parse('limit', single('limit'), count(MAX_LIMIT));
+  const query: ChangeQuery = {
+    after: checks.parse('cursor', single('cursor'), cursor),
+    actions: checks.parse('filter', single('filter'), parseFilter),
+    ids: ids.length > 0 ? ids : undefined,
+    modifiedAfter: checks.parse('modified_after', modifiedAfter, (text) => parseTimestamp(text, 'modified_after')),
+  };
+  checks.done('invalid_query_params');
+  return { model: modelName(model!, variant), limit: limit ?? DEFAULT_LIMIT, query };
+}
+
+/** GET /records: one page of the change stream, byte for byte as `rcache records --format json` prints it. */
+export function listRecords(cache: RecordsCache, req: IncomingMessage, params: URLSearchParams): string {
+  const { model, query, limit } = listRequest(params);
+  const dataset = datasetOf(req, model);
+  const page = new ChangeReader(cache, dataset, query).next(limit + 1);
+  const more = page.length > limit;
+  const records = more ? page.slice(0, limit) : page;
+  const next = more ? `"${encodeCursor(records[records.length - 1]!.seq)}"` : 'null';
+  return `{"records":[${records.map((change) => recordJson(change)).join(',')}],"next_cursor":${next}}\n`;
+}
+
+interface PruneRequest {
+  model: string;
+  untilSeq: number;
+  limit: number;
+}
+
+function pruneRequest(text: string): PruneRequest {
+  const checks = new Checks();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    checks.add('', 'invalid_json', 'the body must be a JSON object');
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    if (checks.issues.length === 0) checks.add('', 'invalid_type', 'the body must be a JSON object');
+    checks.done('invalid_body');
+  }
+  const fields = body as Record<string, unknown>;
+  checks.unknown(Object.keys(fields), PRUNE_FIELDS);
+  const stringField = (key: string) => {
+    const value = fields[key];
+    return value === undefined || typeof value === 'string' ? value : checks.add(key, 'invalid_type', 'must be a string');
+  };
+  const model = checks.parse('model', checks.required('model', stringField('model')), name);
+  const variant = checks.parse('variant', stringField('variant'), name);
+  const untilSeq = checks.parse('until_cursor', checks.required('until_cursor', stringField('until_cursor')), cursor);
+  const limit = fields.limit === undefined ? undefined : checks.parse('limit', String(fields.limit), count(MAX_LIMIT));
+  checks.done('invalid_body');
+  return { model: modelName(model!, variant), untilSeq: untilSeq!, limit: limit ?? DEFAULT_PRUNE_LIMIT };
+}
+
+/** PATCH /records/prune: drops the payloads up to and including `until_cursor`, at most `limit` of them. */
+export function pruneRecords(cache: RecordsCache, req: IncomingMessage, params: URLSearchParams, body: string): string {
+  const checks = new Checks();
+  checks.unknown(params.keys(), []);
+  checks.done('invalid_query_params');
+  const { model, untilSeq, limit } = pruneRequest(body);
+  const { count: pruned, hasMore } = pruneUntil(cache, datasetOf(req, model), untilSeq, limit);
+  return JSON.stringify({ count: pruned, has_more: hasMore }) + '\n';
+}

@@ -1,0 +1,246 @@
+import { Nango, type ListRecordsRequestConfig } from '@nangohq/node';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, ndjson, rcache, tempDir } from './helpers.js';
+
+const HEADERS = { 'Provider-Config-Key': 'default', 'Connection-Id': 'default' };
+const DATASET = { providerConfigKey: 'default', connectionId: 'default' };
+const ENV = { NO_COLOR: '1', RCACHE_SECRET_KEY: undefined, RCACHE_NOW: undefined };
+
+interface Server {
+  url: string;
+  child: ChildProcess;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+const children = new Set<ChildProcess>();
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+afterEach(async () => {
+  await Promise.all([...children].map(stop));
+  children.clear();
+});
+
+/** Starts the built `rcache serve --port 0` and resolves with the URL of its startup line. */
+function startServer(db: string, args: string[] = [], env: Record<string, string | undefined> = {}, own = true): Promise<Server> {
+  const child = spawn(process.execPath, [BIN, '--db', db, 'serve', '--port', '0', ...args], {
+    env: { ...process.env, ...ENV, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  if (own) children.add(child);
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      const url = /listening on (http:\/\/\S+)/.exec(stderr)?.[1];
+      if (url) resolve({ url, child, stderr: () => stderr, exited });
+    });
+    exited.then((code) => reject(new Error(`rcache serve exited with ${code}: ${stderr}`)));
+  });
+}
+
+function contacts(count: number, from = 0): { id: string; name: string }[] {
+  return Array.from({ length: count }, (_, i) => ({ id: `c${from + i}`, name: `Contact ${from + i}` }));
+}
+
+/** 300 contacts saved on Jan 1st; on Feb 1st 20 of them are updated and 10 deleted. */
+async function seed(db: string): Promise<void> {
+  const save = ['--db', db, 'save', '--model', 'Contact'];
+  await rcache(save, { input: ndjson(contacts(300)), env: { RCACHE_NOW: '2024-01-01T00:00:00Z' } });
+  const changed = contacts(20, 100).map((contact) => ({ ...contact, name: `${contact.name} (renamed)` }));
+  await rcache(save, { input: ndjson(changed), env: { RCACHE_NOW: '2024-02-01T00:00:00Z' } });
+  await rcache(['--db', db, 'delete', '--model', 'Contact', ...contacts(10, 200).map((c) => c.id)], { env: { RCACHE_NOW: '2024-02-01T00:00:00Z' } });
+}
+
+async function error(response: Response): Promise<{ status: number; code: string; message: string }> {
+  const body = (await response.json()) as { error: { code: string; message: string } };
+  return { status: response.status, code: body.error.code, message: body.error.message };
+}
+
+describe('rcache serve, read by the Nango node client', () => {
+  let dir: string;
+  let server: Server;
+  let nango: Nango;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rcache-serve-'));
+    await seed(join(dir, 'cache.db'));
+    server = await startServer(join(dir, 'cache.db'), [], {}, false);
+    nango = new Nango({ secretKey: 'any key: the server has none', host: server.url });
+  });
+
+  afterAll(async () => {
+    await stop(server.child);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('pages through 300 records 100 at a time and gets every record exactly once', async () => {
+    const ids: string[] = [];
+    const sizes: number[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await nango.listRecords({ ...DATASET, model: 'Contact', limit: 100, cursor });
+      ids.push(...page.records.map((record) => record.id as string));
+      sizes.push(page.records.length);
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    expect(sizes).toEqual([100, 100, 100]);
+    expect(new Set(ids).size).toBe(300);
+  });
+
+  it('answers byte for byte what `rcache records --format json` prints', async () => {
+    const first = await rcache(['--db', join(dir, 'cache.db'), 'records', '--model', 'Contact', '--limit', '100', '--format', 'json']);
+    const response = await fetch(`${server.url}/records?model=Contact`, { headers: HEADERS });
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await response.text()).toBe(first.stdout);
+    const cursor = JSON.parse(first.stdout).next_cursor as string;
+    const rest = await rcache(['--db', join(dir, 'cache.db'), 'records', '--model', 'Contact', '--cursor', cursor, '--limit', '10000', '--format', 'json']);
+    const tail = await fetch(`${server.url}/records/?model=Contact&limit=10000&cursor=${cursor}`, { headers: HEADERS });
+    expect(await tail.text()).toBe(rest.stdout);
+  });
+
+  it('filters by one action, by a list of actions, by ids and by modification time', async () => {
+    const list = (options: Pick<ListRecordsRequestConfig, 'filter' | 'ids' | 'modifiedAfter'>) =>
+      nango.listRecords({ ...DATASET, model: 'Contact', limit: 1000, ...options }).then((page) => page.records);
+    const deleted = await list({ filter: 'deleted' });
+    expect(deleted.map((record) => record.id)).toEqual(contacts(10, 200).map((c) => c.id));
+    expect(deleted.every((record) => record._nango_metadata.deleted_at !== null)).toBe(true);
+    expect(await list({ filter: 'updated' })).toHaveLength(20);
+    expect(await list({ filter: 'updated,deleted' })).toHaveLength(30);
+    expect(await list({ filter: 'added' })).toHaveLength(270);
+    expect((await list({ ids: ['c5', 'c150', 'nobody'] })).map((record) => record.id)).toEqual(['c5', 'c150']);
+    expect(await list({ modifiedAfter: '2024-01-15T00:00:00.000Z' })).toHaveLength(30);
+    // As in Nango, `ids` is repeated for several ids; a comma is part of an id.
+    const comma = await fetch(`${server.url}/records?model=Contact&ids=c5,c6`, { headers: HEADERS });
+    expect(await comma.json()).toEqual({ records: [], next_cursor: null });
+  });
+
+  it('answers an empty page for a dataset with no records', async () => {
+    expect(await nango.listRecords({ ...DATASET, model: 'Nothing' })).toEqual({ records: [], next_cursor: null });
+    const other = await fetch(`${server.url}/records?model=Contact`, { headers: { ...HEADERS, 'Connection-Id': 'someone-else' } });
+    expect(await other.json()).toEqual({ records: [], next_cursor: null });
+  });
+
+  it('refuses bad queries and missing headers with 400 in Nango’s error shape', async () => {
+    const get = (query: string, headers: Record<string, string> = HEADERS) => fetch(`${server.url}/records?${query}`, { headers }).then(error);
+    expect(await get('model=Contact&cursor=not-a-cursor')).toMatchObject({ status: 400, code: 'invalid_query_params', message: expect.stringMatching(/^cursor: invalid cursor/) });
+    expect(await get('model=Contact&page=2')).toMatchObject({ status: 400, code: 'invalid_query_params', message: expect.stringContaining("'page'") });
+    expect(await get('model=Contact&limit=10001')).toMatchObject({ status: 400, code: 'invalid_query_params' });
+    expect(await get('model=Contact&filter=created')).toMatchObject({ status: 400, code: 'invalid_query_params' });
+    expect(await get('model=Contact&modified_after=yesterday')).toMatchObject({ status: 400, message: expect.stringMatching(/^modified_after: 'yesterday' is not/) });
+    expect(await get('limit=5')).toMatchObject({ status: 400, code: 'invalid_query_params', message: 'model: required' });
+    expect(await get('model=Contact', { 'Provider-Config-Key': 'default' })).toMatchObject({ status: 400, code: 'invalid_headers', message: 'connection-id: required' });
+    await expect(nango.listRecords({ ...DATASET, model: 'Contact', cursor: 'bogus' })).rejects.toMatchObject({ response: { status: 400 } });
+  });
+
+  it('answers 404 for other paths and 405 for other methods', async () => {
+    expect(await fetch(`${server.url}/connection`).then(error)).toMatchObject({ status: 404, code: 'not_found' });
+    const post = await fetch(`${server.url}/records`, { method: 'POST', headers: HEADERS });
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+    expect(await error(post)).toMatchObject({ status: 405, code: 'method_not_allowed' });
+    expect(await fetch(`${server.url}/records/prune`).then(error)).toMatchObject({ status: 405 });
+  });
+
+  it('refuses a URL over 16 KiB (414) and a body over 1 MiB (413)', async () => {
+    expect((await fetch(`${server.url}/records?model=${'x'.repeat(17 * 1024)}`, { headers: HEADERS })).status).toBe(414);
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const req = request(`${server.url}/records/prune`, { method: 'PATCH', headers: { ...HEADERS, 'Content-Length': String(2 * 1024 * 1024) } });
+      req.on('response', (response) => resolve(response.statusCode));
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    expect(status).toBe(413);
+  });
+
+  it('logs one line per request on standard error', () => {
+    expect(server.stderr()).toMatch(/^\S+Z GET \/records 200 \d+ms$/m);
+    expect(server.stderr()).toMatch(/^\S+Z POST \/records 405 \d+ms$/m);
+  });
+});
+
+describe('rcache serve, writing and lifecycle', () => {
+  it('prunes up to a cursor, in batches of `limit`, and the pruned records print as {id, _nango_metadata}', async () => {
+    const db = join(tempDir(), 'cache.db');
+    await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson(contacts(100)) });
+    const server = await startServer(db);
+    const nango = new Nango({ secretKey: 'unused', host: server.url });
+    const first = await nango.listRecords({ ...DATASET, model: 'Contact', limit: 50 });
+    const untilCursor = first.records[49]!._nango_metadata.cursor;
+    expect(await nango.pruneRecords({ ...DATASET, model: 'Contact', untilCursor, limit: 20 })).toEqual({ count: 20, has_more: true });
+    expect(await nango.pruneRecords({ ...DATASET, model: 'Contact', untilCursor })).toEqual({ count: 30, has_more: false });
+    const after = await nango.listRecords({ ...DATASET, model: 'Contact', limit: 51 });
+    expect(Object.keys(after.records[49]!)).toEqual(['id', '_nango_metadata']);
+    expect(after.records[49]!._nango_metadata.pruned_at).toMatch(/Z$/);
+    expect(after.records[50]).toMatchObject({ id: 'c50', name: 'Contact 50', _nango_metadata: { pruned_at: null } });
+    const bad = await fetch(`${server.url}/records/prune`, { method: 'PATCH', headers: HEADERS, body: JSON.stringify({ model: 'Contact', until_cursor: 'x', force: true }) });
+    expect(await error(bad)).toMatchObject({ status: 400, code: 'invalid_body' });
+  });
+
+  it('with a secret key, every request needs `Authorization: Bearer <key>`', async () => {
+    const db = join(tempDir(), 'cache.db');
+    await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson(contacts(3)) });
+    const server = await startServer(db, ['--host', 'localhost'], { RCACHE_SECRET_KEY: 's3cret' });
+    const good = new Nango({ secretKey: 's3cret', host: server.url });
+    expect((await good.listRecords({ ...DATASET, model: 'Contact' })).records).toHaveLength(3);
+    const wrong = new Nango({ secretKey: 's3cret!', host: server.url });
+    await expect(wrong.listRecords({ ...DATASET, model: 'Contact' })).rejects.toMatchObject({ response: { status: 401 } });
+    const bare = await fetch(`${server.url}/records?model=Contact`, { headers: HEADERS });
+    expect(bare.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect(await error(bare)).toMatchObject({ status: 401, code: 'missing_auth_header' });
+    const basic = await fetch(`${server.url}/records?model=Contact`, { headers: { ...HEADERS, Authorization: 'Basic czNjcmV0Og==' } });
+    expect(await error(basic)).toMatchObject({ status: 401, code: 'malformed_auth_header' });
+  });
+
+  it('without a secret key, refuses to listen on a non-loopback address', async () => {
+    const db = join(tempDir(), 'cache.db');
+    const result = await rcache(['--db', db, 'serve', '--host', '0.0.0.0', '--port', '0'], { env: ENV });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^rcache: refusing to listen on 0\.0\.0\.0 without a secret key.*RCACHE_SECRET_KEY/);
+  });
+
+  it('creates a missing database, and sees records that another process saves while it serves', async () => {
+    const db = join(tempDir(), 'new.db');
+    const server = await startServer(db);
+    const nango = new Nango({ secretKey: 'unused', host: server.url });
+    expect(await nango.listRecords({ ...DATASET, model: 'Contact' })).toEqual({ records: [], next_cursor: null });
+    expect(await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson(contacts(2)) })).toMatchObject({ code: 0 });
+    const page = await nango.listRecords({ ...DATASET, model: 'Contact' });
+    expect(page.records.map((record) => record.id)).toEqual(['c0', 'c1']);
+    await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson(contacts(1, 2)) });
+    const cursor = page.records[1]!._nango_metadata.cursor;
+    expect((await nango.listRecords({ ...DATASET, model: 'Contact', cursor })).records.map((record) => record.id)).toEqual(['c2']);
+  });
+
+  it('maps a variant other than "base" to the model <model>::<variant>, as Nango stores it', async () => {
+    const db = join(tempDir(), 'cache.db');
+    await rcache(['--db', db, 'save', '--model', 'Contact::eu'], { input: ndjson([{ id: 'eu-1' }]) });
+    await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson([{ id: 'base-1' }]) });
+    const server = await startServer(db);
+    const ids = (variant: string) =>
+      fetch(`${server.url}/records?model=Contact&variant=${variant}`, { headers: HEADERS })
+        .then((response) => response.json() as Promise<{ records: { id: string }[] }>)
+        .then((page) => page.records.map((record) => record.id));
+    expect(await ids('eu')).toEqual(['eu-1']);
+    expect(await ids('base')).toEqual(['base-1']);
+  });
+
+  it('stops on SIGTERM with exit 0, even with an idle keep-alive connection open', async () => {
+    const server = await startServer(join(tempDir(), 'cache.db'));
+    expect((await fetch(`${server.url}/records?model=Contact`, { headers: HEADERS })).status).toBe(200);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(server.stderr()).toMatch(/rcache serve: stopped by SIGTERM\n$/);
+  });
+});
