@@ -1,6 +1,6 @@
 import type { RecordsCache } from './cache.js';
 import { iso } from './time.js';
-import type { Dataset } from './types.js';
+import type { Dataset, Summary } from './types.js';
 
 export interface DatasetStats extends Dataset {
   live: number;
@@ -12,17 +12,10 @@ export interface DatasetStats extends Dataset {
   last_change_at: string | null;
 }
 
-export interface RunStats extends Dataset {
+export interface RunStats extends Dataset, Summary {
   kind: string;
   started_at: string;
   finished_at: string;
-  added: number;
-  updated: number;
-  unchanged: number;
-  deleted: number;
-  unknown: number;
-  duplicates: number;
-  rejected: number;
   pruned: number;
 }
 
