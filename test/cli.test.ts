@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, FIXTURES, lines, ndjson, query, rcache, tempDir } from './helpers.js';
 
 function dbIn(dir = tempDir()): string {
@@ -232,12 +233,15 @@ describe('usage and runtime errors', () => {
     ['an invalid time', ['records', '--model', 'M', '--modified-after', 'yesterday'], /--modified-after: 'yesterday' is not an ISO 8601 timestamp/],
     ['an invalid format', ['records', '--model', 'M', '--format', 'xml'], /argument 'xml' is invalid/],
   ];
+  let shared: string;
+  beforeAll(async () => {
+    shared = join(mkdtempSync(join(tmpdir(), 'rcache-usage-')), 'cache.db');
+    await rcache(['--db', shared, 'save', '--model', 'M'], { input: '{"id":"a"}\n' });
+  });
+  afterAll(() => rmSync(dirname(shared), { recursive: true, force: true }));
   for (const [name, args, message] of usage) {
     it(`${name} is exit 2 with one clear line`, async () => {
-      const dir = tempDir();
-      const db = join(dir, 'cache.db');
-      await rcache(['--db', db, 'save', '--model', 'M'], { input: '{"id":"a"}\n' });
-      const result = await rcache(['--db', db, ...args]);
+      const result = await rcache(['--db', shared, ...args]);
       expect(result.code).toBe(2);
       expect(result.stdout).toBe('');
       expect(result.stderr).toMatch(message);
