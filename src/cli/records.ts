@@ -9,7 +9,7 @@ import { wantsColor } from '../io/color.js';
 import { CursorFile } from '../io/cursor-file.js';
 import { Output } from '../io/output.js';
 import { pipeReaderWatch } from '../io/reader-watch.js';
-import { recordJson } from '../io/records.js';
+import { writeRecord } from '../io/records.js';
 import { renderTable } from '../io/table.js';
 import { datasetOf, interruptible, open, parseCount, type DatasetOptions } from './context.js';
 
@@ -62,6 +62,7 @@ function queryOf(options: RecordsOptions, cursor: string | undefined): ChangeQue
     actions: options.filter === undefined ? undefined : parseFilter(options.filter),
     ids: options.ids === undefined ? undefined : parseIds(options.ids),
     modifiedAfter: options.modifiedAfter === undefined ? undefined : parseTimestamp(options.modifiedAfter, '--modified-after'),
+    payloadBytes: options.format !== 'table',
   };
 }
 
@@ -125,7 +126,7 @@ export async function records(options: RecordsOptions): Promise<void> {
     if (options.format === 'json') await printDocument(reader, progress);
     else if (options.format === 'table') await printTable(reader, progress, wantsColor(process.stdout, options.color));
     else {
-      const line = (change: Change) => out.write(recordJson(change) + '\n', change.seq);
+      const line = (change: Change) => writeRecord(out, change, '\n');
       await drain(reader, progress, line);
       const readerGone = pipeReaderWatch();
       while (options.follow && progress.left > 0 && !out.closed && !interrupt.signal.aborted) {
@@ -149,10 +150,10 @@ async function printDocument(reader: ChangeReader, progress: Progress): Promise<
   const { out } = progress;
   let last: Change | undefined;
   out.write('{"records":[');
-  const more = await drain(reader, progress, (change) => {
-    const text = (last === undefined ? '' : ',') + recordJson(change);
+  const more = await drain(reader, progress, async (change) => {
+    if (last !== undefined) await out.write(',');
     last = change;
-    return out.write(text, change.seq);
+    return writeRecord(out, change, '');
   });
   out.write(`],"next_cursor":${more && last ? `"${encodeCursor(last.seq)}"` : 'null'}}\n`);
 }
@@ -161,7 +162,7 @@ async function printTable(reader: ChangeReader, progress: Progress, color: boole
   const rows: string[][] = [];
   let last: number | undefined;
   await drain(reader, progress, (change) => {
-    const payload = change.payload === null ? '(pruned)' : change.payload;
+    const payload = change.payload === null ? '(pruned)' : change.payload.toString();
     rows.push([change.id, change.action, iso(change.lastModifiedAt)!, encodeCursor(change.seq), payload.length > 60 ? payload.slice(0, 59) + '…' : payload]);
     last = change.seq;
   });

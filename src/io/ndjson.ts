@@ -48,7 +48,7 @@ function decodeLines(region: Buffer, batch: LineBatch): void {
 
 function openInput(input: string, options: ReadOptions): { file: string; stream: Readable } {
   if (input === '-') return { file: '<stdin>', stream: options.stdin ?? process.stdin };
-  return { file: input, stream: createReadStream(input, { highWaterMark: 256 * 1024 }) };
+  return { file: input, stream: createReadStream(input, { highWaterMark: 64 * 1024 }) };
 }
 
 function inputError(file: string, error: NodeJS.ErrnoException): RcacheError {

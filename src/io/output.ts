@@ -37,6 +37,17 @@ export class Output {
     return undefined;
   }
 
+  /** Adds bytes as they are. */
+  writeBytes(bytes: Buffer): Promise<void> | undefined {
+    if (this.closed) return undefined;
+    if (this.used + bytes.length > this.buffer.length) {
+      if (this.used > 0) return this.flush().then(() => this.writeBytes(bytes));
+      return this.send(Buffer.from(bytes), this.bufferMark);
+    }
+    this.used += bytes.copy(this.buffer, this.used);
+    return undefined;
+  }
+
   private async writeLarge(text: string, mark: number | undefined): Promise<void> {
     await this.send(Buffer.from(text), mark);
   }
