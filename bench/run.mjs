@@ -1,0 +1,284 @@
+#!/usr/bin/env node
+// rcache's benchmark: whole processes, each measured several times, alternating with the
+// baseline it is compared with (A,B,A,B...) so that a noisy machine affects both alike.
+// Usage: npm run bench [-- --records N | --large] [--runs N]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { DATA_DIR, fixtures } from './generate.mjs';
+import { measure, rssMethod, summarise } from './measure.mjs';
+import { format, measurementsTable, targetsTable } from './report.mjs';
+
+const path = (relative) => fileURLToPath(new URL(relative, import.meta.url));
+const RCACHE = path('../bin/rcache.js');
+const BASELINE_SAVE = path('baseline-save.mjs');
+const BASELINE_READ = path('baseline-read.mjs');
+const WORK = `${DATA_DIR}run/`;
+const RESULTS = path('results/');
+const MODEL = 'Deal';
+
+function options(argv) {
+  const value = (name, fallback) => {
+    const at = argv.indexOf(name);
+    if (at < 0) return fallback;
+    const number = Number(argv[at + 1]);
+    if (!Number.isSafeInteger(number) || number < 1) throw new Error(`${name} takes a positive whole number`);
+    return number;
+  };
+  const unknown = argv.filter((arg) => arg.startsWith('--') && !['--records', '--runs', '--large'].includes(arg));
+  if (unknown.length > 0) throw new Error(`unknown option ${unknown[0]} (use --records N, --large, --runs N)`);
+  return { records: value('--records', argv.includes('--large') ? 1_000_000 : 100_000), runs: value('--runs', 5) };
+}
+
+/** The version line of an optional tool, or undefined when it is not installed. */
+function toolVersion(command, args) {
+  const result = spawnSync(command, args, { encoding: 'utf8' });
+  return result.status === 0 ? result.stdout.trim().split('\n')[0] : undefined;
+}
+
+const db = (name) => `${WORK}${name}.db`;
+function removeDb(file) {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(file + suffix, { force: true });
+}
+function copyDb(from, to) {
+  removeDb(to);
+  for (const suffix of ['', '-wal']) if (existsSync(from + suffix)) copyFileSync(from + suffix, to + suffix);
+}
+
+function expectSummary(counts) {
+  return ({ stdout }) => {
+    const summary = JSON.parse(stdout);
+    for (const [key, value] of Object.entries(counts)) {
+      if (summary[key] !== value) throw new Error(`rcache save reported ${key} ${summary[key]}, expected ${value}: ${stdout.trim()}`);
+    }
+  };
+}
+
+function countLines(file) {
+  const fd = openSync(file, 'r');
+  const buffer = Buffer.alloc(1 << 20);
+  let lines = 0;
+  for (let read; (read = readSync(fd, buffer)) > 0; ) for (let i = buffer.indexOf(10); i !== -1 && i < read; i = buffer.indexOf(10, i + 1)) lines++;
+  closeSync(fd);
+  return lines;
+}
+
+async function expectLines([command, args], count) {
+  const out = `${WORK}read.out`;
+  await measure(command, args, { stdout: out });
+  const lines = countLines(out);
+  rmSync(out);
+  if (lines !== count) throw new Error(`${command} ${args.join(' ')} printed ${lines} lines, expected ${count}`);
+}
+
+/** What is measured: groups of subjects run alternately; `before` and `after` run once around a group. */
+function plan({ records, runs }, files, tools) {
+  const rcache = (file, ...args) => ['node', [RCACHE, '--db', db(file), ...args]];
+  const save = (file, input) => rcache(file, 'save', '--model', MODEL, '--json', input);
+  const sqliteScript = `${WORK}upsert.sql`;
+  writeFileSync(sqliteScript, readFileSync(path('baseline-sqlite3.sql'), 'utf8').replaceAll('{{file}}', files.fresh));
+  const changed = files.meta.changed;
+  return [
+    {
+      name: 'save fresh',
+      subjects: [
+        { id: 'rcache-save-fresh', label: 'rcache save, fresh', records, prepare: () => removeDb(db('rcache')), command: save('rcache', files.fresh), capture: true, check: expectSummary({ added: records }) },
+        { id: 'baseline-save-fresh', label: 'baseline-save.mjs, fresh', records, prepare: () => removeDb(db('baseline')), command: ['node', [BASELINE_SAVE, db('baseline'), files.fresh]] },
+        tools.sqlite3 && { id: 'sqlite3-save-fresh', label: 'sqlite3 shell upsert, fresh', records, prepare: () => removeDb(db('sqlite3')), command: ['sqlite3', ['-bail', db('sqlite3')]], stdin: sqliteScript },
+        tools.sqliteUtils && { id: 'sqlite-utils-save-fresh', label: 'sqlite-utils upsert, fresh', records, prepare: () => removeDb(db('sqlite-utils')), command: ['sqlite-utils', ['upsert', db('sqlite-utils'), 'records', files.fresh, '--nl', '--pk', 'id']] },
+      ],
+      // The last fresh save of each becomes the starting point of the re-saves and the reads.
+      after: () => {
+        copyDb(db('rcache'), db('rcache-full'));
+        copyDb(db('baseline'), db('baseline-full'));
+      },
+    },
+    {
+      name: 're-save unchanged',
+      subjects: [
+        { id: 'rcache-save-same', label: 'rcache re-save, unchanged', records, prepare: () => copyDb(db('rcache-full'), db('rcache')), command: save('rcache', files.same), capture: true, check: expectSummary({ unchanged: records, added: 0, updated: 0 }) },
+        { id: 'baseline-save-same', label: 'baseline-save.mjs, unchanged', records, prepare: () => copyDb(db('baseline-full'), db('baseline')), command: ['node', [BASELINE_SAVE, db('baseline'), files.same]] },
+      ],
+    },
+    {
+      name: 're-save 10% changed',
+      subjects: [
+        { id: 'rcache-save-changed', label: 'rcache re-save, 10% changed', records, prepare: () => copyDb(db('rcache-full'), db('rcache')), command: save('rcache', files.changed), capture: true, check: expectSummary({ updated: changed, unchanged: records - changed }) },
+        { id: 'baseline-save-changed', label: 'baseline-save.mjs, 10% changed', records, prepare: () => copyDb(db('baseline-full'), db('baseline')), command: ['node', [BASELINE_SAVE, db('baseline'), files.changed]] },
+      ],
+    },
+    {
+      name: 'read all',
+      // Once, untimed: a reader that printed nothing would look fast.
+      before: async () => {
+        await expectLines(rcache('rcache-full', 'records', '--model', MODEL), records);
+        await expectLines(['node', [BASELINE_READ, db('baseline-full')]], records);
+      },
+      subjects: [
+        { id: 'rcache-records', label: 'rcache records > /dev/null', records, command: rcache('rcache-full', 'records', '--model', MODEL) },
+        { id: 'baseline-read', label: 'baseline-read.mjs > /dev/null', records, command: ['node', [BASELINE_READ, db('baseline-full')]] },
+      ],
+    },
+    {
+      name: 'start-up',
+      runs: Math.max(10, 2 * runs),
+      subjects: [
+        { id: 'rcache-version', label: 'rcache --version', command: ['node', [RCACHE, '--version']] },
+        { id: 'node-startup', label: 'node -e 0 (reference)', command: ['node', ['-e', '0']] },
+      ],
+    },
+  ].map((group) => ({ ...group, subjects: group.subjects.filter(Boolean) }));
+}
+
+async function runGroup(group, runs) {
+  const count = group.runs ?? runs;
+  await group.before?.();
+  for (const subject of group.subjects) subject.samples = [];
+  for (let i = 1; i <= count; i++) {
+    for (const subject of group.subjects) {
+      subject.prepare?.();
+      const result = await measure(subject.command[0], subject.command[1], { stdin: subject.stdin, stdout: subject.capture ? 'capture' : undefined });
+      subject.check?.(result);
+      subject.samples.push({ ms: Math.round(result.ms * 10) / 10, maxRssKiB: result.maxRssKiB });
+      process.stderr.write(`  ${group.name} ${i}/${count}: ${subject.label} ${format.seconds(result.ms)}, ${format.mib(result.maxRssKiB)}\n`);
+    }
+  }
+  group.after?.();
+  for (const subject of group.subjects) {
+    subject.summary = summarise(subject.samples);
+    if (subject.records) subject.recordsPerSecond = Math.round(subject.records / (subject.summary.ms.median / 1000));
+  }
+}
+
+/** Each target: measured value, the target, and met / NOT MET, or not applicable at this size. */
+function evaluate(subjects, records) {
+  const by = Object.fromEntries(subjects.map((s) => [s.id, s]));
+  const targets = [];
+  const ratio = (label, a, b, max, { atRecords, speedup } = {}) => {
+    if (!by[a] || !by[b]) {
+      targets.push({ label, rcache: by[a]?.label, baseline: by[b]?.label ?? `${b.replace(/-save-fresh$/, '')} (not installed)`, value: 'skipped', target: '', status: 'skipped' });
+      return;
+    }
+    const value = by[a].summary.ms.median / by[b].summary.ms.median;
+    const applies = atRecords === undefined || records >= atRecords;
+    targets.push({
+      label,
+      rcache: by[a].label,
+      baseline: by[b].label,
+      ratio: value,
+      value: speedup ? `${(1 / value).toFixed(2)}× faster` : value.toFixed(2),
+      target: (speedup ? `≥ ${speedup}× faster` : max === undefined ? '(info)' : `≤ ${max.toFixed(2)}`) + (atRecords ? ` at ${atRecords / 1e6}M` : ''),
+      status: max === undefined ? '' : !applies ? `(${value <= max ? 'met' : 'not met'} here; set for ${atRecords / 1e6}M)` : value <= max ? 'met' : 'NOT MET',
+      met: max === undefined || !applies ? undefined : value <= max,
+    });
+  };
+  const absolute = (label, id, value, shown, target, met) => {
+    if (!by[id]) return;
+    targets.push({ label, rcache: by[id].label, value: shown, measured: value, target, status: met ? 'met' : 'NOT MET', met });
+  };
+
+  ratio('save fresh vs minimal Node script', 'rcache-save-fresh', 'baseline-save-fresh', 1.0);
+  ratio('save fresh vs sqlite3 shell', 'rcache-save-fresh', 'sqlite3-save-fresh', 1.0, { atRecords: 1_000_000 });
+  ratio('save fresh vs sqlite-utils', 'rcache-save-fresh', 'sqlite-utils-save-fresh', 1 / 3.5, { atRecords: 1_000_000, speedup: 3.5 });
+  ratio('re-save unchanged vs save fresh', 'rcache-save-same', 'rcache-save-fresh', 0.6);
+  ratio('re-save unchanged vs minimal script', 'rcache-save-same', 'baseline-save-same');
+  ratio('re-save 10% changed vs minimal script', 'rcache-save-changed', 'baseline-save-changed');
+  ratio('records vs minimal reader', 'rcache-records', 'baseline-read', 1.25);
+  ratio('start-up vs bare node', 'rcache-version', 'node-startup');
+  const reads = by['rcache-records'];
+  if (reads) absolute('records throughput', 'rcache-records', reads.recordsPerSecond, format.rate(reads.recordsPerSecond), '≥ 200k/s', reads.recordsPerSecond >= 200_000);
+  for (const id of ['rcache-save-fresh', 'rcache-save-same', 'rcache-save-changed', 'rcache-records']) {
+    const peak = by[id]?.summary.maxRssKiB.max;
+    if (peak !== undefined) absolute('peak memory (max of runs)', id, peak, format.mib(peak), '≤ 150 MiB', peak <= 150 * 1024);
+  }
+  const startup = by['rcache-version']?.summary.ms.median;
+  if (startup !== undefined) absolute('start-up (median)', 'rcache-version', startup, format.seconds(startup), '≤ 130 ms', startup <= 130);
+  return targets;
+}
+
+function machine() {
+  const git = (...args) => {
+    try {
+      return execFileSync('git', args, { cwd: path('..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const cpus = os.cpus();
+  return {
+    hostname: os.hostname(),
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    cpu: `${cpus.length} × ${cpus[0]?.model ?? 'unknown'}`,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    loadAverageAtStart: os.loadavg(),
+    node: process.version,
+    rcacheCommit: git('rev-parse', 'HEAD'),
+    rcacheWorkTreeDirty: git('status', '--porcelain', '--', 'src') ? true : false,
+  };
+}
+
+async function main() {
+  const params = options(process.argv.slice(2));
+  mkdirSync(WORK, { recursive: true });
+  mkdirSync(RESULTS, { recursive: true });
+  const betterSqlite3 = {
+    Database: createRequire(import.meta.url)('../node_modules/better-sqlite3'),
+    version: JSON.parse(readFileSync(path('../node_modules/better-sqlite3/package.json'), 'utf8')).version,
+  };
+  const tools = {
+    rcache: toolVersion('node', [RCACHE, '--version']),
+    betterSqlite3: `${betterSqlite3.version} (SQLite ${new (betterSqlite3.Database)(':memory:').prepare('SELECT sqlite_version()').pluck().get()})`,
+    sqlite3: toolVersion('sqlite3', ['-version']),
+    sqliteUtils: toolVersion('sqlite-utils', ['--version']),
+  };
+  const notes = [];
+  if (!tools.sqlite3) notes.push('sqlite3 shell not installed: its baseline is skipped (apt-get install sqlite3)');
+  if (!tools.sqliteUtils) notes.push('sqlite-utils not installed: its baseline is skipped (apt-get install sqlite-utils)');
+  if (!rssMethod.startsWith('GNU')) notes.push(`GNU time not installed: max RSS by ${rssMethod}, which can miss a last-moment peak (apt-get install time)`);
+  for (const note of notes) process.stderr.write(`note: ${note}\n`);
+
+  const files = fixtures(params.records, { log: (line) => process.stderr.write(`${line}\n`) });
+  const info = { machine: machine(), tools };
+  process.stderr.write(`rcache bench: ${params.records} records (${files.meta.averageRecordBytes} bytes each), ${params.runs} runs, on ${info.machine.cpu}\n`);
+
+  const groups = plan(params, files, tools);
+  const started = performance.now();
+  for (const group of groups) await runGroup(group, params.runs);
+  const subjects = groups.flatMap((group) => group.subjects.map((subject) => ({ ...subject, group: group.name })));
+  const targets = evaluate(subjects, params.records);
+  info.machine.loadAverageAtEnd = os.loadavg();
+
+  const title = `rcache bench — ${params.records} records of ~${files.meta.averageRecordBytes} bytes, ${params.runs} runs (start-up ${groups.at(-1).runs}), node ${process.version}, ${info.machine.cpu}`;
+  console.log(`\n${title}\n\n${measurementsTable(subjects)}\n\n${targetsTable(targets)}\n`);
+  for (const note of notes) console.log(`note: ${note}`);
+
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
+  const resultFile = `${RESULTS}${stamp}-${params.records}.json`;
+  const result = {
+    date: new Date().toISOString(),
+    durationSeconds: Math.round((performance.now() - started) / 1000),
+    parameters: { ...params, model: MODEL, fixtures: files.meta, rss: rssMethod },
+    ...info,
+    notes,
+    measurements: subjects.map(({ id, label, group, records, command, stdin, samples, summary, recordsPerSecond }) => ({
+      id,
+      label,
+      group,
+      records: records ?? null,
+      command: [command[0], ...command[1], ...(stdin ? ['<', stdin] : [])].join(' ').replaceAll(path('../'), ''),
+      samples,
+      summary,
+      recordsPerSecond: recordsPerSecond ?? null,
+    })),
+    targets,
+  };
+  writeFileSync(resultFile, JSON.stringify(result, null, 2) + '\n');
+  console.log(`results: ${resultFile}`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench: ${error.message}\n`);
+  process.exitCode = 1;
+});
