@@ -11,7 +11,7 @@ parentPort!.on('message', ({ batch, texts, rawHashes }: PrepareRequest) => {
     try {
       const record = prepareRecord(text, ignore, rawHashes[i]);
       // The payload is usually the text itself, which the main thread still has.
-      return [record.id, record.payload === text ? null : record.payload, record.hash];
+      return [record.id, record.payload === text ? null : record.payload, record.hash, record.rawHash];
     } catch (error) {
       if (error instanceof RecordError) return error.message;
       throw error;

@@ -4,13 +4,13 @@ import { RecordError, type PreparedRecord } from './record.js';
 export interface PrepareRequest {
   batch: number;
   texts: string[];
-  rawHashes: string[];
+  rawHashes: (string | undefined)[];
 }
 
 export interface PrepareReply {
   batch: number;
-  /** Per line: [id, payload or null when it is the text, hash], or the reason the line is not a record. */
-  results: ([string, string | null, string] | string)[];
+  /** Per line: [id, payload or null when it is the text, hash, raw hash], or the reason the line is not a record. */
+  results: ([string, string | null, string, string] | string)[];
 }
 
 /** A line prepared off the main thread: the record, or the RecordError that `prepareRecord` threw. */
@@ -40,7 +40,7 @@ export class Preparer {
     });
   }
 
-  prepare(texts: string[], rawHashes: string[]): Promise<Prepared[]> {
+  prepare(texts: string[], rawHashes: (string | undefined)[]): Promise<Prepared[]> {
     if (this.failure) return Promise.reject(this.failure);
     const batch = this.next++;
     const reply = new Promise<PrepareReply>((resolve, reject) => this.waiting.set(batch, { resolve, reject }));
@@ -49,7 +49,7 @@ export class Preparer {
       results.map((result, i) =>
         typeof result === 'string'
           ? new RecordError(result)
-          : { id: result[0], payload: result[1] ?? texts[i]!, hash: result[2], rawHash: rawHashes[i]! },
+          : { id: result[0], payload: result[1] ?? texts[i]!, hash: result[2], rawHash: result[3] },
       ),
     );
   }

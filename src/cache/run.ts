@@ -51,6 +51,8 @@ export abstract class Run {
   protected readonly delta: CounterDelta = { live: 0, deleted: 0, pruned: 0, bytes: 0 };
   protected readonly seen = new IdSet();
   protected datasetId = 0;
+  /** The dataset had no records when the run began: only ids this run has seen can be stored. */
+  protected emptyAtStart = false;
   /** Time stamped on every record this run changes. */
   protected time = 0;
   /** The last change position before this run; records with a higher one were changed by it. */
@@ -74,6 +76,7 @@ export abstract class Run {
     this.time = now();
     this.startSeq = this.seq = this.cache.statement('SELECT value FROM sequence WHERE id = 1').pluck().get() as number;
     this.datasetId = this.cache.ensureDataset(this.dataset);
+    this.emptyAtStart = this.cache.statement('SELECT NOT EXISTS (SELECT 1 FROM records WHERE dataset_id = ?)').pluck().get(this.datasetId) === 1;
   }
 
   protected nextSeq(): number {

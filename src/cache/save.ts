@@ -22,7 +22,8 @@ type Outcome = 'added' | 'updated' | 'unchanged';
 /** What a run learned of a batch of lines before they were parsed, for applying them later in order. */
 export interface Precheck {
   texts: readonly string[];
-  rawHashes: string[];
+  /** The raw hash of each line that has a stored record to compare with; the others get theirs when prepared. */
+  rawHashes: (string | undefined)[];
   guesses: (string | undefined)[];
   rows: (StoredRow | undefined)[];
   /** Lines that must be prepared: those not identical to the line their live record was saved from. */
@@ -87,9 +88,9 @@ export class SaveRun extends Run {
     this.begin();
     const check: Precheck = { texts, rawHashes: [], guesses: [], rows: [], pending: [], changed: new Set() };
     texts.forEach((text, i) => {
-      const rawHash = digest(text);
       const guess = likelyId(text);
       const row = guess === undefined ? undefined : this.stored(guess);
+      const rawHash = row === undefined ? undefined : digest(text);
       check.rawHashes.push(rawHash);
       check.guesses.push(guess);
       check.rows.push(row);
@@ -119,6 +120,8 @@ export class SaveRun extends Run {
   }
 
   private stored(id: string): StoredRow | undefined {
+    // An initial load looks nothing up: no id can be stored before this run has seen it.
+    if (this.emptyAtStart && !this.seen.has(id)) return undefined;
     return this.cache.statement(SELECT_STORED).get(this.datasetId, id) as StoredRow | undefined;
   }
 

@@ -37,7 +37,7 @@ export async function saveInput(run: SaveRun, ignoreFields: readonly string[], o
       const prepared = check.pending.length
         ? (preparer ??= new Preparer(ignoreFields)).prepare(
             check.pending.map((i) => texts[i]!),
-            check.pending.map((i) => check.rawHashes[i]!),
+            check.pending.map((i) => check.rawHashes[i]),
           )
         : Promise.resolve([]);
       const next: Flight = { batch, positions, check, prepared };
