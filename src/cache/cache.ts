@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import { openDatabase, type Db, type OpenOptions } from './database.js';
+import { DEFAULT_BUSY_TIMEOUT, openDatabase, type Db, type OpenOptions } from './database.js';
 import type { Dataset } from './types.js';
 
 /** An open rcache database. Every call is synchronous; one instance serves one thread. */
@@ -9,6 +9,8 @@ export class RecordsCache {
   constructor(
     readonly db: Db,
     readonly path: string,
+    /** How long a writer waits for another writer's lock, in milliseconds. */
+    readonly busyTimeout = DEFAULT_BUSY_TIMEOUT,
   ) {}
 
   /** A prepared statement, prepared once per connection. */
@@ -42,5 +44,5 @@ export class RecordsCache {
 }
 
 export function openCache(path: string, options: OpenOptions = {}): RecordsCache {
-  return new RecordsCache(openDatabase(path, options), path);
+  return new RecordsCache(openDatabase(path, options), path, options.busyTimeout);
 }

@@ -5,6 +5,9 @@ import { ExactNumber } from './json-text.js';
 // three-digit exponent) are hashed from their text; all others through JSON.parse, which is faster.
 export const MAY_LOSE_PRECISION = /[0-9][0-9.]{15}|[eE][+-]?[0-9]{3}/;
 
+/** Records nested deeper than this are refused, so that every stored record can be merged and printed. */
+export const MAX_DEPTH = 1000;
+
 const LEAF = true;
 type IgnoreNode = Map<string, IgnoreNode | typeof LEAF>;
 
@@ -40,18 +43,19 @@ export function canonicalNumber(token: string): string {
   return token.toLowerCase().replace('e+', 'e');
 }
 
-function canonical(value: unknown, ignore: IgnoreNode | undefined): string {
+function canonical(value: unknown, ignore: IgnoreNode | undefined, depth: number): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (value instanceof ExactNumber) return canonicalNumber(value.text);
+  if (depth > MAX_DEPTH) throw new RangeError(`record is nested more than ${MAX_DEPTH} levels deep`);
   if (Array.isArray(value)) {
     let out = '[';
-    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + canonical(value[i], ignore);
+    for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + canonical(value[i], ignore, depth + 1);
     return out + ']';
   }
-  return canonicalObject(value as Record<string, unknown>, ignore, undefined);
+  return canonicalObject(value as Record<string, unknown>, ignore, undefined, depth);
 }
 
-function canonicalObject(object: Record<string, unknown>, ignore: IgnoreNode | undefined, id: string | undefined): string {
+function canonicalObject(object: Record<string, unknown>, ignore: IgnoreNode | undefined, id: string | undefined, depth: number): string {
   const keys = Object.keys(object).sort();
   let out = '{';
   for (const key of keys) {
@@ -63,7 +67,7 @@ function canonicalObject(object: Record<string, unknown>, ignore: IgnoreNode | u
     let text: string;
     if (id !== undefined && key === 'id') text = JSON.stringify(id);
     else if (id !== undefined && key === '_nango_metadata') continue;
-    else text = canonical(object[key], child as IgnoreNode | undefined);
+    else text = canonical(object[key], child as IgnoreNode | undefined, depth + 1);
     out += (out.length > 1 ? ',' : '') + JSON.stringify(key) + ':' + text;
   }
   return out + '}';
@@ -71,7 +75,7 @@ function canonicalObject(object: Record<string, unknown>, ignore: IgnoreNode | u
 
 /** The hash that decides whether a record changed: key order, the id's type and ignored fields do not count. */
 export function payloadHash(record: Record<string, unknown>, id: string, ignore: IgnoreFields): string {
-  return digest(canonicalObject(record, ignore.root, id));
+  return digest(canonicalObject(record, ignore.root, id, 1));
 }
 
 export function digest(text: string): string {

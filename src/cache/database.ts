@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { RcacheError } from '../errors.js';
 
 export type Db = Database.Database;
@@ -70,6 +70,7 @@ const MIGRATIONS: readonly string[] = [
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
+export const DEFAULT_BUSY_TIMEOUT = 60_000;
 
 export interface OpenOptions {
   /** Open for reading only: the file must exist and is never initialised or migrated. */
@@ -82,8 +83,44 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Checks what kind of file `path` is without writing to it; true when it must be initialised. */
-function inspect(path: string): boolean {
+const MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+
+interface Identity {
+  applicationId: number;
+  version: number;
+  empty: boolean;
+}
+
+/** Whether an identified file must be initialised or migrated; throws for one rcache must not touch. */
+function classify(path: string, { applicationId, version, empty }: Identity): boolean {
+  if (applicationId === APPLICATION_ID) {
+    if (version > SCHEMA_VERSION) {
+      throw new RcacheError(
+        `${path} was written by a newer rcache (schema ${version}; this rcache knows up to ${SCHEMA_VERSION}): upgrade rcache to use it`,
+      );
+    }
+    return version < SCHEMA_VERSION;
+  }
+  if (applicationId === 0 && version === 0 && empty) return true;
+  throw new RcacheError(`${path} is not an rcache database (it is another program's SQLite database); choose another file with --db`);
+}
+
+/** The file's first 100 bytes, where SQLite keeps user_version and application_id. */
+function readHeader(path: string): Buffer {
+  const header = Buffer.alloc(100);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    return header.subarray(0, readSync(fd, header, 0, 100, 0));
+  } catch (error) {
+    throw new RcacheError(`cannot open database ${path}: ${describe(error)}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Asks SQLite itself, read-only: needed when a write-ahead log may hold a newer header. */
+function identifyWithSqlite(path: string): Identity {
   let probe: Db;
   try {
     probe = new Database(path, { readonly: true, fileMustExist: true });
@@ -91,27 +128,32 @@ function inspect(path: string): boolean {
     throw new RcacheError(`cannot open database ${path}: ${describe(error)}`);
   }
   try {
-    const applicationId = probe.pragma('application_id', { simple: true }) as number;
-    const version = probe.pragma('user_version', { simple: true }) as number;
-    const objects = probe.prepare('SELECT count(*) FROM sqlite_schema').pluck().get() as number;
-    if (applicationId === APPLICATION_ID) {
-      if (version > SCHEMA_VERSION) {
-        throw new RcacheError(
-          `${path} was written by a newer rcache (schema ${version}; this rcache knows up to ${SCHEMA_VERSION}): upgrade rcache to use it`,
-        );
-      }
-      return version < SCHEMA_VERSION;
-    }
-    if (applicationId === 0 && version === 0 && objects === 0) return true;
-    throw new RcacheError(`${path} is not an rcache database (it is another program's SQLite database); choose another file with --db`);
+    return {
+      applicationId: probe.pragma('application_id', { simple: true }) as number,
+      version: probe.pragma('user_version', { simple: true }) as number,
+      empty: (probe.prepare('SELECT count(*) FROM sqlite_schema').pluck().get() as number) === 0,
+    };
   } catch (error) {
-    if (error instanceof RcacheError) throw error;
-    const code = (error as { code?: string }).code;
-    if (code === 'SQLITE_NOTADB') throw new RcacheError(`${path} is not an rcache database (not a SQLite file); choose another file with --db`);
     throw new RcacheError(`cannot read database ${path}: ${describe(error)}`);
   } finally {
     probe.close();
   }
+}
+
+/**
+ * Checks what kind of file `path` is without writing to it (not even SQLite's -wal and -shm files
+ * beside it); true when it must be initialised or migrated.
+ */
+function inspect(path: string): boolean {
+  const header = readHeader(path);
+  if (header.length === 0) return true;
+  if (header.length < 100 || !header.subarray(0, 16).equals(MAGIC)) {
+    throw new RcacheError(`${path} is not an rcache database (not a SQLite file); choose another file with --db`);
+  }
+  const wal = statSync(`${path}-wal`, { throwIfNoEntry: false });
+  if (wal !== undefined && wal.size > 0) return classify(path, identifyWithSqlite(path));
+  // The schema cookie (offset 40) is 0 until a first table is created.
+  return classify(path, { applicationId: header.readUInt32BE(68), version: header.readUInt32BE(60), empty: header.readUInt32BE(40) === 0 });
 }
 
 function migrate(db: Db, path: string): void {
@@ -147,13 +189,9 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   if (!found && options.readonly) throw new RcacheError(`no rcache database at ${path} (save some records first, or pass --db)`);
   const mustInitialise = found ? inspect(path) : true;
   if (mustInitialise && options.readonly) throw new RcacheError(`${path} is an empty database with no records yet`);
-  let db: Db;
+  let db: Db | undefined;
   try {
-    db = new Database(path, { timeout: options.busyTimeout ?? 60_000 });
-  } catch (error) {
-    throw new RcacheError(`cannot open database ${path}: ${describe(error)}`);
-  }
-  try {
+    db = new Database(path, { timeout: options.busyTimeout ?? DEFAULT_BUSY_TIMEOUT });
     if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
     // FULL makes each committed run survive a power loss, at one fsync per run.
     db.pragma('synchronous = FULL');
@@ -162,8 +200,30 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
     if (mustInitialise) migrate(db, path);
     return db;
   } catch (error) {
-    db.close();
+    db?.close();
     if (error instanceof RcacheError) throw error;
+    const code = String((error as { code?: unknown }).code);
+    if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN')) {
+      if (options.readonly) return readOnlyCopy(path);
+      throw new RcacheError(`cannot write to ${path}: the file or its directory is read-only`);
+    }
     throw new RcacheError(`cannot use database ${path}: ${describe(error)}`);
   }
+}
+
+/**
+ * A reader in a directory it may not write to: SQLite cannot create the shared-memory file that
+ * WAL mode needs there, so the database is read from a copy in memory instead. That is exact only
+ * when no write-ahead log holds pages not yet in the main file.
+ */
+function readOnlyCopy(path: string): Db {
+  const wal = statSync(`${path}-wal`, { throwIfNoEntry: false });
+  if (wal !== undefined && wal.size > 0) {
+    throw new RcacheError(`cannot read ${path}: its directory is read-only and its write-ahead log is not yet merged into it`);
+  }
+  const image = readFileSync(path);
+  // Bytes 18 and 19 mark WAL mode; a copy in memory must be read in the ordinary journal mode.
+  image[18] = 1;
+  image[19] = 1;
+  return new Database(image, { readonly: true });
 }

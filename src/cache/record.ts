@@ -1,4 +1,4 @@
-import { IgnoreFields, MAY_LOSE_PRECISION, canonicalNumber, digest, payloadHash } from './canonical.js';
+import { IgnoreFields, MAX_DEPTH, MAY_LOSE_PRECISION, canonicalNumber, digest, payloadHash } from './canonical.js';
 import { ExactNumber, parseExact, topLevelMembers } from './json-text.js';
 
 export const MAX_ID_LENGTH = 255;
@@ -103,7 +103,7 @@ export function prepareRecord(text: string, ignore: IgnoreFields, rawHash = dige
     const exact = MAY_LOSE_PRECISION.test(text) ? (parseExact(text) as Record<string, unknown>) : record;
     return { id, payload: storedPayload(text, id, record), hash: payloadHash(exact, id, ignore), rawHash };
   } catch (error) {
-    if (error instanceof RangeError) throw new RecordError('record is nested too deeply');
+    if (error instanceof RangeError) throw new RecordError(`record is nested more than ${MAX_DEPTH} levels deep`);
     throw error;
   }
 }

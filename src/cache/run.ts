@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RecordsCache } from './cache.js';
 import { IdSet } from './id-set.js';
 import { now } from './time.js';
@@ -67,6 +68,36 @@ export abstract class Run {
     readonly kind: RunKind,
     readonly dataset: Dataset,
   ) {}
+
+  /**
+   * Takes the write lock without blocking the event loop: while another writer holds it, this
+   * retries every few milliseconds (up to the busy timeout), so a signal can still stop the wait.
+   */
+  async acquire(signal?: AbortSignal): Promise<void> {
+    if (this.open) return;
+    const db = this.cache.db;
+    const deadline = Date.now() + this.cache.busyTimeout;
+    const blocking = db.pragma('busy_timeout', { simple: true }) as number;
+    db.pragma('busy_timeout = 0');
+    try {
+      for (;;) {
+        try {
+          this.begin();
+          return;
+        } catch (error) {
+          const busy = String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY');
+          if (!busy || Date.now() >= deadline) throw error;
+        }
+        try {
+          await sleep(20, undefined, { signal });
+        } catch (error) {
+          throw signal?.aborted ? signal.reason : error;
+        }
+      }
+    } finally {
+      db.pragma(`busy_timeout = ${blocking}`);
+    }
+  }
 
   protected begin(): void {
     if (this.open) return;

@@ -1,7 +1,7 @@
 import type { RecordsCache } from './cache.js';
 import { IgnoreFields } from './canonical.js';
 import { parseExact, stringifyOrdered } from './json-text.js';
-import { METADATA_KEY, parseId, prepareRecord } from './record.js';
+import { METADATA_KEY, RecordError, parseId, prepareRecord } from './record.js';
 import { Run } from './run.js';
 import type { Action, Dataset } from './types.js';
 
@@ -22,6 +22,19 @@ export function deepMerge(target: unknown, patch: unknown): unknown {
   const merged = new Map(target);
   for (const [key, value] of patch) merged.set(key, deepMerge(merged.get(key), value));
   return merged;
+}
+
+/** The stored payload with a partial merged in, or RecordError when either is too deep to merge. */
+function merge(stored: string, partial: string): string {
+  try {
+    const patch = parseExact(partial, true) as Map<string, unknown>;
+    patch.delete(METADATA_KEY);
+    patch.delete('id');
+    return stringifyOrdered(deepMerge(parseExact(stored, true), patch));
+  } catch (error) {
+    if (error instanceof RangeError) throw new RecordError('the record or the stored record is nested too deeply to merge');
+    throw error;
+  }
 }
 
 interface LiveRow {
@@ -61,11 +74,7 @@ export class UpdateRun extends Run {
       this.countOutcome('unknown', duplicate, false);
       return;
     }
-    const patch = parseExact(partial.text, true) as Map<string, unknown>;
-    patch.delete(METADATA_KEY);
-    patch.delete('id');
-    const merged = deepMerge(parseExact(row.payload, true), patch);
-    const record = prepareRecord(stringifyOrdered(merged), this.ignore);
+    const record = prepareRecord(merge(row.payload, partial.text), this.ignore);
     const changedInRun = row.seq > this.startSeq;
     if (record.hash === row.hash) {
       this.countOutcome('unchanged', duplicate, changedInRun);

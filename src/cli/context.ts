@@ -101,6 +101,7 @@ export async function executeRun<R extends Run>(
   const interrupt = interruptible();
   try {
     await feed(run, interrupt.signal);
+    await run.acquire(interrupt.signal);
     reportSummary(run.kind, dataset, run.commit(), options, startedAt);
     return run;
   } finally {
@@ -112,5 +113,6 @@ export async function executeRun<R extends Run>(
 
 /** Feeds NDJSON input to a run line by line, honouring --skip-invalid and --rejects. */
 export function feedInput(run: Run, inputs: string[], options: InputOptions, signal: AbortSignal, handle: (text: string) => void): Promise<void> {
-  return readRecords({ inputs, skipInvalid: options.skipInvalid, rejects: options.rejects, signal }, handle, () => run.reject());
+  const input = { inputs, skipInvalid: options.skipInvalid, rejects: options.rejects, signal, start: () => run.acquire(signal) };
+  return readRecords(input, handle, () => run.reject());
 }

@@ -7,7 +7,12 @@ export async function remove(ids: string[], options: InputOptions): Promise<void
   await executeRun(
     options,
     (cache) => new DeleteRun(cache, datasetOf(options)),
-    (run, signal) => (ids.length > 0 ? run.write(ids.map(checkArgument)) : feedInput(run, ['-'], options, signal, (text) => run.write([parseId(text)]))),
+    async (run, signal) => {
+      if (ids.length === 0) return feedInput(run, ['-'], options, signal, (text) => run.write([parseId(text)]));
+      const checked = ids.map(checkArgument);
+      await run.acquire(signal);
+      run.write(checked);
+    },
   );
 }
 

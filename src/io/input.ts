@@ -14,6 +14,8 @@ export interface RecordInputOptions {
   signal?: AbortSignal;
   /** Where skipped lines are reported. */
   warn?: (message: string) => void;
+  /** Called once, before the first line is handled. */
+  start?: () => Promise<void>;
 }
 
 const NEWLINE = Buffer.from('\n');
@@ -75,8 +77,13 @@ export class BadLines {
  */
 export async function readRecords(options: RecordInputOptions, handle: (text: string) => void, onReject: () => void): Promise<void> {
   const bad = new BadLines(options, onReject);
+  let start = options.start;
   try {
     for await (const batch of readLines(options.inputs, options)) {
+      if (start) {
+        await start();
+        start = undefined;
+      }
       for (let i = 0; i < batch.lines.length; i++) {
         const problem = batch.bad?.get(i);
         if (problem !== undefined) {

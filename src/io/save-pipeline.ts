@@ -16,23 +16,31 @@ interface Flight {
 /**
  * Saves NDJSON input with two threads: while the main thread writes batch k to SQLite, a worker
  * parses and hashes batch k+1. Lines are still applied strictly in input order, and bad lines are
- * dealt with in that order too, so the first error reported is the first bad line.
+ * dealt with in that order too, so the first error reported is the first bad line. A batch is
+ * applied as soon as it is prepared, without waiting for more input: on a slow pipe an error is
+ * reported when its line arrives, not when the input ends.
  */
 export async function saveInput(run: SaveRun, ignoreFields: readonly string[], options: RecordInputOptions): Promise<void> {
   const bad = new BadLines(options, () => run.reject());
+  // Stops the input when the run fails, so that an open pipe does not keep the process waiting.
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  const batches = readLines(options.inputs, { ...options, signal })[Symbol.asyncIterator]();
   // Started on the first batch with lines to prepare: a re-sync of unchanged records needs none.
   let preparer: Preparer | undefined;
   let flight: Flight | undefined;
+  let read = batches.next();
   try {
-    for await (const batch of readLines(options.inputs, options)) {
-      const positions: number[] = [];
-      const texts: string[] = [];
-      batch.lines.forEach((line, i) => {
-        const text = batch.bad?.has(i) ? '' : line.trim();
-        if (text === '') return;
-        positions.push(i);
-        texts.push(text);
-      });
+    for (;;) {
+      if (flight && (await Promise.race([read.then(() => false), flight.prepared.then(() => true, () => true)]))) {
+        await land(run, flight, bad);
+        flight = undefined;
+      }
+      const { done, value: batch } = await read;
+      if (done) break;
+      read = batches.next();
+      await run.acquire(options.signal);
+      const { positions, texts } = linesOf(batch);
       const check = run.precheck(texts);
       const prepared = check.pending.length
         ? (preparer ??= new Preparer(ignoreFields)).prepare(
@@ -40,15 +48,31 @@ export async function saveInput(run: SaveRun, ignoreFields: readonly string[], o
             check.pending.map((i) => check.rawHashes[i]),
           )
         : Promise.resolve([]);
-      const next: Flight = { batch, positions, check, prepared };
       if (flight) await land(run, flight, bad);
-      flight = next;
+      flight = { batch, positions, check, prepared };
     }
     if (flight) await land(run, flight, bad);
+  } catch (error) {
+    read.catch(() => {});
+    stop.abort(error);
+    throw error;
   } finally {
     bad.close();
     await preparer?.close();
   }
+}
+
+/** The non-blank, decodable lines of a batch, trimmed, with where each stands in the batch. */
+function linesOf(batch: LineBatch): { positions: number[]; texts: string[] } {
+  const positions: number[] = [];
+  const texts: string[] = [];
+  batch.lines.forEach((line, i) => {
+    const text = batch.bad?.has(i) ? '' : line.trim();
+    if (text === '') return;
+    positions.push(i);
+    texts.push(text);
+  });
+  return { positions, texts };
 }
 
 async function land(run: SaveRun, { batch, positions, check, prepared }: Flight, bad: BadLines): Promise<void> {

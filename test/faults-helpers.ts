@@ -1,0 +1,371 @@
+// Helpers for the reliability suites (faults.test.ts, hostile-input.test.ts): background processes
+// with raw output, database snapshots read directly with better-sqlite3, and checks of the
+// "one clear line on stderr, no stack trace" rule.
+import Database from 'better-sqlite3';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, copyFileSync, createWriteStream, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect } from 'vitest';
+import { BIN, ndjson, rcache } from './helpers.js';
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function until(condition: () => boolean, ms = 20_000, what = 'a condition'): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+export interface RawResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+export interface Proc {
+  child: ChildProcess;
+  /** Standard output so far, as raw bytes. */
+  out: () => Buffer;
+  /** Standard error so far. */
+  err: () => string;
+  /** True until the process has ended. */
+  running: () => boolean;
+  exit: Promise<RawResult>;
+}
+
+// Tests in these suites run concurrently, so nothing is cleaned up per test (helpers.ts's tempDir()
+// would remove the folders of tests still running): every folder lives under one root, and every
+// child process still running is killed, when the file ends.
+const children: ChildProcess[] = [];
+let root: string | undefined;
+afterAll(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  if (root) rmSync(root, { recursive: true, force: true });
+  root = undefined;
+});
+
+/** A fresh folder for one test, removed when the test file ends. Readable by other users (0755). */
+export function scratchDir(): string {
+  if (root === undefined) {
+    root = mkdtempSync(join(tmpdir(), 'rcache-reliability-'));
+    chmodSync(root, 0o755);
+  }
+  const dir = mkdtempSync(join(root, 't-'));
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+export interface StartOptions {
+  /** Runs the binary through this command (e.g. setpriv to drop privileges, /usr/bin/time). */
+  prefix?: string[];
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+}
+
+/** Starts rcache in the background with real pipes; stdin stays open until the caller ends it. */
+export function start(args: string[], options: StartOptions = {}): Proc {
+  const command = [...(options.prefix ?? []), process.execPath, BIN, ...args];
+  const child = spawn(command[0]!, command.slice(1), {
+    cwd: options.cwd,
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  const out: Buffer[] = [];
+  let err = '';
+  let ended = false;
+  child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  child.stdin!.on('error', () => {});
+  const exit = new Promise<RawResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      ended = true;
+      resolve({ code, signal, stdout: Buffer.concat(out), stderr: err });
+    });
+  });
+  return { child, out: () => Buffer.concat(out), err: () => err, running: () => !ended, exit };
+}
+
+/** Runs rcache to its end with `input` on stdin; stdout comes back as raw bytes. */
+export async function run(args: string[], input: string | Buffer = '', options: StartOptions = {}): Promise<RawResult> {
+  const proc = start(args, options);
+  proc.child.stdin!.end(input);
+  return proc.exit;
+}
+
+/** Writes `chunk` `times` times to a writable, honouring backpressure; stops quietly once it closes or fails. */
+export async function pump(stream: NodeJS.WritableStream & { destroyed?: boolean }, chunk: Buffer, times: number): Promise<void> {
+  let failed = false;
+  const onError = () => (failed = true);
+  stream.on('error', onError);
+  try {
+    for (let i = 0; i < times && !failed && !stream.destroyed; i++) {
+      if (stream.write(chunk)) continue;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          stream.off('drain', done);
+          stream.off('close', done);
+          stream.off('error', done);
+          resolve();
+        };
+        stream.on('drain', done);
+        stream.on('close', done);
+        stream.on('error', done);
+      });
+    }
+  } finally {
+    stream.off('error', onError);
+  }
+}
+
+/** Writes `count` NDJSON lines made by `make` to `path` through a stream. */
+export async function writeNdjsonFile(path: string, count: number, make: (i: number) => unknown): Promise<void> {
+  const stream = createWriteStream(path);
+  let text = '';
+  for (let i = 0; i < count; i++) {
+    text += JSON.stringify(make(i)) + '\n';
+    if (text.length > 1 << 20) {
+      if (!stream.write(text)) await once(stream, 'drain');
+      text = '';
+    }
+  }
+  stream.end(text);
+  await once(stream, 'finish');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors on stderr
+
+/** One line on stderr starting with `rcache:`, matching `pattern`, with no stack trace. */
+export function expectOneLineError(stderr: string, pattern: RegExp): void {
+  expect(stderr, 'no stack trace').not.toMatch(/\n\s+at /);
+  expect(stderr, 'one line starting with rcache:').toMatch(/^rcache: [^\n]+\n$/);
+  expect(stderr).toMatch(pattern);
+}
+
+/** No stack trace and no "unexpected error"/"bug" report. */
+export function expectNoCrash(stderr: string): void {
+  expect(stderr).not.toMatch(/\n\s+at /);
+  expect(stderr).not.toMatch(/unexpected error|this is a bug/);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The database, read directly
+
+export interface Snapshot {
+  records: Record<string, unknown>[];
+  datasets: Record<string, unknown>[];
+  runs: Record<string, unknown>[];
+  sequence: Record<string, unknown>[];
+}
+
+/**
+ * Everything a run can change. Opened read-write and closed, so that (as the last connection) it
+ * leaves no -wal/-shm behind; after a crash this also performs SQLite's usual recovery.
+ */
+export function snapshot(db: string): Snapshot {
+  const handle = new Database(db, { fileMustExist: true });
+  try {
+    return {
+      records: handle.prepare('SELECT * FROM records ORDER BY dataset_id, id').all() as Record<string, unknown>[],
+      datasets: handle.prepare('SELECT * FROM datasets ORDER BY id').all() as Record<string, unknown>[],
+      runs: handle.prepare('SELECT * FROM runs ORDER BY id').all() as Record<string, unknown>[],
+      sequence: handle.prepare('SELECT * FROM sequence').all() as Record<string, unknown>[],
+    };
+  } finally {
+    handle.close();
+  }
+}
+
+/** `PRAGMA integrity_check`, joined: 'ok' for a sound file. */
+export function integrity(db: string): string {
+  const handle = new Database(db, { fileMustExist: true });
+  try {
+    return (handle.pragma('integrity_check') as { integrity_check: string }[]).map((row) => row.integrity_check).join('\n');
+  } finally {
+    handle.close();
+  }
+}
+
+/** The id of the dataset row of `model` (default integration and connection), if any. */
+export function datasetIdOf(snap: Snapshot, model: string): number | undefined {
+  return snap.datasets.find((row) => row.model === model && row.integration === 'default' && row.connection === 'default')?.id as number | undefined;
+}
+
+/**
+ * Checks that `after` differs from `before` only by what one run did to `ids` of `model`: every
+ * other record row is identical, no other dataset row changed, and exactly `runs` runs were added.
+ */
+export function expectOnlyChanged(before: Snapshot, after: Snapshot, model: string, ids: Iterable<string>, runs = 1): void {
+  const touched = new Set(ids);
+  const datasetId = datasetIdOf(after, model);
+  const key = (row: Record<string, unknown>) => `${row.dataset_id}\u0001${row.id}`;
+  const isTouched = (row: Record<string, unknown>) => row.dataset_id === datasetId && touched.has(row.id as string);
+  const afterByKey = new Map(after.records.map((row) => [key(row), row]));
+  for (const row of before.records) if (!isTouched(row)) expect(afterByKey.get(key(row)), `record ${String(row.id)} unchanged`).toEqual(row);
+  const beforeKeys = new Set(before.records.map(key));
+  for (const row of after.records) if (!beforeKeys.has(key(row))) expect(isTouched(row), `new record ${String(row.id)} belongs to the run`).toBe(true);
+  expect(after.datasets.filter((row) => row.id !== datasetId)).toEqual(before.datasets.filter((row) => row.id !== datasetId));
+  expect(after.runs.slice(0, before.runs.length)).toEqual(before.runs);
+  expect(after.runs.length).toBe(before.runs.length + runs);
+}
+
+/** True when some process holds the database's write lock (a writing run has begun its transaction). */
+export function writeLockHeld(db: string): boolean {
+  if (!existsSync(db)) return false;
+  let handle: Database.Database;
+  try {
+    handle = new Database(db, { timeout: 0, fileMustExist: true });
+  } catch {
+    return false;
+  }
+  try {
+    handle.exec('BEGIN IMMEDIATE');
+    handle.exec('ROLLBACK');
+    return false;
+  } catch (error) {
+    if (String((error as { code?: string }).code).startsWith('SQLITE_BUSY')) return true;
+    throw error;
+  } finally {
+    handle.close();
+  }
+}
+
+/** A database with a bystander dataset `Other` and one record in `M`, and its snapshot. */
+export async function seededDb(db: string, records: unknown[] = [{ id: 'keep', v: 'untouched' }]): Promise<Snapshot> {
+  for (const [model, input] of [
+    ['Other', ndjson([{ id: 'o1', v: 1 }, { id: 'o2', nested: { a: [1, 2] } }])],
+    ['M', ndjson(records)],
+  ] as const) {
+    const result = await rcache(['--db', db, 'save', '--model', model], { input });
+    if (result.code !== 0) throw new Error(`seeding failed: ${result.stderr}`);
+  }
+  return snapshot(db);
+}
+
+/**
+ * A copy of a seeded template database (made once with seededDb), closed cleanly (no -wal or -shm),
+ * and its snapshot: much cheaper than seeding each test's database with rcache.
+ */
+export function copyDb(template: string, dir = scratchDir()): { db: string; before: Snapshot } {
+  const db = join(dir, 'cache.db');
+  copyFileSync(template, db);
+  return { db, before: snapshot(db) };
+}
+
+/** The peak resident memory (KiB) that `/usr/bin/time -f %M -o FILE` wrote: its last line. */
+export function timeReport(file: string): number {
+  const last = readFileSync(file, 'utf8').trim().split('\n').at(-1)!;
+  return Number(last);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+export interface FileState {
+  bytes: Buffer | undefined;
+  mtimeMs: number;
+  siblings: boolean[];
+}
+
+/** A file's bytes, modification time and whether -wal, -shm or -journal files stand beside it. */
+export function fileState(path: string): FileState {
+  const stat = statSync(path);
+  return {
+    bytes: stat.isDirectory() ? undefined : readFileSync(path),
+    mtimeMs: stat.mtimeMs,
+    siblings: ['-wal', '-shm', '-journal'].map((suffix) => existsSync(path + suffix)),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Environment
+
+export const isRoot = process.getuid?.() === 0;
+
+function works(command: string, args: string[]): boolean {
+  const result = spawnSync(command, args, { stdio: 'ignore' });
+  return result.status === 0;
+}
+
+/** A way to run rcache as another, unprivileged user (root ignores file permissions). */
+export function unprivilegedPrefix(): string[] | undefined {
+  if (!isRoot) return [];
+  const prefix = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+  return works(prefix[0]!, [...prefix.slice(1), process.execPath, '-e', '0']) ? prefix : undefined;
+}
+
+/** /usr/bin/time, when it can report a process's peak memory. */
+export const TIME = existsSync('/usr/bin/time') && works('/usr/bin/time', ['-f', '%M', 'true']) ? '/usr/bin/time' : undefined;
+
+/**
+ * True when the process's main thread sleeps in nanosleep, as SQLite's busy handler does while it
+ * waits for another writer's lock (an idle Node.js process waits in epoll instead). Undefined
+ * when /proc cannot tell.
+ */
+export function sleepingInNanosleep(pid: number): boolean | undefined {
+  try {
+    return /nanosleep/.test(readFileSync(`/proc/${pid}/wchan`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * How far the process has read into `path` (from /proc/PID/fdinfo): -1 when it does not have the
+ * file open (not yet, or no more); undefined when /proc cannot tell.
+ */
+export function readPosition(pid: number, path: string): number | undefined {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return undefined;
+  }
+  for (const fd of fds) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== path) continue;
+      const match = /^pos:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
+      if (match) return Number(match[1]);
+    } catch {
+      // The file was closed meanwhile.
+    }
+  }
+  return -1;
+}
+
+/** True when the process has `path` open (from /proc/PID/fd); undefined when /proc cannot tell. */
+export function hasOpen(pid: number, path: string): boolean | undefined {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return undefined;
+  }
+  return fds.some((fd) => {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/${fd}`) === path;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Peak resident memory of a process, in KiB, from /proc while it runs (a fallback to /usr/bin/time). */
+export function vmHwm(pid: number): number | undefined {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
