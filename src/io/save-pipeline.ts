@@ -29,7 +29,14 @@ export async function saveInput(run: SaveRun, ignoreFields: readonly string[], o
   // Started on the first batch with lines to prepare: a re-sync of unchanged records needs none.
   let preparer: Preparer | undefined;
   let flight: Flight | undefined;
-  let read = batches.next();
+  // The next batch is read while this one is applied; if that read fails (an interrupt destroys
+  // the input), it is awaited and reported in turn, so it must not count as unhandled meanwhile.
+  const nextBatch = () => {
+    const read = batches.next();
+    read.catch(() => {});
+    return read;
+  };
+  let read = nextBatch();
   try {
     for (;;) {
       if (flight && (await Promise.race([read.then(() => false), flight.prepared.then(() => true, () => true)]))) {
@@ -38,7 +45,7 @@ export async function saveInput(run: SaveRun, ignoreFields: readonly string[], o
       }
       const { done, value: batch } = await read;
       if (done) break;
-      read = batches.next();
+      read = nextBatch();
       await run.acquire(options.signal);
       const { positions, texts } = linesOf(batch);
       const check = run.precheck(texts);
@@ -53,7 +60,6 @@ export async function saveInput(run: SaveRun, ignoreFields: readonly string[], o
     }
     if (flight) await land(run, flight, bad);
   } catch (error) {
-    read.catch(() => {});
     stop.abort(error);
     throw error;
   } finally {
