@@ -85,6 +85,20 @@ describe('rcache save', () => {
     expect(query(db, 'SELECT id FROM records ORDER BY id')).toEqual([{ id: 'a' }, { id: 'b' }]);
   });
 
+  it('the last line for an id wins, within a batch and across batches, even when it equals what was stored', async () => {
+    const db = dbIn();
+    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'a', v: 1 }, { id: 'b', v: 1 }]) });
+    const filler = Array.from({ length: 6000 }, (_, i) => ({ id: `f${i}`, pad: 'x'.repeat(20) }));
+    // a: changed, then back to its stored state two batches later; b: the same within one batch.
+    const input = ndjson([{ id: 'a', v: 2 }, ...filler, { id: 'b', v: 2 }, { id: 'b', v: 1 }, { id: 'a', v: 1 }]);
+    const result = await rcache(['--db', db, 'save', '--model', 'M', '--json'], { input });
+    expect(JSON.parse(result.stdout)).toMatchObject({ added: 6000, updated: 2, unchanged: 0, duplicates: 2 });
+    expect(query(db, "SELECT id, payload FROM records WHERE id IN ('a', 'b') ORDER BY id")).toEqual([
+      { id: 'a', payload: '{"id":"a","v":1}' },
+      { id: 'b', payload: '{"id":"b","v":1}' },
+    ]);
+  });
+
   it('accepts CRLF line endings, a UTF-8 BOM, blank lines and a missing final newline', async () => {
     const db = dbIn();
     const input = '\uFEFF{"id":"a"}\r\n\r\n   \n{"id":"b"}';

@@ -64,23 +64,6 @@ export class SaveRun extends Run {
   }
 
   /**
-   * Saves one line of input, or throws RecordError. A line identical to the one a live record was
-   * saved from is known unchanged by its hash alone, without parsing: the common case of a re-sync.
-   */
-  writeLine(text: string): void {
-    this.begin();
-    const rawHash = digest(text);
-    const guess = likelyId(text);
-    const row = guess === undefined ? undefined : this.stored(guess);
-    if (row !== undefined && row.raw_hash === rawHash && row.deleted_at === null && row.pruned_at === null) {
-      this.countOutcome('unchanged', this.see(guess!), row.seq > this.startSeq);
-      return;
-    }
-    const record = prepareRecord(text, this.ignore, rawHash);
-    this.apply(record, record.id === guess ? row : this.stored(record.id));
-  }
-
-  /**
    * First half of saving a batch of lines: finds the lines identical to what is stored, so that only
    * the others need preparing (parse and canonical hash), which may happen on another thread.
    */

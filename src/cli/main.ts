@@ -120,7 +120,7 @@ export function buildProgram(): Command {
         'rcache records --model Contact --cursor-file contact.cursor --follow | consumer',
       ]),
     )
-    .action(async (options, command: Command) => {
+    .action(async (_options, command: Command) => {
       const { records } = await import('./records.js');
       await records(command.optsWithGlobals());
     });
