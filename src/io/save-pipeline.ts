@@ -1,21 +1,8 @@
-import { IgnoreFields } from '../cache/canonical.js';
-import { RecordError, prepareRecord } from '../cache/record.js';
+import { RecordError } from '../cache/record.js';
 import { Preparer, type Prepared } from '../cache/preparer.js';
 import type { Precheck, SaveRun } from '../cache/save.js';
 import { BadLines, type RecordInputOptions } from './input.js';
 import { readLines, type LineBatch } from './ndjson.js';
-
-/** The share of each batch's lines that the worker prepares; the main thread prepares the rest. */
-const WORKER_SHARE = 0.65;
-
-function prepareHere(text: string, ignore: IgnoreFields, rawHash: string | undefined): Prepared {
-  try {
-    return prepareRecord(text, ignore, rawHash);
-  } catch (error) {
-    if (error instanceof RecordError) return error;
-    throw error;
-  }
-}
 
 /** One batch of input on its way through the pipeline. */
 interface Flight {
@@ -50,20 +37,6 @@ export async function saveInput(run: SaveRun, ignoreFields: readonly string[], o
     return read;
   };
   let read = nextBatch();
-  const ignore = new IgnoreFields(ignoreFields);
-  // The main thread also writes to SQLite, so it prepares the smaller share of each batch itself
-  // while the worker prepares the rest: measured, that keeps both threads busy.
-  const prepare = (check: Precheck, texts: string[]): Promise<Prepared[]> => {
-    if (check.pending.length === 0) return Promise.resolve([]);
-    const split = Math.ceil(check.pending.length * WORKER_SHARE);
-    const offloaded = check.pending.slice(0, split);
-    const remote = (preparer ??= new Preparer(ignoreFields)).prepare(
-      offloaded.map((i) => texts[i]!),
-      offloaded.map((i) => check.rawHashes[i]),
-    );
-    const local = check.pending.slice(split).map((i) => prepareHere(texts[i]!, ignore, check.rawHashes[i]));
-    return remote.then((records) => records.concat(local));
-  };
   try {
     for (;;) {
       if (flight && (await Promise.race([read.then(() => false), flight.prepared.then(() => true, () => true)]))) {
@@ -76,7 +49,12 @@ export async function saveInput(run: SaveRun, ignoreFields: readonly string[], o
       await run.acquire(options.signal);
       const { positions, texts } = linesOf(batch);
       const check = run.precheck(texts);
-      const prepared = prepare(check, texts);
+      const prepared = check.pending.length
+        ? (preparer ??= new Preparer(ignoreFields)).prepare(
+            check.pending.map((i) => texts[i]!),
+            check.pending.map((i) => check.rawHashes[i]),
+          )
+        : Promise.resolve([]);
       if (flight) await land(run, flight, bad);
       flight = { batch, positions, check, prepared };
     }
