@@ -3,6 +3,7 @@ import { Preparer, type Prepared } from '../cache/preparer.js';
 import type { Precheck, SaveRun } from '../cache/save.js';
 import { BadLines, type RecordInputOptions } from './input.js';
 import { readLines, type LineBatch } from './ndjson.js';
+import { Progress } from './progress.js';
 
 /** One batch of input on its way through the pipeline. */
 interface Flight {
@@ -22,6 +23,8 @@ interface Flight {
  */
 export async function saveInput(run: SaveRun, ignoreFields: readonly string[], options: RecordInputOptions): Promise<void> {
   const bad = new BadLines(options, () => run.reject());
+  const progress = new Progress(process.stderr, 'saving');
+  let lines = 0;
   // Stops the input when the run fails, so that an open pipe does not keep the process waiting.
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
@@ -57,12 +60,15 @@ export async function saveInput(run: SaveRun, ignoreFields: readonly string[], o
         : Promise.resolve([]);
       if (flight) await land(run, flight, bad);
       flight = { batch, positions, check, prepared };
+      lines += texts.length;
+      progress.update(lines);
     }
     if (flight) await land(run, flight, bad);
   } catch (error) {
     stop.abort(error);
     throw error;
   } finally {
+    progress.done();
     bad.close();
     await preparer?.close();
   }

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { Progress } from '../src/io/progress.js';
+
+function stream(isTTY: boolean) {
+  const written: string[] = [];
+  return { isTTY, written, write: (text: string) => written.push(text) };
+}
+
+describe('the progress line of a long save', () => {
+  it('on a terminal shows records and records/s, and is erased at the end', () => {
+    const terminal = stream(true);
+    const progress = new Progress(terminal, 'saving', 0);
+    progress.update(1500);
+    progress.update(250000);
+    progress.done();
+    expect(terminal.written[0]).toMatch(/^\r\u001b\[2Ksaving: 1,500 records, [\d,]+\/s$/);
+    expect(terminal.written[1]).toMatch(/^\r\u001b\[2Ksaving: 250,000 records, [\d,]+\/s$/);
+    expect(terminal.written.at(-1)).toBe('\r\u001b[2K');
+  });
+
+  it('is redrawn at most every interval', () => {
+    const terminal = stream(true);
+    const progress = new Progress(terminal, 'saving', 60_000);
+    for (let i = 0; i < 1000; i++) progress.update(i);
+    progress.done();
+    expect(terminal.written).toEqual([]);
+  });
+
+  it('writes nothing at all on a pipe or a file', () => {
+    const pipe = stream(false);
+    const progress = new Progress(pipe, 'saving', 0);
+    progress.update(10);
+    progress.done();
+    expect(pipe.written).toEqual([]);
+  });
+});
