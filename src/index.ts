@@ -9,3 +9,7 @@ export { encodeCursor, decodeCursor } from './cache/cursor.js';
 export { recordJson } from './io/records.js';
 export type { Action, Dataset, Summary, RunKind } from './cache/types.js';
 export { RcacheError, UsageError, InputError, InterruptedError } from './errors.js';
+export { UpdateRun, preparePartial, deepMerge } from './cache/update.js';
+export { prune, pruneUntil, reset, type PruneOptions, type PruneResult } from './cache/prune.js';
+export { datasetStats, runHistory, type DatasetStats, type RunStats } from './cache/stats.js';
+export { Preparer } from './cache/preparer.js';
