@@ -89,9 +89,9 @@ export function parseExact(text: string, ordered = false): unknown {
     i = skipWhitespace(text, i);
     const c = text.charCodeAt(i);
     if (c === 0x7b) {
-      const map = new Map<string, unknown>();
-      const object: Record<string, unknown> = Object.create(null);
-      const result = ordered ? map : object;
+      const map = ordered ? new Map<string, unknown>() : undefined;
+      const object: Record<string, unknown> | undefined = ordered ? undefined : Object.create(null);
+      const result = map ?? object;
       i = skipWhitespace(text, i + 1);
       if (text.charCodeAt(i) === 0x7d) {
         i++;
@@ -102,8 +102,8 @@ export function parseExact(text: string, ordered = false): unknown {
         const end = skipString(text, i);
         const key = readKey(text, i, end);
         i = skipWhitespace(text, end) + 1;
-        if (ordered) map.set(key, value());
-        else object[key] = value();
+        if (map) map.set(key, value());
+        else object![key] = value();
         i = skipWhitespace(text, i);
         if (text.charCodeAt(i++) === 0x7d) return result;
       }

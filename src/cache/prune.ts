@@ -122,6 +122,13 @@ export function pruneUntil(cache: RecordsCache, dataset: Dataset, untilSeq: numb
   });
 }
 
+/** How many records of a dataset `pruneUntil` would prune: those up to `untilSeq` that still have a payload. */
+export function countUntil(cache: RecordsCache, dataset: Dataset, untilSeq: number): number {
+  const datasetId = cache.datasetId(dataset);
+  if (datasetId === undefined) return 0;
+  return cache.statement('SELECT count(*) FROM records WHERE dataset_id = ? AND pruned_at IS NULL AND seq <= ?').pluck().get(datasetId, untilSeq) as number;
+}
+
 /** Hard-deletes every record of a dataset (a re-sync from scratch); recorded as a run. */
 export function reset(cache: RecordsCache, dataset: Dataset): number {
   const startedAt = now();

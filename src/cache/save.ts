@@ -32,7 +32,7 @@ export interface Precheck {
   changed: Set<string>;
 }
 
-export const SELECT_STORED = `SELECT rowid, seq, action, hash, raw_hash, size, first_seen_at, deleted_at, pruned_at
+const SELECT_STORED = `SELECT rowid, seq, action, hash, raw_hash, size, first_seen_at, deleted_at, pruned_at
   FROM records WHERE dataset_id = ? AND id = ?`;
 
 export interface SaveOptions {

@@ -1,6 +1,6 @@
 import { decodeCursor } from '../cache/cursor.js';
 import { parseDuration } from '../cache/duration.js';
-import { prune as pruneCache, pruneUntil, type PruneResult } from '../cache/prune.js';
+import { countUntil, prune as pruneCache, pruneUntil, type PruneResult } from '../cache/prune.js';
 import { UsageError } from '../errors.js';
 import { palette, wantsColor } from '../io/color.js';
 import { datasetOf, open, type GlobalOptions } from './context.js';
@@ -44,8 +44,3 @@ export async function prune(options: PruneOptions): Promise<void> {
   );
 }
 
-function countUntil(cache: ReturnType<typeof open>, dataset: NonNullable<Parameters<typeof pruneUntil>[1]>, until: number): number {
-  const id = cache.datasetId(dataset);
-  if (id === undefined) return 0;
-  return cache.statement('SELECT count(*) FROM records WHERE dataset_id = ? AND pruned_at IS NULL AND seq <= ?').pluck().get(id, until) as number;
-}

@@ -30,7 +30,7 @@ export class Output {
     if (this.closed) return undefined;
     if (this.used + text.length * 3 > this.buffer.length) {
       if (this.used > 0) return this.flush().then(() => this.write(text, mark));
-      if (text.length * 3 > SIZE) return this.writeLarge(text, mark);
+      if (text.length * 3 > SIZE) return this.send(Buffer.from(text), mark);
     }
     this.used += this.buffer.write(text, this.used);
     if (mark !== undefined) this.bufferMark = mark;
@@ -48,9 +48,6 @@ export class Output {
     return undefined;
   }
 
-  private async writeLarge(text: string, mark: number | undefined): Promise<void> {
-    await this.send(Buffer.from(text), mark);
-  }
 
   /** Hands the buffer to the stream and waits until the stream has taken it. */
   async flush(): Promise<void> {
