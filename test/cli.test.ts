@@ -99,6 +99,22 @@ describe('rcache save', () => {
     ]);
   });
 
+  it('new records are stored with their hash deferred; a re-export in another key order is unchanged', async () => {
+    const db = dbIn();
+    const first = Array.from({ length: 3000 }, (_, i) => `{"id":${i},"name":"n${i}","tags":["a","b"],"o":{"x":${i},"y":1.50}}`);
+    const reordered = Array.from({ length: 3000 }, (_, i) => `{"o":{"y":1.5,"x":${i}},"tags":["a","b"],"name":"${i === 7 ? 'seven' : `n${i}`}","id":"${i}"}`);
+    await rcache(['--db', db, 'save', '--model', 'M'], { input: first.join('\n') + '\n' });
+    expect(query(db, "SELECT count(*) AS n FROM records WHERE hash = ''")).toEqual([{ n: 3000 }]);
+    const result = await rcache(['--db', db, 'save', '--model', 'M', '--json'], { input: reordered.join('\n') + '\n' });
+    expect(JSON.parse(result.stdout)).toMatchObject({ added: 0, updated: 1, unchanged: 2999 });
+    expect(query(db, "SELECT id FROM records WHERE hash <> ''")).toEqual([{ id: '7' }]);
+    // With an ignored field, every hash is computed as the record arrives.
+    const other = dbIn();
+    const ignoring = await rcache(['--db', other, 'save', '--model', 'M', '--ignore-field', 'name', '--json'], { input: first.join('\n') + '\n' });
+    expect(JSON.parse(ignoring.stdout)).toMatchObject({ added: 3000 });
+    expect(query(other, "SELECT count(*) AS n FROM records WHERE hash = ''")).toEqual([{ n: 0 }]);
+  });
+
   it('accepts CRLF line endings, a UTF-8 BOM, blank lines and a missing final newline', async () => {
     const db = dbIn();
     const input = '\uFEFF{"id":"a"}\r\n\r\n   \n{"id":"b"}';

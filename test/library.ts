@@ -12,7 +12,8 @@ export function freshCache(): RecordsCache {
 export function save(cache: RecordsCache, records: unknown[], ignore: string[] = [], dataset = CONTACTS) {
   const run = new SaveRun(cache, dataset);
   const fields = new IgnoreFields(ignore);
-  run.write(records.map((record) => prepareRecord(typeof record === 'string' ? record : JSON.stringify(record), fields)));
+  // As `rcache save` does: a new record's hash is deferred until something is compared with it.
+  run.write(records.map((record) => prepareRecord(typeof record === 'string' ? record : JSON.stringify(record), fields, { deferHash: true })));
   return run.commit();
 }
 

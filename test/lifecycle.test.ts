@@ -81,6 +81,15 @@ describe('update', () => {
     expect(stored(cache, 'b')!.payload).toBe('{"id":"b"}');
   });
 
+  it('a partial that changes nothing is unchanged, also against a record whose hash was deferred', () => {
+    const cache = freshCache();
+    save(cache, [{ id: 'a', n: 1, o: { p: 1 } }]);
+    expect(stored(cache, 'a')!.hash).toBe('');
+    expect(update(cache, [{ id: 'a', o: { p: 1 } }])).toMatchObject({ unchanged: 1, updated: 0 });
+    expect(update(cache, [{ id: 'a', o: { p: 2 } }])).toMatchObject({ updated: 1 });
+    expect(stored(cache, 'a')!.hash).toBe(prepareRecord('{"id":"a","n":1,"o":{"p":2}}', new IgnoreFields()).hash);
+  });
+
   it('the stored hash is the merged payload\'s: saving the same content later is unchanged', () => {
     const cache = freshCache();
     save(cache, [{ id: 'a', n: 1, o: { p: 1 } }]);
@@ -131,6 +140,19 @@ describe('prune', () => {
     expect(prune(cache, ttl)).toEqual({ pruned: 1, datasets_expired: 0, records_deleted: 0 });
     expect(stored(cache, 'old')).toMatchObject({ payload: null, pruned_at: Date.parse('2024-01-31T00:00:00.001Z') });
     expect(stored(cache, 'young')!.payload).toBe('{"id":"young","n":1}');
+    expectExactCounts(cache);
+  });
+
+  it('a deferred hash is computed before the payload is dropped: the same content later is restored silently', () => {
+    const cache = freshCache();
+    at('2024-01-01T00:00:00Z');
+    save(cache, ['{"id":"a","o":{"y":1,"x":2}}', '{"id":"b","n":1}']);
+    expect(stored(cache, 'a')!.hash).toBe('');
+    at('2024-02-15T00:00:00Z');
+    expect(prune(cache, ttl).pruned).toBe(2);
+    expect(stored(cache, 'a')).toMatchObject({ payload: null, hash: prepareRecord('{"id":"a","o":{"x":2,"y":1}}', new IgnoreFields()).hash });
+    expect(save(cache, ['{"o":{"x":2,"y":1},"id":"a"}', '{"id":"b","n":2}'])).toMatchObject({ unchanged: 1, updated: 1 });
+    expect(stored(cache, 'a')!.payload).toBe('{"o":{"x":2,"y":1},"id":"a"}');
     expectExactCounts(cache);
   });
 

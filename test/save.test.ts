@@ -139,6 +139,65 @@ describe('save', () => {
   });
 });
 
+describe('hashes deferred until something is compared', () => {
+  const computed = (text: string) => prepareRecord(text, new IgnoreFields()).hash;
+
+  it('a new record is stored without its hash; a later line with other text computes it only then', () => {
+    const cache = freshCache();
+    save(cache, ['{"id":"a","x":{"b":1,"a":2}}']);
+    expect(stored(cache, 'a')!.hash).toBe('');
+    expect(save(cache, ['{"x":{"a":2,"b":1},"id":"a"}'])).toMatchObject({ unchanged: 1, updated: 0 });
+    expect(save(cache, ['{"id":"a","x":{"a":3}}'])).toMatchObject({ updated: 1 });
+    expect(stored(cache, 'a')).toMatchObject({ hash: computed('{"id":"a","x":{"a":3}}'), payload: '{"id":"a","x":{"a":3}}' });
+  });
+
+  it('a deferred and a computed hash of the same content agree, in either order', () => {
+    const deferredFirst = freshCache();
+    save(deferredFirst, ['{"id":7,"n":1.50,"_nango_metadata":{"x":1}}']);
+    const eager = new SaveRun(deferredFirst, CONTACTS);
+    eager.write([prepareRecord('{"n":1.5,"id":"7"}', new IgnoreFields())]);
+    expect(eager.commit()).toMatchObject({ unchanged: 1, updated: 0 });
+
+    const computedFirst = freshCache();
+    const first = new SaveRun(computedFirst, CONTACTS);
+    first.write([prepareRecord('{"id":7,"n":1.50}', new IgnoreFields())]);
+    first.commit();
+    expect(stored(computedFirst, '7')!.hash).toBe(computed('{"n":1.5,"id":"7"}'));
+    expect(save(computedFirst, ['{"n":1.5,"id":"7"}'])).toMatchObject({ unchanged: 1, updated: 0 });
+  });
+
+  it('within one run, a repeated id with other text is compared against the deferred first line', () => {
+    const cache = freshCache();
+    expect(save(cache, ['{"id":"a","p":1,"q":2}', '{"q":2,"p":1,"id":"a"}', '{"id":"b"}', '{"id":"b","v":1}'])).toMatchObject({
+      added: 2,
+      duplicates: 2,
+    });
+    expect(changes(cache).map((c) => [c.id, c.action, c.payload])).toEqual([
+      ['a', 'ADDED', '{"id":"a","p":1,"q":2}'],
+      ['b', 'ADDED', '{"id":"b","v":1}'],
+    ]);
+  });
+
+  it('with ignored fields a hash is never deferred: it is the hash without those fields', () => {
+    const ignore = new IgnoreFields(['fetched_at']);
+    const record = prepareRecord('{"id":"a","fetched_at":1}', ignore, { deferHash: true });
+    expect(record.hash).toBe(computed('{"id":"a"}'));
+    const cache = freshCache();
+    save(cache, ['{"id":"a","fetched_at":1}'], ['fetched_at']);
+    expect(stored(cache, 'a')!.hash).toBe(computed('{"id":"a"}'));
+    expect(save(cache, ['{"fetched_at":2,"id":"a"}'], ['fetched_at'])).toMatchObject({ unchanged: 1 });
+  });
+
+  it('nesting: 1000 levels are accepted and 1001 refused, deferred or not; brackets in strings do not count', () => {
+    const nested = (levels: number) => `{"id":"d","v":${'['.repeat(levels - 1)}"[[{{"${']'.repeat(levels - 1)}}`;
+    for (const deferHash of [true, false]) {
+      expect(prepareRecord(nested(1000), new IgnoreFields(), { deferHash }).id).toBe('d');
+      expect(() => prepareRecord(nested(1001), new IgnoreFields(), { deferHash })).toThrow('record is nested more than 1000 levels deep');
+      expect(prepareRecord(`{"id":"s","v":"${'['.repeat(3000)}"}`, new IgnoreFields(), { deferHash }).id).toBe('s');
+    }
+  });
+});
+
 describe('delete', () => {
   it('a live record gets a deleted mark, keeps its last payload and moves to the end of the stream', () => {
     const cache = freshCache();

@@ -50,6 +50,21 @@ function skipValue(text: string, i: number): number {
   return i;
 }
 
+/** True when valid JSON text nests objects and arrays more than `max` levels deep (the outermost is level 1). */
+export function nestedDeeperThan(text: string, max: number): boolean {
+  // Each level takes an opening and a closing bracket.
+  if (text.length <= 2 * max) return false;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) i = skipString(text, i) - 1;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
+
 function readKey(text: string, start: number, end: number): string {
   const raw = text.slice(start + 1, end - 1);
   return raw.includes('\\') ? (JSON.parse(text.slice(start, end)) as string) : raw;

@@ -5,12 +5,14 @@ export interface PrepareRequest {
   batch: number;
   texts: string[];
   rawHashes: (string | undefined)[];
+  /** Per line: whether its hash is needed now; otherwise it is deferred where that is allowed. */
+  hashNow: boolean[];
 }
 
 export interface PrepareReply {
   batch: number;
-  /** Per line: [id, payload or null when it is the text, hash, raw hash], or the reason the line is not a record. */
-  results: ([string, string | null, string, string] | string)[];
+  /** Per line: [id, payload or null when it is the text, hash or null when deferred, raw hash], or the reason the line is not a record. */
+  results: ([string, string | null, string | null, string] | string)[];
 }
 
 /** A line prepared off the main thread: the record, or the RecordError that `prepareRecord` threw. */
@@ -40,16 +42,16 @@ export class Preparer {
     });
   }
 
-  prepare(texts: string[], rawHashes: (string | undefined)[]): Promise<Prepared[]> {
+  prepare(texts: string[], rawHashes: (string | undefined)[], hashNow: boolean[]): Promise<Prepared[]> {
     if (this.failure) return Promise.reject(this.failure);
     const batch = this.next++;
     const reply = new Promise<PrepareReply>((resolve, reject) => this.waiting.set(batch, { resolve, reject }));
-    this.worker.postMessage({ batch, texts, rawHashes } satisfies PrepareRequest);
+    this.worker.postMessage({ batch, texts, rawHashes, hashNow } satisfies PrepareRequest);
     return reply.then(({ results }) =>
       results.map((result, i) =>
         typeof result === 'string'
           ? new RecordError(result)
-          : { id: result[0], payload: result[1] ?? texts[i]!, hash: result[2], rawHash: result[3] },
+          : { id: result[0], payload: result[1] ?? texts[i]!, hash: result[2] ?? undefined, rawHash: result[3] },
       ),
     );
   }

@@ -1,4 +1,5 @@
 import type { RecordsCache } from './cache.js';
+import { DEFERRED_HASH, storedPayloadHash } from './record.js';
 import { recordRun } from './run.js';
 import { now } from './time.js';
 import type { Dataset } from './types.js';
@@ -40,14 +41,30 @@ function transaction<T>(cache: RecordsCache, work: () => T): T {
   }
 }
 
-/** Drops the payloads selected by `where` (over `records`) in one dataset, keeping its counters exact. */
+const withHashFunction = new WeakSet<RecordsCache>();
+
+/** SQL function `payload_hash(payload)`: the hash a deferred hash stands for, to be kept once the payload goes. */
+function defineHashFunction(cache: RecordsCache): void {
+  if (withHashFunction.has(cache)) return;
+  cache.db.function('payload_hash', { deterministic: true }, (payload) => storedPayloadHash(payload as string));
+  withHashFunction.add(cache);
+}
+
+/**
+ * Drops the payloads selected by `where` (over `records`) in one dataset, keeping its counters
+ * exact. A deferred hash is computed first: the record keeps its hash without its payload.
+ */
 function dropPayloads(cache: RecordsCache, datasetId: number, where: string, params: unknown[], at: number): number {
   const { count, bytes } = cache
     .statement(`SELECT count(*) AS count, coalesce(sum(size), 0) AS bytes FROM records WHERE dataset_id = ? AND pruned_at IS NULL AND ${where}`)
     .get(datasetId, ...params) as { count: number; bytes: number };
   if (count === 0) return 0;
+  defineHashFunction(cache);
   cache
-    .statement(`UPDATE records SET payload = NULL, pruned_at = ? WHERE dataset_id = ? AND pruned_at IS NULL AND ${where}`)
+    .statement(
+      `UPDATE records SET hash = iif(hash = '${DEFERRED_HASH}', payload_hash(payload), hash), payload = NULL, pruned_at = ?
+       WHERE dataset_id = ? AND pruned_at IS NULL AND ${where}`,
+    )
     .run(at, datasetId, ...params);
   cache.statement('UPDATE datasets SET pruned = pruned + ?, bytes = bytes - ? WHERE id = ?').run(count, bytes, datasetId);
   return count;

@@ -1,16 +1,26 @@
 import { IgnoreFields, MAX_DEPTH, MAY_LOSE_PRECISION, canonicalNumber, digest, payloadHash } from './canonical.js';
-import { ExactNumber, parseExact, topLevelMembers } from './json-text.js';
+import { ExactNumber, nestedDeeperThan, parseExact, topLevelMembers } from './json-text.js';
 
 export const MAX_ID_LENGTH = 255;
 export const METADATA_KEY = '_nango_metadata';
+
+/**
+ * The stored hash of a record whose hash was not computed when it was saved: it stands for the
+ * canonical hash of its stored payload with no field ignored, computed when first needed (by a
+ * later save whose line differs, by `update`, or by `prune` before it drops the payload).
+ */
+export const DEFERRED_HASH = '';
 
 /** A record as it is stored: its id, the payload text, and the hashes that detect change. */
 export interface PreparedRecord {
   id: string;
   /** The input text, less `_nango_metadata`, with a numeric id written as its string. */
   payload: string;
-  /** Hash of the canonical form: what decides whether the record changed. */
-  hash: string;
+  /**
+   * Hash of the canonical form: what decides whether the record changed. Absent when deferred:
+   * a new record need not be compared with anything until a later line for its id differs.
+   */
+  hash?: string;
   /** Hash of the text as given: an identical line is known unchanged without canonicalising. */
   rawHash: string;
 }
@@ -95,15 +105,39 @@ export function likelyId(text: string): string | undefined {
   return match ? match[0] : undefined;
 }
 
+export interface PrepareOptions {
+  /** The hash of the text as given, when the caller already has it. */
+  rawHash?: string;
+  /**
+   * Leave the canonical hash to be computed when needed (see DEFERRED_HASH). Only honoured when no
+   * field is ignored: the deferred hash is always the one over the whole payload.
+   */
+  deferHash?: boolean;
+}
+
 /** Turns one line of input (already trimmed) into a record ready to store, or throws RecordError. */
-export function prepareRecord(text: string, ignore: IgnoreFields, rawHash = digest(text)): PreparedRecord {
+export function prepareRecord(text: string, ignore: IgnoreFields, options: PrepareOptions = {}): PreparedRecord {
   const record = parseObject(text);
+  const rawHash = options.rawHash ?? digest(text);
+  const tooDeep = () => new RecordError(`record is nested more than ${MAX_DEPTH} levels deep`);
   try {
     const id = idText(text, record);
+    const payload = storedPayload(text, id, record);
+    if (options.deferHash && ignore.root === undefined) {
+      if (nestedDeeperThan(text, MAX_DEPTH)) throw tooDeep();
+      return { id, payload, rawHash };
+    }
     const exact = MAY_LOSE_PRECISION.test(text) ? (parseExact(text) as Record<string, unknown>) : record;
-    return { id, payload: storedPayload(text, id, record), hash: payloadHash(exact, id, ignore), rawHash };
+    return { id, payload, hash: payloadHash(exact, id, ignore), rawHash };
   } catch (error) {
-    if (error instanceof RangeError) throw new RecordError(`record is nested more than ${MAX_DEPTH} levels deep`);
+    if (error instanceof RangeError) throw tooDeep();
     throw error;
   }
+}
+
+const WHOLE_PAYLOAD = new IgnoreFields();
+
+/** The hash a record stands for when its stored hash is DEFERRED_HASH: that of its payload, nothing ignored. */
+export function storedPayloadHash(payload: string): string {
+  return prepareRecord(payload, WHOLE_PAYLOAD).hash!;
 }

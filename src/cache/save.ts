@@ -1,7 +1,7 @@
 import { InputError } from '../errors.js';
 import type { RecordsCache } from './cache.js';
 import { IgnoreFields, digest } from './canonical.js';
-import { likelyId, prepareRecord, type PreparedRecord } from './record.js';
+import { DEFERRED_HASH, likelyId, prepareRecord, storedPayloadHash, type PreparedRecord } from './record.js';
 import { Run } from './run.js';
 import type { Action, Dataset } from './types.js';
 
@@ -28,6 +28,8 @@ export interface Precheck {
   rows: (StoredRow | undefined)[];
   /** Lines that must be prepared: those not identical to the line their live record was saved from. */
   pending: number[];
+  /** For each pending line: whether a stored record's hash will be compared with its hash. */
+  compared: boolean[];
   /** Ids whose stored record this run changed after the precheck: what was learned of them is stale. */
   changed: Set<string>;
 }
@@ -69,7 +71,7 @@ export class SaveRun extends Run {
    */
   precheck(texts: readonly string[]): Precheck {
     this.begin();
-    const check: Precheck = { texts, rawHashes: [], guesses: [], rows: [], pending: [], changed: new Set() };
+    const check: Precheck = { texts, rawHashes: [], guesses: [], rows: [], pending: [], compared: [], changed: new Set() };
     texts.forEach((text, i) => {
       const guess = likelyId(text);
       const row = guess === undefined ? undefined : this.stored(guess);
@@ -77,7 +79,10 @@ export class SaveRun extends Run {
       check.rawHashes.push(rawHash);
       check.guesses.push(guess);
       check.rows.push(row);
-      if (row === undefined || row.raw_hash !== rawHash || row.deleted_at !== null || row.pruned_at !== null) check.pending.push(i);
+      if (row === undefined || row.raw_hash !== rawHash || row.deleted_at !== null || row.pruned_at !== null) {
+        check.pending.push(i);
+        check.compared.push(row !== undefined && row.deleted_at === null);
+      }
     });
     this.openChecks.add(check);
     return check;
@@ -91,7 +96,7 @@ export class SaveRun extends Run {
         this.countOutcome('unchanged', this.see(guess!), check.rows[i]!.seq > this.startSeq);
         return;
       }
-      prepared = prepareRecord(check.texts[i]!, this.ignore, check.rawHashes[i]);
+      prepared = prepareRecord(check.texts[i]!, this.ignore, { rawHash: check.rawHashes[i], deferHash: true });
     }
     const fresh = prepared.id === guess && !check.changed.has(prepared.id);
     this.apply(prepared, fresh ? check.rows[i] : this.stored(prepared.id));
@@ -119,7 +124,7 @@ export class SaveRun extends Run {
           `INSERT INTO records (dataset_id, id, seq, action, hash, raw_hash, payload, size, first_seen_at, last_modified_at)
            VALUES (?, ?, ?, 'ADDED', ?, ?, ?, ?, ?, ?)`,
         )
-        .run(this.datasetId, record.id, this.nextSeq(), record.hash, record.rawHash, record.payload, size, this.time, this.time);
+        .run(this.datasetId, record.id, this.nextSeq(), record.hash ?? DEFERRED_HASH, record.rawHash, record.payload, size, this.time, this.time);
       this.delta.live++;
       this.delta.bytes += size;
       this.countOutcome('added', duplicate, false);
@@ -134,7 +139,7 @@ export class SaveRun extends Run {
       this.replace(row, record, 'ADDED', size, this.time);
       this.delta.live++;
       this.delta.deleted--;
-    } else if (row.hash === record.hash || (row.pruned_at === null && row.raw_hash === record.rawHash)) {
+    } else if (this.sameContent(row, record)) {
       outcome = 'unchanged';
       if (row.pruned_at !== null) {
         this.cache
@@ -150,6 +155,17 @@ export class SaveRun extends Run {
     if (row.pruned_at !== null) this.delta.pruned--;
     if (outcome !== 'unchanged' || row.pruned_at !== null) this.delta.bytes += size - storedBytes;
     this.countOutcome(outcome, duplicate, changedInRun);
+  }
+
+  /** Whether a record's content is the stored one; hashes that were deferred are computed only when the texts differ. */
+  private sameContent(row: StoredRow, record: PreparedRecord): boolean {
+    if (row.pruned_at === null && row.raw_hash === record.rawHash) return true;
+    const stored =
+      row.hash === DEFERRED_HASH
+        ? storedPayloadHash(this.cache.statement('SELECT payload FROM records WHERE rowid = ?').pluck().get(row.rowid) as string)
+        : row.hash;
+    record.hash ??= prepareRecord(record.payload, this.ignore).hash!;
+    return stored === record.hash;
   }
 
   /** Deletion detection: every live record the input did not name is soft-deleted, in this run. */
@@ -183,6 +199,6 @@ export class SaveRun extends Run {
            first_seen_at = ?, last_modified_at = ?, deleted_at = NULL, pruned_at = NULL
          WHERE rowid = ?`,
       )
-      .run(this.nextSeq(), action, record.hash, record.rawHash, record.payload, size, firstSeenAt, this.time, row.rowid);
+      .run(this.nextSeq(), action, record.hash ?? DEFERRED_HASH, record.rawHash, record.payload, size, firstSeenAt, this.time, row.rowid);
   }
 }

@@ -1,7 +1,7 @@
 import type { RecordsCache } from './cache.js';
 import { IgnoreFields } from './canonical.js';
 import { parseExact, stringifyOrdered } from './json-text.js';
-import { METADATA_KEY, RecordError, parseId, prepareRecord } from './record.js';
+import { DEFERRED_HASH, METADATA_KEY, RecordError, parseId, prepareRecord, storedPayloadHash } from './record.js';
 import { Run } from './run.js';
 import type { Action, Dataset } from './types.js';
 
@@ -76,7 +76,7 @@ export class UpdateRun extends Run {
     }
     const record = prepareRecord(merge(row.payload, partial.text), this.ignore);
     const changedInRun = row.seq > this.startSeq;
-    if (record.hash === row.hash) {
+    if (record.hash === (row.hash === DEFERRED_HASH ? storedPayloadHash(row.payload) : row.hash)) {
       this.countOutcome('unchanged', duplicate, changedInRun);
       return;
     }

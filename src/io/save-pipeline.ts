@@ -56,6 +56,7 @@ export async function saveInput(run: SaveRun, ignoreFields: readonly string[], o
         ? (preparer ??= new Preparer(ignoreFields)).prepare(
             check.pending.map((i) => texts[i]!),
             check.pending.map((i) => check.rawHashes[i]),
+            check.compared,
           )
         : Promise.resolve([]);
       if (flight) await land(run, flight, bad);
