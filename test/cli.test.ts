@@ -85,6 +85,27 @@ describe('rcache save', () => {
     expect(query(db, 'SELECT id FROM records ORDER BY id')).toEqual([{ id: 'a' }, { id: 'b' }]);
   });
 
+  it('bad lines anywhere in a large input are reported in order with their line, whichever thread prepared them', async () => {
+    const dir = tempDir();
+    const db = dbIn(dir);
+    const rejects = join(dir, 'rejects.ndjson');
+    const count = 300_000;
+    const bad = new Map([
+      [2, ['{"id":', 'not valid JSON']],
+      [150_000, ['{"no_id":1}', 'record has no "id"']],
+      [count - 1, ['{"id":""}', '"id" is an empty string']],
+    ]);
+    let input = '';
+    for (let line = 1; line <= count; line++) input += (bad.get(line)?.[0] ?? `{"id":"r${line}","n":${line}}`) + '\n';
+    const result = await rcache(['--db', db, 'save', '--model', 'M', '--skip-invalid', '--rejects', rejects, '--json'], { input });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ added: count - 3, rejected: 3 });
+    const reported = result.stderr.split('\n').filter((line) => line.startsWith('rcache: <stdin>:'));
+    expect(reported).toEqual([...bad].map(([line, [, reason]]) => expect.stringContaining(`rcache: <stdin>:${line}: ${reason}`)));
+    expect(readFileSync(rejects, 'utf8')).toBe([...bad.values()].map(([text]) => text + '\n').join(''));
+    expect(query(db, "SELECT count(*) AS n, max(seq) - min(seq) + 1 AS span FROM records")).toEqual([{ n: count - 3, span: count - 3 }]);
+  });
+
   it('the last line for an id wins, within a batch and across batches, even when it equals what was stored', async () => {
     const db = dbIn();
     await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'a', v: 1 }, { id: 'b', v: 1 }]) });
