@@ -378,9 +378,10 @@ describe('usage and runtime errors', () => {
     expect(lines(same.stdout)).toHaveLength(1);
   });
 
-  it('the default database is ./rcache.db', async () => {
+  it('the default database is ./rcache.db, created with 16 KiB pages', async () => {
     const dir = tempDir();
     await rcache(['save', '--model', 'M'], { input: '{"id":"a"}\n', cwd: dir, env: { RCACHE_DB: undefined } });
     expect(existsSync(join(dir, 'rcache.db'))).toBe(true);
+    expect(query(join(dir, 'rcache.db'), 'PRAGMA page_size')).toEqual([{ page_size: 16384 }]);
   });
 });
