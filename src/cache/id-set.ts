@@ -1,15 +1,17 @@
+const CHUNK_BYTES = 1 << 20;
+const HEADER_BYTES = 8;
+
 /**
- * An exact set of ids in a fraction of a Set<string>'s memory (a run may see millions): ids live
- * end to end in one byte arena, found through an open-addressing table of their hashes.
+ * An exact set of ids in a fraction of a Set<string>'s memory (a run may see millions). Each id is
+ * written once, as its hash, its length and its UTF-8 bytes, into 1 MiB chunks that never move or
+ * get copied; an open-addressing table of positions finds them.
  */
 export class IdSet {
-  private arena: Buffer = Buffer.allocUnsafe(1 << 20);
-  private used = 0;
-  private starts: Int32Array = new Int32Array(1 << 12);
-  private lengths: Int32Array = new Int32Array(1 << 12);
-  private hashes: Int32Array = new Int32Array(1 << 12);
-  /** Slot → entry number + 1; 0 is empty. */
-  private slots: Int32Array = new Int32Array(1 << 13);
+  private readonly chunks: Buffer[] = [];
+  /** Bytes used in the last chunk. */
+  private used = CHUNK_BYTES;
+  /** Slot → position of an entry + 1 (chunk number × 1 MiB + offset); 0 is empty. */
+  private slots = new Uint32Array(1 << 13);
   size = 0;
 
   private static hash(id: string): number {
@@ -18,12 +20,21 @@ export class IdSet {
     return h | 0;
   }
 
+  private entryHash(position: number): number {
+    return this.chunks[Math.floor(position / CHUNK_BYTES)]!.readInt32LE(position % CHUNK_BYTES);
+  }
+
+  /** The slot holding `id`, or -1 - the empty slot where it would go. */
   private find(id: string, hash: number): number {
     const mask = this.slots.length - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const entry = this.slots[slot]! - 1;
-      if (entry < 0) return -1 - slot;
-      if (this.hashes[entry] === hash && this.arena.toString('utf8', this.starts[entry], this.starts[entry]! + this.lengths[entry]!) === id) return entry;
+      const position = this.slots[slot]! - 1;
+      if (position < 0) return -1 - slot;
+      const chunk = this.chunks[Math.floor(position / CHUNK_BYTES)]!;
+      const offset = position % CHUNK_BYTES;
+      if (chunk.readInt32LE(offset) !== hash) continue;
+      const start = offset + HEADER_BYTES;
+      if (chunk.toString('utf8', start, start + chunk.readInt32LE(offset + 4)) === id) return slot;
     }
   }
 
@@ -37,41 +48,31 @@ export class IdSet {
     const found = this.find(id, hash);
     if (found >= 0) return false;
     const bytes = Buffer.byteLength(id);
-    if (this.used + bytes > this.arena.length) this.arena = grow(this.arena, this.used + bytes, this.used);
-    this.arena.write(id, this.used);
-    if (this.size === this.starts.length) {
-      this.starts = growInts(this.starts);
-      this.lengths = growInts(this.lengths);
-      this.hashes = growInts(this.hashes);
+    if (this.used + HEADER_BYTES + bytes > CHUNK_BYTES) {
+      // An id longer than a chunk gets a chunk of its own, and the next id a fresh one.
+      const size = HEADER_BYTES + bytes;
+      this.chunks.push(Buffer.allocUnsafe(size > CHUNK_BYTES ? size : CHUNK_BYTES));
+      this.used = 0;
     }
-    this.starts[this.size] = this.used;
-    this.lengths[this.size] = bytes;
-    this.hashes[this.size] = hash;
-    this.used += bytes;
-    this.slots[-1 - found] = ++this.size;
-    if (this.size * 2 > this.slots.length) this.rehash();
+    const chunk = this.chunks.at(-1)!;
+    chunk.writeInt32LE(hash, this.used);
+    chunk.writeInt32LE(bytes, this.used + 4);
+    chunk.write(id, this.used + HEADER_BYTES);
+    this.slots[-1 - found] = (this.chunks.length - 1) * CHUNK_BYTES + this.used + 1;
+    this.used = Math.min(this.used + HEADER_BYTES + bytes, CHUNK_BYTES);
+    if (++this.size * 2 > this.slots.length) this.rehash();
     return true;
   }
 
   private rehash(): void {
-    this.slots = new Int32Array(this.slots.length * 2);
+    const old = this.slots;
+    this.slots = new Uint32Array(old.length * 2);
     const mask = this.slots.length - 1;
-    for (let entry = 0; entry < this.size; entry++) {
-      let slot = this.hashes[entry]! & mask;
+    for (const entry of old) {
+      if (entry === 0) continue;
+      let slot = this.entryHash(entry - 1) & mask;
       while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
-      this.slots[slot] = entry + 1;
+      this.slots[slot] = entry;
     }
   }
-}
-
-function grow(buffer: Buffer, needed: number, used: number): Buffer {
-  const larger = Buffer.allocUnsafe(Math.max(needed, buffer.length * 2));
-  buffer.copy(larger, 0, 0, used);
-  return larger;
-}
-
-function growInts(array: Int32Array): Int32Array {
-  const larger = new Int32Array(array.length * 2);
-  larger.set(array);
-  return larger;
 }
