@@ -99,6 +99,20 @@ describe('update', () => {
 });
 
 describe('save --full-refresh', () => {
+  it('at scale: deletes exactly the live records missing from the input, whatever else the input does', () => {
+    const cache = freshCache();
+    const records = (from: number, to: number, n = 1) => Array.from({ length: to - from }, (_, i) => ({ id: `r${from + i}`, n }));
+    save(cache, records(0, 12_000));
+    remove(cache, ['r5', 'r11999']);
+    // r0-r10999 again (r0-r99 changed, so deleted r5 comes back; r100 twice), r12000-r12499 new;
+    // r11000-r11999 missing.
+    const input = [...records(0, 100, 2), ...records(100, 11_000), { id: 'r100', n: 1 }, ...records(12_000, 12_500)];
+    expect(fullRefresh(cache, input)).toMatchObject({ added: 501, updated: 99, unchanged: 10_900, deleted: 999, duplicates: 1 });
+    const deleted = cache.db.prepare("SELECT id FROM records WHERE deleted_at IS NOT NULL ORDER BY seq").pluck().all();
+    expect(deleted).toEqual(['r11999', ...records(11_000, 11_999).map((r) => r.id)]);
+    expectExactCounts(cache);
+  });
+
   it('soft-deletes every live record the input did not contain, in the same run', () => {
     const cache = freshCache();
     save(cache, [{ id: 'a' }, { id: 'b' }, { id: 'c' }]);

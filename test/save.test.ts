@@ -78,6 +78,22 @@ describe('save', () => {
     ]);
   });
 
+  it('an initial full refresh with repeated ids: exact counts, nothing deleted, positions only for changes', () => {
+    const cache = freshCache();
+    const run = new SaveRun(cache, CONTACTS, { fullRefresh: true });
+    const lines = ['{"id":"a","n":1}', '{"id":"b"}', '{"id":"a","n":2}', '{"id":"c"}', '{"id":"b"}', '{"id":"c"}', '{"id":"a","n":2}'];
+    run.write(lines.map((line) => prepareRecord(line, new IgnoreFields(), { deferHash: true })));
+    expect(run.commit()).toMatchObject({ added: 3, updated: 0, unchanged: 0, deleted: 0, duplicates: 4 });
+    expect(changes(cache).map((c) => [c.id, c.seq, c.payload])).toEqual([
+      ['b', 2, '{"id":"b"}'],
+      ['a', 3, '{"id":"a","n":2}'],
+      ['c', 4, '{"id":"c"}'],
+    ]);
+    // The next run's first change takes the next position: none was handed out and left unused.
+    expect(save(cache, [{ id: 'd' }])).toMatchObject({ added: 1 });
+    expect(changes(cache).at(-1)).toMatchObject({ id: 'd', seq: 5 });
+  });
+
   it('a duplicate that changes a record first found unchanged counts it once, as updated', () => {
     const cache = freshCache();
     save(cache, [{ id: 'a', n: 1 }]);

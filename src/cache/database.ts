@@ -199,7 +199,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
     if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
     // FULL makes each committed run survive a power loss, at one fsync per run.
     db.pragma('synchronous = FULL');
-    db.pragma('cache_size = -16384');
+    db.pragma('cache_size = -8192');
     db.pragma('temp_store = MEMORY');
     if (mustInitialise) migrate(db, path);
     return db;

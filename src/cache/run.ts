@@ -52,7 +52,7 @@ export abstract class Run {
   protected readonly delta: CounterDelta = { live: 0, deleted: 0, pruned: 0, bytes: 0 };
   protected readonly seen = new IdSet();
   protected datasetId = 0;
-  /** The dataset had no records when the run began: only ids this run has seen can be stored. */
+  /** The dataset had no records when the run began: only ids this run saved can be stored. */
   protected emptyAtStart = false;
   /** Time stamped on every record this run changes. */
   protected time = 0;
@@ -114,6 +114,11 @@ export abstract class Run {
     return ++this.seq;
   }
 
+  /** The position nextSeq() will hand out, for a change that may not happen. */
+  protected peekSeq(): number {
+    return this.seq + 1;
+  }
+
   /** Soft-deletes a live record: it keeps its payload and moves to the end of the stream. */
   protected markDeleted(rowid: number): void {
     this.cache
@@ -127,6 +132,11 @@ export abstract class Run {
   /** Notes an id's first or repeated appearance in this run; true when it was seen before. */
   protected see(id: string): boolean {
     if (this.seen.add(id)) return false;
+    return this.seeAgain();
+  }
+
+  /** Counts a repeated appearance of an id known to be repeated without the set of ids. */
+  protected seeAgain(): true {
     this.summary.duplicates++;
     return true;
   }

@@ -2,6 +2,7 @@ import { InputError } from '../errors.js';
 import type { RecordsCache } from './cache.js';
 import { IgnoreFields, digest } from './canonical.js';
 import { DEFERRED_HASH, likelyId, prepareRecord, storedPayloadHash, type PreparedRecord } from './record.js';
+import { RowSet } from './row-set.js';
 import { Run } from './run.js';
 import type { Action, Dataset } from './types.js';
 
@@ -49,6 +50,8 @@ export class SaveRun extends Run {
   /** True when a full refresh did not look for deletions because some input lines were rejected. */
   deletionSkipped = false;
   private readonly openChecks = new Set<Precheck>();
+  /** The records this run has met, by row: which lines repeat an id, and which records a full refresh keeps. */
+  private readonly met = new RowSet();
 
   constructor(
     cache: RecordsCache,
@@ -93,7 +96,8 @@ export class SaveRun extends Run {
     const guess = check.guesses[i];
     if (prepared === undefined) {
       if (!check.changed.has(guess!)) {
-        this.countOutcome('unchanged', this.see(guess!), check.rows[i]!.seq > this.startSeq);
+        const row = check.rows[i]!;
+        this.countOutcome('unchanged', this.meet(row.rowid), row.seq > this.startSeq);
         return;
       }
       prepared = prepareRecord(check.texts[i]!, this.ignore, { rawHash: check.rawHashes[i], deferHash: true });
@@ -108,29 +112,25 @@ export class SaveRun extends Run {
   }
 
   private stored(id: string): StoredRow | undefined {
-    // An initial load looks nothing up: no id can be stored before this run has seen it.
-    if (this.emptyAtStart && !this.seen.has(id)) return undefined;
+    // An initial load looks nothing up: an id is stored only if this run saved it, and then
+    // inserting it again finds it (see apply).
+    if (this.emptyAtStart) return undefined;
     return this.cache.statement(SELECT_STORED).get(this.datasetId, id) as StoredRow | undefined;
   }
 
   private apply(record: PreparedRecord, row: StoredRow | undefined): void {
-    const duplicate = this.see(record.id);
     for (const check of this.openChecks) check.changed.add(record.id);
     const size = Buffer.byteLength(record.payload);
 
     if (row === undefined) {
-      this.cache
-        .statement(
-          `INSERT INTO records (dataset_id, id, seq, action, hash, raw_hash, payload, size, first_seen_at, last_modified_at)
-           VALUES (?, ?, ?, 'ADDED', ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(this.datasetId, record.id, this.nextSeq(), record.hash ?? DEFERRED_HASH, record.rawHash, record.payload, size, this.time, this.time);
-      this.delta.live++;
-      this.delta.bytes += size;
-      this.countOutcome('added', duplicate, false);
-      return;
+      if (this.insert(record, size)) {
+        this.countOutcome('added', false, false);
+        return;
+      }
+      // Only in an initial load, which looks nothing up: an id this run has saved already.
+      row = this.cache.statement(SELECT_STORED).get(this.datasetId, record.id) as StoredRow;
     }
-
+    const duplicate = this.meet(row.rowid);
     const changedInRun = row.seq > this.startSeq;
     const storedBytes = row.pruned_at === null ? row.size : 0;
     let outcome: Outcome;
@@ -168,6 +168,27 @@ export class SaveRun extends Run {
     return stored === record.hash;
   }
 
+  /** Notes that a line named the record in `rowid`; true when an earlier line of this run did. */
+  private meet(rowid: number): boolean {
+    return this.met.add(rowid) ? false : this.seeAgain();
+  }
+
+  /** Adds a new record; false when its id is stored already (an id repeated in an initial load). */
+  private insert(record: PreparedRecord, size: number): boolean {
+    const { changes, lastInsertRowid } = this.cache
+      .statement(
+        `INSERT INTO records (dataset_id, id, seq, action, hash, raw_hash, payload, size, first_seen_at, last_modified_at)
+         VALUES (?, ?, ?, 'ADDED', ?, ?, ?, ?, ?, ?) ON CONFLICT (dataset_id, id) DO NOTHING`,
+      )
+      .run(this.datasetId, record.id, this.peekSeq(), record.hash ?? DEFERRED_HASH, record.rawHash, record.payload, size, this.time, this.time);
+    if (changes === 0) return false;
+    this.nextSeq();
+    this.met.add(Number(lastInsertRowid));
+    this.delta.live++;
+    this.delta.bytes += size;
+    return true;
+  }
+
   /** Deletion detection: every live record the input did not name is soft-deleted, in this run. */
   protected override finish(): void {
     if (!this.options.fullRefresh) return;
@@ -176,20 +197,21 @@ export class SaveRun extends Run {
       this.deletionSkipped = true;
       return;
     }
-    if (this.seen.size === 0 && !this.options.allowEmpty) {
+    // Each distinct id counts once among added, updated and unchanged.
+    const distinct = this.summary.added + this.summary.updated + this.summary.unchanged;
+    if (distinct === 0 && !this.options.allowEmpty) {
       const live = this.cache.statement('SELECT live FROM datasets WHERE id = ?').pluck().get(this.datasetId) as number;
       throw new InputError(
         `the input is empty: a full refresh would delete all ${live} live records of ${this.dataset.model}; pass --allow-empty to allow that`,
       );
     }
-    const page = this.cache.statement('SELECT rowid, id FROM records WHERE dataset_id = ? AND deleted_at IS NULL AND rowid > ? ORDER BY rowid LIMIT 5000');
-    let after = 0;
-    for (;;) {
-      const rows = page.all(this.datasetId, after) as { rowid: number; id: string }[];
-      if (rows.length === 0) return;
-      for (const row of rows) if (!this.seen.has(row.id)) this.markDeleted(row.rowid);
-      after = rows[rows.length - 1]!.rowid;
-    }
+    // After an initial load every live record is one this input named.
+    if (this.emptyAtStart) return;
+    // One pass to find them (a statement being read cannot be written through), then the writes.
+    const missing: number[] = [];
+    const live = this.cache.statement('SELECT rowid FROM records WHERE dataset_id = ? AND deleted_at IS NULL').pluck();
+    for (const rowid of live.iterate(this.datasetId) as Iterable<number>) if (!this.met.has(rowid)) missing.push(rowid);
+    for (const rowid of missing) this.markDeleted(rowid);
   }
 
   private replace(row: StoredRow, record: PreparedRecord, action: Action, size: number, firstSeenAt: number): void {
