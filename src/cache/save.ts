@@ -35,8 +35,9 @@ export interface Precheck {
   changed: Set<string>;
 }
 
-const SELECT_STORED = `SELECT rowid, seq, action, hash, raw_hash, size, first_seen_at, deleted_at, pruned_at
-  FROM records WHERE dataset_id = ? AND id = ?`;
+const STORED_COLUMNS = 'rowid, seq, action, hash, raw_hash, size, first_seen_at, deleted_at, pruned_at';
+const SELECT_STORED = `SELECT ${STORED_COLUMNS} FROM records WHERE dataset_id = ? AND id = ?`;
+const SELECT_STORED_MANY = `SELECT ${STORED_COLUMNS}, id FROM records WHERE dataset_id = ? AND id IN (SELECT value FROM json_each(?))`;
 
 export interface SaveOptions {
   /** The input is the dataset's complete current set: live records missing from it are deleted. */
@@ -75,9 +76,11 @@ export class SaveRun extends Run {
   precheck(texts: readonly string[]): Precheck {
     this.begin();
     const check: Precheck = { texts, rawHashes: [], guesses: [], rows: [], pending: [], compared: [], changed: new Set() };
+    const guesses = texts.map(likelyId);
+    const found = this.storedMany(guesses);
     texts.forEach((text, i) => {
-      const guess = likelyId(text);
-      const row = guess === undefined ? undefined : this.stored(guess);
+      const guess = guesses[i];
+      const row = guess === undefined ? undefined : found.get(guess);
       const rawHash = row === undefined ? undefined : digest(text);
       check.rawHashes.push(rawHash);
       check.guesses.push(guess);
@@ -116,6 +119,23 @@ export class SaveRun extends Run {
     // inserting it again finds it (see apply).
     if (this.emptyAtStart) return undefined;
     return this.cache.statement(SELECT_STORED).get(this.datasetId, id) as StoredRow | undefined;
+  }
+
+  /**
+   * The stored records of many ids in one statement, several times faster than a lookup each. Keyed
+   * by the ids as stored: a line whose id is not found is taken as new, and its insert (see
+   * apply) finds the record if it is stored after all.
+   */
+  private storedMany(ids: (string | undefined)[]): Map<string, StoredRow> {
+    const found = new Map<string, StoredRow>();
+    if (this.emptyAtStart) return found;
+    const wanted = ids.filter((id) => id !== undefined);
+    if (wanted.length === 0) return found;
+    const rows = this.cache.statement(SELECT_STORED_MANY).raw(true).all(this.datasetId, JSON.stringify(wanted)) as unknown[][];
+    for (const [rowid, seq, action, hash, raw_hash, size, first_seen_at, deleted_at, pruned_at, id] of rows) {
+      found.set(id as string, { rowid, seq, action, hash, raw_hash, size, first_seen_at, deleted_at, pruned_at } as StoredRow);
+    }
+    return found;
   }
 
   private apply(record: PreparedRecord, row: StoredRow | undefined): void {
