@@ -11,15 +11,13 @@ export interface ChangeQuery {
   ids?: readonly string[];
   /** Only records last modified at or after this time (ms since the epoch). */
   modifiedAfter?: number;
-  /** Give payloads as UTF-8 bytes, for a reader that only copies them to its output. */
-  payloadBytes?: boolean;
 }
 
 /** One record as the change stream shows it: its latest state and the position of its latest change. */
 export interface Change {
   id: string;
-  /** The payload text (bytes with `payloadBytes`), or null when it was pruned. */
-  payload: string | Buffer | null;
+  /** The payload text, or null when it was pruned. */
+  payload: string | null;
   seq: number;
   action: Action;
   firstSeenAt: number;
@@ -28,11 +26,10 @@ export interface Change {
   prunedAt: number | null;
 }
 
-type Row = [string, string | Buffer | null, number, Action, number, number, number | null, number | null];
+type Row = [string, string | null, number, Action, number, number, number | null, number | null];
 
 function changesSql(query: ChangeQuery): string {
-  const payload = query.payloadBytes ? 'CAST(payload AS BLOB)' : 'payload';
-  let sql = `SELECT id, ${payload}, seq, action, first_seen_at, last_modified_at, deleted_at, pruned_at
+  let sql = `SELECT id, payload, seq, action, first_seen_at, last_modified_at, deleted_at, pruned_at
     FROM records WHERE dataset_id = @dataset AND seq > @after`;
   if (query.actions?.length) sql += ' AND action IN (SELECT value FROM json_each(@actions))';
   if (query.ids?.length) sql += ' AND id IN (SELECT value FROM json_each(@ids))';

@@ -62,7 +62,6 @@ function queryOf(options: RecordsOptions, cursor: string | undefined): ChangeQue
     actions: options.filter === undefined ? undefined : parseFilter(options.filter),
     ids: options.ids === undefined ? undefined : parseIds(options.ids),
     modifiedAfter: options.modifiedAfter === undefined ? undefined : parseTimestamp(options.modifiedAfter, '--modified-after'),
-    payloadBytes: options.format !== 'table',
   };
 }
 
@@ -81,7 +80,8 @@ async function drain(reader: ChangeReader, progress: Progress, each: (change: Ch
     const page = reader.next(want);
     for (const change of page) {
       if (out.closed || signal.aborted) return true;
-      await each(change);
+      const wait = each(change);
+      if (wait) await wait;
       progress.left--;
     }
     if (page.length < want) return false;

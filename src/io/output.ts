@@ -37,18 +37,6 @@ export class Output {
     return undefined;
   }
 
-  /** Adds bytes as they are. */
-  writeBytes(bytes: Buffer): Promise<void> | undefined {
-    if (this.closed) return undefined;
-    if (this.used + bytes.length > this.buffer.length) {
-      if (this.used > 0) return this.flush().then(() => this.writeBytes(bytes));
-      return this.send(Buffer.from(bytes), this.bufferMark);
-    }
-    this.used += bytes.copy(this.buffer, this.used);
-    return undefined;
-  }
-
-
   /** Hands the buffer to the stream and waits until the stream has taken it. */
   async flush(): Promise<void> {
     if (this.used > 0) {
