@@ -1,7 +1,8 @@
 import { DeleteRun } from '../cache/delete.js';
 import { RecordError, checkId, parseId } from '../cache/record.js';
 import { UsageError } from '../errors.js';
-import { datasetOf, executeRun, feedInput, type InputOptions } from './context.js';
+import { datasetOf } from './context.js';
+import { executeRun, feedInput, type InputOptions } from './run-command.js';
 
 export async function remove(ids: string[], options: InputOptions): Promise<void> {
   await executeRun(

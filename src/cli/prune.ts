@@ -2,7 +2,8 @@ import { decodeCursor } from '../cache/cursor.js';
 import { parseDuration } from '../cache/duration.js';
 import { countUntil, prune as pruneCache, pruneUntil, type PruneResult } from '../cache/prune.js';
 import { UsageError } from '../errors.js';
-import { palette, wantsColor } from '../io/color.js';
+import { wantsColor } from '../io/color.js';
+import { palette } from '../io/palette.js';
 import { datasetOf, open, type GlobalOptions } from './context.js';
 
 export interface PruneOptions extends GlobalOptions {

@@ -10,7 +10,6 @@ import { CursorFile } from '../io/cursor-file.js';
 import { Output } from '../io/output.js';
 import { pipeReaderWatch } from '../io/reader-watch.js';
 import { writeRecord } from '../io/records.js';
-import { renderTable } from '../io/table.js';
 import { datasetOf, interruptible, open, parseCount, type DatasetOptions } from './context.js';
 
 export interface RecordsOptions extends DatasetOptions {
@@ -162,9 +161,11 @@ async function printTable(reader: ChangeReader, progress: Progress, color: boole
   const rows: string[][] = [];
   let last: number | undefined;
   await drain(reader, progress, (change) => {
-    const payload = change.payload === null ? '(pruned)' : change.payload.toString();
+    const payload = change.payload ?? '(pruned)';
     rows.push([change.id, change.action, iso(change.lastModifiedAt)!, encodeCursor(change.seq), payload.length > 60 ? payload.slice(0, 59) + '…' : payload]);
     last = change.seq;
   });
+  // Loaded only here: the table library is a good part of the start-up of a command that uses it.
+  const { renderTable } = await import('../io/table.js');
   progress.out.write(renderTable(['id', 'last action', 'last modified', 'cursor', 'payload'], rows, color) + '\n', last);
 }

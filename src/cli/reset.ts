@@ -1,6 +1,7 @@
 import { reset as resetDataset } from '../cache/prune.js';
 import { emptySummary } from '../cache/types.js';
-import { datasetOf, open, reportSummary, type DatasetOptions } from './context.js';
+import { datasetOf, open, type DatasetOptions } from './context.js';
+import { reportSummary } from './run-command.js';
 
 export async function reset(options: DatasetOptions & { json?: boolean }): Promise<void> {
   const startedAt = performance.now();

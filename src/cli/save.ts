@@ -1,7 +1,8 @@
 import { IgnoreFields } from '../cache/canonical.js';
 import { SaveRun } from '../cache/save.js';
 import { saveInput } from '../io/save-pipeline.js';
-import { datasetOf, executeRun, type InputOptions } from './context.js';
+import { datasetOf } from './context.js';
+import { executeRun, type InputOptions } from './run-command.js';
 
 export interface SaveOptions extends InputOptions {
   ignoreField?: string[];

@@ -1,6 +1,7 @@
 import { IgnoreFields } from '../cache/canonical.js';
 import { UpdateRun, preparePartial } from '../cache/update.js';
-import { datasetOf, executeRun, feedInput, type InputOptions } from './context.js';
+import { datasetOf } from './context.js';
+import { executeRun, feedInput, type InputOptions } from './run-command.js';
 
 export interface UpdateOptions extends InputOptions {
   ignoreField?: string[];

@@ -1,5 +1,3 @@
-import { Chalk, type ChalkInstance } from 'chalk';
-
 /**
  * Whether to colour a stream: --color/--no-color first, then NO_COLOR, then FORCE_COLOR, then
  * whether the stream is a terminal. Decided once here so chalk and tables agree.
@@ -9,8 +7,4 @@ export function wantsColor(stream: { isTTY?: boolean }, flag: boolean | undefine
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
   return stream.isTTY === true && env.TERM !== 'dumb';
-}
-
-export function palette(color: boolean): ChalkInstance {
-  return new Chalk({ level: color ? 1 : 0 });
 }
