@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -85,25 +86,32 @@ describe('rcache save', () => {
     expect(query(db, 'SELECT id FROM records ORDER BY id')).toEqual([{ id: 'a' }, { id: 'b' }]);
   });
 
-  it('bad lines anywhere in a large input are reported in order with their line, whichever thread prepared them', async () => {
+  it('a large input with LF and CRLF lines: bad lines reported in order by line, good ones stored trimmed, whichever thread prepared them', async () => {
     const dir = tempDir();
     const db = dbIn(dir);
     const rejects = join(dir, 'rejects.ndjson');
-    const count = 300_000;
+    const count = 100_000;
     const bad = new Map([
       [2, ['{"id":', 'not valid JSON']],
-      [150_000, ['{"no_id":1}', 'record has no "id"']],
+      [50_000, ['{"no_id":1}', 'record has no "id"']],
       [count - 1, ['{"id":""}', '"id" is an empty string']],
     ]);
+    // Lines end in LF or CRLF, some with blank space around them, some with non-ASCII text.
+    const text = (line: number) => `{"id":"r${line}","n":${line}${line % 7 === 0 ? ',"s":"ü 😀 ж"' : ''}}`;
+    const framed = (line: number, body: string) => (line % 5 === 0 ? `  ${body}\t` : body) + (line % 2 === 0 ? '\r\n' : '\n');
     let input = '';
-    for (let line = 1; line <= count; line++) input += (bad.get(line)?.[0] ?? `{"id":"r${line}","n":${line}}`) + '\n';
+    for (let line = 1; line <= count; line++) input += framed(line, bad.get(line)?.[0] ?? text(line));
     const result = await rcache(['--db', db, 'save', '--model', 'M', '--skip-invalid', '--rejects', rejects, '--json'], { input });
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ added: count - 3, rejected: 3 });
     const reported = result.stderr.split('\n').filter((line) => line.startsWith('rcache: <stdin>:'));
     expect(reported).toEqual([...bad].map(([line, [, reason]]) => expect.stringContaining(`rcache: <stdin>:${line}: ${reason}`)));
-    expect(readFileSync(rejects, 'utf8')).toBe([...bad.values()].map(([text]) => text + '\n').join(''));
+    expect(readFileSync(rejects, 'utf8')).toBe([...bad].map(([line, [text]]) => framed(line, text!)).join(''));
     expect(query(db, "SELECT count(*) AS n, max(seq) - min(seq) + 1 AS span FROM records")).toEqual([{ n: count - 3, span: count - 3 }]);
+    const sample = [1, 35, 70, 49_999, 50_001, 70_000, count];
+    // Each stored as its line without the blank space around it, and its raw hash that line's.
+    const rows = query(db, `SELECT id, payload, raw_hash FROM records WHERE id IN (${sample.map(() => '?').join(',')}) ORDER BY seq`, ...sample.map((line) => `r${line}`));
+    expect(rows).toEqual(sample.map((line) => ({ id: `r${line}`, payload: text(line), raw_hash: createHash('sha256').update(text(line)).digest('base64').slice(0, 22) })));
   });
 
   it('the last line for an id wins, within a batch and across batches, even when it equals what was stored', async () => {

@@ -1,14 +1,19 @@
 import { Worker } from 'node:worker_threads';
+import { splitLines } from '../io/ndjson.js';
 import { IgnoreFields } from './canonical.js';
 import { RecordError, prepareRecord, type PreparedRecord } from './record.js';
 
-export interface PrepareRequest {
-  batch: number;
-  texts: string[];
+/** Lines to prepare: as strings, or as the bytes of a batch and which of its lines (trimmed) to take. */
+export type PrepareLines = { texts: string[] } | { bytes: Uint8Array; lines: number[] };
+
+/** A batch of lines to prepare, with what the calling thread already knows of them. */
+export type PrepareJob = PrepareLines & {
   rawHashes: (string | undefined)[];
   /** Per line: whether its hash is needed now; otherwise it is deferred where that is allowed. */
   hashNow: boolean[];
-}
+};
+
+export type PrepareRequest = PrepareJob & { batch: number };
 
 /** Per line: [id, payload or null when it is the text, hash or null when deferred, raw hash], or the reason the line is not a record. */
 export type PrepareResults = ([string, string | null, string | null, string] | string)[];
@@ -21,9 +26,16 @@ export interface PrepareReply {
 /** A line prepared off the main thread: the record, or the RecordError that `prepareRecord` threw. */
 export type Prepared = PreparedRecord | RecordError;
 
+function textsOf(job: PrepareLines): string[] {
+  if ('texts' in job) return job.texts;
+  const all = splitLines(job.bytes);
+  return job.lines.map((line) => all[line]!.trim());
+}
+
 /** Prepares a batch of lines, in a form that can be posted between threads. */
-export function prepareBatch({ texts, rawHashes, hashNow }: Omit<PrepareRequest, 'batch'>, ignore: IgnoreFields): PrepareResults {
-  return texts.map((text, i) => {
+export function prepareBatch(job: PrepareJob, ignore: IgnoreFields): PrepareResults {
+  const { rawHashes, hashNow } = job;
+  return textsOf(job).map((text, i) => {
     try {
       const record = prepareRecord(text, ignore, { rawHash: rawHashes[i], deferHash: !hashNow[i] });
       // The payload is usually the text itself, which the main thread still has.
@@ -74,16 +86,20 @@ export class Preparer {
     return worker;
   }
 
-  prepare(texts: string[], rawHashes: (string | undefined)[], hashNow: boolean[]): Promise<Prepared[]> {
+  /**
+   * Prepares `texts`. With `source` (the bytes they were decoded from, and the line each text is),
+   * the worker is sent those bytes instead, which is much cheaper to post than many strings.
+   */
+  prepare(texts: string[], rawHashes: (string | undefined)[], hashNow: boolean[], source?: { bytes: Buffer; lines: number[] }): Promise<Prepared[]> {
     if (this.failure) return Promise.reject(this.failure);
     const batch = this.next++;
-    const request = { texts, rawHashes, hashNow };
     if (!this.ready) {
       if (batch > 0) this.worker ??= this.start();
-      return Promise.resolve(toPrepared(texts, prepareBatch(request, this.ignore)));
+      return Promise.resolve(toPrepared(texts, prepareBatch({ texts, rawHashes, hashNow }, this.ignore)));
     }
     const reply = new Promise<PrepareReply>((resolve, reject) => this.waiting.set(batch, { resolve, reject }));
-    this.worker!.postMessage({ batch, ...request } satisfies PrepareRequest);
+    const lines: PrepareLines = source ?? { texts };
+    this.worker!.postMessage({ batch, rawHashes, hashNow, ...lines } satisfies PrepareRequest);
     return reply.then(({ results }) => toPrepared(texts, results));
   }
 

@@ -19,6 +19,8 @@ export interface LineBatch {
   firstLine: number;
   lines: string[];
   bad?: Map<number, BadLine>;
+  /** The bytes the lines were decoded from, when all are valid UTF-8: `lines` is splitLines(bytes). */
+  bytes?: Buffer;
 }
 
 export interface ReadOptions {
@@ -27,9 +29,15 @@ export interface ReadOptions {
   maxLineBytes?: number;
 }
 
+/** Lines of UTF-8 text, split on LF (CR and other blank space are left for the caller to trim). */
+export function splitLines(bytes: Uint8Array): string[] {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8').split('\n');
+}
+
 function decodeLines(region: Buffer, batch: LineBatch): void {
   if (isUtf8(region)) {
-    batch.lines = region.toString('utf8').split('\n');
+    batch.lines = splitLines(region);
+    batch.bytes = region;
     return;
   }
   let start = 0;

@@ -57,6 +57,8 @@ export async function saveInput(run: SaveRun, ignoreFields: readonly string[], o
             check.pending.map((i) => texts[i]!),
             check.pending.map((i) => check.rawHashes[i]),
             check.compared,
+            // Most lines of the batch to prepare: its bytes are cheaper to post than its strings.
+            batch.bytes && check.pending.length * 2 > texts.length ? { bytes: batch.bytes, lines: check.pending.map((i) => positions[i]!) } : undefined,
           )
         : Promise.resolve([]);
       if (flight) await land(run, flight, bad);
