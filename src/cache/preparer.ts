@@ -68,7 +68,7 @@ export class Preparer {
     // A small young generation keeps the worker's memory flat: its garbage is short-lived strings.
     const worker = new Worker(new URL('./prepare-worker.js', import.meta.url), {
       workerData: [...this.ignoreFields],
-      resourceLimits: { maxYoungGenerationSizeMb: 4 },
+      resourceLimits: { maxYoungGenerationSizeMb: 2 },
     });
     worker.on('message', (reply: PrepareReply | 'ready') => {
       if (reply === 'ready') {

@@ -9,7 +9,7 @@ export async function reset(options: DatasetOptions & { json?: boolean }): Promi
   const cache = open(options);
   try {
     const deleted = resetDataset(cache, dataset);
-    reportSummary('reset', dataset, { ...emptySummary(), deleted }, options, startedAt);
+    await reportSummary('reset', dataset, { ...emptySummary(), deleted }, options, startedAt);
   } finally {
     cache.close();
   }

@@ -3,7 +3,6 @@ import type { Run } from '../cache/run.js';
 import type { Dataset, Summary } from '../cache/types.js';
 import { wantsColor } from '../io/color.js';
 import { readRecords } from '../io/input.js';
-import { palette } from '../io/palette.js';
 import { datasetOf, interruptible, open, type DatasetOptions, type GlobalOptions } from './context.js';
 
 // What the writing commands share; kept apart from context.ts so that readers load none of it.
@@ -16,11 +15,13 @@ const PRIMARY: Record<string, (keyof Summary)[]> = {
 };
 
 /** The summary of a writing run: one JSON object on stdout with --json, else one line on stderr. */
-export function reportSummary(kind: string, dataset: Dataset, summary: Summary, options: GlobalOptions & { json?: boolean }, startedAt: number): void {
+export async function reportSummary(kind: string, dataset: Dataset, summary: Summary, options: GlobalOptions & { json?: boolean }, startedAt: number): Promise<void> {
   if (options.json) {
     process.stdout.write(JSON.stringify(summary) + '\n');
     return;
   }
+  // Loaded only here: scripts that ask for --json never need the colour library.
+  const { palette } = await import('../io/palette.js');
   const c = palette(wantsColor(process.stderr, options.color));
   const colours: Partial<Record<keyof Summary, (text: string) => string>> = { added: c.green, updated: c.yellow, deleted: c.red, rejected: c.red };
   const primary = PRIMARY[kind] ?? [];
@@ -53,7 +54,7 @@ export async function executeRun<R extends Run>(
   try {
     await feed(run, interrupt.signal);
     await run.acquire(interrupt.signal);
-    reportSummary(run.kind, dataset, run.commit(), options, startedAt);
+    await reportSummary(run.kind, dataset, run.commit(), options, startedAt);
     return run;
   } finally {
     run.abort();
