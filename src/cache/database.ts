@@ -1,8 +1,25 @@
 import Database from 'better-sqlite3';
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { RcacheError } from '../errors.js';
 
 export type Db = Database.Database;
+
+/**
+ * better-sqlite3's compiled addon, named where the build puts it: left to find it, the library
+ * searches a dozen places, which every command would pay for. Undefined (search) if it is elsewhere.
+ */
+const NATIVE_BINDING = (() => {
+  try {
+    return createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
+  } catch {
+    return undefined;
+  }
+})();
+
+function connect(path: string | Buffer, options: Database.Options = {}): Db {
+  return new Database(path, { ...options, nativeBinding: NATIVE_BINDING });
+}
 
 /** Marks a SQLite file as rcache's ("rcac"), so another program's database is never mistaken for one. */
 export const APPLICATION_ID = 0x72636163;
@@ -125,7 +142,7 @@ function readHeader(path: string): Buffer {
 function identifyWithSqlite(path: string): Identity {
   let probe: Db;
   try {
-    probe = new Database(path, { readonly: true, fileMustExist: true });
+    probe = connect(path, { readonly: true, fileMustExist: true });
   } catch (error) {
     throw new RcacheError(`cannot open database ${path}: ${describe(error)}`);
   }
@@ -193,7 +210,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   if (mustInitialise && options.readonly) throw new RcacheError(`${path} is an empty database with no records yet`);
   let db: Db | undefined;
   try {
-    db = new Database(path, { timeout: options.busyTimeout ?? DEFAULT_BUSY_TIMEOUT });
+    db = connect(path, { timeout: options.busyTimeout ?? DEFAULT_BUSY_TIMEOUT });
     // Set before anything is written; a database keeps the page size it was created with.
     if (mustInitialise) db.pragma(`page_size = ${PAGE_SIZE}`);
     if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
@@ -229,5 +246,5 @@ function readOnlyCopy(path: string): Db {
   // Bytes 18 and 19 mark WAL mode; a copy in memory must be read in the ordinary journal mode.
   image[18] = 1;
   image[19] = 1;
-  return new Database(image, { readonly: true });
+  return connect(image, { readonly: true });
 }
