@@ -66,9 +66,11 @@ export class Preparer {
 
   private start(): Worker {
     // A small young generation keeps the worker's memory flat: its garbage is short-lived strings.
+    // Hashing every record (with ignored fields) makes several times more of it, and a young
+    // generation that small would be collected all the time.
     const worker = new Worker(new URL('./prepare-worker.js', import.meta.url), {
       workerData: [...this.ignoreFields],
-      resourceLimits: { maxYoungGenerationSizeMb: 2 },
+      resourceLimits: { maxYoungGenerationSizeMb: this.ignoreFields.length > 0 ? 8 : 2 },
     });
     worker.on('message', (reply: PrepareReply | 'ready') => {
       if (reply === 'ready') {
