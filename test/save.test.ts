@@ -210,6 +210,9 @@ describe('hashes deferred until something is compared', () => {
       expect(prepareRecord(nested(1000), new IgnoreFields(), { deferHash }).id).toBe('d');
       expect(() => prepareRecord(nested(1001), new IgnoreFields(), { deferHash })).toThrow('record is nested more than 1000 levels deep');
       expect(prepareRecord(`{"id":"s","v":"${'['.repeat(3000)}"}`, new IgnoreFields(), { deferHash }).id).toBe('s');
+      // _nango_metadata is dropped before anything else, however deep it is.
+      const metadata = `{"id":"m","_nango_metadata":${'['.repeat(1500)}${']'.repeat(1500)}}`;
+      expect(prepareRecord(metadata, new IgnoreFields(), { deferHash }).payload).toBe('{"id":"m"}');
     }
   });
 });

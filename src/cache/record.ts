@@ -124,7 +124,8 @@ export function prepareRecord(text: string, ignore: IgnoreFields, options: Prepa
     const id = idText(text, record);
     const payload = storedPayload(text, id, record);
     if (options.deferHash && ignore.root === undefined) {
-      if (nestedDeeperThan(text, MAX_DEPTH)) throw tooDeep();
+      // The payload, not the line: `_nango_metadata`, dropped, is not held to the limit.
+      if (nestedDeeperThan(payload, MAX_DEPTH)) throw tooDeep();
       return { id, payload, rawHash };
     }
     const exact = MAY_LOSE_PRECISION.test(text) ? (parseExact(text) as Record<string, unknown>) : record;

@@ -229,7 +229,7 @@ export class SaveRun extends Run {
     if (this.emptyAtStart) return;
     // One pass to find them (a statement being read cannot be written through), then the writes.
     const missing: number[] = [];
-    const live = this.cache.statement('SELECT rowid FROM records WHERE dataset_id = ? AND deleted_at IS NULL').pluck();
+    const live = this.cache.statement('SELECT rowid FROM records WHERE dataset_id = ? AND deleted_at IS NULL ORDER BY rowid').pluck();
     for (const rowid of live.iterate(this.datasetId) as Iterable<number>) if (!this.met.has(rowid)) missing.push(rowid);
     for (const rowid of missing) this.markDeleted(rowid);
   }
