@@ -165,7 +165,7 @@ export class Cache {
         for (let i = 0; i < ids.length; i += PAGE * 2) await run.write(ids.slice(i, i + PAGE * 2), options.signal);
         return;
       }
-      await this.feed(source, options, run, parseId, (ids) => run.write(ids, options.signal));
+      await this.feed(source, options, run, (text) => parseId(text), (ids) => run.write(ids, options.signal));
     });
     return run.summary;
   }
@@ -179,7 +179,13 @@ export class Cache {
   }
 
   /** Reads a source line by line and writes what each line gives, a batch of the input at a time. */
-  private async feed<T>(source: RecordSource, options: WriteOptions, run: LibraryRun, parse: (text: string) => T, write: (items: T[]) => Promise<void>): Promise<void> {
+  private async feed<T>(
+    source: RecordSource,
+    options: WriteOptions,
+    run: LibraryRun,
+    parse: (text: string, reject: (reason: string) => void) => T,
+    write: (items: T[]) => Promise<void>,
+  ): Promise<void> {
     const { readRecords, batchesOf } = await writers();
     const stop = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
@@ -196,7 +202,7 @@ export class Cache {
             await write(batch);
           },
         },
-        (text) => items.push(parse(text)),
+        (text, reject) => items.push(parse(text, reject)),
         () => run.reject(),
       );
     } catch (error) {

@@ -2,7 +2,7 @@ import type { IgnoreFields } from '../decisions/canonical.js';
 import { storedPayloadHash } from '../decisions/hash.js';
 import { mergePartial } from '../decisions/merge.js';
 import { canMerge, decideDelete, decideUpdate } from '../decisions/outcome.js';
-import { DEFERRED_HASH, parseId, prepareRecord } from '../decisions/record.js';
+import { DEFERRED_HASH, parseId, prepareRecord, RecordError } from '../decisions/record.js';
 import type { Dataset, Store, StoredRecord, WriteOp } from '../stores/store.js';
 import { IdSet } from './id-set.js';
 import { LibraryRun, stateOf, type Known } from './runs.js';
@@ -51,11 +51,13 @@ export class DeleteRun extends LibraryRun {
 export interface PartialRecord {
   id: string;
   text: string;
+  /** Rejects the line it came from, as a bad line of the input is (a merge too deep to make). */
+  reject?: (reason: string) => void;
 }
 
 /** Reads one line of `update` input, or throws RecordError. */
-export function preparePartial(text: string): PartialRecord {
-  return { id: parseId(text), text };
+export function preparePartial(text: string, reject?: (reason: string) => void): PartialRecord {
+  return { id: parseId(text), text, reject };
 }
 
 /**
@@ -92,7 +94,14 @@ export class UpdateRun extends LibraryRun {
         continue;
       }
       const before = 'payload' in row! ? row.payload : payloads.get(row!.key!)!;
-      const record = prepareRecord(mergePartial(before, partial.text), this.ignore);
+      let record;
+      try {
+        record = prepareRecord(mergePartial(before, partial.text), this.ignore);
+      } catch (error) {
+        if (!(error instanceof RecordError) || partial.reject === undefined) throw error;
+        partial.reject(error.message);
+        continue;
+      }
       const storedHash = row!.hash === DEFERRED_HASH ? storedPayloadHash(before) : row!.hash;
       const size = Buffer.byteLength(record.payload);
       const decision = decideUpdate(state, record.hash === storedHash, size);

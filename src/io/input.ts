@@ -74,13 +74,13 @@ export class BadLines {
 }
 
 /**
- * Reads NDJSON input and hands each non-blank line, trimmed, to `handle`, in order; `handle`
- * throws RecordError for a bad line, which BadLines then deals with.
+ * Reads NDJSON input and hands each non-blank line, trimmed, to `handle`, in order, with a way to
+ * reject it later; `handle` throws RecordError for a bad line, which BadLines then deals with.
  */
 export async function readRecords(
   batches: AsyncIterable<LineBatch>,
   options: RecordInputOptions,
-  handle: (text: string) => void,
+  handle: (text: string, reject: (reason: string) => void) => void,
   onReject: () => void,
 ): Promise<void> {
   const bad = new BadLines(options, onReject);
@@ -95,7 +95,7 @@ export async function readRecords(
         const text = batch.lines[i]!.trim();
         if (text === '') continue;
         try {
-          handle(text);
+          handle(text, (reason) => bad.handle(batch, i, reason));
         } catch (error) {
           if (!(error instanceof RecordError)) throw error;
           bad.handle(batch, i, error.message);

@@ -4,6 +4,8 @@ import type { SqliteStore } from './sqlite-store.js';
 
 const STORED_COLUMNS = 'rowid, id, seq, action, hash, raw_hash, size, first_seen_at, deleted_at, pruned_at';
 
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
 type StoredRow = [number, string, number, StoredRecord['action'], string, string, number, number, number | null, number | null];
 
 /** A run holds SQLite's one write lock (BEGIN IMMEDIATE) from its start: positions are taken in commit order. */
@@ -36,16 +38,37 @@ export class SqliteWriteRun implements WriteRun {
     this.check();
     const found = new Map<string, StoredRecord>();
     if (ids.length === 0) return found;
-    const rows = this.store.guard('write', () =>
-      ids.length === 1
-        ? [this.statement(`SELECT ${STORED_COLUMNS} FROM records WHERE dataset_id = ? AND id = ?`).raw(true).get(this.dataset.uid, ids[0])].filter((row) => row !== undefined)
-        : this.statement(`SELECT ${STORED_COLUMNS} FROM records WHERE dataset_id = ? AND id IN (SELECT value FROM json_each(?))`)
-            .raw(true)
-            .all(this.dataset.uid, JSON.stringify(ids)),
-    ) as StoredRow[];
-    for (const [key, id, position, action, hash, rawHash, size, firstSeenAt, deletedAt, prunedAt] of rows) {
-      found.set(id, { key, id, position, action, hash, rawHash, size, firstSeenAt, deletedAt, prunedAt });
-    }
+    // Ids that JSON writes with escapes (quotes, control characters, lone surrogates) are looked up
+    // one by one: json_each would decode them into other text than the one bound on insert.
+    const plain: string[] = [];
+    const escaped: string[] = [];
+    for (const id of ids) (NEEDS_ESCAPE.test(id) ? escaped : plain).push(id);
+    const toRecord = ([key, id, position, action, hash, rawHash, size, firstSeenAt, deletedAt, prunedAt]: StoredRow): StoredRecord => ({
+      key,
+      id,
+      position,
+      action,
+      hash,
+      rawHash,
+      size,
+      firstSeenAt,
+      deletedAt,
+      prunedAt,
+    });
+    this.store.guard('write', () => {
+      if (plain.length > 0) {
+        const rows = this.statement(`SELECT ${STORED_COLUMNS} FROM records WHERE dataset_id = ? AND id IN (SELECT value FROM json_each(?))`)
+          .raw(true)
+          .all(this.dataset.uid, JSON.stringify(plain)) as StoredRow[];
+        for (const row of rows) found.set(row[1], toRecord(row));
+      }
+      const one = this.statement(`SELECT ${STORED_COLUMNS} FROM records WHERE dataset_id = ? AND id = ?`).raw(true);
+      for (const id of escaped) {
+        const row = one.get(this.dataset.uid, id) as StoredRow | undefined;
+        // Keyed by the id asked for: a lone surrogate does not read back as it was written.
+        if (row !== undefined) found.set(id, { ...toRecord(row), id });
+      }
+    });
     return found;
   }
 
