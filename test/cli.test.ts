@@ -211,13 +211,13 @@ describe('rcache records', () => {
         cursor: expect.stringMatching(/^[A-Za-z0-9_-]+$/),
       },
     });
-    expect(records[2]._nango_metadata.deleted_at).toBe('2024-01-17T10:00:00.000Z');
+    expect(records[2]!._nango_metadata.deleted_at).toBe('2024-01-17T10:00:00.000Z');
   });
 
   it('--cursor resumes after a record, --limit stops, --filter takes any-case lists', async () => {
     const db = await seeded();
     const all = lines((await rcache(['--db', db, 'records', '--model', 'M'])).stdout);
-    const after = await rcache(['--db', db, 'records', '--model', 'M', '--cursor', all[0]._nango_metadata.cursor]);
+    const after = await rcache(['--db', db, 'records', '--model', 'M', '--cursor', all[0]!._nango_metadata.cursor]);
     expect(lines(after.stdout).map((r) => r.id)).toEqual(['b', 'c']);
     const limited = await rcache(['--db', db, 'records', '--model', 'M', '--limit', '2']);
     expect(lines(limited.stdout).map((r) => r.id)).toEqual(['1', 'b']);
