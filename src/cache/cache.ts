@@ -92,6 +92,8 @@ export interface PruneOptions {
   dataset?: DatasetName;
   /** Count what would be pruned, change nothing. */
   dryRun?: boolean;
+  /** Then give the space freed back to the file system (slow on a large database; waits for every writer). */
+  compact?: boolean;
 }
 
 export interface PruneResult {
@@ -269,6 +271,7 @@ export class Cache {
       datasetCutoff: now - options.datasetTtl,
       dataset: options.dataset === undefined ? undefined : datasetOf(options.dataset),
       dryRun: options.dryRun === true,
+      compact: options.compact,
     });
     return { pruned: counts.pruned, datasets_expired: counts.datasetsExpired, records_deleted: counts.recordsDeleted, reclaimed_bytes: counts.reclaimedBytes };
   }

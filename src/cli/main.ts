@@ -134,6 +134,7 @@ export function buildProgram(): Command {
     .option('--dataset-ttl <duration>', 'hard-delete datasets with no save, delete or update run for this long', '60d')
     .option('--until-cursor <cursor>', 'instead: drop payloads of the records up to and including this cursor (needs --model)')
     .option('--dry-run', 'report what would be pruned, change nothing')
+    .option('--vacuum', 'then give the space freed back to the file system (rewrites the database: slow when it is large)')
     .option('--json', 'print {"pruned", "datasets_expired", "records_deleted"} on stdout')
     .addHelpText(
       'after',
@@ -141,6 +142,7 @@ export function buildProgram(): Command {
         'rcache prune --dry-run',
         'rcache prune --payload-ttl 7d --dataset-ttl 90d --json',
         'rcache prune --model Contact --until-cursor "$PROCESSED"',
+        'rcache prune --payload-ttl 7d --vacuum',
       ]),
     )
     .action(async (_options, command: Command) => {

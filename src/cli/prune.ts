@@ -11,6 +11,7 @@ export interface PruneOptions extends GlobalOptions {
   datasetTtl: string;
   untilCursor?: string;
   dryRun?: boolean;
+  vacuum?: boolean;
   json?: boolean;
 }
 
@@ -27,7 +28,7 @@ export async function prune(options: PruneOptions): Promise<void> {
       const { count } = await cache.pruneUntil(dataset!, options.untilCursor, { dryRun: options.dryRun });
       result = { pruned: count, datasets_expired: 0, records_deleted: 0, reclaimed_bytes: 0 };
     } else {
-      result = await cache.prune({ payloadTtl, datasetTtl, dataset, dryRun: options.dryRun });
+      result = await cache.prune({ payloadTtl, datasetTtl, dataset, dryRun: options.dryRun, compact: options.vacuum });
     }
   } finally {
     await cache.close();
@@ -39,7 +40,7 @@ export async function prune(options: PruneOptions): Promise<void> {
   }
   const c = palette(wantsColor(process.stderr, options.color));
   const would = options.dryRun ? 'would be ' : '';
-  const reclaimed = result.reclaimed_bytes > 0 ? `; ${humanBytes(result.reclaimed_bytes)} of disk space reclaimed` : '';
+  const reclaimed = options.vacuum && !options.dryRun ? `; ${humanBytes(result.reclaimed_bytes)} of disk space reclaimed` : '';
   process.stderr.write(
     `prune${options.dryRun ? ' (dry run, nothing changed)' : ''}: ${c.yellow(`${result.pruned} payloads ${would}pruned`)}, ` +
       `${c.red(`${result.datasets_expired} datasets ${would}expired`)} (${result.records_deleted} records ${would}deleted)${reclaimed}\n`,

@@ -207,6 +207,12 @@ export interface PruneRequest {
   dataset?: Dataset;
   /** Count what would be pruned; write nothing (and need no write access). */
   dryRun: boolean;
+  /**
+   * After the prune, rewrite the storage so that the space it freed goes back to the file system
+   * (SQLite: VACUUM; PostgreSQL: VACUUM FULL of the records). Slow on a large database, and it
+   * waits for every other writer.
+   */
+  compact?: boolean;
 }
 
 export interface PruneCounts {
@@ -273,7 +279,7 @@ export interface Store {
   /**
    * Retention in one transaction: expires datasets, then drops payloads past the cutoff (a deferred
    * hash is computed from the payload before it goes, so the record keeps its hash). Records one
-   * 'prune' run per dataset it changed. Reclaims the space freed where the store can.
+   * 'prune' run per dataset it changed. With `compact`, gives the space freed back.
    */
   prune(request: PruneRequest): Promise<PruneCounts>;
 

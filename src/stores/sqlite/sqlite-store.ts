@@ -378,22 +378,20 @@ export class SqliteStore implements Store {
     }
     await this.defineHashFunction();
     await this.transaction(work);
-    if (result.pruned > 0 || result.recordsDeleted > 0) result.reclaimedBytes = this.reclaim();
+    if (request.compact) result.reclaimedBytes = this.compact();
     return result;
   }
 
-  /** Gives the pages a prune freed back to the file system, where the file allows it; the bytes given back. */
-  private reclaim(): number {
-    const size = () => (statSync(this.path, { throwIfNoEntry: false })?.size ?? 0) + (statSync(`${this.path}-wal`, { throwIfNoEntry: false })?.size ?? 0);
-    if ((this.db.pragma('auto_vacuum', { simple: true }) as number) !== 2) return 0;
-    const before = size();
-    try {
-      this.db.pragma('incremental_vacuum');
+  /** Rewrites the file without its free space; the bytes given back to the file system. */
+  private compact(): number {
+    return this.guard('write', () => {
+      const size = () => (statSync(this.path, { throwIfNoEntry: false })?.size ?? 0) + (statSync(`${this.path}-wal`, { throwIfNoEntry: false })?.size ?? 0);
       this.db.pragma('wal_checkpoint(TRUNCATE)');
-    } catch {
-      // Another process's read keeps the log: the space comes back at a later checkpoint.
-    }
-    return Math.max(0, before - size());
+      const before = size();
+      this.db.exec('VACUUM');
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      return Math.max(0, before - size());
+    });
   }
 
   async pruneUntil(dataset: Dataset, until: number, options: { now: number; limit?: number; dryRun: boolean }): Promise<{ count: number; hasMore: boolean }> {
