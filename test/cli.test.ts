@@ -310,11 +310,12 @@ describe('usage and runtime errors', () => {
   }
 
   it('--help on every command shows examples and exits 0', async () => {
-    for (const command of ['save', 'delete', 'records']) {
+    for (const command of ['save', 'delete', 'update', 'records', 'prune', 'reset', 'stats', 'serve']) {
       const result = await rcache([command, '--help']);
-      expect(result.code).toBe(0);
-      expect(result.stdout).toContain('Examples:');
-      expect(result.stdout).toContain(`rcache ${command} --model`);
+      expect(result.code, command).toBe(0);
+      expect(result.stdout, command).toContain('Examples:');
+      expect(result.stdout, command).toMatch(new RegExp(`^  (\\S+=\\S+ )?rcache ${command}\\b`, 'm'));
+      if (['save', 'delete', 'update', 'records', 'reset'].includes(command)) expect(result.stdout, command).toContain(`rcache ${command} --model`);
     }
     const top = await rcache(['--help']);
     expect(top.code).toBe(0);

@@ -69,6 +69,14 @@ async function error(response: Response): Promise<{ status: number; code: string
   return { status: response.status, code: body.error.code, message: body.error.message };
 }
 
+async function until(condition: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 describe('rcache serve, read by the Nango node client', () => {
   let dir: string;
   let server: Server;
@@ -164,7 +172,12 @@ describe('rcache serve, read by the Nango node client', () => {
     expect(status).toBe(413);
   });
 
-  it('logs one line per request on standard error', () => {
+  it('logs one line per request on standard error', async () => {
+    // Its own requests: the test must pass when it runs alone.
+    const headers = { 'Provider-Config-Key': 'default', 'Connection-Id': 'default' };
+    expect((await fetch(`${server.url}/records?model=Contact&limit=1`, { headers })).status).toBe(200);
+    expect((await fetch(`${server.url}/records`, { method: 'POST', headers })).status).toBe(405);
+    await until(() => /POST \/records 405/.test(server.stderr()));
     expect(server.stderr()).toMatch(/^\S+Z GET \/records 200 \d+ms$/m);
     expect(server.stderr()).toMatch(/^\S+Z POST \/records 405 \d+ms$/m);
   });
