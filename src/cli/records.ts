@@ -183,7 +183,8 @@ export async function records(options: RecordsOptions): Promise<void> {
   const out = new Output(process.stdout, { signal: interrupt.signal, onConfirmed: (mark) => cursorFile?.write(encodeCursor(mark)) });
   const progress: Progress = { left: limit, signal: interrupt.signal, out };
   try {
-    noticeUnknownDataset(cache, dataset, options.db);
+    // A follower that waited for the database has said so: its dataset may well come a moment later.
+    if (!opened.waited) noticeUnknownDataset(cache, dataset, options.db);
     // "Now" for a follower that waited for the database to be created is its very beginning.
     if (options.sinceNow && !stored && !opened.waited) query.after = endPosition(cache);
     const reader = new ChangeReader(cache, dataset, query);
