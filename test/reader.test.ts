@@ -256,6 +256,13 @@ describe('starting from now', () => {
     const printed = lines(follower.stdout());
     expect(printed.map((line) => line.id)).toEqual(['after']);
     expect(readFileSync(file, 'utf8').trim()).toBe(cursorOf(printed[0]!));
+    // A cursor file that holds a cursor wins over "now": nothing committed in between is skipped.
+    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'between' }]) });
+    const resumed = start(['--db', db, 'records', '--model', 'M', '--follow', '--since-now', '--interval', '0.05', '--cursor-file', file]);
+    await until(() => resumed.stdout().includes('"between"'));
+    resumed.child.kill('SIGTERM');
+    expect(await resumed.exit).toBe(0);
+    expect(lines(resumed.stdout()).map((line) => line.id)).toEqual(['between']);
     const without = await rcache(['--db', db, 'records', '--model', 'M', '--since-now']);
     expect(without.code).toBe(2);
     expect(without.stderr).toMatch(/add --follow/);
