@@ -179,7 +179,7 @@ export async function records(options: RecordsOptions): Promise<void> {
     return;
   }
   const { cache } = opened;
-  // A position a stop left behind in a stalled pipe is not delivered: the file keeps what was.
+  // The cursor file follows each chunk the output took in full, never text still waiting in a pipe.
   const out = new Output(process.stdout, { signal: interrupt.signal, onConfirmed: (mark) => cursorFile?.write(encodeCursor(mark)) });
   const progress: Progress = { left: limit, signal: interrupt.signal, out };
   try {
