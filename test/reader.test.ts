@@ -183,12 +183,12 @@ describe('a dataset that was never written', () => {
     await rcache(['--db', db, '--connection', 'acme', 'save', '--model', 'Invoice'], { input: ndjson([{ id: 'i' }]) });
     const typo = await rcache(['--db', db, 'records', '--model', 'contact']);
     expect(typo).toMatchObject({ code: 0, stdout: '' });
-    expect(typo.stderr).toBe(`rcache: nothing was ever saved to model contact (integration default, connection default) in ${db}; did you mean Contact?\n`);
+    expect(typo.stderr).toBe(`rcache: there is no dataset contact (integration default, connection default) in ${db}; did you mean Contact?\n`);
     const elsewhere = await rcache(['--db', db, 'records', '--model', 'Invoices']);
     expect(elsewhere.stderr).toMatch(/did you mean Invoice \(--connection acme\)\?\n$/);
     const unrelated = await rcache(['--db', db, 'records', '--model', 'Zebra', '--format', 'json']);
     expect(unrelated).toMatchObject({ code: 0, stdout: '{"records":[],"next_cursor":null}\n' });
-    expect(unrelated.stderr).toMatch(/nothing was ever saved to model Zebra .*cache\.db\n$/);
+    expect(unrelated.stderr).toMatch(/there is no dataset Zebra .*cache\.db\n$/);
     const known = await rcache(['--db', db, 'records', '--model', 'Contact']);
     expect(known.stderr).toBe('');
   });

@@ -156,12 +156,12 @@ async function openForReading(options: RecordsOptions, interval: number, signal:
   }
 }
 
-/** Says on stderr that nothing was ever saved to the dataset, with the names it was perhaps meant to be. */
+/** Says on stderr that the dataset does not exist (never written, or expired), with the names it was perhaps meant to be. */
 export function noticeUnknownDataset(cache: RecordsCache, dataset: Dataset, db: string): void {
   if (cache.datasetId(dataset) !== undefined) return;
   const hint = suggestDatasets(dataset, datasetStats(cache));
   const where = `integration ${dataset.integration}, connection ${dataset.connection}`;
-  process.stderr.write(`rcache: nothing was ever saved to model ${dataset.model} (${where}) in ${db}${hint ? `; did you mean ${hint}?` : ''}\n`);
+  process.stderr.write(`rcache: there is no dataset ${dataset.model} (${where}) in ${db}${hint ? `; did you mean ${hint}?` : ''}\n`);
 }
 
 export async function records(options: RecordsOptions): Promise<void> {
