@@ -35,6 +35,8 @@ const PAGE = 1000;
 const FORMATS = ['ndjson', 'json', 'table'];
 // How many times a follower retries opening a database file that exists but is still being created.
 const OPEN_RETRIES = 20;
+/** With the output's chunks of up to 256 KiB, a cursor file is never more than 1 MiB of output behind. */
+const CURSOR_EVERY = 768 * 1024;
 
 export function parseFilter(text: string): Action[] {
   const actions = text.split(',').map((part) => part.trim().toUpperCase());
@@ -179,8 +181,20 @@ export async function records(options: RecordsOptions): Promise<void> {
     return;
   }
   const { cache } = opened;
-  // The cursor file follows each chunk the output took in full, never text still waiting in a pipe.
-  const out = new Output(process.stdout, { signal: interrupt.signal, onConfirmed: (mark) => cursorFile?.write(encodeCursor(mark)) });
+  // The cursor file follows what the output took in full, never text still waiting in a pipe; it is
+  // replaced every CURSOR_EVERY bytes, since replacing a file per chunk would slow a long read.
+  let savedAt = 0;
+  const saveCursor = (mark: number | undefined, taken: number) => {
+    if (cursorFile === undefined || mark === undefined) return;
+    cursorFile.write(encodeCursor(mark));
+    savedAt = taken;
+  };
+  const out: Output = new Output(process.stdout, {
+    signal: interrupt.signal,
+    onConfirmed: (mark, taken) => {
+      if (taken - savedAt >= CURSOR_EVERY) saveCursor(mark, taken);
+    },
+  });
   const progress: Progress = { left: limit, signal: interrupt.signal, out };
   try {
     // A follower that waited for the database has said so: its dataset may well come a moment later.
@@ -193,9 +207,10 @@ export async function records(options: RecordsOptions): Promise<void> {
     else {
       const line = (change: Change) => writeRecord(out, change, '\n');
       await drain(reader, progress, line);
-      if (options.follow) await follow(cache, reader, progress, line, interval, options.db);
+      if (options.follow) await follow(cache, reader, progress, line, interval, options.db, () => saveCursor(out.confirmed, out.taken));
     }
     await out.flush();
+    saveCursor(out.confirmed, out.taken);
     // A follower stops on a signal by design; a one-off read that was cut short says so.
     if (interrupt.signal.aborted && !options.follow) throw interrupt.signal.reason as InterruptedError;
   } finally {
@@ -208,11 +223,20 @@ export async function records(options: RecordsOptions): Promise<void> {
 }
 
 /** After the backlog: waits for commits and prints what they changed, until stopped. */
-async function follow(cache: RecordsCache, reader: ChangeReader, progress: Progress, line: (change: Change) => Promise<void> | undefined, interval: number, db: string): Promise<void> {
+async function follow(
+  cache: RecordsCache,
+  reader: ChangeReader,
+  progress: Progress,
+  line: (change: Change) => Promise<void> | undefined,
+  interval: number,
+  db: string,
+  saveCursor: () => void,
+): Promise<void> {
   const { out, signal } = progress;
   const readerGone = pipeReaderWatch();
   while (progress.left > 0 && !out.closed && !signal.aborted) {
     await out.flush();
+    saveCursor();
     const since = reader.readVersion ?? cache.commitVersion();
     const result = await waitForCommit(cache, since, { interval, signal, stop: readerGone });
     if (result === 'stopped') out.closed = true;

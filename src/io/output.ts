@@ -5,8 +5,8 @@ const SIZE = 256 * 1024;
 export interface OutputOptions {
   /** Ends every wait for the stream at once: a stalled reader must not hold up a stop. */
   signal?: AbortSignal;
-  /** Called with the mark of each chunk the stream has taken in full. */
-  onConfirmed?: (mark: number) => void;
+  /** Called with the mark of each chunk the stream has taken in full, and the bytes taken so far. */
+  onConfirmed?: (mark: number, bytes: number) => void;
 }
 
 /**
@@ -25,6 +25,8 @@ export class Output {
   private unsent = 0;
   closed = false;
   confirmed: number | undefined;
+  /** Bytes the stream has taken in full. */
+  taken = 0;
 
   constructor(
     private readonly stream: Writable,
@@ -80,10 +82,11 @@ export class Output {
         this.unsent--;
         signal?.removeEventListener('abort', stop);
         if (error) this.closed = true;
-        else if (mark !== undefined) {
+        else this.taken += bytes.length;
+        if (!error && mark !== undefined) {
           this.confirmed = mark;
           try {
-            onConfirmed?.(mark);
+            onConfirmed?.(mark, this.taken);
           } catch (failure) {
             this.failure = failure;
             this.closed = true;
