@@ -1,16 +1,27 @@
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { ChangeReader, openCache, waitForCommit } from '../src/index.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ChangeReader, openCache, waitForCommit, type RecordsCache } from '../src/index.js';
 import { tempDir } from './helpers.js';
 import { CONTACTS, save } from './library.js';
+
+const opened: RecordsCache[] = [];
+afterEach(() => {
+  for (const cache of opened.splice(0)) cache.close();
+});
+
+function opening(...args: Parameters<typeof openCache>): RecordsCache {
+  const cache = openCache(...args);
+  opened.push(cache);
+  return cache;
+}
 
 /** A writer and a reader on one file, as two processes would have: two connections. */
 function pair() {
   const path = join(tempDir(), 'cache.db');
-  const writer = openCache(path);
+  const writer = opening(path);
   save(writer, [{ id: 'a' }]);
-  const reader = openCache(path, { readonly: true });
+  const reader = opening(path, { readonly: true });
   return { path, writer, reader };
 }
 
@@ -44,7 +55,7 @@ describe('waiting for a commit', () => {
     const changes = new ChangeReader(reader, CONTACTS);
     changes.next(10);
     const other = join(tempDir(), 'other.db');
-    save(openCache(other), [{ id: 'z' }]);
+    save(opening(other), [{ id: 'z' }]);
     renameSync(other, path);
     expect(await waitForCommit(reader, changes.readVersion!, { interval: 20 })).toBe('replaced');
   });

@@ -241,6 +241,9 @@ describe('starting from now', () => {
     expect(lines((await rcache(['--db', db, 'records', '--model', 'M', '--cursor', cursor])).stdout).map((line) => line.id)).toEqual(['new']);
     const missing = await rcache(['--db', db, 'cursor']);
     expect(missing.code).toBe(2);
+    const typo = await rcache(['--db', db, 'cursor', '--model', 'm']);
+    expect(typo.code).toBe(0);
+    expect(typo.stderr).toMatch(/there is no dataset m .*; did you mean M\?\n$/);
   });
 
   it('records --follow --since-now skips the backlog and prints what is committed after it started', async () => {
