@@ -90,16 +90,18 @@ describe('following and paging from a program', () => {
     expect(seen).toEqual(['a:ADDED', 'b:ADDED', 'a:DELETED']);
   });
 
-  it('waitForCommit resolves after a commit of any dataset, and with the same version when aborted', async () => {
+  it('waitForCommit ends after a commit of any dataset, and says when it was aborted instead', async () => {
     const cache = await freshCache();
     const version = await cache.version();
     const waiting = cache.waitForCommit(version, { interval: 10 });
     await save(cache, [{ id: 'x' }], [], { ...CONTACTS, model: 'Other' });
-    expect(await waiting).toBeGreaterThan(version);
+    const committed = await waiting;
+    expect(committed.reason).toBe('committed');
+    expect(committed.version).toBeGreaterThan(version);
     const stop = new AbortController();
-    const idle = cache.waitForCommit(await cache.version(), { interval: 10, signal: stop.signal });
+    const idle = cache.waitForCommit(committed.version, { interval: 10, signal: stop.signal });
     stop.abort();
-    expect(await idle).toBe(await cache.version());
+    expect(await idle).toEqual({ reason: 'aborted', version: committed.version });
   });
 
   it('pages newest first by keyset, each change once, and a cursor continues either way', async () => {

@@ -1,8 +1,8 @@
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, StoreError } from '../errors.js';
 import { recordJson } from '../io/records.js';
 import type { RecordSource } from '../io/sources.js';
 import { openStore } from '../stores/open.js';
-import type { DatabaseInfo, Dataset, DatasetCounts, RunRecord, RunQuery, Store, Summary } from '../stores/store.js';
+import type { DatabaseInfo, Dataset, DatasetCounts, RunRecord, RunQuery, Store, Summary, WaitOptions, WaitResult } from '../stores/store.js';
 import type { PartialRecord } from './edit-runs.js';
 import { ChangeReader, positionOf, type ChangeQuery } from './reader.js';
 import type { LibraryRun } from './runs.js';
@@ -217,7 +217,7 @@ export class Cache {
   async reader(name: DatasetName, query: ChangeQuery = {}): Promise<ChangeReader> {
     const dataset = datasetOf(name);
     const info = await this.info();
-    const after = query.cursor === undefined || query.cursor === '' ? undefined : positionOf(query.cursor, info);
+    const after = query.fromEnd ? info.lastPosition : query.cursor === undefined || query.cursor === '' ? undefined : positionOf(query.cursor, info);
     return new ChangeReader(this.store, info.id, dataset, { ...query, after });
   }
 
@@ -248,7 +248,9 @@ export class Cache {
         left -= page.length;
         if (page.length < want || left === 0) break;
       }
-      if (left > 0) await this.store.waitForCommit(version, { interval: options.interval ?? 1000, signal: options.signal });
+      if (left === 0) return;
+      const { reason } = await this.store.waitForCommit(version, { interval: options.interval ?? 1000, signal: options.signal });
+      if (reason === 'replaced') throw new StoreError('dataset-changed', 'the database was deleted or replaced while it was followed');
     }
   }
 
@@ -257,9 +259,12 @@ export class Cache {
     return this.store.version();
   }
 
-  /** Resolves with the new version once a commit after `version` is visible; with `version` when the signal aborts. */
-  waitForCommit(version: number, options: { interval?: number; signal?: AbortSignal } = {}): Promise<number> {
-    return this.store.waitForCommit(version, { interval: options.interval ?? 1000, signal: options.signal });
+  /**
+   * Waits for a commit after `version` (read before the caller's last read), and says why the wait
+   * ended: 'committed', 'aborted', 'stopped' (`stop` said so) or 'replaced' (not the database opened).
+   */
+  waitForCommit(version: number, options: Partial<WaitOptions> = {}): Promise<WaitResult> {
+    return this.store.waitForCommit(version, { ...options, interval: options.interval ?? 1000 });
   }
 
   /** Retention (SPEC §5): payload TTL and dataset TTL, measured against the clock. */

@@ -266,10 +266,13 @@ export interface Store {
   version(): Promise<number>;
 
   /**
-   * Resolves with the new version once a commit after `version` is visible, checking at least
-   * every `interval` ms; resolves with `version` unchanged when the signal aborts.
+   * Waits until a commit after `version` is visible, checking every `interval` ms, and says why it
+   * ended: 'committed' (with the new version), 'aborted' (the signal), 'stopped' (`stop` returned
+   * true at a check), or 'replaced' (the database is no longer the one opened: a file deleted or
+   * replaced, a database dropped and created again). A commit made before the call, after
+   * `version` was read, ends the wait at once.
    */
-  waitForCommit(version: number, options: { interval: number; signal?: AbortSignal }): Promise<number>;
+  waitForCommit(version: number, options: WaitOptions): Promise<WaitResult>;
 
   /** Every dataset's counters, ordered by integration, connection, model. */
   datasets(filter?: Partial<Dataset>): Promise<DatasetCounts[]>;
@@ -297,6 +300,19 @@ export interface Store {
 
   /** Rolls back a run still open and closes the connection. */
   close(): Promise<void>;
+}
+
+export interface WaitOptions {
+  interval: number;
+  signal?: AbortSignal;
+  /** Looked at on every check; true ends the wait (a reader of the output that went away, say). */
+  stop?: () => boolean;
+}
+
+export interface WaitResult {
+  reason: 'committed' | 'aborted' | 'stopped' | 'replaced';
+  /** The version after the commit; the one waited after otherwise. */
+  version: number;
 }
 
 export interface StoreOptions {

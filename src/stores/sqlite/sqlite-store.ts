@@ -19,6 +19,8 @@ import {
   type Store,
   type StoreOptions,
   type Summary,
+  type WaitOptions,
+  type WaitResult,
   type WriteRun,
 } from '../store.js';
 import { DEFAULT_BUSY_TIMEOUT, openDatabase, type Db } from './connection.js';
@@ -66,6 +68,11 @@ function narrow(dataset: Partial<Dataset> | undefined): { where: string; params:
   return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
+function fileIdentity(path: string): string | undefined {
+  const stat = statSync(path, { throwIfNoEntry: false, bigint: true });
+  return stat === undefined ? undefined : `${stat.dev}:${stat.ino}`;
+}
+
 /** Counts of one run, for the history. */
 type RunCounts = Partial<Summary> & { pruned?: number };
 
@@ -74,12 +81,16 @@ export class SqliteStore implements Store {
   private readonly statements = new Map<string, Statement>();
   private hashFunction = false;
   private open: SqliteWriteRun | undefined;
+  /** The file opened, as device and inode. */
+  private readonly fileIdentity: string | undefined;
 
   constructor(
     readonly db: Db,
     readonly path: string,
     readonly busyTimeout: number,
-  ) {}
+  ) {
+    this.fileIdentity = fileIdentity(path);
+  }
 
   /** A prepared statement, prepared once per connection. */
   statement(sql: string): Statement {
@@ -269,16 +280,24 @@ export class SqliteStore implements Store {
     return this.guard('read', () => (this.statement('SELECT coalesce(max(id), 0) FROM runs').pluck().get() as number));
   }
 
-  async waitForCommit(version: number, options: { interval: number; signal?: AbortSignal }): Promise<number> {
+  async waitForCommit(version: number, options: WaitOptions): Promise<WaitResult> {
     for (;;) {
+      if (options.signal?.aborted) return { reason: 'aborted', version };
+      if (this.fileReplaced()) return { reason: 'replaced', version };
       const current = await this.version();
-      if (current !== version) return current;
+      if (current !== version) return { reason: 'committed', version: current };
+      if (options.stop?.()) return { reason: 'stopped', version };
       try {
         await sleep(options.interval, undefined, { signal: options.signal });
       } catch {
-        return version;
+        return { reason: 'aborted', version };
       }
     }
+  }
+
+  /** Whether the file at the path is no longer the one opened (deleted, or another put in its place). */
+  private fileReplaced(): boolean {
+    return this.fileIdentity !== undefined && fileIdentity(this.path) !== this.fileIdentity;
   }
 
   async datasets(filter?: Partial<Dataset>): Promise<DatasetCounts[]> {
