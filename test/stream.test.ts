@@ -116,3 +116,14 @@ describe('following and paging from a program', () => {
     expect((await older.next(10)).map((c) => c.id)).toEqual(['r2', 'r1', 'r0']);
   });
 });
+
+describe('one record', () => {
+  it('is found by id whatever its state, with its position; an unknown id or dataset is undefined', async () => {
+    const cache = await freshCache();
+    await save(cache, [{ id: 'a', n: 1 }, { id: 'b' }]);
+    await remove(cache, ['a']);
+    expect(await cache.record(CONTACTS, 'a')).toMatchObject({ id: 'a', action: 'DELETED', payload: '{"id":"a","n":1}', position: 3 });
+    expect(await cache.record(CONTACTS, 'zz')).toBeUndefined();
+    expect(await cache.record({ ...CONTACTS, model: 'Nothing' }, 'a')).toBeUndefined();
+  });
+});

@@ -2,7 +2,7 @@ import { InvalidArgumentError, StoreError } from '../errors.js';
 import { recordJson } from '../io/records.js';
 import type { RecordSource } from '../io/sources.js';
 import { openStore } from '../stores/open.js';
-import type { DatabaseInfo, Dataset, DatasetCounts, RunRecord, RunQuery, Store, Summary, WaitOptions, WaitResult } from '../stores/store.js';
+import type { Change, DatabaseInfo, Dataset, DatasetCounts, RunRecord, RunQuery, Store, Summary, WaitOptions, WaitResult } from '../stores/store.js';
 import type { PartialRecord } from './edit-runs.js';
 import { ChangeReader, positionOf, type ChangeQuery } from './reader.js';
 import type { LibraryRun } from './runs.js';
@@ -219,6 +219,12 @@ export class Cache {
     const info = await this.info();
     const after = query.fromEnd ? info.lastPosition : query.cursor === undefined || query.cursor === '' ? undefined : positionOf(query.cursor, info);
     return new ChangeReader(this.store, info.id, dataset, { ...query, after });
+  }
+
+  /** One record of a dataset, whatever its state, as the change stream shows it; undefined when there is none. */
+  async record(name: DatasetName, id: string): Promise<Change | undefined> {
+    const ref = await this.store.findDataset(datasetOf(name));
+    return ref === undefined ? undefined : this.store.readRecord(ref, id);
   }
 
   /** The dataset's records whose latest change comes after the cursor, in change order, as Nango's API shows them. */
