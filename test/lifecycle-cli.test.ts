@@ -167,8 +167,8 @@ describe('rcache stats', () => {
   it('prints a plain table when piped or with NO_COLOR, and colours it with --color or FORCE_COLOR', async () => {
     const db = await seeded();
     const plain = await rcache(['--db', db, 'stats']);
-    expect(plain.stdout).toMatch(new RegExp(`^${db.replace(/[.]/g, '\\.')} \\(\\d+\\.\\d KiB\\): 1 datasets\\n`));
-    expect(plain.stdout).toMatch(/│ default +│ default +│ Contact │ 300 +│ 0 +│ 0 +│/);
+    expect(plain.stdout).toMatch(new RegExp(`^${db.replace(/[.]/g, '\\.')} \\(\\d+\\.\\d KiB\\): 1 dataset\\n`));
+    expect(plain.stdout).toMatch(/│ default +│ default +│ Contact │ +300 │ +0 │ +0 │/);
     expect(plain.stdout).not.toMatch(ESC);
     const forced = await rcache(['--db', db, 'stats', '--color']);
     expect(forced.stdout).toMatch(ESC);

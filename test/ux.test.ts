@@ -1,0 +1,156 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import stringWidth from 'string-width';
+import { describe, expect, it } from 'vitest';
+import { BIN, lines, ndjson, rcache, tempDir } from './helpers.js';
+
+const dbIn = () => join(tempDir(), 'cache.db');
+
+/** Runs a shell pipeline with the built binary as `$RCACHE`. */
+function shell(script: string, env: Record<string, string> = {}) {
+  return spawnSync('sh', ['-c', script], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', RCACHE: `${process.execPath} ${BIN}`, ...env } });
+}
+
+/** Runs rcache with a terminal (a pseudo-terminal from `script`) as its standard input and output. */
+function onTerminal(args: string[], env: Record<string, string> = {}) {
+  const command = [process.execPath, BIN, ...args].map((arg) => `'${arg}'`).join(' ');
+  return spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', input: '', env: { ...process.env, NO_COLOR: '1', ...env } });
+}
+
+const tableLines = (stdout: string) => stdout.split('\n').filter((line) => line !== '');
+
+describe('records as a table', () => {
+  it('prints 25,000 rows, one line each, with the same width throughout', { timeout: 60_000 }, async () => {
+    const db = dbIn();
+    const records = Array.from({ length: 25_000 }, (_, i) => ({ id: `r-${i}`, name: `name ${i}`, tags: ['a', 'b'] }));
+    expect((await rcache(['--db', db, 'save', '-m', 'R'], { input: ndjson(records) })).code).toBe(0);
+    const result = await rcache(['--db', db, 'records', '-m', 'R', '--format', 'table']);
+    expect(result.code).toBe(0);
+    const rows = tableLines(result.stdout);
+    // Ids grow longer after the first rows: the column widens (a rule marks where) rather than cut them.
+    const data = rows.filter((row) => row.startsWith('│ r-'));
+    expect(data.map((row) => row.split(' ')[1])).toEqual(records.map((record) => record.id));
+    expect(rows[1]).toMatch(/^│ id +│ last action +│ last modified +│ cursor +│ payload +│$/);
+    expect(rows.length - data.length).toBeLessThan(10);
+    expect(new Set(rows.slice(-100).map((row) => stringWidth(row))).size).toBe(1);
+  });
+
+  it('cuts cells by character and display width, never inside an emoji or a wide character', async () => {
+    const db = dbIn();
+    const records = [{ id: '🔥'.repeat(80) }, { id: '東京都'.repeat(20) }];
+    await rcache(['--db', db, 'save', '-m', 'R'], { input: ndjson(records) });
+    const result = await rcache(['--db', db, 'records', '-m', 'R', '--format', 'table'], { env: { COLUMNS: '100' } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toMatch(/\uFFFD|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+    expect(result.stdout).toMatch(/│ (🔥)+… +│/);
+    expect(result.stdout).toMatch(/│ (東京都)+[東京]*… +│/);
+    for (const row of tableLines(result.stdout)) expect(stringWidth(row)).toBeLessThanOrEqual(100);
+    expect(new Set(tableLines(result.stdout).map((row) => stringWidth(row))).size).toBe(1);
+  });
+
+  it('fits a table of long ids into an 80-column terminal, and gives a pipe the whole width', async () => {
+    const db = dbIn();
+    await rcache(['--db', db, 'save', '-m', 'R'], { input: ndjson([{ id: `customer-${'x'.repeat(70)}`, n: 1 }]) });
+    const fitted = await rcache(['--db', db, 'records', '-m', 'R', '--format', 'table'], { env: { COLUMNS: '80' } });
+    for (const row of tableLines(fitted.stdout)) expect(stringWidth(row)).toBeLessThanOrEqual(80);
+    expect(fitted.stdout).toContain('customer-xxx');
+    const piped = await rcache(['--db', db, 'records', '-m', 'R', '--format', 'table']);
+    expect(piped.stdout).toContain(`customer-${'x'.repeat(70)}`);
+    expect(stringWidth(tableLines(piped.stdout)[0]!)).toBeGreaterThan(80);
+  });
+});
+
+describe('stats tables', () => {
+  it('fit 80 columns on a terminal, with plurals right', async () => {
+    const db = dbIn();
+    await rcache(['--db', db, '--integration', 'a-long-integration-name', '--connection', 'a-long-connection-id', 'save', '-m', 'AVeryLongModelNameIndeed'], { input: ndjson([{ id: 1 }]) });
+    const stats = await rcache(['--db', db, 'stats'], { env: { COLUMNS: '80' } });
+    expect(stats.stdout).toMatch(/: 1 dataset\n/);
+    for (const row of tableLines(stats.stdout).slice(1)) expect(stringWidth(row)).toBeLessThanOrEqual(80);
+    expect(stats.stdout).toContain('AVeryLongModelNameIndeed');
+    const runs = await rcache(['--db', db, 'stats', '--runs'], { env: { COLUMNS: '80' } });
+    expect(runs.stdout).toMatch(/: 1 run, newest first\n/);
+    for (const row of tableLines(runs.stdout).slice(1)) expect(stringWidth(row)).toBeLessThanOrEqual(80);
+    const piped = await rcache(['--db', db, 'stats', '--runs']);
+    expect(piped.stdout).toMatch(/│ kind +│ integration +│ connection +│ model +│ started +│ seconds │ added │ updated │ unchanged │ deleted │ unknown │ dupl\. │ rejected │ pruned │/);
+  });
+
+  it('stats --runs takes --limit (-n) and --since, newest first', async () => {
+    const db = dbIn();
+    for (const [day, model] of [['01', 'A'], ['02', 'B'], ['03', 'C']]) {
+      await rcache(['--db', db, 'save', '-m', model!], { input: ndjson([{ id: 1 }]), env: { RCACHE_NOW: `2024-01-${day}T00:00:00Z` } });
+    }
+    const table = await rcache(['--db', db, 'stats', '--runs', '-n', '2']);
+    expect(table.code).toBe(0);
+    const models = tableLines(table.stdout).slice(4, -1).map((row) => row.split('│')[4]!.trim());
+    expect(models).toEqual(['C', 'B']);
+    const json = JSON.parse((await rcache(['--db', db, 'stats', '--runs', '--limit', '2', '--json'])).stdout);
+    expect(json.runs.map((run: { model: string }) => run.model)).toEqual(['B', 'C']);
+    const since = JSON.parse((await rcache(['--db', db, 'stats', '--runs', '--since', '2024-01-02T00:00:00Z', '--json'])).stdout);
+    expect(since.runs.map((run: { model: string }) => run.model)).toEqual(['B', 'C']);
+    const ago = JSON.parse((await rcache(['--db', db, 'stats', '--runs', '--since', '36h', '--json'], { env: { RCACHE_NOW: '2024-01-04T00:00:00Z' } })).stdout);
+    expect(ago.runs.map((run: { model: string }) => run.model)).toEqual(['C']);
+    const alone = await rcache(['--db', db, 'stats', '--limit', '2']);
+    expect(alone).toMatchObject({ code: 2, stdout: '', stderr: 'rcache: --limit and --since select runs: add --runs\n' });
+  });
+});
+
+describe('closed pipes', () => {
+  it('never print a trace: help, a summary, or a table', () => {
+    const db = dbIn();
+    for (let i = 0; i < 3; i++) {
+      const result = shell(
+        `$RCACHE save --help | head -c 1 >/dev/null; $RCACHE help save | true; $RCACHE --help | true; ` +
+          `echo '{"id":${i}}' | $RCACHE --db '${db}' save -m A --json | true; echo '{"id":${i}}' | $RCACHE --db '${db}' save -m A 2>&1 | true`,
+      );
+      expect(result.stderr).toBe('');
+    }
+  });
+});
+
+describe('help', () => {
+  it('has examples and exit codes at the top, marks --model as required, and refuses an unknown command', async () => {
+    const top = await rcache(['--help']);
+    expect(top.stdout).toContain('Examples:\n  cat contacts.ndjson | rcache save --model Contact');
+    expect(top.stdout).toMatch(/Exit codes:\n  0 +success[\s\S]*\n  2 +usage error[\s\S]*\n  65 +bad input[\s\S]*\n  130 +interrupted/);
+    const save = await rcache(['help', 'save']);
+    expect(save.code).toBe(0);
+    expect(save.stdout).toMatch(/-m, --model <name> +the model \(record type\) of the dataset \(required\)/);
+    const unknown = await rcache(['help', 'nosuch']);
+    expect(unknown).toMatchObject({ code: 2, stdout: '' });
+    expect(unknown.stderr).toMatch(/^rcache: unknown command 'nosuch'/);
+  });
+});
+
+describe('options that mean nothing alone', () => {
+  it('--interval without --follow, and --rejects without --skip-invalid, are usage errors', async () => {
+    const db = dbIn();
+    await rcache(['--db', db, 'save', '-m', 'A'], { input: ndjson([{ id: 1 }]) });
+    const interval = await rcache(['--db', db, 'records', '-m', 'A', '--interval', '5']);
+    expect(interval).toMatchObject({ code: 2, stdout: '', stderr: 'rcache: --interval only applies with --follow: add --follow (-f)\n' });
+    const rejects = await rcache(['--db', db, 'save', '-m', 'A', '--rejects', join(tempDir(), 'bad.ndjson')], { input: ndjson([{ id: 2 }]) });
+    expect(rejects).toMatchObject({ code: 2, stderr: 'rcache: --rejects only applies with --skip-invalid: add --skip-invalid\n' });
+    expect(lines((await rcache(['--db', db, 'records', '-m', 'A'])).stdout)).toHaveLength(1);
+  });
+
+  it('-n is --limit and -f is --follow', async () => {
+    const db = dbIn();
+    await rcache(['--db', db, 'save', '-m', 'A'], { input: ndjson([{ id: 1 }, { id: 2 }, { id: 3 }]) });
+    expect(lines((await rcache(['--db', db, 'records', '-m', 'A', '-n', '2'])).stdout).map((r) => r.id)).toEqual(['1', '2']);
+    const followed = await rcache(['--db', db, 'records', '-m', 'A', '-f', '-n', '3', '--interval', '0.1']);
+    expect(followed.code).toBe(0);
+    expect(lines(followed.stdout).map((r) => r.id)).toEqual(['1', '2', '3']);
+  });
+});
+
+describe('records typed at a terminal', () => {
+  it('says on stderr that it reads the terminal and how to end; a pipe gets no such line', async () => {
+    const db = dbIn();
+    const typed = onTerminal(['--db', db, 'save', '-m', 'A']);
+    expect(typed.stdout).toContain('rcache: reading NDJSON records from the terminal, one per line; end with Ctrl-D');
+    const piped = await rcache(['--db', db, 'save', '-m', 'A'], { input: ndjson([{ id: 1 }]) });
+    expect(piped.stderr).not.toContain('terminal');
+    const deleteArgs = onTerminal(['--db', db, 'delete', '-m', 'A', '1']);
+    expect(deleteArgs.stdout).not.toContain('terminal');
+  });
+});
