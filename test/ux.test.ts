@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync, linkSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
@@ -152,5 +153,67 @@ describe('records typed at a terminal', () => {
     expect(piped.stderr).not.toContain('terminal');
     const deleteArgs = onTerminal(['--db', db, 'delete', '-m', 'A', '1']);
     expect(deleteArgs.stdout).not.toContain('terminal');
+  });
+});
+
+describe('--rejects never destroys data', () => {
+  it('refuses the database, its companion files and the run\'s inputs, by path, link or inode', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'cache.db');
+    const input = join(dir, 'in.ndjson');
+    writeFileSync(input, ndjson(Array.from({ length: 50 }, (_, i) => ({ id: i }))) + 'not json\n');
+    expect((await rcache(['--db', db, 'save', '-m', 'A', '--skip-invalid', input])).code).toBe(0);
+    const dbBytes = readFileSync(db);
+    const inputBytes = readFileSync(input);
+    symlinkSync(db, join(dir, 'db-link'));
+    linkSync(input, join(dir, 'in-hardlink'));
+    const attempts: [string[], RegExp][] = [
+      [['save', '-m', 'A', '--skip-invalid', '--rejects', db, input], /^rcache: --rejects .*cache\.db is the database: name another file\n$/],
+      [['save', '-m', 'A', '--skip-invalid', '--rejects', join(dir, 'db-link'), input], /is the database/],
+      [['save', '-m', 'A', '--skip-invalid', '--rejects', `${db}-wal`, input], /is the database \(its wal file\)/],
+      [['save', '-m', 'A', '--skip-invalid', '--rejects', input, input], /is an input of this run/],
+      [['save', '-m', 'A', '--skip-invalid', '--rejects', join(dir, '.', 'in-hardlink'), input], /is an input of this run/],
+      [['update', '-m', 'A', '--skip-invalid', '--rejects', join(dir, 'sub', '..', 'in.ndjson'), input], /is an input of this run/],
+    ];
+    for (const [args, message] of attempts) {
+      const result = await rcache(['--db', db, ...args]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(message);
+    }
+    const fromStdin = spawnSync('sh', ['-c', `${process.execPath} ${BIN} --db '${db}' delete -m A --skip-invalid --rejects '${input}' < '${input}'`], { encoding: 'utf8' });
+    expect(fromStdin.status).toBe(2);
+    expect(fromStdin.stderr).toMatch(/is an input of this run \(standard input\)/);
+    expect(readFileSync(db).equals(dbBytes)).toBe(true);
+    expect(readFileSync(input).equals(inputBytes)).toBe(true);
+    expect(lines((await rcache(['--db', db, 'records', '-m', 'A'])).stdout)).toHaveLength(50);
+  });
+
+  it('is created only when a line is rejected', async () => {
+    const dir = tempDir();
+    const rejects = join(dir, 'bad.ndjson');
+    writeFileSync(rejects, 'kept from before\n');
+    const clean = await rcache(['--db', join(dir, 'c.db'), 'save', '-m', 'A', '--skip-invalid', '--rejects', rejects], { input: ndjson([{ id: 1 }]) });
+    expect(clean.code).toBe(0);
+    expect(readFileSync(rejects, 'utf8')).toBe('kept from before\n');
+    const fresh = join(dir, 'fresh.ndjson');
+    await rcache(['--db', join(dir, 'c.db'), 'save', '-m', 'A', '--skip-invalid', '--rejects', fresh], { input: ndjson([{ id: 2 }]) });
+    expect(existsSync(fresh)).toBe(false);
+    await rcache(['--db', join(dir, 'c.db'), 'save', '-m', 'A', '--skip-invalid', '--rejects', fresh], { input: '{"id":3}\nnope\n' });
+    expect(readFileSync(fresh, 'utf8')).toBe('nope\n');
+  });
+});
+
+describe('only JSON white space around a line', () => {
+  it('refuses lines with other blanks (U+00A0, U+2028, U+3000), in save, update and delete; keeps space, tab and CR', async () => {
+    const db = dbIn();
+    for (const line of ['{"id":1}\u00a0', '{"id":1}\u2028', '\u3000{"id":1}', '\ufeff{"id":1}']) {
+      for (const command of ['save', 'update', 'delete']) {
+        const result = await rcache(['--db', db, command, '-m', 'A'], { input: `${line}\n` });
+        expect(result.code).toBe(65);
+        expect(result.stderr).toMatch(/^rcache: <stdin>:1: /);
+      }
+    }
+    const fine = await rcache(['--db', db, 'save', '-m', 'A', '--json'], { input: ' \t{"id":1}\t \r\n' });
+    expect(JSON.parse(fine.stdout)).toMatchObject({ added: 1 });
   });
 });

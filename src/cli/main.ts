@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { RcacheError, UsageError } from '../errors.js';
+import { checkRejects } from '../io/rejects.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -75,6 +76,9 @@ export function buildProgram(): Command {
     .hook('preAction', (_program, command) => {
       checkCombinations(command);
       announceTerminalInput(command);
+      const { rejects, db } = command.optsWithGlobals<{ rejects?: string; db: string }>();
+      const inputs = command.args.length === 0 ? ['-'] : command.name() === 'delete' ? [] : command.args;
+      if (rejects !== undefined) checkRejects(rejects, db, inputs);
     })
     .exitOverride()
     .configureOutput({

@@ -29,6 +29,17 @@ export interface ReadOptions {
   maxLineBytes?: number;
 }
 
+const isJsonSpace = (code: number) => code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
+
+/** A line without the white space JSON allows around a value (space, tab, CR, LF): no other blank is removed. */
+export function trimJson(line: string): string {
+  let start = 0;
+  let end = line.length;
+  while (start < end && isJsonSpace(line.charCodeAt(start))) start++;
+  while (end > start && isJsonSpace(line.charCodeAt(end - 1))) end--;
+  return start === 0 && end === line.length ? line : line.slice(start, end);
+}
+
 /**
  * Decoded a piece at a time: each line is a slice of the string its piece became, which stays
  * alive as long as any of its lines does. Pieces this small die young; a 64 KiB one (up to 128 KB

@@ -2,7 +2,7 @@ import { RecordError } from '../cache/record.js';
 import { Preparer, type Prepared } from '../cache/preparer.js';
 import type { Precheck, SaveRun } from '../cache/save.js';
 import { BadLines, type RecordInputOptions } from './input.js';
-import { readLines, type LineBatch } from './ndjson.js';
+import { readLines, trimJson, type LineBatch } from './ndjson.js';
 import { Progress } from './progress.js';
 
 /** One batch of input on its way through the pipeline. */
@@ -82,7 +82,7 @@ function linesOf(batch: LineBatch): { positions: number[]; texts: string[] } {
   const positions: number[] = [];
   const texts: string[] = [];
   batch.lines.forEach((line, i) => {
-    const text = batch.bad?.has(i) ? '' : line.trim();
+    const text = batch.bad?.has(i) ? '' : trimJson(line);
     if (text === '') return;
     positions.push(i);
     texts.push(text);
