@@ -217,3 +217,15 @@ describe('only JSON white space around a line', () => {
     expect(JSON.parse(fine.stdout)).toMatchObject({ added: 1 });
   });
 });
+
+describe('the progress line', () => {
+  it('shows a percentage and the time left when saving a file on a terminal', { timeout: 60_000 }, () => {
+    const dir = tempDir();
+    const file = join(dir, 'big.ndjson');
+    writeFileSync(file, ndjson(Array.from({ length: 150_000 }, (_, i) => ({ id: `r-${i}`, name: `name ${i}`, n: i }))));
+    const result = onTerminal(['--db', join(dir, 'c.db'), 'save', '-m', 'A', file]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/saving: \d+% · [\d,]+ records, [\d,]+\/s · about \d+(s|m\d\ds) left/);
+    expect(result.stdout).toMatch(/save A: 150000 added/);
+  });
+});
