@@ -63,7 +63,7 @@ describe('rcache save --full-refresh', () => {
     const result = await rcache(['--db', db, 'save', '--model', 'Contact', '--full-refresh', '--skip-invalid', '--json'], { input: '{"id":"contact-1"}\n{broken\n' });
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ updated: 1, rejected: 1, deleted: 0 });
-    expect(result.stderr).toMatch(/1 lines were rejected, so --full-refresh deleted nothing/);
+    expect(result.stderr).toMatch(/1 line was rejected, so --full-refresh deleted nothing/);
   });
 });
 
@@ -96,7 +96,7 @@ describe('rcache prune and reset', () => {
     expect(JSON.parse(inside.stdout)).toEqual({ pruned: 0, datasets_expired: 0, records_deleted: 0 });
     const outside = await rcache(['--db', db, 'prune', '--dataset-ttl', '60d', '--payload-ttl', '90d'], { env: { RCACHE_NOW: '2024-03-01T00:00:01Z' } });
     expect(outside.code).toBe(0);
-    expect(outside.stderr).toBe('prune: 0 payloads pruned, 1 datasets expired (300 records deleted)\n');
+    expect(outside.stderr).toBe('prune: 0 payloads pruned, 1 dataset expired (300 records deleted)\n');
     expect(query(db, 'SELECT count(*) AS n FROM records')).toEqual([{ n: 0 }]);
   });
 

@@ -229,3 +229,31 @@ describe('the progress line', () => {
     expect(result.stdout).toMatch(/save A: 150000 added/);
   });
 });
+
+describe('the demo', () => {
+  it('tells the same story on every run, deletions included', { timeout: 60_000 }, () => {
+    const cwd = tempDir();
+    const run = () => spawnSync(process.execPath, [join(import.meta.dirname, '..', 'fixtures', 'demo.mjs')], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const stable = (text: string) => text.replace(/\(\d+\.\d+s\)/g, '(…s)').replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, 'TIME');
+    const [first, second] = [run(), run()];
+    expect(first.status).toBe(0);
+    expect(stable(second.stdout)).toBe(stable(first.stdout));
+    expect(stable(second.stderr)).toBe(stable(first.stderr));
+    expect(first.stderr).toContain('save Contact: 300 added, 0 updated, 0 unchanged');
+    expect(first.stderr).toContain('save Contact: 15 added, 30 updated, 260 unchanged');
+    expect(first.stderr).toContain('delete Contact: 10 deleted, 0 unchanged, 0 unknown');
+    const rows = first.stdout.split('\n').filter((line) => /^│ \S+ +│ (ADDED|UPDATED|DELETED) /.test(line));
+    expect(rows.map((row) => row.split('│')[2]!.trim()).sort()).toEqual([...Array(15).fill('ADDED'), ...Array(10).fill('DELETED'), ...Array(30).fill('UPDATED')]);
+  });
+});
+
+describe('messages', () => {
+  it('count in the singular when there is one, and say what --until-cursor lacks', async () => {
+    const db = dbIn();
+    await rcache(['--db', db, 'save', '-m', 'A'], { input: ndjson([{ id: 1 }]), env: { RCACHE_NOW: '2024-01-01T00:00:00Z' } });
+    const pruned = await rcache(['--db', db, 'prune', '--dry-run', '--payload-ttl', '1d', '--dataset-ttl', '30d'], { env: { RCACHE_NOW: '2024-06-01T00:00:00Z' } });
+    expect(pruned.stderr).toBe('prune (dry run, nothing changed): 0 payloads would be pruned, 1 dataset would be expired (1 record would be deleted)\n');
+    const noModel = await rcache(['--db', db, 'prune', '--until-cursor', 'cmM6MQ']);
+    expect(noModel).toMatchObject({ code: 2, stderr: 'rcache: --until-cursor needs --model: a cursor is a position in one dataset (add --model NAME)\n' });
+  });
+});

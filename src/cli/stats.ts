@@ -5,7 +5,7 @@ import { now, parseTimestamp } from '../cache/time.js';
 import { UsageError } from '../errors.js';
 import { wantsColor } from '../io/color.js';
 import { renderTable, terminalWidth, type Column } from '../io/table.js';
-import { open, parseCount, type GlobalOptions } from './context.js';
+import { open, parseCount, plural, type GlobalOptions } from './context.js';
 
 export interface StatsOptions extends GlobalOptions {
   model?: string;
@@ -36,11 +36,6 @@ export function humanBytes(bytes: number): string {
     unit++;
   }
   return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
-
-/** `1 dataset`, `2 datasets`. */
-export function plural(count: number, noun: string): string {
-  return `${count.toLocaleString('en')} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 /** --since: an ISO 8601 time, or a duration back from now (`7d`, `12h`). */
