@@ -84,6 +84,26 @@ async function expectTableRows([command, args], count) {
   if (rows !== count) throw new Error(`${command} ${args.join(' ')} printed ${rows} table rows, expected ${count}`);
 }
 
+/** A database with `count` datasets of one record each: one saved, the rest copies of its counters. */
+function manyDatasets(file, count) {
+  removeDb(file);
+  execFileSync('node', [RCACHE, '--db', file, 'save', '--model', 'M0'], { input: '{"id":1}\n', stdio: ['pipe', 'ignore', 'ignore'] });
+  const handle = new (createRequire(import.meta.url)('../node_modules/better-sqlite3'))(file);
+  handle.prepare(
+    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+     INSERT INTO datasets (integration, connection, model, live, deleted, pruned, bytes, runs, last_run_at, last_sync_at, last_change_at)
+     SELECT integration, connection, 'M' || i, live, deleted, pruned, bytes, runs, last_run_at, last_sync_at, last_change_at FROM datasets, n WHERE model = 'M0'`,
+  ).run(count - 1);
+  handle.close();
+}
+
+function expectRows(count) {
+  return ({ stdout }) => {
+    const rows = stdout.split('\n').filter((line) => line.startsWith('│')).length - 1;
+    if (rows !== count) throw new Error(`rcache stats printed ${rows} rows, expected ${count}`);
+  };
+}
+
 /** What is measured: groups of subjects run alternately; `before` and `after` run once around a group. */
 function plan({ records, runs }, files, tools) {
   const rcache = (file, ...args) => ['node', [RCACHE, '--db', db(file), ...args]];
@@ -141,6 +161,14 @@ function plan({ records, runs }, files, tools) {
       subjects: [
         { id: 'rcache-records-table', label: 'rcache records --format table > /dev/null', records, command: rcache('rcache-full', 'records', '--model', MODEL, '--format', 'table') },
         { id: 'rcache-records-ndjson', label: 'rcache records (NDJSON) > /dev/null', records, command: rcache('rcache-full', 'records', '--model', MODEL) },
+      ],
+    },
+    {
+      name: 'stats of 10,000 datasets',
+      before: () => manyDatasets(db('datasets'), 10_000),
+      subjects: [
+        { id: 'rcache-stats-table', label: 'rcache stats (table), 10k datasets', command: rcache('datasets', 'stats'), capture: true, check: expectRows(10_000) },
+        { id: 'rcache-stats-json', label: 'rcache stats --json, 10k datasets', command: rcache('datasets', 'stats', '--json') },
       ],
     },
     {
@@ -216,6 +244,8 @@ function evaluate(subjects, records) {
     const peak = by[id]?.summary.maxRssKiB.max;
     if (peak !== undefined) absolute('peak memory (max of runs)', id, peak, format.mib(peak), '≤ 150 MiB', peak <= 150 * 1024);
   }
+  const stats = by['rcache-stats-table']?.summary.ms.median;
+  if (stats !== undefined) absolute('stats table of 10k datasets (median)', 'rcache-stats-table', stats, format.seconds(stats), '≤ 1 s', stats <= 1000);
   const startup = by['rcache-version']?.summary.ms.median;
   if (startup !== undefined) absolute('start-up (median)', 'rcache-version', startup, format.seconds(startup), '≤ 130 ms', startup <= 130);
   return targets;
