@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, linkSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import stringWidth from 'string-width';
@@ -34,6 +34,20 @@ describe('records as a table', () => {
     expect(rows[1]).toMatch(/^│ id +│ last action +│ last modified +│ cursor +│ payload +│$/);
     expect(rows.length - data.length).toBeLessThan(10);
     expect(new Set(rows.slice(-100).map((row) => stringWidth(row))).size).toBe(1);
+
+    // Printed as it is read, so SIGTERM stops it part way, with a clean line and exit 130.
+    const child = spawn(process.execPath, [BIN, '--db', db, 'records', '-m', 'R', '--format', 'table'], { env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      if (stdout === '') child.kill('SIGTERM');
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/^rcache: interrupted by SIGTERM/);
+    expect(tableLines(stdout).filter((row) => row.startsWith('│ r-')).length).toBeLessThan(25_000);
   });
 
   it('cuts cells by character and display width, never inside an emoji or a wide character', async () => {
