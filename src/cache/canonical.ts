@@ -38,7 +38,8 @@ export class IgnoreFields {
  * The canonical text of a number: numbers are equal when their exact decimal values are equal
  * (`1`, `1.0`, `1e0`; `1234567890123456` and `1234567890123456.0`), never by what a double makes of
  * them. The text is the value's digits in JavaScript's own number notation, which is what
- * JSON.stringify prints wherever a double holds the value exactly.
+ * JSON.stringify prints wherever a double holds the value exactly; an integer of more than 15
+ * significant digits is written out in full up to 100 digits.
  */
 export function canonicalNumber(token: string): string {
   const mantissa = token.replace(/^-/, '').replace(/[eE].*$/, '').replace('.', '').replace(/^0+/, '');
@@ -60,7 +61,8 @@ function exactNotation(token: string): string {
   const point = BigInt(whole!.length - (all.length - stripped.length)) + BigInt(exponent);
   const k = BigInt(digits.length);
   let text: string;
-  if (k <= point && point <= 21n) text = digits + '0'.repeat(Number(point - k));
+  // Integers keep all their digits (ids among them), up to a length that cannot flood the output.
+  if (k <= point && (point <= 21n || (k > 15n && point <= 100n))) text = digits + '0'.repeat(Number(point - k));
   else if (0n < point && point <= 21n) text = `${digits.slice(0, Number(point))}.${digits.slice(Number(point))}`;
   else if (-6n < point && point <= 0n) text = `0.${'0'.repeat(Number(-point))}${digits}`;
   else {

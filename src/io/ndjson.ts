@@ -85,6 +85,13 @@ function decodeLines(region: Buffer, batch: LineBatch): void {
   }
 }
 
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/** The first line of an input loses its byte-order mark, in its bytes as in its text. */
+function withoutBom(region: Buffer, lineNo: number): Buffer {
+  return lineNo === 1 && region.subarray(0, 3).equals(BOM) ? region.subarray(3) : region;
+}
+
 function openInput(input: string, options: ReadOptions): { file: string; stream: Readable } {
   if (input === '-') return { file: '<stdin>', stream: options.stdin ?? process.stdin };
   return { file: input, stream: createReadStream(input, { highWaterMark: 64 * 1024 }) };
@@ -97,7 +104,8 @@ function inputError(file: string, error: NodeJS.ErrnoException): RcacheError {
 
 /**
  * Reads NDJSON inputs (`-` is standard input) as batches of lines, numbered from 1 in each file.
- * Lines are split on LF; the caller trims CR, a BOM and blank space.
+ * Lines are split on LF, and a UTF-8 byte-order mark at the start of each input is dropped; the
+ * caller trims CR and the rest of JSON's white space (see trimJson).
  */
 export async function* readLines(inputs: readonly string[], options: ReadOptions = {}): AsyncGenerator<LineBatch> {
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
@@ -143,7 +151,7 @@ export async function* readLines(inputs: readonly string[], options: ReadOptions
             continue;
           }
         }
-        const region = pending.length > 0 ? Buffer.concat([...pending, head]) : head;
+        const region = withoutBom(pending.length > 0 ? Buffer.concat([...pending, head]) : head, lineNo);
         const batch: LineBatch = { file, firstLine: lineNo, lines: [] };
         decodeLines(region, batch);
         lineNo += batch.lines.length;
@@ -154,7 +162,7 @@ export async function* readLines(inputs: readonly string[], options: ReadOptions
       }
       if (pendingBytes > 0 && !skippingLongLine) {
         const batch: LineBatch = { file, firstLine: lineNo, lines: [] };
-        decodeLines(Buffer.concat(pending), batch);
+        decodeLines(withoutBom(Buffer.concat(pending), lineNo), batch);
         yield batch;
       }
     } catch (error) {
