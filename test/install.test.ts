@@ -12,7 +12,8 @@ const betterSqlite3 = join(createRequire(import.meta.url).resolve('better-sqlite
 function clone(): string {
   const dir = join(tempDir(), 'rcache');
   mkdirSync(dir);
-  for (const entry of ['package.json', 'package-lock.json', 'tsconfig.json', 'README.md', 'bin', 'src']) cpSync(join(ROOT, entry), join(dir, entry), { recursive: true });
+  const skipped = new Set(['.git', 'node_modules', 'dist', join('bench', 'data'), join('bench', 'results')].map((entry) => join(ROOT, entry)));
+  cpSync(ROOT, dir, { recursive: true, filter: (source) => !skipped.has(source) && !/\.db(-wal|-shm)?$/.test(source) });
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   return dir;
 }
