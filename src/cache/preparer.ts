@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { splitLines } from '../io/ndjson.js';
+import { splitLines, trimJson } from '../io/ndjson.js';
 import { IgnoreFields } from './canonical.js';
 import { RecordError, prepareRecord, type PreparedRecord } from './record.js';
 
@@ -29,7 +29,7 @@ export type Prepared = PreparedRecord | RecordError;
 function textsOf(job: PrepareLines): string[] {
   if ('texts' in job) return job.texts;
   const all = splitLines(job.bytes);
-  return job.lines.map((line) => all[line]!.trim());
+  return job.lines.map((line) => trimJson(all[line]!));
 }
 
 /** Prepares a batch of lines, in a form that can be posted between threads. */

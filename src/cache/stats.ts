@@ -44,15 +44,29 @@ export function datasetStats(cache: RecordsCache, dataset?: Partial<Dataset>): D
   return rows.map((row) => ({ ...row, last_run_at: iso(row.last_run_at), last_change_at: iso(row.last_change_at) }));
 }
 
-/** The run history, oldest first. */
-export function runHistory(cache: RecordsCache, dataset?: Partial<Dataset>): RunStats[] {
+export interface RunQuery {
+  /** Only the newest `limit` runs. */
+  limit?: number;
+  /** Only runs started at or after this time (ms). */
+  since?: number;
+}
+
+/** The run history, oldest first; `query` keeps only the newest runs. */
+export function runHistory(cache: RecordsCache, dataset?: Partial<Dataset>, query: RunQuery = {}): RunStats[] {
   const { where, params } = narrow(dataset);
+  const since = query.since === undefined ? '' : `${where ? ' AND' : 'WHERE'} started_at >= ?`;
   const rows = cache
     .statement(
-      `SELECT kind, integration, connection, model, started_at, finished_at,
-         added, updated, unchanged, deleted, unknown, duplicates, rejected, pruned
-       FROM runs ${where} ORDER BY id`,
+      `SELECT * FROM (
+         SELECT id, kind, integration, connection, model, started_at, finished_at,
+           added, updated, unchanged, deleted, unknown, duplicates, rejected, pruned
+         FROM runs ${where}${since} ORDER BY id DESC LIMIT ?
+       ) ORDER BY id`,
     )
-    .all(...params) as (Omit<RunStats, 'started_at' | 'finished_at'> & { started_at: number; finished_at: number })[];
-  return rows.map((row) => ({ ...row, started_at: iso(row.started_at)!, finished_at: iso(row.finished_at)! }));
+    .all(...params, ...(query.since === undefined ? [] : [query.since]), query.limit ?? -1) as (Omit<RunStats, 'started_at' | 'finished_at'> & {
+    id?: number;
+    started_at: number;
+    finished_at: number;
+  })[];
+  return rows.map(({ id: _id, ...row }) => ({ ...row, started_at: iso(row.started_at)!, finished_at: iso(row.finished_at)! }));
 }

@@ -4,7 +4,7 @@ import { countUntil, prune as pruneCache, pruneUntil, type PruneResult } from '.
 import { UsageError } from '../errors.js';
 import { wantsColor } from '../io/color.js';
 import { palette } from '../io/palette.js';
-import { datasetOf, open, type GlobalOptions } from './context.js';
+import { datasetOf, open, plural, type GlobalOptions } from './context.js';
 
 export interface PruneOptions extends GlobalOptions {
   model?: string;
@@ -18,7 +18,7 @@ export interface PruneOptions extends GlobalOptions {
 export async function prune(options: PruneOptions): Promise<void> {
   const payloadTtl = parseDuration(options.payloadTtl, '--payload-ttl');
   const datasetTtl = parseDuration(options.datasetTtl, '--dataset-ttl');
-  if (options.untilCursor !== undefined && options.model === undefined) throw new UsageError('--until-cursor needs --model: a cursor is pruned up to in one dataset');
+  if (options.untilCursor !== undefined && options.model === undefined) throw new UsageError('--until-cursor needs --model: a cursor is a position in one dataset (add --model NAME)');
   const dataset = options.model === undefined ? undefined : datasetOf({ ...options, model: options.model });
   const cache = open(options);
   let result: PruneResult;
@@ -40,8 +40,8 @@ export async function prune(options: PruneOptions): Promise<void> {
   const c = palette(wantsColor(process.stderr, options.color));
   const would = options.dryRun ? 'would be ' : '';
   process.stderr.write(
-    `prune${options.dryRun ? ' (dry run, nothing changed)' : ''}: ${c.yellow(`${result.pruned} payloads ${would}pruned`)}, ` +
-      `${c.red(`${result.datasets_expired} datasets ${would}expired`)} (${result.records_deleted} records ${would}deleted)\n`,
+    `prune${options.dryRun ? ' (dry run, nothing changed)' : ''}: ${c.yellow(`${plural(result.pruned, 'payload')} ${would}pruned`)}, ` +
+      `${c.red(`${plural(result.datasets_expired, 'dataset')} ${would}expired`)} (${plural(result.records_deleted, 'record')} ${would}deleted)\n`,
   );
 }
 

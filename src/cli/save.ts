@@ -19,6 +19,7 @@ export async function save(files: string[], options: SaveOptions): Promise<void>
       saveInput(run, options.ignoreField ?? [], { inputs: files, skipInvalid: options.skipInvalid, rejects: options.rejects, signal }),
   );
   if (run.deletionSkipped) {
-    process.stderr.write(`rcache: ${run.summary.rejected} lines were rejected, so --full-refresh deleted nothing (their records would have been lost)\n`);
+    const rejected = run.summary.rejected === 1 ? '1 line was' : `${run.summary.rejected} lines were`;
+    process.stderr.write(`rcache: ${rejected} rejected, so --full-refresh deleted nothing (their records would have been lost)\n`);
   }
 }

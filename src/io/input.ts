@@ -2,7 +2,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { RecordError } from '../cache/record.js';
 import { InputError, RcacheError } from '../errors.js';
-import { readLines, type LineBatch } from './ndjson.js';
+import { readLines, trimJson, type LineBatch } from './ndjson.js';
 
 export interface RecordInputOptions {
   inputs: readonly string[];
@@ -90,7 +90,7 @@ export async function readRecords(options: RecordInputOptions, handle: (text: st
           bad.handle(batch, i, problem.reason);
           continue;
         }
-        const text = batch.lines[i]!.trim();
+        const text = trimJson(batch.lines[i]!);
         if (text === '') continue;
         try {
           handle(text);

@@ -2,8 +2,8 @@ import { RecordError } from '../cache/record.js';
 import { Preparer, type Prepared } from '../cache/preparer.js';
 import type { Precheck, SaveRun } from '../cache/save.js';
 import { BadLines, type RecordInputOptions } from './input.js';
-import { readLines, type LineBatch } from './ndjson.js';
-import { Progress } from './progress.js';
+import { readLines, trimJson, type LineBatch } from './ndjson.js';
+import { Progress, batchBytes, inputSize } from './progress.js';
 
 /** One batch of input on its way through the pipeline. */
 interface Flight {
@@ -23,7 +23,7 @@ interface Flight {
  */
 export async function saveInput(run: SaveRun, ignoreFields: readonly string[], options: RecordInputOptions): Promise<void> {
   const bad = new BadLines(options, () => run.reject());
-  const progress = new Progress(process.stderr, 'saving');
+  const progress = new Progress(process.stderr, 'saving', undefined, inputSize(options.inputs));
   let lines = 0;
   // Stops the input when the run fails, so that an open pipe does not keep the process waiting.
   const stop = new AbortController();
@@ -64,7 +64,7 @@ export async function saveInput(run: SaveRun, ignoreFields: readonly string[], o
       if (flight) await land(run, flight, bad);
       flight = { batch, positions, check, prepared };
       lines += texts.length;
-      progress.update(lines);
+      progress.update(lines, batchBytes(batch));
     }
     if (flight) await land(run, flight, bad);
   } catch (error) {
@@ -82,7 +82,7 @@ function linesOf(batch: LineBatch): { positions: number[]; texts: string[] } {
   const positions: number[] = [];
   const texts: string[] = [];
   batch.lines.forEach((line, i) => {
-    const text = batch.bad?.has(i) ? '' : line.trim();
+    const text = batch.bad?.has(i) ? '' : trimJson(line);
     if (text === '') return;
     positions.push(i);
     texts.push(text);
