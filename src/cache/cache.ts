@@ -33,8 +33,8 @@ export interface WriteOptions {
   rejects?: string;
   /** Told of each skipped line (`file:line: reason (skipped)`). */
   onWarning?: (message: string) => void;
-  /** Told how many lines were read so far, after each batch. */
-  onProgress?: (lines: number) => void;
+  /** Told after each batch how many lines were read so far, and the bytes of that batch. */
+  onProgress?: (lines: number, bytes: number) => void;
   /** Stops the run; it is rolled back and the promise rejects with the signal's reason. */
   signal?: AbortSignal;
 }

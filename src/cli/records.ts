@@ -261,14 +261,24 @@ async function printDocument(reader: ChangeReader, progress: Progress): Promise<
 }
 
 async function printTable(reader: ChangeReader, progress: Progress, color: boolean): Promise<void> {
-  const rows: string[][] = [];
+  // Loaded only here: the table code is no part of the start-up of other formats.
+  const { TableStream, terminalWidth } = await import('../io/table.js');
+  const table = new TableStream(
+    [
+      { name: 'id', min: 36 },
+      { name: 'last action', min: 7, drop: 2 },
+      { name: 'last modified', min: 24, drop: 1 },
+      { name: 'cursor', drop: 3 },
+      { name: 'payload', max: 60, drop: 0 },
+    ],
+    { color, width: terminalWidth(process.stdout) },
+  );
+  const { out } = progress;
   let last: number | undefined;
   await drain(reader, progress, (change) => {
-    const payload = change.payload ?? '(pruned)';
-    rows.push([change.id, change.action, iso(change.lastModifiedAt), reader.cursorOf(change.position), payload.length > 60 ? payload.slice(0, 59) + '…' : payload]);
     last = change.position;
+    const text = table.push([change.id, change.action, iso(change.lastModifiedAt), reader.cursorOf(change.position), change.payload ?? '(pruned)']);
+    return text === '' ? undefined : out.write(text, change.position);
   });
-  // Loaded only here: the table library is a good part of the start-up of a command that uses it.
-  const { renderTable } = await import('../io/table.js');
-  progress.out.write(renderTable(['id', 'last action', 'last modified', 'cursor', 'payload'], rows, color) + '\n', last);
+  out.write(table.end(), last);
 }

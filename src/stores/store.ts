@@ -191,8 +191,9 @@ export interface RunRecord extends Dataset, Summary {
 export interface RunQuery {
   /** Narrows to the datasets matching every field given. */
   dataset?: Partial<Dataset>;
-  /** Only runs that finished at or after this time. */
+  /** Only runs that started at or after this time. */
   since?: number;
+  /** At most this many runs, the first in `order`. */
   limit?: number;
   order: 'oldest-first' | 'newest-first';
 }

@@ -319,7 +319,7 @@ export class SqliteStore implements Store {
        FROM runs ${where}`;
     const values: (string | number)[] = [...params];
     if (query.since !== undefined) {
-      sql += `${where ? ' AND' : ' WHERE'} finished_at >= ?`;
+      sql += `${where ? ' AND' : ' WHERE'} started_at >= ?`;
       values.push(query.since);
     }
     sql += query.order === 'newest-first' ? ' ORDER BY id DESC' : ' ORDER BY id';
