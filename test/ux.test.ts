@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, linkSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
@@ -200,6 +200,25 @@ describe('--rejects never destroys data', () => {
     expect(readFileSync(db).equals(dbBytes)).toBe(true);
     expect(readFileSync(input).equals(inputBytes)).toBe(true);
     expect(lines((await rcache(['--db', db, 'records', '-m', 'A'])).stdout)).toHaveLength(50);
+  });
+
+  it('refuses the companion files of a database reached through a symbolic link, where SQLite really keeps them', async () => {
+    const dir = tempDir();
+    const real = join(dir, 'real', 'x.db');
+    const link = join(dir, 'link', 'l.db');
+    mkdirSync(join(dir, 'real'));
+    mkdirSync(join(dir, 'link'));
+    expect((await rcache(['--db', real, 'save', '-m', 'M'], { input: ndjson([{ id: 'base1' }, { id: 'base2' }]) })).code).toBe(0);
+    symlinkSync(real, link);
+    const input = join(dir, 'b3.nd');
+    writeFileSync(input, 'bad\n{"id":"zz"}\n');
+    for (const suffix of ['-wal', '-shm', '-journal']) {
+      const result = await rcache(['--db', link, 'save', '-m', 'Third', '--skip-invalid', '--rejects', `${real}${suffix}`, input]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(`rcache: --rejects ${real}${suffix} is the database (its ${suffix.slice(1)} file): name another file\n`);
+    }
+    expect(lines((await rcache(['--db', real, 'records', '-m', 'M'])).stdout).map((record) => record.id)).toEqual(['base1', 'base2']);
+    expect(lines((await rcache(['--db', real, 'records', '-m', 'Third'])).stdout)).toEqual([]);
   });
 
   it('is created only when a line is rejected', async () => {
