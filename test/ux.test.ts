@@ -123,6 +123,33 @@ describe('closed pipes', () => {
   });
 });
 
+describe('output that cannot be written', () => {
+  it.skipIf(!existsSync('/dev/full'))('a full disk is one line and exit 1, for records, help, stats, a summary and the version', async () => {
+    const db = dbIn();
+    expect((await rcache(['--db', db, 'save', '-m', 'M'], { input: ndjson([{ id: 'a' }, { id: 'b' }]) })).code).toBe(0);
+    const commands = [
+      'records -m M',
+      'records -m M --format table',
+      'records -m M --format json',
+      '--help',
+      'help save',
+      'save --help',
+      'stats',
+      'stats --runs',
+      '--version',
+    ];
+    for (const command of commands) {
+      const result = shell(`$RCACHE --db '${db}' ${command} > /dev/full`.replace(`--db '${db}' --version`, '--version'));
+      expect({ command, status: result.status, stderr: result.stderr }).toEqual({ command, status: 1, stderr: 'rcache: cannot write the output: the disk is full\n' });
+    }
+    const summary = shell(`echo '{"id":"c"}' | $RCACHE --db '${db}' save -m M --json > /dev/full`);
+    expect(summary.stderr).toBe('rcache: cannot write the output: the disk is full\n');
+    expect(summary.status).toBe(1);
+    const both = shell(`$RCACHE --db '${db}' records -m M > /dev/full 2>&1`);
+    expect(both.status).toBe(1);
+  });
+});
+
 describe('help', () => {
   it('has examples and exit codes at the top, marks --model as required, and refuses an unknown command', async () => {
     const top = await rcache(['--help']);

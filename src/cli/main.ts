@@ -268,10 +268,19 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** A reader that goes away (`rcache --help | head -1`) ends the output quietly, never with a trace. */
-function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+let outputFailure: NodeJS.ErrnoException | undefined;
+
+/**
+ * A reader that goes away (`rcache --help | head -1`) ends the output quietly; any other failure
+ * to write (a full disk) is said once, in one line, and the exit code is 1. Never a trace.
+ */
+function watchOutput(stream: NodeJS.WriteStream): void {
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
+    if (error.code === 'EPIPE' || outputFailure !== undefined) return;
+    outputFailure = error;
+    process.exitCode = 1;
+    const reason = error.code === 'ENOSPC' ? 'the disk is full' : error.message;
+    if (stream !== process.stderr) process.stderr.write(`rcache: cannot write the output: ${reason}\n`);
   });
 }
 
@@ -283,14 +292,15 @@ const WRITING = new Set(['save', 'delete', 'update', 'prune', 'reset']);
 
 /** Runs rcache with `argv`; the one place where errors become messages and exit codes. */
 export async function main(argv: string[]): Promise<void> {
-  quietOnClosedPipe(process.stdout);
-  quietOnClosedPipe(process.stderr);
+  watchOutput(process.stdout);
+  watchOutput(process.stderr);
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
   } catch (error) {
     const command = program.args[0] ?? '';
-    process.exitCode = exitCodeFor(error, argv.includes('--debug'), WRITING.has(command) && !argv.includes('--dry-run'));
+    // A failed write has been reported where it was met; the error it makes a command throw is the same one.
+    process.exitCode = outputFailure !== undefined && (error === outputFailure || error instanceof CommanderError) ? 1 : exitCodeFor(error, argv.includes('--debug'), WRITING.has(command) && !argv.includes('--dry-run'));
   }
 }
 
