@@ -199,7 +199,7 @@ describe('selecting ids', () => {
 
   it('an empty or blank selection is a usage error, never the whole dataset', async () => {
     const { db } = await seeded(ids);
-    for (const text of ['', ',', ' , ', 'a,,b', 'a, ']) {
+    for (const text of ['', ',', ' , ', 'a,,b', 'a, ', '\t,a']) {
       const result = await rcache(['--db', db, 'records', '--model', 'M', '--ids', text]);
       expect(result.code, text).toBe(2);
       expect(result.stdout).toBe('');
@@ -214,11 +214,13 @@ describe('selecting ids', () => {
     expect(id.code).toBe(2);
   });
 
-  it('--ids keeps each id exactly; --id and --ids-file name any id, commas and spaces included', async () => {
+  it('--ids drops the spaces around each id; --id and --ids-file name any id, commas and spaces included', async () => {
     const { dir, db } = await seeded(ids);
     const read = async (...args: string[]) => lines((await rcache(['--db', db, 'records', '--model', 'M', ...args])).stdout).map((line) => line.id);
     expect(await read('--ids', 'a,b')).toEqual(['a', 'b']);
-    expect(await read('--ids', 'a, b')).toEqual(['a']);
+    expect(await read('--ids', 'a, b')).toEqual(['a', 'b']);
+    expect(await read('--ids', ' a\t,\tx ')).toEqual(['a', 'x']);
+    expect(await read('--ids', '\u00a0a')).toEqual([]);
     expect(await read('--id', '  spaced  ', '--id', 'x,y')).toEqual(['  spaced  ', 'x,y']);
     expect(await read('--id', ' ')).toEqual([' ']);
     const file = join(dir, 'ids');

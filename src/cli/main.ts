@@ -154,7 +154,7 @@ export function buildProgram(): Command {
     .option('--interval <seconds>', 'with --follow, how often to look for new changes', '1')
     .option('-n, --limit <n>', 'stop after n records')
     .option('--filter <actions>', 'only added, updated, deleted, or a comma list of them')
-    .option('--ids <ids>', 'only these ids, comma-separated, each exactly as written')
+    .option('--ids <ids>', 'only these ids, comma-separated (spaces around each are dropped)')
     .option('--id <id>', 'only this id, exactly as given (repeatable; for ids holding commas)', collect)
     .option('--ids-file <file>', 'only the ids in this file, one per line')
     .option('--modified-after <time>', 'only records modified at or after this ISO 8601 time')

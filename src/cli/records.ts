@@ -7,6 +7,7 @@ import { iso, parseTimestamp } from '../decisions/time.js';
 import { InterruptedError, RcacheError, StoreError } from '../errors.js';
 import { wantsColor } from '../io/color.js';
 import { CursorFile } from '../io/cursor-file.js';
+import { trimJson } from '../io/ndjson.js';
 import { Output } from '../io/output.js';
 import { pipeReaderWatch } from '../io/reader-watch.js';
 import { writeRecord } from '../io/records.js';
@@ -36,11 +37,14 @@ const OPEN_RETRIES = 20;
 /** With the output's chunks of up to 256 KiB, a cursor file is never more than 1 MiB of output behind. */
 const CURSOR_EVERY = 768 * 1024;
 
-/** Comma-separated ids, each exactly as written; a blank one is a slip, never a selection of everything. */
+/**
+ * Comma-separated ids, without the JSON white space around each (space, tab, CR, LF): `a, b` is
+ * `a` and `b`. A blank one is a slip, never a selection of everything.
+ */
 export function parseIds(text: string): string[] {
-  const ids = text.split(',');
-  if (ids.some((id) => id.trim() === '')) {
-    throw new UsageError(`--ids '${text}' has an empty id: separate ids with single commas (use --id or --ids-file for an id that is blank or holds a comma)`);
+  const ids = text.split(',').map(trimJson);
+  if (ids.some((id) => id === '')) {
+    throw new UsageError(`--ids '${text}' has an empty id: separate ids with single commas (use --id or --ids-file for an id that is blank, has spaces at its ends or holds a comma)`);
   }
   return ids;
 }
