@@ -227,6 +227,9 @@ describe('selecting ids', () => {
     writeFileSync(file, 'x,y\r\n  spaced  \n\nb\n');
     expect(await read('--ids-file', file)).toEqual(['b', '  spaced  ', 'x,y']);
     expect(await read('--ids-file', file, '--ids', 'a')).toEqual(['a', 'b', '  spaced  ', 'x,y']);
+    const marked = join(dir, 'marked-ids');
+    writeFileSync(marked, '\ufeffb\r\nx\r\n');
+    expect(await read('--ids-file', marked)).toEqual(['b', 'x']);
   });
 });
 

@@ -49,7 +49,7 @@ export function parseIds(text: string): string[] {
   return ids;
 }
 
-/** One id per line, exactly as written but for the line ending; blank lines are skipped. */
+/** One id per line, exactly as written but for the line ending and a leading byte-order mark; blank lines are skipped. */
 function readIdsFile(path: string): string[] {
   let text: string;
   try {
@@ -57,6 +57,8 @@ function readIdsFile(path: string): string[] {
   } catch (error) {
     throw new UsageError(`cannot read --ids-file ${path}: ${(error as Error).message}`);
   }
+  // A file saved by an editor that marks UTF-8 may start with a byte-order mark, which is no part of an id.
+  if (text.startsWith('\ufeff')) text = text.slice(1);
   return text.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line)).filter((id) => id !== '');
 }
 
