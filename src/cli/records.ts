@@ -4,7 +4,7 @@ import type { Cache } from '../cache/cache.js';
 import type { ChangeQuery, ChangeReader } from '../cache/reader.js';
 import { parseFilter } from '../decisions/filter.js';
 import { iso, parseTimestamp } from '../decisions/time.js';
-import { InterruptedError, RcacheError, StoreError } from '../errors.js';
+import { CursorError, InterruptedError, InvalidArgumentError, RcacheError, StoreError } from '../errors.js';
 import { wantsColor } from '../io/color.js';
 import { CursorFile } from '../io/cursor-file.js';
 import { trimJson } from '../io/ndjson.js';
@@ -197,7 +197,7 @@ export async function records(options: RecordsOptions): Promise<void> {
     if (!opened.waited) await noticeUnknownDataset(cache, dataset, options.db);
     // "Now" for a follower that waited for the database to be created is its very beginning.
     if (options.sinceNow && !stored && !opened.waited) query.fromEnd = true;
-    const read = (reader = await cache.reader(dataset, query));
+    const read = (reader = await readerFor(cache, dataset, query, cursorFile));
     if (options.format === 'json') await printDocument(read, progress);
     else if (options.format === 'table') await printTable(read, progress, wantsColor(process.stdout, options.color));
     else {
@@ -223,6 +223,17 @@ export async function records(options: RecordsOptions): Promise<void> {
     // Output that a stalled reader never took would keep the process alive for as long as it
     // stalls; the cursor file already names what was delivered, so the rest is let go.
     if (out.stalled) setImmediate(() => process.exit());
+  }
+}
+
+/** The reader from the query's cursor; a cursor that is refused names the file it was kept in. */
+async function readerFor(cache: Cache, dataset: Dataset, query: ChangeQuery, cursorFile: CursorFile | undefined): Promise<ChangeReader> {
+  try {
+    return await cache.reader(dataset, query);
+  } catch (error) {
+    if (cursorFile === undefined || !(error instanceof InvalidArgumentError)) throw error;
+    const Kind = error instanceof CursorError ? CursorError : InvalidArgumentError;
+    throw new Kind(error.message, `cursor file ${cursorFile.path}`);
   }
 }
 
