@@ -289,6 +289,18 @@ describe('the progress line', () => {
     expect(result.stdout).toMatch(/saving: \d+% · [\d,]+ records, [\d,]+\/s · about \d+(s|m\d\ds) left/);
     expect(result.stdout).toMatch(/save A: 150000 added/);
   });
+
+  it('counts one record in the singular', { timeout: 30_000 }, () => {
+    const dir = tempDir();
+    const db = join(dir, 'c.db');
+    // The line comes well after the run has started (its database exists), so the line is drawn.
+    const slowly = `i=0; while [ ! -e '${db}' ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done; sleep 0.6; echo '{"id":1}'; sleep 0.6`;
+    const pipeline = `(${slowly}) | '${process.execPath}' '${BIN}' --db '${db}' save -m A`;
+    const result = spawnSync('script', ['-qec', pipeline, '/dev/null'], { encoding: 'utf8', input: '', env: { ...process.env, NO_COLOR: '1' } });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/saving: 1 record, \d+\/s/);
+    expect(result.stdout).not.toMatch(/1 records/);
+  });
 });
 
 describe('the demo', () => {
@@ -314,6 +326,10 @@ describe('messages', () => {
     await rcache(['--db', db, 'save', '-m', 'A'], { input: ndjson([{ id: 1 }]), env: { RCACHE_NOW: '2024-01-01T00:00:00Z' } });
     const pruned = await rcache(['--db', db, 'prune', '--dry-run', '--payload-ttl', '1d', '--dataset-ttl', '30d'], { env: { RCACHE_NOW: '2024-06-01T00:00:00Z' } });
     expect(pruned.stderr).toBe('prune (dry run, nothing changed): 0 payloads would be pruned, 1 dataset would be expired (1 record would be deleted)\n');
+    const once = await rcache(['--db', db, 'save', '-m', 'D'], { input: ndjson([{ id: 1 }, { id: 1 }]) });
+    expect(once.stderr).toMatch(/^save D: 1 added, 0 updated, 0 unchanged, 1 duplicate \(/);
+    const twice = await rcache(['--db', db, 'save', '-m', 'D'], { input: ndjson([{ id: 1 }, { id: 1 }, { id: 1 }]) });
+    expect(twice.stderr).toMatch(/^save D: 0 added, 0 updated, 1 unchanged, 2 duplicates \(/);
     const noModel = await rcache(['--db', db, 'prune', '--until-cursor', 'cmM6MQ']);
     expect(noModel).toMatchObject({ code: 2, stderr: 'rcache: --until-cursor needs --model: a cursor is a position in one dataset (add --model NAME)\n' });
   });
