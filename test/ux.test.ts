@@ -158,6 +158,9 @@ describe('help', () => {
     const save = await rcache(['help', 'save']);
     expect(save.code).toBe(0);
     expect(save.stdout).toMatch(/-m, --model <name> +the model \(record type\) of the dataset \(required\)/);
+    const help = await rcache(['help', 'help']);
+    expect(help).toMatchObject({ code: 0, stderr: '' });
+    expect(help.stdout).toMatch(/^Usage: rcache help \[options\] \[command\]\n\nshow the help of a command\n/);
     const unknown = await rcache(['help', 'nosuch']);
     expect(unknown).toMatchObject({ code: 2, stdout: '' });
     expect(unknown.stderr).toMatch(/^rcache: unknown command 'nosuch'/);

@@ -259,7 +259,7 @@ export function buildProgram(): Command {
     .argument('[command]', 'a command')
     .action((name: string | undefined) => {
       if (name === undefined) program.help();
-      const command = program.commands.find((c) => c.name() === name && c.name() !== 'help');
+      const command = program.commands.find((c) => c.name() === name);
       if (command === undefined) throw new UsageError(`unknown command '${name}': the commands are ${program.commands.map((c) => c.name()).join(', ')}`);
       command.help();
     });
