@@ -198,6 +198,27 @@ describe('records typed at a terminal', () => {
     const deleteArgs = onTerminal(['--db', db, 'delete', '-m', 'A', '1']);
     expect(deleteArgs.stdout).not.toContain('terminal');
   });
+
+  it('Ctrl-C before the first line ends the run with exit 130 and records nothing', { timeout: 30_000 }, async () => {
+    const db = dbIn();
+    const command = [process.execPath, BIN, '--db', db, 'save', '-m', 'E'].map((arg) => `'${arg}'`).join(' ');
+    // The terminal stays open (script's input is a pipe left open): only the typed Ctrl-C ends the run.
+    const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, NO_COLOR: '1' } });
+    let screen = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (screen += text));
+    const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+    for (let i = 0; i < 200 && !(screen.includes('from the terminal') && existsSync(`${db}-wal`)); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child.stdin.write('\x03');
+    const code = await exit;
+    clearTimeout(killer);
+    expect(code).toBe(130);
+    expect(screen).toContain('rcache: interrupted by SIGINT: nothing from this run was saved');
+    expect(screen).not.toMatch(/save E:/);
+    const runs = await rcache(['--db', db, 'stats', '--runs', '--json']);
+    expect(JSON.parse(runs.stdout).runs).toEqual([]);
+  });
 });
 
 describe('--rejects never destroys data', () => {
