@@ -147,6 +147,8 @@ describe('output that cannot be written', () => {
     expect(summary.status).toBe(1);
     const both = shell(`$RCACHE --db '${db}' records -m M > /dev/full 2>&1`);
     expect(both.status).toBe(1);
+    const usage = shell(`$RCACHE --db '${db}' records --nosuch 2> /dev/full`);
+    expect(usage.status).toBe(2);
   });
 });
 

@@ -278,7 +278,8 @@ function watchOutput(stream: NodeJS.WriteStream): void {
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE' || outputFailure !== undefined) return;
     outputFailure = error;
-    process.exitCode = 1;
+    // A usage error whose message could not be written still exits 2.
+    if (!process.exitCode) process.exitCode = 1;
     const reason = error.code === 'ENOSPC' ? 'the disk is full' : error.message;
     if (stream !== process.stderr) process.stderr.write(`rcache: cannot write the output: ${reason}\n`);
   });
@@ -300,7 +301,8 @@ export async function main(argv: string[]): Promise<void> {
   } catch (error) {
     const command = program.args[0] ?? '';
     // A failed write has been reported where it was met; the error it makes a command throw is the same one.
-    process.exitCode = outputFailure !== undefined && (error === outputFailure || error instanceof CommanderError) ? 1 : exitCodeFor(error, argv.includes('--debug'), WRITING.has(command) && !argv.includes('--dry-run'));
+    const code = error === outputFailure ? 1 : exitCodeFor(error, argv.includes('--debug'), WRITING.has(command) && !argv.includes('--dry-run'));
+    process.exitCode = code === 0 && outputFailure !== undefined ? 1 : code;
   }
 }
 
