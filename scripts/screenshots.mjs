@@ -43,14 +43,21 @@ const server = await startDashboardServer({ db });
 const browser = await launchChromium({ viewport: { width: 1280, height: 860 }, colorScheme: 'light', deviceScaleFactor: 1 });
 try {
   const page = await browser.context.newPage();
+  const transfers = [];
+  page.on('requestfinished', async (request) => transfers.push({ url: request.url(), ...(await request.sizes()) }));
   await page.goto(`${server.url}/`);
   await page.locator('#datasets tbody tr').first().waitFor();
+  await page.waitForTimeout(1000);
+  const sent = transfers.reduce((sum, sizes) => sum + sizes.responseHeadersSize + sizes.responseBodySize, 0);
+  console.log(`first page: ${transfers.length} requests, ${(sent / 1024).toFixed(1)} KiB transferred (headers and compressed bodies)`);
   await page.screenshot({ path: join(root, 'docs', 'dashboard-overview.png') });
   await page.goto(`${server.url}/#/dataset?integration=hubspot&connection=acme-prod&model=Contact`);
   await page.locator('#stream tbody tr').first().waitFor();
   await page.locator('#chart .u-over').waitFor();
   await page.locator('#stream .record-id').first().click();
   await page.locator('#record-payload').waitFor();
+  await page.setViewportSize({ width: 1280, height: 1200 });
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: join(root, 'docs', 'dashboard-dataset.png') });
   console.log('wrote docs/dashboard-overview.png and docs/dashboard-dataset.png');
 } finally {

@@ -5,7 +5,7 @@ import { jsonView } from './json-view.js';
 import { datasetHash, datasetParams, type Dataset, type DatasetStats, type Overview, type Page, type RecordDetail, type Run } from './types.js';
 
 const PAGE_SIZE = 50;
-const RUN_ROWS = 20;
+const RUN_ROWS = 10;
 
 interface StreamQuery {
   order: 'desc' | 'asc';
@@ -248,7 +248,8 @@ async function drawRecord(current: View, id: string | undefined): Promise<void> 
     meta.pruned_at ? h('p', { class: 'muted' }, 'The payload was pruned.') : h('div', { id: 'record-payload', class: 'json-tree' }, jsonView(payload)),
     h('details', {}, h('summary', {}, 'As rcache records prints it'), h('pre', { id: 'record-raw' }, JSON.stringify(detail.record, null, 2))),
   );
-  panel.focus();
+  panel.focus({ preventScroll: true });
+  panel.scrollIntoView({ block: 'nearest' });
 }
 
 /** Shows a dataset; a second call for the same dataset only updates the record shown. */
