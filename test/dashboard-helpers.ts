@@ -42,8 +42,8 @@ export function useBrowser(): void {
   });
 }
 
-export async function dashboardServer(db: string, secretKey?: string): Promise<DashboardServer> {
-  const server = await startDashboardServer({ db, secretKey });
+export async function dashboardServer(db: string, secretKey?: string, options: { scanWindow?: number } = {}): Promise<DashboardServer> {
+  const server = await startDashboardServer({ db, secretKey, ...options });
   servers.push(server);
   return server;
 }

@@ -104,6 +104,46 @@ browserSuite('dashboard in a browser', () => {
     expect(errors).toEqual([]);
   });
 
+  it('finds rare matches of a filter a part of the stream at a time, each once, to the end', async () => {
+    const db = `${tempDir()}/cache.db`;
+    await run(db, ['save', '--model', 'Contact'], ndjson(people(3000)));
+    const kept = new Set(['p9', 'p1499', 'p2899']);
+    await run(db, ['save', '--model', 'Contact'], ndjson(people(3000, 0, { changed: true }).filter((person) => !kept.has(person.id))));
+    const server = await dashboardServer(db, undefined, { scanWindow: 1000 });
+    const { page, errors } = await openPage(`${server.url}/#/dataset?integration=default&connection=default&model=Contact`);
+    await page.locator('#stream tbody tr').first().waitFor();
+    await page.locator('#order').selectOption('asc');
+    await page.locator('input[name=filter][value=added]').check();
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => page.locator('#stream tbody tr').first().getAttribute('data-id')).toBe('p9');
+    expect(await page.locator('#page-partial').isVisible()).toBe(true);
+    const seen: string[] = [];
+    let pages = 1;
+    for (; pages < 20; pages++) {
+      seen.push(...(await page.locator('#stream tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id')!))));
+      const next = page.locator('#page-next');
+      if (await next.isDisabled()) break;
+      const from = await page.locator('[data-from]').getAttribute('data-from');
+      await next.click();
+      await expect.poll(() => page.locator('[data-from]').getAttribute('data-from')).not.toBe(from);
+    }
+    expect(seen).toEqual(['p9', 'p1499', 'p2899']);
+    expect(pages).toBe(6);
+    expect(await page.locator('#page-partial').count()).toBe(0);
+    expect(errors).toEqual([]);
+
+    const newest: string[] = [];
+    let cursor = '';
+    for (let requests = 0; requests < 20; requests++) {
+      const url = `${server.url}/api/changes?integration=default&connection=default&model=Contact&filter=added&limit=2&cursor=${cursor}`;
+      const body = (await (await fetch(url)).json()) as { records: { id: string }[]; next_cursor: string | null };
+      newest.push(...body.records.map((record) => record.id));
+      if (body.next_cursor === null) break;
+      cursor = body.next_cursor;
+    }
+    expect(newest).toEqual(['p2899', 'p1499', 'p9']);
+  });
+
   it('shows a record with its metadata, its cursor and the command that reads after it', async () => {
     const db = `${tempDir()}/cache.db`;
     await run(db, ['save', '--model', 'Contact'], ndjson([{ id: 'a', name: 'Ann', address: { city: 'Oslo', tags: ['x', 'y'] } }, { id: 'b', name: 'Bo' }]));

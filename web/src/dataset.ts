@@ -7,6 +7,13 @@ import { datasetHash, datasetParams, type Dataset, type DatasetStats, type Overv
 const PAGE_SIZE = 50;
 const RUN_ROWS = 10;
 
+interface PageStart {
+  cursor: string | undefined;
+  before: number;
+}
+
+const FIRST_PAGE: PageStart[] = [{ cursor: undefined, before: 0 }];
+
 interface StreamQuery {
   order: 'desc' | 'asc';
   filter: string[];
@@ -19,8 +26,8 @@ interface View {
   dataset: Dataset;
   database: string;
   query: StreamQuery;
-  /** The cursor each page seen so far started from; the last is the page shown. */
-  pages: (string | undefined)[];
+  /** Each page seen so far: the cursor it started from and how many records came before it. The last is shown. */
+  pages: PageStart[];
   page: Page | undefined;
   allRuns: boolean;
   elements: { summary: HTMLElement; chart: HTMLElement; runs: HTMLElement; stream: HTMLElement; pager: HTMLElement; notice: HTMLElement; record: HTMLElement };
@@ -99,7 +106,7 @@ function streamParams(current: View): Record<string, string | undefined> {
     filter: query.filter.length ? query.filter.join(',') : undefined,
     ids: query.ids.trim() === '' ? undefined : query.ids,
     modified_after: modifiedAfter,
-    cursor: current.pages[current.pages.length - 1],
+    cursor: current.pages[current.pages.length - 1]!.cursor,
   };
 }
 
@@ -119,6 +126,7 @@ async function drawStream(current: View): Promise<void> {
   }
   current.page = page;
   current.elements.notice.hidden = true;
+  current.elements.stream.dataset.from = current.pages[current.pages.length - 1]!.cursor ?? '';
   const rows = page.records.map((item) =>
     h(
       'tr',
@@ -133,7 +141,7 @@ async function drawStream(current: View): Promise<void> {
   replace(
     current.elements.stream,
     page.records.length === 0
-      ? h('p', { class: 'muted', id: 'stream-empty' }, 'No changes match.')
+      ? h('p', { class: 'muted', id: 'stream-empty' }, page.partial ? 'No changes match in this part of the stream.' : 'No changes match.')
       : h(
           'div',
           { class: 'scroll' },
@@ -143,16 +151,17 @@ async function drawStream(current: View): Promise<void> {
   const first = h('button', { type: 'button', id: 'page-first', disabled: current.pages.length === 1 }, current.query.order === 'desc' ? 'Newest' : 'Oldest');
   const back = h('button', { type: 'button', id: 'page-previous', disabled: current.pages.length === 1 }, 'Previous');
   const next = h('button', { type: 'button', id: 'page-next', disabled: page.next_cursor === null }, 'Next');
-  const move = (pages: (string | undefined)[]) => () => {
+  const move = (pages: PageStart[]) => () => {
     current.pages = pages;
     void drawStream(current);
   };
-  first.addEventListener('click', move([undefined]));
+  first.addEventListener('click', move(FIRST_PAGE));
   back.addEventListener('click', move(current.pages.slice(0, -1)));
-  next.addEventListener('click', move([...current.pages, page.next_cursor ?? undefined]));
-  const from = (current.pages.length - 1) * PAGE_SIZE;
-  const position = page.records.length ? `${count(from + 1)}–${count(from + page.records.length)}` : '';
-  replace(current.elements.pager, first, back, h('span', { id: 'page-position', 'aria-live': 'polite' }, position), next);
+  const before = current.pages[current.pages.length - 1]!.before;
+  next.addEventListener('click', move([...current.pages, { cursor: page.next_cursor ?? undefined, before: before + page.records.length }]));
+  const position = page.records.length ? `${count(before + 1)}–${count(before + page.records.length)}` : '';
+  const partial = page.partial ? h('p', { class: 'muted', id: 'page-partial' }, 'A filter that matches few records searches part of the stream at a time: Next searches on.') : null;
+  replace(current.elements.pager, first, back, h('span', { id: 'page-position', 'aria-live': 'polite' }, position), next, partial);
 }
 
 function filterForm(current: View): HTMLFormElement {
@@ -181,7 +190,7 @@ function filterForm(current: View): HTMLFormElement {
       ids: ids.value,
       modifiedAfter: after.value,
     };
-    current.pages = [undefined];
+    current.pages = FIRST_PAGE;
     void drawStream(current);
   };
   form.addEventListener('submit', apply);
@@ -267,7 +276,7 @@ export async function showDataset(main: HTMLElement, dataset: Dataset, recordId:
     notice: h('p', { class: 'notice', hidden: true, role: 'status' }),
     record: h('section', { id: 'record', class: 'record', hidden: true, tabindex: '-1', 'aria-label': 'Record' }),
   };
-  const current: View = { dataset, database: '', query: { order: 'desc', filter: [], ids: '', modifiedAfter: '' }, pages: [undefined], page: undefined, allRuns: false, elements };
+  const current: View = { dataset, database: '', query: { order: 'desc', filter: [], ids: '', modifiedAfter: '' }, pages: FIRST_PAGE, page: undefined, allRuns: false, elements };
   view = current;
   replace(
     main,

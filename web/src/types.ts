@@ -26,6 +26,8 @@ export interface StreamItem {
 export interface Page {
   records: StreamItem[];
   next_cursor: string | null;
+  /** The page stopped at the edge of the part of the stream one request searches. */
+  partial: boolean;
 }
 
 export interface RecordDetail {

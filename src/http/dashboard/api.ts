@@ -12,6 +12,7 @@ const MAX_PAGE = 500;
 const MAX_RUNS = 5000;
 const PREVIEW_CHARS = 160;
 const HEARTBEAT_MS = 15_000;
+export const SCAN_WINDOW = 100_000;
 
 /** Reads the query parameters of one request; any mistake becomes a 400 naming the parameter. */
 class Params {
@@ -81,8 +82,12 @@ export async function runs(source: DashboardSource, params: URLSearchParams): Pr
   return JSON.stringify({ runs: await source.runs(dataset, { limit, since }) });
 }
 
-/** A page of the change stream; `next_cursor` continues in the same order, null at the end. */
-export async function changes(source: DashboardSource, params: URLSearchParams): Promise<string> {
+/**
+ * A page of the change stream; `next_cursor` continues in the same order, null at the end. A
+ * filter by action or time may match few records: such a page looks through at most `scanWindow`
+ * positions, so that no request reads the whole dataset, and says `partial` when it stopped there.
+ */
+export async function changes(source: DashboardSource, params: URLSearchParams, scanWindow = SCAN_WINDOW): Promise<string> {
   const query = new Params(params);
   const dataset = query.dataset();
   const order = query.get('order') ?? 'desc';
@@ -97,10 +102,18 @@ export async function changes(source: DashboardSource, params: URLSearchParams):
     ids: ids?.length ? ids : undefined,
     modifiedAfter: query.parse('modified_after', (text) => parseTimestamp(text, 'modified_after')),
   };
+  if (page.ids === undefined && (page.actions !== undefined || page.modifiedAfter !== undefined)) {
+    const { lastPosition } = await source.database();
+    const start = order === 'asc' ? page.from : page.from === 0 ? lastPosition + 1 : page.from;
+    const stop = order === 'asc' ? start + scanWindow : start - scanWindow;
+    if (order === 'asc' ? stop < lastPosition : stop > 1) page.to = stop;
+  }
   const found = await source.page(dataset, page);
   const records = found.slice(0, limit);
-  const next = found.length > limit ? encodeCursor(records[records.length - 1]!.seq) : null;
-  return JSON.stringify({ records: records.map(streamItem), next_cursor: next });
+  const partial = found.length <= limit && page.to !== undefined;
+  // The window's edge is a position like any other: the next page reads on from there.
+  const next = found.length > limit ? encodeCursor(records[records.length - 1]!.seq) : partial ? encodeCursor(page.to!) : null;
+  return JSON.stringify({ records: records.map(streamItem), next_cursor: next, partial });
 }
 
 /** One record as `rcache records` prints it, with its payload size. */

@@ -42,7 +42,14 @@ export interface Dashboard {
   close(): void;
 }
 
-export function createDashboard(source: DashboardSource, assets = new Assets()): Dashboard {
+export interface DashboardOptions {
+  assets?: Assets;
+  /** How many positions a filtered page of the change stream searches at most. */
+  scanWindow?: number;
+}
+
+export function createDashboard(source: DashboardSource, options: DashboardOptions = {}): Dashboard {
+  const assets = options.assets ?? new Assets();
   const requests = new RequestMetrics();
   const closing = new AbortController();
   const data = (route: string, handle: Endpoint['handle']): Endpoint => ({
@@ -59,7 +66,7 @@ export function createDashboard(source: DashboardSource, assets = new Assets()):
     Object.entries({
       '/api/overview': api(overview),
       '/api/runs': api(runs),
-      '/api/changes': api(changes),
+      '/api/changes': api((source, params) => changes(source, params, options.scanWindow)),
       '/api/record': api(record),
       '/api/events': (req, res) => events(source, req, res, closing.signal),
       '/metrics': async (req, res) => sendText(res, 'text/plain; version=0.0.4; charset=utf-8', await metricsText(source, requests)),

@@ -12,6 +12,7 @@ export interface DashboardServerOptions {
   host?: string;
   port?: number;
   secretKey?: string;
+  scanWindow?: number;
 }
 
 export interface DashboardServer {
@@ -46,7 +47,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   if (options.secretKey === undefined && !isLoopback(host)) throw new UsageError(`refusing to listen on ${host} without a secret key`);
   const secret = options.secretKey === undefined ? undefined : digest(options.secretKey);
   const cache = openCache(options.db, { busyTimeout: 1000 });
-  const dashboard = createDashboard(new SqliteSource(cache));
+  const dashboard = createDashboard(new SqliteSource(cache), { scanWindow: options.scanWindow });
   const server = createServer((req, res) => {
     const started = performance.now();
     answer(dashboard, secret, req, res).then(

@@ -7,6 +7,8 @@ export interface DatabaseInfo {
   /** Bytes on disk, or null when the store cannot tell. */
   size: number | null;
   store: 'sqlite' | 'postgres';
+  /** The last position taken by a committed change (0 when none). */
+  lastPosition: number;
 }
 
 export interface RunQuery {
@@ -32,6 +34,8 @@ export interface PageQuery {
   order: 'asc' | 'desc';
   /** The position to continue from, exclusive: after it (asc) or before it (desc); 0 is the start. */
   from: number;
+  /** Where to stop looking, inclusive: the last position (asc) or the first (desc); none: the end. */
+  to?: number;
   limit: number;
   actions?: readonly Action[];
   ids?: readonly string[];

@@ -1,12 +1,13 @@
 import { statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RecordsCache } from '../../cache/cache.js';
-import { datasetStats, runHistory, type RunStats } from '../../cache/stats.js';
+import { datasetStats, type RunStats } from '../../cache/stats.js';
+import { iso } from '../../cache/time.js';
 import type { Dataset } from '../../cache/types.js';
-import type { DashboardSource, PageQuery, RunCount, StreamRecord } from './source.js';
+import type { DashboardSource, PageQuery, RunCount, RunQuery, StreamRecord } from './source.js';
 
 // The dashboard's reads over today's SQLite library; the queries the library does not offer
-// (newest first, one record by id, counts by outcome) are written here.
+// (newest first, one record by id, the latest runs, counts by outcome) are written here.
 
 const POLL_MS = 250;
 
@@ -30,13 +31,16 @@ function streamRecord(row: Row): StreamRecord {
 
 function pageSql(query: PageQuery): string {
   const desc = query.order === 'desc';
+  // With ids, the unary plus keeps SQLite from walking the position index: looking each id up is far cheaper.
+  const seq = query.ids?.length ? '+seq' : 'seq';
   let sql = `SELECT ${COLUMNS} FROM records WHERE dataset_id = @dataset`;
-  if (!desc) sql += ' AND seq > @from';
-  else if (query.from > 0) sql += ' AND seq < @from';
+  if (!desc) sql += ` AND ${seq} > @from`;
+  else if (query.from > 0) sql += ` AND ${seq} < @from`;
+  if (query.to !== undefined) sql += ` AND ${seq} ${desc ? '>=' : '<='} @to`;
   if (query.actions?.length) sql += ' AND action IN (SELECT value FROM json_each(@actions))';
   if (query.ids?.length) sql += ' AND id IN (SELECT value FROM json_each(@ids))';
   if (query.modifiedAfter !== undefined) sql += ' AND last_modified_at >= @modifiedAfter';
-  return `${sql} ORDER BY seq ${desc ? 'DESC' : 'ASC'} LIMIT @limit`;
+  return `${sql} ORDER BY ${seq} ${desc ? 'DESC' : 'ASC'} LIMIT @limit`;
 }
 
 export class SqliteSource implements DashboardSource {
@@ -45,17 +49,24 @@ export class SqliteSource implements DashboardSource {
   async database() {
     let size = 0;
     for (const suffix of ['', '-wal']) size += statSync(this.cache.path + suffix, { throwIfNoEntry: false })?.size ?? 0;
-    return { location: this.cache.path, size, store: 'sqlite' as const };
+    const lastPosition = this.cache.statement('SELECT value FROM sequence').pluck().get() as number;
+    return { location: this.cache.path, size, store: 'sqlite' as const, lastPosition };
   }
 
   async datasets() {
     return datasetStats(this.cache);
   }
 
-  async runs(dataset: Dataset, query: { limit: number; since?: number }): Promise<RunStats[]> {
-    const since = query.since === undefined ? undefined : new Date(query.since).toISOString();
-    const runs = runHistory(this.cache, dataset).filter((run) => since === undefined || run.started_at >= since);
-    return runs.slice(-query.limit).reverse();
+  async runs(dataset: Dataset, query: RunQuery): Promise<RunStats[]> {
+    const rows = this.cache
+      .statement(
+        `SELECT kind, integration, connection, model, started_at, finished_at,
+           added, updated, unchanged, deleted, unknown, duplicates, rejected, pruned
+         FROM runs WHERE integration = ? AND connection = ? AND model = ? AND started_at >= ?
+         ORDER BY id DESC LIMIT ?`,
+      )
+      .all(dataset.integration, dataset.connection, dataset.model, query.since ?? 0, query.limit) as (Omit<RunStats, 'started_at' | 'finished_at'> & { started_at: number; finished_at: number })[];
+    return rows.map((row) => ({ ...row, started_at: iso(row.started_at)!, finished_at: iso(row.finished_at)! }));
   }
 
   async runCounts(): Promise<RunCount[]> {
@@ -75,6 +86,7 @@ export class SqliteSource implements DashboardSource {
     const rows = this.cache.statement(pageSql(query)).raw(true).all({
       dataset: datasetId,
       from: query.from,
+      to: query.to,
       limit: query.limit,
       actions: query.actions?.length ? JSON.stringify(query.actions) : undefined,
       ids: query.ids?.length ? JSON.stringify(query.ids) : undefined,
