@@ -12,6 +12,5 @@ export function jsonView(value: unknown, depth = 0): HTMLElement {
   const items = entries.map(([key, item]) =>
     h('li', {}, Array.isArray(value) ? null : h('span', { class: 'json-key' }, JSON.stringify(key)), Array.isArray(value) ? null : ': ', jsonView(item, depth + 1)),
   );
-  const details = h('details', { open: depth < 2 }, h('summary', {}, `${open} ${entries.length} ${Array.isArray(value) ? 'items' : 'keys'} ${close}`), h('ul', { class: 'json' }, ...items));
-  return details;
+  return h('details', { open: depth < 2 }, h('summary', {}, `${open} ${entries.length} ${Array.isArray(value) ? 'item' : 'key'}${entries.length === 1 ? '' : 's'} ${close}`), h('ul', { class: 'json' }, ...items));
 }
