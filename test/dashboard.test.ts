@@ -102,7 +102,8 @@ browserSuite('dashboard in a browser', () => {
     expect(seen).toEqual(stream.map((record) => record.id));
     expect(await page.locator('#page-position').textContent()).toBe('4,951–5,000');
     expect(errors).toEqual([]);
-  });
+    // A hundred pages, each a click and a request: more than the default time on a busy machine.
+  }, 120_000);
 
   it('finds rare matches of a filter a part of the stream at a time, each once, to the end', async () => {
     const db = `${tempDir()}/cache.db`;

@@ -8,6 +8,8 @@ import { showOverview } from './overview.js';
 const main = $('#main');
 let version: string | undefined;
 let rendering = Promise.resolve();
+/** A live refresh waits for the draw in progress; commits arriving meanwhile share that one refresh. */
+let refreshQueued = false;
 
 function route(): { name: 'overview' } | { name: 'dataset'; integration: string; connection: string; model: string; record?: string } {
   const hash = location.hash.replace(/^#/, '');
@@ -24,6 +26,7 @@ function route(): { name: 'overview' } | { name: 'dataset'; integration: string;
 /** Draws the view the address names; draws run one at a time so that a live update never interleaves with navigation. */
 function render(refresh: boolean): Promise<void> {
   rendering = rendering.then(async () => {
+    if (refresh) refreshQueued = false;
     const where = route();
     try {
       if (where.name === 'dataset') {
@@ -46,7 +49,10 @@ void render(false);
 
 live(
   (next) => {
-    if (version !== undefined && next !== version) void render(true);
+    if (version !== undefined && next !== version && !refreshQueued) {
+      refreshQueued = true;
+      void render(true);
+    }
     version = next;
   },
   (connected) => {
