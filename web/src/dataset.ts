@@ -30,6 +30,8 @@ interface View {
   pages: PageStart[];
   page: Page | undefined;
   allRuns: boolean;
+  /** Counts the change-stream requests made, so that only the latest one is drawn. */
+  requests: number;
   elements: { summary: HTMLElement; chart: HTMLElement; runs: HTMLElement; stream: HTMLElement; pager: HTMLElement; notice: HTMLElement; record: HTMLElement };
 }
 
@@ -115,10 +117,14 @@ function recordHash(current: View, id: string): string {
 }
 
 async function drawStream(current: View): Promise<void> {
+  // A page asked for earlier (a live refresh, a quicker click) must not replace a later one.
+  const request = ++current.requests;
   let page: Page;
   try {
     page = await api<Page>('/api/changes', streamParams(current));
+    if (request !== current.requests) return;
   } catch (error) {
+    if (request !== current.requests) return;
     if (!(error instanceof ApiError) || error.status !== 400) throw error;
     replace(current.elements.stream, h('p', { class: 'error', role: 'alert' }, error.message));
     replace(current.elements.pager);
@@ -276,7 +282,7 @@ export async function showDataset(main: HTMLElement, dataset: Dataset, recordId:
     notice: h('p', { class: 'notice', hidden: true, role: 'status' }),
     record: h('section', { id: 'record', class: 'record', hidden: true, tabindex: '-1', 'aria-label': 'Record' }),
   };
-  const current: View = { dataset, database: '', query: { order: 'desc', filter: [], ids: '', modifiedAfter: '' }, pages: FIRST_PAGE, page: undefined, allRuns: false, elements };
+  const current: View = { dataset, database: '', query: { order: 'desc', filter: [], ids: '', modifiedAfter: '' }, pages: FIRST_PAGE, page: undefined, allRuns: false, requests: 0, elements };
   view = current;
   replace(
     main,
