@@ -45,6 +45,7 @@ export class ChangeReader {
   private datasetId: number | undefined;
   private readonly sql: string;
   private after: number;
+  private version: number | undefined;
 
   constructor(
     private readonly cache: RecordsCache,
@@ -60,8 +61,17 @@ export class ChangeReader {
     return this.after;
   }
 
+  /**
+   * The commit version (see RecordsCache.commitVersion) taken just before the last page was read:
+   * anything committed since then may be missing from it, so a follower waits for a commit after this.
+   */
+  get readVersion(): number | undefined {
+    return this.version;
+  }
+
   /** Up to `limit` changes after the current position; advances past them. */
   next(limit: number): Change[] {
+    this.version = this.cache.commitVersion();
     this.datasetId ??= this.cache.datasetId(this.dataset);
     if (this.datasetId === undefined) return [];
     // Rows come as arrays: better-sqlite3 builds objects for each row far more slowly than this loop.
@@ -88,4 +98,9 @@ export class ChangeReader {
     if (changes.length > 0) this.after = changes[changes.length - 1]!.seq;
     return changes;
   }
+}
+
+/** The position of the latest change in the whole database: reading after it gives only later changes. */
+export function endPosition(cache: RecordsCache): number {
+  return cache.statement('SELECT value FROM sequence WHERE id = 1').pluck().get() as number;
 }

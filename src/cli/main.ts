@@ -104,10 +104,13 @@ export function buildProgram(): Command {
     .option('--cursor <cursor>', 'start after this cursor (from _nango_metadata.cursor); default: the beginning')
     .option('--cursor-file <file>', 'start after the cursor kept in this file, and keep it there as records are written')
     .option('--follow', 'after the backlog, keep printing new changes as they are committed, until interrupted')
+    .option('--since-now', 'with --follow, skip the backlog: print only changes committed from now on')
     .option('--interval <seconds>', 'with --follow, how often to look for new changes', '1')
     .option('--limit <n>', 'stop after n records')
     .option('--filter <actions>', 'only added, updated, deleted, or a comma list of them')
-    .option('--ids <ids>', 'only these ids (comma-separated)')
+    .option('--ids <ids>', 'only these ids, comma-separated, each exactly as written')
+    .option('--id <id>', 'only this id, exactly as given (repeatable; for ids holding commas)', collect)
+    .option('--ids-file <file>', 'only the ids in this file, one per line')
     .option('--modified-after <time>', 'only records modified at or after this ISO 8601 time')
     .addOption(new Option('--format <format>', 'output format').choices(['ndjson', 'json', 'table']).default('ndjson'))
     .addHelpText(
@@ -116,13 +119,24 @@ export function buildProgram(): Command {
         'rcache records --model Contact',
         'rcache records --model Contact --filter updated,deleted --limit 100',
         'rcache records --model Contact --cursor "$LAST" --format json',
-        "rcache records --model Contact | tail -1 | jq -r '._nango_metadata.cursor'",
+        'rcache records --model Contact --id "id, with a comma" --id "  spaced  "',
         'rcache records --model Contact --cursor-file contact.cursor --follow | consumer',
+        'rcache records --model Contact --follow --since-now',
       ]),
     )
     .action(async (_options, command: Command) => {
       const { records } = await import('./records.js');
       await records(command.optsWithGlobals());
+    });
+
+  program
+    .command('cursor')
+    .description('print the current end of the change stream: a cursor after which only later changes come')
+    .addOption(modelOption())
+    .addHelpText('after', examples(['LAST=$(rcache cursor --model Contact)', 'rcache records --model Contact --cursor "$LAST"']))
+    .action(async (_options, command: Command) => {
+      const { cursor } = await import('./cursor.js');
+      await cursor(command.optsWithGlobals());
     });
 
   program
