@@ -155,6 +155,9 @@ browserSuite('dashboard in a browser', () => {
     await page.locator('#stream tbody tr[data-id="a"] a').click();
     await page.locator('#record-payload').waitFor();
     expect(await page.locator('#record-cursor').textContent()).toBe(a!._nango_metadata.cursor);
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    await page.locator('.copyable', { has: page.locator('#record-cursor') }).getByRole('button', { name: 'Copy' }).click();
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(a!._nango_metadata.cursor);
     expect(await page.locator('#record').textContent()).toContain('DELETED');
     expect(await page.locator('#record').textContent()).toContain('deleted');
     expect(await page.locator('#record-payload').textContent()).toContain('"Oslo"');

@@ -204,15 +204,19 @@ function filterForm(current: View): HTMLFormElement {
   return form;
 }
 
-function copyButton(text: string, label: string): HTMLButtonElement {
-  const button = h('button', { type: 'button', class: 'copy' }, label);
+/** Text with a button that copies it; where the clipboard is not offered (plain HTTP off this machine) the text is selected instead. */
+function copyable(id: string, text: string): HTMLElement {
+  const code = h('code', { id }, text);
+  const button = h('button', { type: 'button', class: 'copy' }, 'Copy');
+  const select = () => {
+    getSelection()?.selectAllChildren(code);
+    button.textContent = 'Selected: press Ctrl+C';
+  };
   button.addEventListener('click', () => {
-    void navigator.clipboard?.writeText(text).then(
-      () => (button.textContent = 'Copied'),
-      () => (button.textContent = 'Select and copy'),
-    );
+    if (navigator.clipboard === undefined) select();
+    else navigator.clipboard.writeText(text).then(() => (button.textContent = 'Copied'), select);
   });
-  return button;
+  return h('div', { class: 'copyable' }, code, button);
 }
 
 async function drawRecord(current: View, id: string | undefined): Promise<void> {
@@ -256,9 +260,9 @@ async function drawRecord(current: View, id: string | undefined): Promise<void> 
       fact('Size', bytes(detail.size)),
     ),
     h('h3', {}, 'Cursor'),
-    h('div', { class: 'copyable' }, h('code', { id: 'record-cursor' }, meta.cursor), copyButton(meta.cursor, 'Copy')),
+    copyable('record-cursor', meta.cursor),
     h('h3', {}, 'Changes after this record'),
-    h('div', { class: 'copyable' }, h('code', { id: 'record-command' }, command), copyButton(command, 'Copy')),
+    copyable('record-command', command),
     h('h3', {}, 'Payload'),
     meta.pruned_at ? h('p', { class: 'muted' }, 'The payload was pruned.') : h('div', { id: 'record-payload', class: 'json-tree' }, jsonView(payload)),
     h('details', {}, h('summary', {}, 'As rcache records prints it'), h('pre', { id: 'record-raw' }, JSON.stringify(detail.record, null, 2))),
