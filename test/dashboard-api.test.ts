@@ -1,17 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startDashboardServer, type DashboardServer } from '../src/http/dashboard/server.js';
+import { describe, expect, it } from 'vitest';
+import { dashboardServer } from './dashboard-helpers.js';
 import { lines, ndjson, rcache, tempDir } from './helpers.js';
-
-const servers: DashboardServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
 
 async function serve(records: unknown[]): Promise<{ url: string; db: string }> {
   const db = `${tempDir()}/cache.db`;
   expect((await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson(records) })).code).toBe(0);
-  const server = await startDashboardServer({ db });
-  servers.push(server);
+  const server = await dashboardServer(db);
   return { url: server.url, db };
 }
 

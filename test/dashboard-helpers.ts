@@ -1,9 +1,14 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, it } from 'vitest';
 import { CHROMIUM, chromiumInstalled, launchChromium } from '../scripts/chromium.mjs';
-import { startDashboardServer, type DashboardServer } from '../src/http/dashboard/server.js';
+import { openCache } from '../src/cache/cache.js';
+import { keyDigest } from '../src/http/auth.js';
+import { baseUrl } from '../src/http/http.js';
+import { serveRoutes } from '../src/http/routes.js';
+import { startServer } from '../src/http/server.js';
+import { killServe, startServe } from './serve-process.js';
 
-const installed = chromiumInstalled() as boolean;
+const installed = chromiumInstalled();
 
 /**
  * A suite that needs the browser: it fails in CI without Chromium, and elsewhere is skipped with
@@ -28,24 +33,68 @@ let browser: { context: BrowserContext; close: () => Promise<void> } | undefined
 const servers: DashboardServer[] = [];
 const pages: Page[] = [];
 
-/** Registers the browser's start and stop, and the closing of each test's servers and pages. */
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+/** Registers the browser's start and stop, and the closing of each test's pages. */
 export function useBrowser(): void {
   beforeAll(async () => {
     browser = await launchChromium({ viewport: { width: 1280, height: 900 } });
   });
   afterEach(async () => {
     await Promise.all(pages.splice(0).map((page) => page.close()));
-    await Promise.all(servers.splice(0).map((server) => server.close()));
   });
   afterAll(async () => {
     await browser?.close();
   });
 }
 
-export async function dashboardServer(db: string, secretKey?: string, options: { scanWindow?: number } = {}): Promise<DashboardServer> {
-  const server = await startDashboardServer({ db, secretKey, ...options });
+export interface DashboardServer {
+  url: string;
+  /** Stops the server as SIGTERM does, failing if live connections hold it up. */
+  close(): Promise<void>;
+}
+
+const STOP_MS = 10_000;
+
+/**
+ * The built `rcache serve` on `db`. With `span` (how far a filtered page of the change stream
+ * looks), the same routes served in this process instead, since the command has no option for it.
+ */
+export async function dashboardServer(db: string, secretKey?: string, options: { span?: number } = {}): Promise<DashboardServer> {
+  const server = options.span === undefined ? await serveProcess(db, secretKey) : await serveInProcess(db, secretKey, options.span);
   servers.push(server);
   return server;
+}
+
+async function serveProcess(db: string, secretKey: string | undefined): Promise<DashboardServer> {
+  const { url, child, exited, stderr } = await startServe(db, [], { RCACHE_SECRET_KEY: secretKey });
+  return {
+    url,
+    close: async () => {
+      child.kill('SIGTERM');
+      const stopped = await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, STOP_MS, 'late'))]);
+      if (stopped === 'late') {
+        await killServe(child);
+        throw new Error(`rcache serve did not stop within ${STOP_MS} ms of SIGTERM: ${stderr()}`);
+      }
+      if (stopped !== 0) throw new Error(`rcache serve exited with ${String(stopped)}: ${stderr()}`);
+    },
+  };
+}
+
+async function serveInProcess(db: string, secretKey: string | undefined, span: number): Promise<DashboardServer> {
+  const cache = await openCache(db, { readonly: true });
+  const secret = secretKey === undefined ? undefined : keyDigest(secretKey);
+  const server = await startServer({ cache, host: '127.0.0.1', port: 0, secret, log: () => {}, routes: serveRoutes({ span }) });
+  return {
+    url: baseUrl(server.address.address, server.address.port),
+    close: async () => {
+      await server.stop();
+      await cache.close();
+    },
+  };
 }
 
 export interface OpenPage {

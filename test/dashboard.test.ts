@@ -15,7 +15,7 @@ function people(count: number, from = 0, extra: Record<string, unknown> = {}) {
 }
 
 /** The numbers of an overview row, as written (thousands separators removed). */
-const number = (text: string) => Number(text.replace(/[^0-9]/g, ''));
+const number = (text: string | undefined) => Number((text ?? '').replace(/[^0-9]/g, ''));
 
 browserSuite('dashboard in a browser', () => {
   useBrowser();
@@ -110,7 +110,7 @@ browserSuite('dashboard in a browser', () => {
     await run(db, ['save', '--model', 'Contact'], ndjson(people(3000)));
     const kept = new Set(['p9', 'p1499', 'p2899']);
     await run(db, ['save', '--model', 'Contact'], ndjson(people(3000, 0, { changed: true }).filter((person) => !kept.has(person.id))));
-    const server = await dashboardServer(db, undefined, { scanWindow: 1000 });
+    const server = await dashboardServer(db, undefined, { span: 1000 });
     const { page, errors } = await openPage(`${server.url}/#/dataset?integration=default&connection=default&model=Contact`);
     await page.locator('#stream tbody tr').first().waitFor();
     await page.locator('#order').selectOption('asc');

@@ -1,54 +1,30 @@
 import { Nango, type ListRecordsRequestConfig } from '@nangohq/node';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ndjson, rcache, tempDir } from './helpers.js';
+import { ndjson, rcache, tempDir } from './helpers.js';
+import { ENV, killServe, startServe, type ServeProcess } from './serve-process.js';
 
 const HEADERS = { 'Provider-Config-Key': 'default', 'Connection-Id': 'default' };
 const DATASET = { providerConfigKey: 'default', connectionId: 'default' };
-const ENV = { NO_COLOR: '1', RCACHE_SECRET_KEY: undefined, RCACHE_NOW: undefined };
 
-interface Server {
-  url: string;
-  child: ChildProcess;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
+type Server = ServeProcess;
 
 const children = new Set<ChildProcess>();
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
-
 afterEach(async () => {
-  await Promise.all([...children].map(stop));
+  await Promise.all([...children].map(killServe));
   children.clear();
 });
 
-/** Starts the built `rcache serve --port 0` and resolves with the URL of its startup line. */
-function startServer(db: string, args: string[] = [], env: Record<string, string | undefined> = {}, own = true): Promise<Server> {
-  const child = spawn(process.execPath, [BIN, '--db', db, 'serve', '--port', '0', ...args], {
-    env: { ...process.env, ...ENV, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  if (own) children.add(child);
-  let stderr = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-      const url = /listening on (http:\/\/\S+)/.exec(stderr)?.[1];
-      if (url) resolve({ url, child, stderr: () => stderr, exited });
-    });
-    exited.then((code) => reject(new Error(`rcache serve exited with ${code}: ${stderr}`)));
-  });
+/** Starts the built `rcache serve --port 0`; unless `own` is false, it is killed after the test. */
+async function startServer(db: string, args: string[] = [], env: Record<string, string | undefined> = {}, own = true): Promise<Server> {
+  const server = await startServe(db, args, env);
+  if (own) children.add(server.child);
+  return server;
 }
 
 function contacts(count: number, from = 0): { id: string; name: string }[] {
@@ -90,7 +66,7 @@ describe('rcache serve, read by the Nango node client', () => {
   });
 
   afterAll(async () => {
-    await stop(server.child);
+    await killServe(server.child);
     rmSync(dir, { recursive: true, force: true });
   });
 

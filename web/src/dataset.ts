@@ -140,7 +140,7 @@ async function drawStream(current: View): Promise<void> {
       h('td', {}, h('a', { href: recordHash(current, item.id), class: 'record-id' }, item.id)),
       h('td', {}, h('span', { class: `action action-${item.action.toLowerCase()}` }, item.action), item.pruned_at ? h('span', { class: 'mark' }, 'pruned') : null),
       h('td', {}, time(item.last_modified_at)),
-      h('td', { class: 'num' }, bytes(item.size)),
+      h('td', { class: 'num' }, item.size === null ? '–' : bytes(item.size)),
       h('td', { class: 'preview' }, item.preview ?? '(payload pruned)'),
     ),
   );
@@ -257,7 +257,7 @@ async function drawRecord(current: View, id: string | undefined): Promise<void> 
       { class: 'facts' },
       fact('First seen', time(meta.first_seen_at)),
       fact('Last modified', time(meta.last_modified_at)),
-      fact('Size', bytes(detail.size)),
+      fact('Size', detail.size === null ? 'pruned' : bytes(detail.size)),
     ),
     h('h3', {}, 'Cursor'),
     copyable('record-cursor', meta.cursor),

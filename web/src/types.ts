@@ -1,21 +1,18 @@
-import type { DatasetStats, RunStats } from '../../src/cache/stats.js';
-import type { Dataset } from '../../src/cache/types.js';
-import type { DatabaseInfo } from '../../src/http/dashboard/source.js';
+import type { OverviewJson } from '../../src/http/dashboard/shapes.js';
+import type { DatasetJson, RunJson } from '../../src/io/stats-json.js';
+import type { Dataset } from '../../src/stores/store.js';
 
-export type { Dataset, DatasetStats };
-export type Run = RunStats;
-
-export interface Overview {
-  database: DatabaseInfo;
-  datasets: DatasetStats[];
-  version: string;
-}
+export type { Dataset };
+export type DatasetStats = DatasetJson;
+export type Run = RunJson;
+export type Overview = OverviewJson;
 
 export interface StreamItem {
   id: string;
   action: 'ADDED' | 'UPDATED' | 'DELETED';
   cursor: string;
-  size: number;
+  /** Bytes of the payload; null once it is pruned. */
+  size: number | null;
   first_seen_at: string;
   last_modified_at: string;
   deleted_at: string | null;
@@ -42,7 +39,7 @@ export interface RecordDetail {
       cursor: string;
     };
   };
-  size: number;
+  size: number | null;
 }
 
 export function datasetParams(dataset: Dataset): Record<string, string> {

@@ -1,4 +1,4 @@
-import type { DashboardSource } from './source.js';
+import type { Cache } from '../../cache/cache.js';
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -55,8 +55,8 @@ export class RequestMetrics {
 }
 
 /** The cache's figures and the server's request metrics in Prometheus' text format (version 0.0.4). */
-export async function metricsText(source: DashboardSource, requests: RequestMetrics): Promise<string> {
-  const [datasets, runCounts] = await Promise.all([source.datasets(), source.runCounts()]);
+export async function metricsText(cache: Cache, requests: RequestMetrics): Promise<string> {
+  const [datasets, runCounts] = await Promise.all([cache.stats(), cache.runCounts()]);
   const out = ['# HELP rcache_datasets Datasets in the cache.', '# TYPE rcache_datasets gauge', `rcache_datasets ${datasets.length}`];
   out.push('# HELP rcache_records Records of a dataset, by state.', '# TYPE rcache_records gauge');
   for (const dataset of datasets) {

@@ -1,20 +1,12 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError, sendJson } from '../../io/http.js';
+import type { ServerResponse } from 'node:http';
+import type { Cache } from '../../cache/cache.js';
+import { HttpError, sendJson } from '../http.js';
+import type { Route, Routes } from '../routes.js';
 import { changes, events, overview, record, runs, sendText } from './api.js';
 import { Assets, sendAsset } from './assets.js';
 import { metricsText, RequestMetrics } from './metrics.js';
-import type { DashboardSource } from './source.js';
 
-/** One thing the dashboard answers; every one of them is GET (and HEAD) only. */
-export interface Endpoint {
-  /** The route's name in logs and metrics: a path, never a raw URL. */
-  route: string;
-  /** Served without the key: the page and its scripts hold no data, and a browser cannot send a key to load them. */
-  public: boolean;
-  handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> | void;
-}
-
-export const DASHBOARD_METHODS = ['GET', 'HEAD'];
+const METHODS = ['GET', 'HEAD'];
 
 /**
  * No inline script or style, nothing from another origin. uPlot positions its elements through
@@ -33,62 +25,56 @@ const SECURITY_HEADERS = {
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
-export interface Dashboard {
-  /** The endpoint for a path (without a trailing slash), or undefined when it is not the dashboard's. */
-  match(path: string): Endpoint | undefined;
-  /** The server calls this once per answered request, for the request metrics. */
-  observe(method: string, route: string, status: number, seconds: number): void;
-  /** Ends the live-update streams, so that the server can stop. */
-  close(): void;
-}
-
 export interface DashboardOptions {
   assets?: Assets;
-  /** How many positions a filtered page of the change stream searches at most. */
-  scanWindow?: number;
+  /** How many positions a page of the change stream filtered by action or time looks through at most. */
+  span?: number;
 }
 
-export function createDashboard(source: DashboardSource, options: DashboardOptions = {}): Dashboard {
+function secured(res: ServerResponse): ServerResponse {
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+  return res;
+}
+
+/** The dashboard's endpoints, all GET and HEAD, with the request metrics and the live streams they share. */
+export function dashboardRoutes(options: DashboardOptions = {}): Required<Routes> {
   const assets = options.assets ?? new Assets();
   const requests = new RequestMetrics();
   const closing = new AbortController();
-  const data = (route: string, handle: Endpoint['handle']): Endpoint => ({
-    route,
-    public: false,
-    handle: (req, res, url) => {
-      for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
-      return handle(req, res, url);
-    },
+  const data = (respond: (cache: Cache, res: ServerResponse, params: URLSearchParams) => Promise<void>): Route => ({
+    methods: METHODS,
+    answer: async (cache, req, url, res) => respond(cache, secured(res), url.searchParams),
   });
-  const api = (answer: (source: DashboardSource, params: URLSearchParams) => Promise<string>): Endpoint['handle'] =>
-    async (req, res, url) => sendJson(res, 200, await answer(source, url.searchParams));
-  const endpoints = new Map<string, Endpoint>(
-    Object.entries({
-      '/api/overview': api(overview),
-      '/api/runs': api(runs),
-      '/api/changes': api((source, params) => changes(source, params, options.scanWindow)),
-      '/api/record': api(record),
-      '/api/events': (req, res) => events(source, req, res, closing.signal),
-      '/metrics': async (req, res) => sendText(res, 'text/plain; version=0.0.4; charset=utf-8', await metricsText(source, requests)),
-      '/health': api(async () => JSON.stringify({ status: 'ok', version: await source.version() }) + '\n'),
-    } satisfies Record<string, Endpoint['handle']>).map(([route, handle]) => [route, data(route, handle)]),
-  );
-  const page: Endpoint = {
-    route: '/',
-    public: true,
-    handle: (req, res) => {
-      if (assets.page === undefined) throw new HttpError(503, 'dashboard_not_built', 'the dashboard is not built into this package: run npm run build');
-      for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
-      sendAsset(req, res, assets.page, 'no-cache');
+  const api = (answer: (cache: Cache, params: URLSearchParams) => Promise<string>) =>
+    data(async (cache, res, params) => sendJson(res, 200, await answer(cache, params)));
+  const paths: Record<string, Route> = {
+    '/': {
+      methods: METHODS,
+      public: true,
+      answer: (_cache, req, _url, res) => {
+        if (assets.page === undefined) throw new HttpError(503, 'dashboard_not_built', 'the dashboard is not built into this package: run npm run build');
+        sendAsset(req, secured(res), assets.page, 'no-cache');
+      },
     },
-  };
-  const asset = (name: string): Endpoint | undefined => {
-    const file = assets.asset(name);
-    if (file === undefined) return undefined;
-    return { route: '/assets', public: true, handle: (req, res) => sendAsset(req, res, file, IMMUTABLE) };
+    '/assets/*': {
+      methods: METHODS,
+      public: true,
+      answer: (_cache, req, url, res) => {
+        const file = assets.asset(url.pathname.slice('/assets/'.length));
+        if (file === undefined) throw new HttpError(404, 'not_found', `no asset ${url.pathname}`);
+        sendAsset(req, res, file, IMMUTABLE);
+      },
+    },
+    '/api/overview': api(overview),
+    '/api/runs': api(runs),
+    '/api/changes': api((cache, params) => changes(cache, params, options.span)),
+    '/api/record': api(record),
+    '/api/events': { methods: METHODS, answer: (cache, req, _url, res) => events(cache, req, secured(res), closing.signal) },
+    '/metrics': data(async (cache, res) => sendText(res, 'text/plain; version=0.0.4; charset=utf-8', await metricsText(cache, requests))),
+    '/health': api(async (cache) => JSON.stringify({ status: 'ok', version: String(await cache.version()) }) + '\n'),
   };
   return {
-    match: (path) => (path === '/' ? page : path.startsWith('/assets/') ? asset(path.slice('/assets/'.length)) : endpoints.get(path)),
+    paths,
     observe: (method, route, status, seconds) => requests.observe(method, route, status, seconds),
     close: () => closing.abort(),
   };

@@ -13,6 +13,7 @@ import {
   type DatasetRef,
   type PruneCounts,
   type PruneRequest,
+  type RunCount,
   type RunKind,
   type RunQuery,
   type RunRecord,
@@ -328,6 +329,19 @@ export class SqliteStore implements Store {
       values.push(query.limit);
     }
     return this.guard('read', () => this.statement(sql).all(...values) as RunRecord[]);
+  }
+
+  async runCounts(): Promise<RunCount[]> {
+    return this.guard(
+      'read',
+      () =>
+        this.statement(
+          `SELECT kind, CASE WHEN rejected > 0 THEN 'rejected'
+               WHEN added + updated + deleted + pruned > 0 THEN 'changed' ELSE 'unchanged' END AS outcome,
+             count(*) AS count
+           FROM runs GROUP BY 1, 2 ORDER BY 1, 2`,
+        ).all() as RunCount[],
+    );
   }
 
   /** SQL function `payload_hash(payload)`: the hash a deferred hash stands for, to be kept once the payload goes. */
