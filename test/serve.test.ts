@@ -1,7 +1,7 @@
 import { Nango, type ListRecordsRequestConfig } from '@nangohq/node';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +43,19 @@ async function seed(db: string): Promise<void> {
 async function error(response: Response): Promise<{ status: number; code: string; message: string }> {
   const body = (await response.json()) as { error: { code: string; message: string } };
   return { status: response.status, code: body.error.code, message: body.error.message };
+}
+
+/** A GET with any headers, Host included (which fetch does not let a caller set). */
+function get(base: string, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    request(new URL(path, base), { headers }, (response) => {
+      let body = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      response.once('end', () => resolve({ status: response.statusCode!, body }));
+    })
+      .on('error', reject)
+      .end();
+  });
 }
 
 async function until(condition: () => boolean, ms = 10_000): Promise<void> {
@@ -252,6 +265,45 @@ describe('rcache serve, writing and lifecycle', () => {
         .then((page) => page.records.map((record) => record.id));
     expect(await ids('eu')).toEqual(['eu-1']);
     expect(await ids('base')).toEqual(['base-1']);
+  });
+
+  it('without a secret key, answers only requests addressed to this machine, so that DNS rebinding reads nothing', async () => {
+    const db = join(tempDir(), 'cache.db');
+    await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson(contacts(2)) });
+    const server = await startServer(db);
+    const port = new URL(server.url).port;
+    for (const path of ['/records?model=Contact', '/', '/api/overview', '/metrics', '/nowhere']) {
+      const refused = await get(server.url, path, { ...HEADERS, Host: `attacker.example:${port}` });
+      expect(refused.status, path).toBe(403);
+      expect(JSON.parse(refused.body).error.code).toBe('forbidden_host');
+      expect(refused.body).not.toContain('c0');
+    }
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, 'localhost']) {
+      const answered = await get(server.url, '/records?model=Contact', { ...HEADERS, Host: host });
+      expect(answered.status, host).toBe(200);
+      expect(JSON.parse(answered.body).records).toHaveLength(2);
+    }
+    const keyed = await startServer(db, [], { RCACHE_SECRET_KEY: 's3cret' });
+    const withKey = await get(keyed.url, '/records?model=Contact', { ...HEADERS, Host: 'cache.internal', Authorization: 'Bearer s3cret' });
+    expect(withKey.status).toBe(200);
+  });
+
+  it('stops on SIGTERM with exit 0 while a dashboard follows live updates, ending their stream', async () => {
+    const server = await startServer(join(tempDir(), 'cache.db'));
+    const events = await new Promise<IncomingMessage>((resolve, reject) => request(`${server.url}/api/events`, resolve).on('error', reject).end());
+    expect(events.statusCode).toBe(200);
+    let text = '';
+    const ended = new Promise<string>((resolve) => {
+      events.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      events.once('end', () => resolve('ended'));
+      events.once('aborted', () => resolve('aborted'));
+      events.once('error', () => resolve('failed'));
+    });
+    await until(() => text.includes('event: version'));
+    server.child.kill('SIGTERM');
+    expect(await ended).toBe('ended');
+    expect(await server.exited).toBe(0);
+    expect(server.stderr()).toMatch(/GET \/api\/events 200 \d+ms\n/);
   });
 
   it('stops on SIGTERM with exit 0, even with an idle keep-alive connection open', async () => {
