@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // Times the dashboard's reads on a large dataset: every page must be one indexed read, however
 // many records there are. Saves the benchmark fixture (bench/generate.mjs) into a fresh database,
-// deletes a few records, then times each endpoint in-process over HTTP.
+// deletes a record, then times each endpoint of `rcache serve` over HTTP.
 // Usage: node bench/dashboard.mjs [--records N] [--runs N]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDashboardServer } from '../dist/http/dashboard/server.js';
+import { startServe } from '../scripts/serve.mjs';
 import { fixtures } from './generate.mjs';
 
 const option = (name, fallback) => {
@@ -28,7 +28,7 @@ const first = JSON.parse(rcache(['records', '--model', 'Deal', '--limit', '1']))
 const middle = JSON.parse(rcache(['records', '--model', 'Deal', '--limit', '1', '--cursor', Buffer.from(`rc:${Math.floor(records / 2)}`).toString('base64url')]));
 rcache(['delete', '--model', 'Deal', first.id]);
 
-const server = await startDashboardServer({ db });
+const server = await startServe(db);
 const dataset = 'integration=default&connection=default&model=Deal';
 const cases = {
   overview: '/api/overview',
@@ -57,6 +57,6 @@ try {
     console.log(`${name.padEnd(34)} ${times[times.length >> 1].toFixed(1).padStart(8)} ms  (${times[0].toFixed(1)}–${times.at(-1).toFixed(1)})`);
   }
 } finally {
-  await server.close();
+  await server.stop();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -4,8 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDashboardServer } from '../dist/http/dashboard/server.js';
 import { chromiumInstalled, CHROMIUM, launchChromium } from './chromium.mjs';
+import { startServe } from './serve.mjs';
 
 const root = join(import.meta.dirname, '..');
 if (!chromiumInstalled()) {
@@ -13,13 +13,15 @@ if (!chromiumInstalled()) {
   process.exit(1);
 }
 
+// The database is named relative to its folder, so that the page shows a plain `demo.db`.
 const dir = mkdtempSync(join(tmpdir(), 'rcache-screenshots-'));
-const db = join(dir, 'demo.db');
+const db = 'demo.db';
 const day = 24 * 60 * 60 * 1000;
 const start = Date.now() - 6 * day;
 
 function rcache(args, input, at) {
   execFileSync(process.execPath, [join(root, 'bin', 'rcache.js'), ...args, '--db', db], {
+    cwd: dir,
     input,
     env: { ...process.env, RCACHE_NOW: new Date(at).toISOString() },
     stdio: ['pipe', 'ignore', 'ignore'],
@@ -27,6 +29,8 @@ function rcache(args, input, at) {
 }
 
 const contacts = readFileSync(join(root, 'fixtures', 'contacts.ndjson'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+// Saves in time order: a store never stamps a change earlier than one it stamped before.
+rcache(['save', '--model', 'User', '--integration', 'github', '--connection', 'initech'], contacts.slice(0, 30).map((c) => JSON.stringify({ id: c.id, login: c.email })).join('\n'), Date.now() - 70 * day);
 // Twelve syncs over six days: the contacts change a little each time, a few disappear.
 for (let run = 0; run < 12; run++) {
   const at = start + run * 12 * 60 * 60 * 1000;
@@ -36,10 +40,9 @@ for (let run = 0; run < 12; run++) {
   rcache(['save', '--model', 'Deal', '--integration', 'hubspot', '--connection', 'acme-prod'], kept.slice(0, 40 + run * 5).map((c) => JSON.stringify({ id: `deal-${c.id}`, stage: run % 3 ? 'open' : 'won', amount: 1000 + run })).join('\n'), at + 60_000);
 }
 rcache(['save', '--model', 'Ticket', '--integration', 'zendesk', '--connection', 'globex'], contacts.slice(0, 120).map((c) => JSON.stringify({ id: `t-${c.id}`, subject: `Question from ${c.first_name}` })).join('\n'), Date.now() - 40 * 60 * 1000);
-rcache(['save', '--model', 'User', '--integration', 'github', '--connection', 'initech'], contacts.slice(0, 30).map((c) => JSON.stringify({ id: c.id, login: c.email })).join('\n'), Date.now() - 70 * day);
 rcache(['prune', '--payload-ttl', '30d', '--dataset-ttl', '365d'], '', Date.now());
 
-const server = await startDashboardServer({ db });
+const server = await startServe(db, { cwd: dir });
 const browser = await launchChromium({ viewport: { width: 1280, height: 860 }, colorScheme: 'light', deviceScaleFactor: 1 });
 try {
   const page = await browser.context.newPage();
@@ -62,6 +65,6 @@ try {
   console.log('wrote docs/dashboard-overview.png and docs/dashboard-dataset.png');
 } finally {
   await browser.close();
-  await server.close();
+  await server.stop();
   rmSync(dir, { recursive: true, force: true });
 }
