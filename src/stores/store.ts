@@ -333,7 +333,7 @@ export interface WaitResult {
 }
 
 export interface StoreOptions {
-  /** Open for reading only: the database must exist; it is never created or migrated. */
+  /** Open for reading: the database must exist and is never created; one written by an older rcache is upgraded first where it can be written. */
   readonly?: boolean;
   /** How long a writer waits for its dataset's lock, in milliseconds. */
   busyTimeout?: number;
