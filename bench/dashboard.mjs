@@ -4,7 +4,7 @@
 // deletes a record, then times each endpoint of `rcache serve` over HTTP.
 // Usage: node bench/dashboard.mjs [--records N] [--runs N]
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServe } from '../scripts/serve.mjs';
@@ -21,6 +21,7 @@ const dir = mkdtempSync(join(tmpdir(), 'rcache-bench-dashboard-'));
 const db = join(dir, 'bench.db');
 const rcache = (args, input) => execFileSync(process.execPath, [join(root, 'bin', 'rcache.js'), '--db', db, ...args], { input, stdio: [input ? 'pipe' : 'ignore', 'pipe', 'ignore'], maxBuffer: 1 << 26 }).toString();
 
+mkdirSync(join(root, 'bench', 'data'), { recursive: true });
 const { fresh } = fixtures(records, { log: (line) => console.error(line) });
 console.error(`saving ${records} records ...`);
 execFileSync(process.execPath, [join(root, 'bin', 'rcache.js'), '--db', db, 'save', '--model', 'Deal', fresh], { stdio: 'ignore' });
