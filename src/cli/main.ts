@@ -236,14 +236,14 @@ export function buildProgram(): Command {
 
   program
     .command('serve')
-    .description("answer Nango's records API (GET /records, PATCH /records/prune) over HTTP from this database")
+    .description("answer Nango's records API (GET /records, PATCH /records/prune) over HTTP from this database, with a dashboard at /")
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '3003')
     .addOption(new Option('--secret-key <key>', 'require "Authorization: Bearer <key>" on every request').env('RCACHE_SECRET_KEY'))
     .addHelpText(
       'after',
       examples([
-        'rcache serve',
+        'rcache serve                     # then open http://127.0.0.1:3003/',
         'RCACHE_SECRET_KEY=s3cret rcache serve --host 0.0.0.0 --port 8080',
         "curl -H 'Provider-Config-Key: default' -H 'Connection-Id: default' 'http://127.0.0.1:3003/records?model=Contact&limit=10'",
       ]),
