@@ -1,0 +1,332 @@
+import type { Action, Dataset, RunKind, Summary } from '../types.js';
+
+export type { Action, Dataset, RunKind, Summary } from '../types.js';
+
+/*
+ * The operations every store implements. Callers (the library in src/cache/) hold the decisions:
+ * which record is added, updated or unchanged, what a full refresh deletes, how counters move. A
+ * store only keeps and finds rows, in batches: over a network each call is a round trip, so no
+ * operation here is per record.
+ *
+ * Conventions for every store:
+ * - Times are milliseconds since the epoch (UTC). A store never reads the clock for anything a
+ *   reader sees: callers pass `now`, which makes the clock injectable and replays exact.
+ * - A position is the value of the database-wide change sequence: strictly increasing, assigned
+ *   in commit order (a writer holds its dataset's lock while it takes positions), never reused.
+ * - Ids are arbitrary strings (NUL and lone surrogates included) and must round-trip exactly.
+ *   Payloads are JSON text and must round-trip byte for byte: never parse or re-encode them.
+ * - Every failure of the database reaches callers as a StoreError of one of the kinds below;
+ *   nothing engine-specific (error codes, driver classes) crosses this interface.
+ */
+
+/**
+ * The stored hash of a record whose canonical hash was not computed when it was saved: it stands
+ * for storedPayloadHash(payload) (src/decisions/hash.ts). A store that drops a payload (prune)
+ * computes that hash first, in JavaScript, and keeps it.
+ */
+export const DEFERRED_HASH = '';
+
+/** A dataset as one store knows it. */
+export interface DatasetRef extends Dataset {
+  /** Never reused within a database, not even after the dataset is expired and created again. */
+  uid: number;
+  /** Grows each time the dataset is reset: a reader holding an older generation has missed hard deletions. */
+  generation: number;
+}
+
+/** What a write run needs to know of one stored record to decide what a line does to it. */
+export interface StoredRecord {
+  /**
+   * A number naming the row within its database while it exists (SQLite: its rowid). Runs keep
+   * sets of keys, not of ids, to remember which rows they met; a store may reuse a key only for a
+   * row created after the one it named was hard-deleted.
+   */
+  key: number;
+  id: string;
+  /** Position of the record's latest change; above the run's startPosition means this run made it. */
+  position: number;
+  action: Action;
+  /** Canonical hash of the payload, or DEFERRED_HASH. Kept when the payload is pruned. */
+  hash: string;
+  /** Hash of the line as given: an identical line is unchanged without being parsed. */
+  rawHash: string;
+  /** Bytes of the payload (UTF-8), counted even while pruned. */
+  size: number;
+  firstSeenAt: number;
+  deletedAt: number | null;
+  prunedAt: number | null;
+}
+
+/**
+ * One write of a batch. Every op except `restore` takes the next position, in the order the ops
+ * are given; `run.time` is stamped as last_modified_at on each of them.
+ */
+export type WriteOp =
+  /** A new record, ADDED; first_seen_at = run.time. The id must not be stored in the dataset. */
+  | { op: 'insert'; id: string; payload: string; hash: string; rawHash: string; size: number }
+  /**
+   * A new state of a stored record: payload and hashes replaced, deleted and pruned marks cleared,
+   * first_seen_at set as given (kept for UPDATED, run.time for a deleted record ADDED again).
+   */
+  | { op: 'replace'; key: number; action: 'ADDED' | 'UPDATED'; payload: string; hash: string; rawHash: string; size: number; firstSeenAt: number }
+  /** A pruned record met again with the same hash: its payload comes back; not a change, no position. */
+  | { op: 'restore'; key: number; payload: string; rawHash: string; size: number }
+  /** Soft delete of a live record: action DELETED, deleted_at = run.time, payload kept. */
+  | { op: 'delete'; key: number };
+
+/** How a run moved its dataset's kept counters; applied at commit. */
+export interface CounterDelta {
+  live: number;
+  deleted: number;
+  pruned: number;
+  bytes: number;
+}
+
+/** What a run reports when it commits: the row of the run history and the counter changes. */
+export interface RunOutcome {
+  summary: Summary;
+  delta: CounterDelta;
+  /** When the run began (its first call), for the history; the change time is run.time. */
+  startedAt: number;
+  finishedAt: number;
+}
+
+export interface BeginOptions {
+  kind: 'save' | 'delete' | 'update';
+  /** The caller's clock. The store stamps max(now, the latest time it stamped before) as run.time. */
+  now: number;
+  /** Create the dataset when it does not exist (a save or an update); false: undefined is returned instead. */
+  create: boolean;
+  /** Stops the wait for the dataset's lock: the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/**
+ * One writing run on one dataset: a single transaction that holds the dataset's write lock from
+ * beginRun until commit or abort. Nothing it writes is visible to readers before commit, and an
+ * abort (or a lost connection, or the process dying) leaves no trace of it.
+ */
+export interface WriteRun {
+  readonly dataset: DatasetRef;
+  /** Stamped on every change of this run; never earlier than any time stamped before in this database. */
+  readonly time: number;
+  /** The last position taken before this run: records with a higher position were changed by it. */
+  readonly startPosition: number;
+  /** The dataset held no records when the run began: a lookup can only find what this run wrote. */
+  readonly emptyAtStart: boolean;
+  /** The dataset's live count when the run began. */
+  readonly liveAtStart: number;
+
+  /** The stored records of these ids in the dataset, keyed by id; ids not stored are absent. */
+  lookup(ids: readonly string[]): Promise<Map<string, StoredRecord>>;
+  /** The payloads of these rows (null when pruned), keyed by row key: for hashes that were deferred and for merges. */
+  payloads(keys: readonly number[]): Promise<Map<number, string | null>>;
+  /** Applies ops in order, positions assigned by the store in that order. */
+  write(ops: readonly WriteOp[]): Promise<void>;
+  /**
+   * Up to `limit` live records of the dataset that this run has not written (position at most
+   * startPosition), with key above `afterKey`, in key order: what a full refresh may delete.
+   */
+  untouchedLive(afterKey: number, limit: number): Promise<{ key: number; id: string }[]>;
+  /** Records the run in the history, applies the counter delta, makes every write visible, releases the lock. */
+  commit(outcome: RunOutcome): Promise<void>;
+  /** Rolls back everything this run did and releases the lock. Safe to call more than once, and after commit. */
+  abort(): Promise<void>;
+}
+
+/** One record as the change stream shows it: its latest state and the position of its latest change. */
+export interface Change {
+  id: string;
+  /** The payload text, or null when it was pruned. */
+  payload: string | null;
+  position: number;
+  action: Action;
+  firstSeenAt: number;
+  lastModifiedAt: number;
+  deletedAt: number | null;
+  prunedAt: number | null;
+}
+
+/** A page of the change stream, by keyset on the position. */
+export interface ChangePage {
+  /** Oldest first: records with position > after. */
+  after?: number;
+  /** Newest first: records with position < before (omit both for the newest records). */
+  before?: number;
+  order: 'oldest-first' | 'newest-first';
+  limit: number;
+  /** Only records whose latest action is one of these. */
+  actions?: readonly Action[];
+  /** Only these ids. */
+  ids?: readonly string[];
+  /** Only records last modified at or after this time. */
+  modifiedAfter?: number;
+}
+
+/** A dataset's kept counters (read without scanning its records). */
+export interface DatasetCounts extends Dataset {
+  live: number;
+  deleted: number;
+  pruned: number;
+  bytes: number;
+  runs: number;
+  lastRunAt: number | null;
+  lastChangeAt: number | null;
+}
+
+/** One row of the run history. */
+export interface RunRecord extends Dataset, Summary {
+  /** Grows with every run committed in the database. */
+  number: number;
+  kind: RunKind;
+  startedAt: number;
+  finishedAt: number;
+  pruned: number;
+}
+
+export interface RunQuery {
+  /** Narrows to the datasets matching every field given. */
+  dataset?: Partial<Dataset>;
+  /** Only runs that finished at or after this time. */
+  since?: number;
+  limit?: number;
+  order: 'oldest-first' | 'newest-first';
+}
+
+export interface PruneRequest {
+  now: number;
+  /** Payloads of records last modified at or before this time are dropped. */
+  payloadCutoff: number;
+  /** Datasets whose last save, delete or update (or, without one, last run) is at or before this time are hard-deleted. */
+  datasetCutoff: number;
+  /** Only this dataset; every dataset without it. */
+  dataset?: Dataset;
+  /** Count what would be pruned; write nothing (and need no write access). */
+  dryRun: boolean;
+}
+
+export interface PruneCounts {
+  pruned: number;
+  datasetsExpired: number;
+  recordsDeleted: number;
+  /** Bytes of storage given back to the file system or the server after the prune (0 on a dry run). */
+  reclaimedBytes: number;
+}
+
+/**
+ * Where and what the database is. `id` is created with the database and never changes; cursors
+ * carry it, so a cursor from another database (or one deleted and created again) is recognised.
+ */
+export interface DatabaseInfo {
+  id: string;
+  kind: 'sqlite' | 'postgres';
+  /** A file path, or a URL with any password removed: safe to print. */
+  location: string;
+  /** Bytes the database occupies, when the store can tell. */
+  bytes: number | undefined;
+  /** The last position taken by a committed change (0 when none). */
+  lastPosition: number;
+}
+
+export interface Store {
+  /** Identity, location and size, read fresh on each call. */
+  info(): Promise<DatabaseInfo>;
+
+  /**
+   * Begins a writing run on a dataset, waiting (up to the busy timeout, StoreError 'busy') for
+   * the dataset's write lock; writers of other datasets are not waited for where the store can
+   * avoid it. Undefined when the dataset does not exist and `create` is false.
+   */
+  beginRun(dataset: Dataset, options: BeginOptions): Promise<WriteRun | undefined>;
+
+  /** The dataset, or undefined when nothing was ever written to it (or it was expired since). */
+  findDataset(dataset: Dataset): Promise<DatasetRef | undefined>;
+
+  /**
+   * One page of a dataset's change stream. Each call is its own short read: a reader never holds
+   * a snapshot open between pages. Throws StoreError 'dataset-changed' when the dataset `ref`
+   * names was expired or reset since it was found (its uid or generation no longer match).
+   */
+  readChanges(ref: DatasetRef, page: ChangePage): Promise<Change[]>;
+
+  /** The record with this id in the dataset, in the change stream's shape, whatever its state. */
+  readRecord(ref: DatasetRef, id: string): Promise<Change | undefined>;
+
+  /** A number that grows with every commit in the database (of any dataset, of any kind of run). */
+  version(): Promise<number>;
+
+  /**
+   * Resolves with the new version once a commit after `version` is visible, checking at least
+   * every `interval` ms; resolves with `version` unchanged when the signal aborts.
+   */
+  waitForCommit(version: number, options: { interval: number; signal?: AbortSignal }): Promise<number>;
+
+  /** Every dataset's counters, ordered by integration, connection, model. */
+  datasets(filter?: Partial<Dataset>): Promise<DatasetCounts[]>;
+
+  runs(query: RunQuery): Promise<RunRecord[]>;
+
+  /**
+   * Retention in one transaction: expires datasets, then drops payloads past the cutoff (a deferred
+   * hash is computed from the payload before it goes, so the record keeps its hash). Records one
+   * 'prune' run per dataset it changed. Reclaims the space freed where the store can.
+   */
+  prune(request: PruneRequest): Promise<PruneCounts>;
+
+  /**
+   * Drops the payloads of the dataset's records with position <= `until`, at most `limit` of them
+   * in position order; `hasMore` is exact. A dry run only counts. Never creates the dataset.
+   */
+  pruneUntil(dataset: Dataset, until: number, options: { now: number; limit?: number; dryRun: boolean }): Promise<{ count: number; hasMore: boolean }>;
+
+  /**
+   * Hard-deletes every record of the dataset and bumps its generation, recorded as a 'reset' run;
+   * the number of records deleted, or undefined (nothing created) when the dataset does not exist.
+   */
+  reset(dataset: Dataset, now: number): Promise<number | undefined>;
+
+  /** Rolls back a run still open and closes the connection. */
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** Open for reading only: the database must exist; it is never created or migrated. */
+  readonly?: boolean;
+  /** How long a writer waits for its dataset's lock, in milliseconds. */
+  busyTimeout?: number;
+}
+
+/** Kinds of database failure, each with its own message and exit status in the CLI. */
+export type StoreFailure =
+  /** Another writer held the lock past the busy timeout. */
+  | 'busy'
+  /** The disk (or the server's) is full. */
+  | 'full'
+  /** The database, its directory or its file system cannot be written. */
+  | 'read-only'
+  /** There is no database at the location (for a read that must not create one). */
+  | 'missing'
+  /** The location names something that is not a database rcache may use (another program's, a FIFO, a directory). */
+  | 'foreign'
+  /** The database was written by a newer rcache. */
+  | 'newer-schema'
+  /** The location itself is not acceptable (empty, in memory, a URI with options). */
+  | 'bad-location'
+  /** The server cannot be reached, refused the credentials, or the connection was lost. */
+  | 'cannot-connect'
+  /** The dataset a reader follows was expired or reset after the reader found it. */
+  | 'dataset-changed'
+  /** Anything else the database reported. */
+  | 'failed';
+
+/** A database failure in rcache's terms. The message is one line, names the location, never a password. */
+export class StoreError extends Error {
+  constructor(
+    readonly kind: StoreFailure,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'StoreError';
+  }
+}

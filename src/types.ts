@@ -1,0 +1,26 @@
+/** The records of one (integration, connection, model). */
+export interface Dataset {
+  integration: string;
+  connection: string;
+  model: string;
+}
+
+export type Action = 'ADDED' | 'UPDATED' | 'DELETED';
+export const ACTIONS: readonly Action[] = ['ADDED', 'UPDATED', 'DELETED'];
+
+/** What a writing run did, counted in distinct ids (duplicates and rejected count lines). */
+export interface Summary {
+  added: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+  unknown: number;
+  duplicates: number;
+  rejected: number;
+}
+
+export type RunKind = 'save' | 'delete' | 'update' | 'prune' | 'reset';
+
+export function emptySummary(): Summary {
+  return { added: 0, updated: 0, unchanged: 0, deleted: 0, unknown: 0, duplicates: 0, rejected: 0 };
+}
