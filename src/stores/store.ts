@@ -62,7 +62,7 @@ export interface StoredRecord {
  * are given; `run.time` is stamped as last_modified_at on each of them.
  */
 export type WriteOp =
-  /** A new record, ADDED; first_seen_at = run.time. The id must not be stored in the dataset. */
+  /** A new record, ADDED; first_seen_at = run.time. Skipped (no position taken) when the id is stored in the dataset already. */
   | { op: 'insert'; id: string; payload: string; hash: string; rawHash: string; size: number }
   /**
    * A new state of a stored record: payload and hashes replaced, deleted and pruned marks cleared,
@@ -121,8 +121,12 @@ export interface WriteRun {
   lookup(ids: readonly string[]): Promise<Map<string, StoredRecord>>;
   /** The payloads of these rows (null when pruned), keyed by row key: for hashes that were deferred and for merges. */
   payloads(keys: readonly number[]): Promise<Map<number, string | null>>;
-  /** Applies ops in order, positions assigned by the store in that order. */
-  write(ops: readonly WriteOp[]): Promise<void>;
+  /**
+   * Applies ops in order, positions assigned by the store in that order. Returns, for each insert
+   * op in order, the new row's key, or undefined when the id was stored already and nothing was
+   * written for it (a run that skipped lookups, as an initial load does, learns of repeats so).
+   */
+  write(ops: readonly WriteOp[]): Promise<(number | undefined)[]>;
   /**
    * Up to `limit` live records of the dataset that this run has not written (position at most
    * startPosition), with key above `afterKey`, in key order: what a full refresh may delete.

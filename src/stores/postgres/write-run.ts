@@ -1,0 +1,232 @@
+import type pg from 'pg';
+import type { DatasetRef, RunOutcome, StoredRecord, WriteOp, WriteRun } from '../store.js';
+import { storeError } from './errors.js';
+import { escapeText, unescapeText } from './text.js';
+
+/*
+ * A batch of ops travels as one JSON text (the driver serialises array parameters slowly) and is
+ * applied by one statement. Positions are taken with nextval in op order, over rows sorted by
+ * their index, by every op but a restore and an insert of an id already stored (the first insert
+ * of an id wins). Several ops on one row in a batch leave the last one's state: the combinations
+ * a run produces (a record replaced twice, a pruned record restored and then replaced) need no more.
+ */
+const WRITE = `
+WITH input AS (
+  SELECT * FROM json_to_recordset($3::json)
+    AS t(n int, o text, k bigint, i text, a text, p text, h text, r text, s int, f bigint)
+),
+fresh AS (
+  SELECT n FROM (SELECT n, i, row_number() OVER (PARTITION BY i ORDER BY n) AS nth FROM input WHERE o = 'insert') x
+  WHERE nth = 1 AND NOT EXISTS (SELECT 1 FROM rcache.records r WHERE r.dataset_uid = $1::bigint AND r.id = x.i)
+),
+positioned AS MATERIALIZED (
+  SELECT ordered.*, CASE WHEN takes THEN nextval('rcache.positions') END AS position
+  FROM (SELECT input.*, (o IN ('replace', 'delete') OR fresh.n IS NOT NULL) AS takes
+        FROM input LEFT JOIN fresh USING (n) ORDER BY n) ordered
+),
+inserted AS (
+  INSERT INTO rcache.records (dataset_uid, id, position, action, hash, raw_hash, payload, size, first_seen_at, last_modified_at)
+  SELECT $1::bigint, i, position, 'ADDED', h, r, p, s, $2::bigint, $2::bigint FROM positioned WHERE o = 'insert' AND takes
+  RETURNING key, position
+),
+latest AS (
+  SELECT DISTINCT ON (k) * FROM positioned WHERE o <> 'insert' ORDER BY k, n DESC
+),
+updated AS (
+  UPDATE rcache.records AS r SET
+    position = coalesce(l.position, r.position),
+    action = CASE l.o WHEN 'replace' THEN l.a WHEN 'delete' THEN 'DELETED' ELSE r.action END,
+    hash = CASE l.o WHEN 'replace' THEN l.h ELSE r.hash END,
+    raw_hash = CASE l.o WHEN 'delete' THEN r.raw_hash ELSE l.r END,
+    payload = CASE l.o WHEN 'delete' THEN r.payload ELSE l.p END,
+    size = CASE l.o WHEN 'delete' THEN r.size ELSE l.s END,
+    first_seen_at = CASE l.o WHEN 'replace' THEN l.f ELSE r.first_seen_at END,
+    last_modified_at = CASE l.o WHEN 'restore' THEN r.last_modified_at ELSE $2 END,
+    deleted_at = CASE l.o WHEN 'replace' THEN NULL WHEN 'delete' THEN $2 ELSE r.deleted_at END,
+    pruned_at = CASE l.o WHEN 'delete' THEN r.pruned_at ELSE NULL END
+  FROM latest l
+  WHERE r.dataset_uid = $1 AND r.key = l.k
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM updated) AS updated,
+  (SELECT count(*) FROM positioned WHERE takes) AS taken,
+  (SELECT coalesce(json_agg(json_build_array(p.n, ins.key)), '[]') FROM inserted ins JOIN positioned p USING (position))::text AS keys`;
+
+const LOOKUP = `
+SELECT key, id, position, action, hash, raw_hash, size, first_seen_at, deleted_at, pruned_at
+FROM rcache.records
+WHERE dataset_uid = $1 AND id IN (SELECT json_array_elements_text($2::json))`;
+
+const PAYLOADS = `
+SELECT key, payload FROM rcache.records
+WHERE dataset_uid = $1 AND key IN (SELECT value::bigint FROM json_array_elements_text($2::json))`;
+
+const UNTOUCHED_LIVE = `
+SELECT key, id FROM rcache.records
+WHERE dataset_uid = $1 AND deleted_at IS NULL AND position <= $2 AND key > $3
+ORDER BY key LIMIT $4`;
+
+const COMMIT = `
+WITH d AS (
+  UPDATE rcache.datasets SET
+    live = live + $2, deleted = deleted + $3, pruned = pruned + $4, bytes = bytes + $5,
+    runs = runs + 1, last_run_at = $6::bigint, last_sync_at = $6::bigint,
+    last_change_at = CASE WHEN $7::boolean THEN $8::bigint ELSE last_change_at END,
+    last_time = CASE WHEN $7 THEN greatest(last_time, $8) ELSE last_time END
+  WHERE uid = $1
+  RETURNING integration, connection, model
+)
+INSERT INTO rcache.runs (kind, integration, connection, model, started_at, finished_at,
+  added, updated, unchanged, deleted, unknown, duplicates, rejected)
+SELECT $9::text, integration, connection, model, $10::bigint, $6::bigint,
+  $11::bigint, $12::bigint, $13::bigint, $14::bigint, $15::bigint, $16::bigint, $17::bigint FROM d`;
+
+/** Wakes readers waiting for a commit (see watch.ts); delivered only if the transaction commits. */
+export const NOTIFY_AND_COMMIT = 'NOTIFY rcache; COMMIT';
+
+type StoredRow = [number, string, number, StoredRecord['action'], string, string, number, number, number | null, number | null];
+
+export interface RunStart {
+  dataset: DatasetRef;
+  time: number;
+  startPosition: number;
+  emptyAtStart: boolean;
+  liveAtStart: number;
+  kind: string;
+}
+
+/** One writing run: a transaction on its own connection, holding the dataset's row lock. */
+export class PostgresRun implements WriteRun {
+  readonly dataset: DatasetRef;
+  readonly time: number;
+  readonly startPosition: number;
+  readonly emptyAtStart: boolean;
+  readonly liveAtStart: number;
+  private readonly kind: string;
+  private changed = false;
+  private ended = false;
+
+  constructor(
+    private readonly client: pg.PoolClient,
+    start: RunStart,
+    private readonly where: string,
+    private readonly onEnd: (run: PostgresRun) => void,
+  ) {
+    this.dataset = start.dataset;
+    this.time = start.time;
+    this.startPosition = start.startPosition;
+    this.emptyAtStart = start.emptyAtStart;
+    this.liveAtStart = start.liveAtStart;
+    this.kind = start.kind;
+  }
+
+  private async query<R extends unknown[] = unknown[]>(sql: string, params: unknown[]): Promise<R[]> {
+    if (this.ended) throw new Error('this run has already ended');
+    try {
+      return (await this.client.query<R>({ text: sql, values: params, rowMode: 'array' })).rows;
+    } catch (error) {
+      await this.end(error);
+      throw storeError(error, this.where);
+    }
+  }
+
+  async lookup(ids: readonly string[]): Promise<Map<string, StoredRecord>> {
+    const found = new Map<string, StoredRecord>();
+    if (ids.length === 0) return found;
+    const rows = await this.query<StoredRow>(LOOKUP, [this.dataset.uid, JSON.stringify(ids.map(escapeText))]);
+    for (const [key, id, position, action, hash, rawHash, size, firstSeenAt, deletedAt, prunedAt] of rows) {
+      const record: StoredRecord = { key, id: unescapeText(id), position, action, hash, rawHash, size, firstSeenAt, deletedAt, prunedAt };
+      found.set(record.id, record);
+    }
+    return found;
+  }
+
+  async payloads(keys: readonly number[]): Promise<Map<number, string | null>> {
+    const found = new Map<number, string | null>();
+    if (keys.length === 0) return found;
+    const rows = await this.query<[number, string | null]>(PAYLOADS, [this.dataset.uid, JSON.stringify(keys)]);
+    for (const [key, payload] of rows) found.set(key, payload);
+    return found;
+  }
+
+  async write(ops: readonly WriteOp[]): Promise<(number | undefined)[]> {
+    if (ops.length === 0) return [];
+    const input = ops.map((op, index) => {
+      const n = index + 1;
+      switch (op.op) {
+        case 'insert':
+          return { n, o: op.op, i: escapeText(op.id), p: op.payload, h: op.hash, r: op.rawHash, s: op.size };
+        case 'replace':
+          return { n, o: op.op, k: op.key, a: op.action, p: op.payload, h: op.hash, r: op.rawHash, s: op.size, f: op.firstSeenAt };
+        case 'restore':
+          return { n, o: op.op, k: op.key, p: op.payload, r: op.rawHash, s: op.size };
+        case 'delete':
+          return { n, o: op.op, k: op.key };
+      }
+    });
+    const [[, taken, keysText]] = (await this.query<[number, number, string]>(WRITE, [this.dataset.uid, this.time, JSON.stringify(input)])) as [
+      [number, number, string],
+    ];
+    if (taken > 0) this.changed = true;
+    const keyOf = new Map<number, number>(JSON.parse(keysText) as [number, number][]);
+    const result: (number | undefined)[] = [];
+    ops.forEach((op, index) => {
+      if (op.op === 'insert') result.push(keyOf.get(index + 1));
+    });
+    return result;
+  }
+
+  async untouchedLive(afterKey: number, limit: number): Promise<{ key: number; id: string }[]> {
+    const rows = await this.query<[number, string]>(UNTOUCHED_LIVE, [this.dataset.uid, this.startPosition, afterKey, limit]);
+    return rows.map(([key, id]) => ({ key, id: unescapeText(id) }));
+  }
+
+  async commit(outcome: RunOutcome): Promise<void> {
+    const { summary, delta } = outcome;
+    await this.query(COMMIT, [
+      this.dataset.uid,
+      delta.live,
+      delta.deleted,
+      delta.pruned,
+      delta.bytes,
+      outcome.finishedAt,
+      this.changed,
+      this.time,
+      this.kind,
+      outcome.startedAt,
+      summary.added,
+      summary.updated,
+      summary.unchanged,
+      summary.deleted,
+      summary.unknown,
+      summary.duplicates,
+      summary.rejected,
+    ]);
+    try {
+      await this.client.query(NOTIFY_AND_COMMIT);
+    } catch (error) {
+      await this.end(error);
+      throw storeError(error, this.where);
+    }
+    await this.end();
+  }
+
+  async abort(): Promise<void> {
+    if (this.ended) return;
+    let failure: unknown;
+    try {
+      await this.client.query('ROLLBACK');
+    } catch (error) {
+      failure = error;
+    }
+    await this.end(failure);
+  }
+
+  /** Gives the connection back; one that failed is closed (the server rolls back what it held). */
+  private async end(failure?: unknown): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    this.client.release(failure === undefined ? undefined : failure instanceof Error ? failure : new Error(String(failure)));
+    this.onEnd(this);
+  }
+}
