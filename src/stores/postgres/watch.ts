@@ -58,6 +58,7 @@ export class CommitWatch {
         const timer = setTimeout(done, interval);
         this.wakers.add(done);
         signal?.addEventListener('abort', done, { once: true });
+        if (signal?.aborted || this.count > version) done();
       });
       // A round trip proves the connection alive, and delivers any notification still in flight.
       if (this.count <= version && !signal?.aborted) await client.query('SELECT 1').catch(() => {});
