@@ -69,6 +69,36 @@ describe.skipIf(POSTGRES_URL === undefined)('the PostgreSQL store', () => {
     });
   });
 
+  test('large batches of new records (sent by COPY) keep exact data, and repeated ids in them are skipped', async () => {
+    const { url } = await freshDatabase();
+    const hostile = ['tab\there', 'line\nbreak', 'cr\rx', 'back\\slash\\n', 'nul\u0000', '\ud800', 'a\\u0000'];
+    const ids = [...hostile, ...Array.from({ length: 100 }, (_, i) => `r${i}`)];
+    const payload = (id: string) => `{"id":${JSON.stringify(id)},"text":"tab\\t \\\\ \t","n":1e400}`;
+    await withStore(url, async (store) => {
+      const run = (await store.beginRun(CONTACTS, { kind: 'save', now: 1, create: true }))!;
+      const first = await run.write(ids.map((id) => insert(id, payload(id))));
+      expect(new Set(first).size).toBe(ids.length);
+      // One id already stored, and one repeated within the batch: neither is written again.
+      const again = await run.write([...Array.from({ length: 80 }, (_, i) => insert(`s${i}`)), insert('r5', '{"id":"r5","v":2}')]);
+      expect(again.slice(0, 80).every((key) => typeof key === 'number')).toBe(true);
+      expect(again[80]).toBeUndefined();
+      const repeated = await run.write([...Array.from({ length: 70 }, (_, i) => insert(`t${i}`)), insert('t3', '{"id":"t3","v":2}')]);
+      expect(repeated[70]).toBeUndefined();
+      await commit(run, ids.length + 150);
+      const changes = await everything(store);
+      expect(changes.map((change) => change.id)).toEqual([
+        ...ids,
+        ...Array.from({ length: 80 }, (_, i) => `s${i}`),
+        ...Array.from({ length: 70 }, (_, i) => `t${i}`),
+      ]);
+      expect(changes.slice(0, ids.length).map((change) => change.payload)).toEqual(ids.map(payload));
+      expect(changes.find((change) => change.id === 'r5')!.payload).toBe(payload('r5'));
+      expect(changes.find((change) => change.id === 't3')!.payload).toBe('{"id":"t3"}');
+      const positions = changes.map((change) => change.position);
+      expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    });
+  });
+
   test('positions follow the order of the ops, across kinds, and an insert of a stored id takes none', async () => {
     const { url } = await freshDatabase();
     await withStore(url, async (store) => {

@@ -20,6 +20,7 @@ import {
   type WriteRun,
 } from '../store.js';
 import { storeError } from './errors.js';
+import { prepared } from './statements.js';
 import { parseLocation, unparsable } from './location.js';
 import { ensureSchema } from './schema.js';
 import { escapeText, unescapeText } from './text.js';
@@ -98,7 +99,7 @@ class PostgresStore implements Store {
 
   private async query<R extends unknown[]>(sql: string, params: unknown[] = []): Promise<R[]> {
     try {
-      return (await this.pool.query<R>({ text: sql, values: params, rowMode: 'array' })).rows;
+      return (await this.pool.query<R>(prepared(sql, params))).rows;
     } catch (error) {
       throw storeError(error, this.where);
     }
@@ -529,6 +530,9 @@ export async function openPostgresStore(location: string, options: StoreOptions 
   const config: pg.ClientConfig = {
     connectionString: parsed.url,
     application_name: 'rcache',
+    // Keyset pages must come from the (dataset, position) index in order; before the first ANALYZE
+    // of a freshly loaded table the planner prefers a bitmap scan and a sort of every later row.
+    options: '-c enable_bitmapscan=off',
     connectionTimeoutMillis: 10_000,
     keepAlive: true,
     types,

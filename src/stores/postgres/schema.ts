@@ -27,6 +27,8 @@ const MIGRATIONS: readonly string[] = [
   -- held, so that they follow commit order within a dataset. No cache: positions from several
   -- sessions must be handed out in call order.
   CREATE SEQUENCE rcache.positions AS bigint NO CYCLE;
+  -- Row keys: any unique number will do, so sessions may take them in blocks.
+  CREATE SEQUENCE rcache.keys AS bigint CACHE 1000;
 
   CREATE TABLE rcache.datasets (
     uid bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -48,7 +50,7 @@ const MIGRATIONS: readonly string[] = [
 
   CREATE TABLE rcache.records (
     dataset_uid bigint NOT NULL,
-    key bigint GENERATED ALWAYS AS IDENTITY (CACHE 1000),
+    key bigint NOT NULL DEFAULT nextval('rcache.keys'),
     id text COLLATE "C" NOT NULL,
     position bigint NOT NULL,
     action text NOT NULL CHECK (action IN ('ADDED', 'UPDATED', 'DELETED')),

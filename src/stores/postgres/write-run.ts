@@ -1,19 +1,23 @@
 import type pg from 'pg';
 import type { DatasetRef, RunOutcome, StoredRecord, WriteOp, WriteRun } from '../store.js';
+import { copyField, copyIn } from './copy.js';
 import { storeError } from './errors.js';
+import { prepared } from './statements.js';
 import { escapeText, unescapeText } from './text.js';
 
 /*
- * A batch of ops travels as one JSON text (the driver serialises array parameters slowly) and is
- * applied by one statement. Positions are taken with nextval in op order, over rows sorted by
+ * A batch of ops travels as two texts (the driver serialises array parameters slowly): the ops as
+ * JSON, and their payloads one a line, which the server splits several times faster than it
+ * parses them out of JSON (a payload with a line break in it, which no NDJSON line has, goes as
+ * JSON instead). The batch is applied by one statement. Positions are taken with nextval in op order, over rows sorted by
  * their index, by every op but a restore and an insert of an id already stored (the first insert
  * of an id wins). Several ops on one row in a batch leave the last one's state: the combinations
  * a run produces (a record replaced twice, a pruned record restored and then replaced) need no more.
  */
-const WRITE = `
+const WRITE_TEMPLATE = `
 WITH input AS (
-  SELECT * FROM json_to_recordset($3::json)
-    AS t(n int, o text, k bigint, i text, a text, p text, h text, r text, s int, f bigint)
+  SELECT t.*, pl.p FROM json_to_recordset($3::json) AS t(n int, o text, k bigint, i text, a text, h text, r text, s int, f bigint)
+  LEFT JOIN PAYLOADS AS pl(p, n) USING (n)
 ),
 fresh AS (
   SELECT n FROM (SELECT n, i, row_number() OVER (PARTITION BY i ORDER BY n) AS nth FROM input WHERE o = 'insert') x
@@ -51,6 +55,25 @@ updated AS (
 SELECT (SELECT count(*) FROM updated) AS updated,
   (SELECT count(*) FROM positioned WHERE takes) AS taken,
   (SELECT coalesce(json_agg(json_build_array(p.n, ins.key)), '[]') FROM inserted ins JOIN positioned p USING (position))::text AS keys`;
+
+const WRITE_LINES = WRITE_TEMPLATE.replace('PAYLOADS', `unnest(string_to_array($4, E'\\n')) WITH ORDINALITY`);
+const WRITE_JSON = WRITE_TEMPLATE.replace('PAYLOADS', 'json_array_elements_text($4::json) WITH ORDINALITY');
+
+/*
+ * A batch of new records with distinct ids goes by COPY, several times cheaper for the server
+ * than an INSERT of the same rows. First, one round trip checks that none of the ids is stored
+ * and takes a key and a position for each, in order; when one is stored, nothing is taken and
+ * the batch goes by WRITE instead, which skips it.
+ */
+const RESERVE = `
+SELECT CASE WHEN NOT EXISTS (
+  SELECT 1 FROM json_array_elements_text($2::json) AS x(i)
+  WHERE EXISTS (SELECT 1 FROM rcache.records r WHERE r.dataset_uid = $1 AND r.id = x.i)
+) THEN (SELECT string_agg(nextval('rcache.keys') || ',' || nextval('rcache.positions'), ',') FROM generate_series(1, $3)) END`;
+
+const COPY_RECORDS = `COPY rcache.records (key, dataset_uid, id, position, action, hash, raw_hash, payload, size, first_seen_at, last_modified_at) FROM STDIN`;
+/** Below this many new records, a batch goes by WRITE: two round trips would cost more than they save. */
+const COPY_THRESHOLD = 64;
 
 const LOOKUP = `
 SELECT key, id, position, action, hash, raw_hash, size, first_seen_at, deleted_at, pruned_at
@@ -123,7 +146,7 @@ export class PostgresRun implements WriteRun {
   private async query<R extends unknown[] = unknown[]>(sql: string, params: unknown[]): Promise<R[]> {
     if (this.ended) throw new Error('this run has already ended');
     try {
-      return (await this.client.query<R>({ text: sql, values: params, rowMode: 'array' })).rows;
+      return (await this.client.query<R>(prepared(sql, params))).rows;
     } catch (error) {
       await this.end(error);
       throw storeError(error, this.where);
@@ -151,22 +174,34 @@ export class PostgresRun implements WriteRun {
 
   async write(ops: readonly WriteOp[]): Promise<(number | undefined)[]> {
     if (ops.length === 0) return [];
+    if (ops.length >= COPY_THRESHOLD && ops.every((op) => op.op === 'insert')) {
+      const keys = await this.copy(ops as Extract<WriteOp, { op: 'insert' }>[]);
+      if (keys !== undefined) return keys;
+    }
+    const payloads: string[] = [];
+    let lines = true;
     const input = ops.map((op, index) => {
       const n = index + 1;
+      const payload = op.op === 'delete' ? '' : op.payload;
+      if (payload.includes('\n')) lines = false;
+      payloads.push(payload);
       switch (op.op) {
         case 'insert':
-          return { n, o: op.op, i: escapeText(op.id), p: op.payload, h: op.hash, r: op.rawHash, s: op.size };
+          return { n, o: op.op, i: escapeText(op.id), h: op.hash, r: op.rawHash, s: op.size };
         case 'replace':
-          return { n, o: op.op, k: op.key, a: op.action, p: op.payload, h: op.hash, r: op.rawHash, s: op.size, f: op.firstSeenAt };
+          return { n, o: op.op, k: op.key, a: op.action, h: op.hash, r: op.rawHash, s: op.size, f: op.firstSeenAt };
         case 'restore':
-          return { n, o: op.op, k: op.key, p: op.payload, r: op.rawHash, s: op.size };
+          return { n, o: op.op, k: op.key, r: op.rawHash, s: op.size };
         case 'delete':
           return { n, o: op.op, k: op.key };
       }
     });
-    const [[, taken, keysText]] = (await this.query<[number, number, string]>(WRITE, [this.dataset.uid, this.time, JSON.stringify(input)])) as [
-      [number, number, string],
-    ];
+    const [[, taken, keysText]] = (await this.query<[number, number, string]>(lines ? WRITE_LINES : WRITE_JSON, [
+      this.dataset.uid,
+      this.time,
+      JSON.stringify(input),
+      lines ? payloads.join('\n') : JSON.stringify(payloads),
+    ])) as [[number, number, string]];
     if (taken > 0) this.changed = true;
     const keyOf = new Map<number, number>(JSON.parse(keysText) as [number, number][]);
     const result: (number | undefined)[] = [];
@@ -174,6 +209,32 @@ export class PostgresRun implements WriteRun {
       if (op.op === 'insert') result.push(keyOf.get(index + 1));
     });
     return result;
+  }
+
+  /** Inserts new records by COPY; undefined (nothing written) when an id repeats or is stored already. */
+  private async copy(inserts: Extract<WriteOp, { op: 'insert' }>[]): Promise<number[] | undefined> {
+    const ids = inserts.map((insert) => escapeText(insert.id));
+    if (new Set(ids).size !== ids.length) return undefined;
+    const [[reserved]] = (await this.query<[string | null]>(RESERVE, [this.dataset.uid, JSON.stringify(ids), ids.length])) as [[string | null]];
+    if (reserved === null) return undefined;
+    const numbers = reserved.split(',');
+    const keys: number[] = [];
+    const time = String(this.time);
+    const uid = String(this.dataset.uid);
+    let rows = '';
+    inserts.forEach((insert, i) => {
+      const key = numbers[2 * i]!;
+      keys.push(Number(key));
+      rows += `${key}\t${uid}\t${copyField(ids[i]!)}\t${numbers[2 * i + 1]}\tADDED\t${copyField(insert.hash)}\t${copyField(insert.rawHash)}\t${copyField(insert.payload)}\t${insert.size}\t${time}\t${time}\n`;
+    });
+    try {
+      await copyIn(this.client, COPY_RECORDS, rows);
+    } catch (error) {
+      await this.end(error);
+      throw storeError(error, this.where);
+    }
+    this.changed = true;
+    return keys;
   }
 
   async untouchedLive(afterKey: number, limit: number): Promise<{ key: number; id: string }[]> {
