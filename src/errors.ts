@@ -1,20 +1,30 @@
-/** An error a user can act on; `exitCode` is what the process ends with (see the README's exit codes). */
+export { StoreError, type StoreFailure } from './stores/store.js';
+
+/** A failure a user or a calling program can act on; the message is one line. */
 export class RcacheError extends Error {
-  readonly exitCode: number = 1;
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
   }
 }
 
-/** A mistake in how rcache was called: an option, a cursor, a duration. */
-export class UsageError extends RcacheError {
-  override readonly exitCode: number = 2;
+/** A value the caller gave is not valid: a cursor, a filter, a duration, a time, a count. */
+export class InvalidArgumentError extends RcacheError {
+  /** `what`: the value's name (an option, a query parameter), when the caller gave one; `reason` is the message without it. */
+  constructor(
+    readonly reason: string,
+    readonly what?: string,
+    separator = ': ',
+  ) {
+    super(what === undefined ? reason : `${what}${separator}${reason}`);
+  }
 }
+
+/** A cursor that does not belong to this database, or names a position it never reached. */
+export class CursorError extends InvalidArgumentError {}
 
 /** One input line that is not a valid record. `where` is `file:line`. */
 export class InputError extends RcacheError {
-  override readonly exitCode: number = 65;
   constructor(
     readonly reason: string,
     readonly where?: string,
@@ -23,10 +33,19 @@ export class InputError extends RcacheError {
   }
 }
 
+/** A full refresh with no records would delete a whole dataset; refused unless allowed. */
+export class EmptyRefreshError extends RcacheError {
+  constructor(
+    readonly live: number,
+    readonly model: string,
+  ) {
+    super(`the input is empty: a full refresh would delete all ${live} live records of ${model}`);
+  }
+}
+
 /** The run was stopped by a signal and rolled back. */
 export class InterruptedError extends RcacheError {
-  override readonly exitCode: number = 130;
-  constructor(signal = 'SIGINT') {
+  constructor(readonly signal = 'SIGINT') {
     super(`interrupted by ${signal}: nothing from this run was saved`);
   }
 }

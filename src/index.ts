@@ -1,15 +1,19 @@
-export { openCache, RecordsCache } from './cache/cache.js';
-export { SCHEMA_VERSION, type OpenOptions } from './cache/database.js';
-export { SaveRun } from './cache/save.js';
-export { DeleteRun } from './cache/delete.js';
-export { ChangeReader, type Change, type ChangeQuery } from './cache/changes.js';
-export { prepareRecord, parseId, RecordError, type PreparedRecord } from './cache/record.js';
-export { IgnoreFields } from './cache/canonical.js';
-export { encodeCursor, decodeCursor } from './cache/cursor.js';
-export { recordJson } from './io/records.js';
-export type { Action, Dataset, Summary, RunKind } from './cache/types.js';
-export { RcacheError, UsageError, InputError, InterruptedError } from './errors.js';
-export { UpdateRun, preparePartial, deepMerge } from './cache/update.js';
-export { prune, pruneUntil, reset, type PruneOptions, type PruneResult } from './cache/prune.js';
-export { datasetStats, runHistory, type DatasetStats, type RunStats } from './cache/stats.js';
-export { Preparer } from './cache/preparer.js';
+export {
+  openCache,
+  Cache,
+  type CacheOptions,
+  type CacheRecord,
+  type DatasetName,
+  type FollowOptions,
+  type PruneOptions,
+  type PruneResult,
+  type ReadOptions,
+  type SaveOptions,
+  type SaveResult,
+  type UpdateOptions,
+  type WriteOptions,
+} from './cache/cache.js';
+export type { ChangeReader, ChangeQuery } from './cache/reader.js';
+export type { RecordSource } from './io/sources.js';
+export type { Action, Change, DatabaseInfo, Dataset, DatasetCounts, RunRecord, Summary } from './stores/store.js';
+export { RcacheError, InvalidArgumentError, CursorError, InputError, EmptyRefreshError, InterruptedError, StoreError, type StoreFailure } from './errors.js';

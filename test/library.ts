@@ -1,32 +1,65 @@
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { ChangeReader, DeleteRun, IgnoreFields, SaveRun, openCache, prepareRecord, type Change, type Dataset, type RecordsCache } from '../src/index.js';
+import { encodeCursor } from '../src/decisions/cursor.js';
+import { openCache, type Cache, type Change, type Dataset, type PruneOptions, type SaveOptions } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
 export const CONTACTS: Dataset = { integration: 'default', connection: 'default', model: 'Contact' };
 
+const paths = new WeakMap<Cache, string>();
+
+/** The clock of the caches below: RCACHE_NOW when a test sets it, else the real time. */
+function now(): number {
+  const fixed = process.env.RCACHE_NOW;
+  return fixed ? Date.parse(fixed) : Date.now();
+}
+
 /** A cache in a fresh temporary file. */
-export function freshCache(): RecordsCache {
-  return openCache(join(tempDir(), 'cache.db'));
+export async function freshCache(): Promise<Cache> {
+  const path = join(tempDir(), 'cache.db');
+  const cache = await openCache(path, { now });
+  paths.set(cache, path);
+  return cache;
 }
 
-export function save(cache: RecordsCache, records: unknown[], ignore: string[] = [], dataset = CONTACTS) {
-  const run = new SaveRun(cache, dataset);
-  const fields = new IgnoreFields(ignore);
-  // As `rcache save` does: a new record's hash is deferred until something is compared with it.
-  run.write(records.map((record) => prepareRecord(typeof record === 'string' ? record : JSON.stringify(record), fields, { deferHash: true })));
-  return run.commit();
+export function save(cache: Cache, records: unknown[], ignore: string[] = [], dataset = CONTACTS, options: SaveOptions = {}) {
+  return cache.save(dataset, records.map((record) => (typeof record === 'string' ? record : JSON.stringify(record))), { ignoreFields: ignore, ...options });
 }
 
-export function remove(cache: RecordsCache, ids: string[], dataset = CONTACTS) {
-  const run = new DeleteRun(cache, dataset);
-  run.write(ids);
-  return run.commit();
+export function remove(cache: Cache, ids: string[], dataset = CONTACTS) {
+  return cache.delete(dataset, { ids });
 }
 
-export function changes(cache: RecordsCache, after = 0, dataset = CONTACTS): Change[] {
-  return new ChangeReader(cache, dataset, { after }).next(1_000_000);
+export function update(cache: Cache, partials: unknown[], dataset = CONTACTS) {
+  return cache.update(dataset, partials.map((partial) => (typeof partial === 'string' ? partial : JSON.stringify(partial))));
 }
 
-export function stored(cache: RecordsCache, id: string) {
-  return cache.db.prepare('SELECT * FROM records WHERE id = ?').get(id) as Record<string, any> | undefined;
+/** The cursor of a position in this cache's database. */
+export async function cursorAt(cache: Cache, position: number): Promise<string> {
+  return encodeCursor((await cache.info()).id, position);
+}
+
+export async function changes(cache: Cache, after = 0, dataset = CONTACTS): Promise<Change[]> {
+  const reader = await cache.reader(dataset, { cursor: after === 0 ? undefined : await cursorAt(cache, after) });
+  return reader.next(1_000_000);
+}
+
+/** Prune's counts, as `prune --json` prints them. */
+export async function prune(cache: Cache, options: PruneOptions) {
+  const { reclaimed_bytes: _, ...counts } = await cache.prune(options);
+  return counts;
+}
+
+/** Reads the database file directly, as a check independent of rcache's own reading code. */
+export function sql<T = Record<string, any>>(cache: Cache, text: string, ...params: unknown[]): T[] {
+  const handle = new Database(paths.get(cache)!, { readonly: true });
+  try {
+    return handle.prepare(text).all(...params) as T[];
+  } finally {
+    handle.close();
+  }
+}
+
+export function stored(cache: Cache, id: string): Record<string, any> | undefined {
+  return sql(cache, 'SELECT * FROM records WHERE id = ?', id)[0];
 }

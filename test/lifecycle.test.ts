@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { IgnoreFields, SaveRun, prepareRecord, type RecordsCache } from '../src/index.js';
-import { DAY, prune, pruneUntil, reset } from '../src/cache/prune.js';
-import { datasetStats, runHistory } from '../src/cache/stats.js';
-import { UpdateRun, preparePartial } from '../src/cache/update.js';
-import { CONTACTS, changes, freshCache, remove, save, stored } from './library.js';
+import { IgnoreFields } from '../src/decisions/canonical.js';
+import { DAY } from '../src/decisions/duration.js';
+import { prepareRecord } from '../src/decisions/record.js';
+import type { Cache, Dataset } from '../src/index.js';
+import { CONTACTS, changes, cursorAt, freshCache, prune, remove, save, sql, stored, update } from './library.js';
 
 afterEach(() => {
   delete process.env.RCACHE_NOW;
@@ -13,38 +13,45 @@ function at(time: string): void {
   process.env.RCACHE_NOW = time;
 }
 
-function update(cache: RecordsCache, partials: unknown[]) {
-  const run = new UpdateRun(cache, CONTACTS);
-  run.write(partials.map((partial) => preparePartial(typeof partial === 'string' ? partial : JSON.stringify(partial))));
-  return run.commit();
+function fullRefresh(cache: Cache, records: unknown[], allowEmpty = false) {
+  return save(cache, records, [], CONTACTS, { fullRefresh: true, allowEmpty });
 }
 
-function fullRefresh(cache: RecordsCache, records: unknown[], allowEmpty = false) {
-  const run = new SaveRun(cache, CONTACTS, { fullRefresh: true, allowEmpty });
-  run.write(records.map((record) => prepareRecord(JSON.stringify(record), new IgnoreFields())));
-  return run.commit();
+async function pruneUntil(cache: Cache, dataset: Dataset, position: number, limit?: number) {
+  return cache.pruneUntil(dataset, await cursorAt(cache, position), { limit });
+}
+
+function reset(cache: Cache, dataset: Dataset) {
+  return cache.reset(dataset);
+}
+
+function datasetStats(cache: Cache) {
+  return cache.stats();
+}
+
+function runHistory(cache: Cache, filter?: Partial<Dataset>) {
+  return cache.runs({ dataset: filter });
 }
 
 /** The kept counters must equal what a full scan of the records finds. */
-function expectExactCounts(cache: RecordsCache): void {
-  const scanned = cache.db
-    .prepare(
-      `SELECT d.integration, d.connection, d.model,
+async function expectExactCounts(cache: Cache): Promise<void> {
+  const scanned = sql(
+    cache,
+    `SELECT d.integration, d.connection, d.model,
          (SELECT count(*) FROM records r WHERE r.dataset_id = d.id AND r.deleted_at IS NULL) AS live,
          (SELECT count(*) FROM records r WHERE r.dataset_id = d.id AND r.deleted_at IS NOT NULL) AS deleted,
          (SELECT count(*) FROM records r WHERE r.dataset_id = d.id AND r.pruned_at IS NOT NULL) AS pruned,
          (SELECT coalesce(sum(length(CAST(r.payload AS BLOB))), 0) FROM records r WHERE r.dataset_id = d.id) AS bytes
        FROM datasets d ORDER BY 1, 2, 3`,
-    )
-    .all();
-  expect(datasetStats(cache).map(({ integration, connection, model, live, deleted, pruned, bytes }) => ({ integration, connection, model, live, deleted, pruned, bytes }))).toEqual(scanned);
+  );
+  expect((await datasetStats(cache)).map(({ integration, connection, model, live, deleted, pruned, bytes }) => ({ integration, connection, model, live, deleted, pruned, bytes }))).toEqual(scanned);
 }
 
 describe('update', () => {
-  it('deep-merges: objects merge key by key, arrays and scalars replace, null replaces', () => {
-    const cache = freshCache();
-    save(cache, ['{"id":"a","name":"Ann","address":{"city":"Oslo","zip":"0150","geo":{"lat":1}},"tags":["x","y"],"phone":"123"}']);
-    expect(update(cache, [{ id: 'a', address: { city: 'Bergen', geo: { lng: 2 } }, tags: ['z'], phone: null, extra: true }])).toMatchObject({ updated: 1 });
+  it('deep-merges: objects merge key by key, arrays and scalars replace, null replaces', async () => {
+    const cache = await freshCache();
+    await save(cache, ['{"id":"a","name":"Ann","address":{"city":"Oslo","zip":"0150","geo":{"lat":1}},"tags":["x","y"],"phone":"123"}']);
+    expect(await update(cache, [{ id: 'a', address: { city: 'Bergen', geo: { lng: 2 } }, tags: ['z'], phone: null, extra: true }])).toMatchObject({ updated: 1 });
     expect(JSON.parse(stored(cache, 'a')!.payload)).toEqual({
       id: 'a',
       name: 'Ann',
@@ -53,227 +60,227 @@ describe('update', () => {
       phone: null,
       extra: true,
     });
-    expect(changes(cache)[0]).toMatchObject({ action: 'UPDATED' });
-    expectExactCounts(cache);
+    expect((await changes(cache))[0]).toMatchObject({ action: 'UPDATED' });
+    await expectExactCounts(cache);
   });
 
-  it('keeps key order and every digit of numbers in the merged payload', () => {
-    const cache = freshCache();
-    save(cache, ['{"id":"a","2":"two","1":"one","big":12345678901234567890}']);
-    update(cache, ['{"id":"a","1":"uno"}']);
+  it('keeps key order and every digit of numbers in the merged payload', async () => {
+    const cache = await freshCache();
+    await save(cache, ['{"id":"a","2":"two","1":"one","big":12345678901234567890}']);
+    await update(cache, ['{"id":"a","1":"uno"}']);
     expect(stored(cache, 'a')!.payload).toBe('{"id":"a","2":"two","1":"uno","big":12345678901234567890}');
   });
 
-  it('a merge that changes nothing is not a change', () => {
-    const cache = freshCache();
-    save(cache, [{ id: 'a', n: 1, o: { p: 1 } }]);
-    const before = changes(cache);
-    expect(update(cache, [{ id: 'a', o: { p: 1 } }])).toMatchObject({ unchanged: 1, updated: 0 });
-    expect(changes(cache)).toEqual(before);
+  it('a merge that changes nothing is not a change', async () => {
+    const cache = await freshCache();
+    await save(cache, [{ id: 'a', n: 1, o: { p: 1 } }]);
+    const before = await changes(cache);
+    expect(await update(cache, [{ id: 'a', o: { p: 1 } }])).toMatchObject({ unchanged: 1, updated: 0 });
+    expect(await changes(cache)).toEqual(before);
   });
 
-  it('unknown and deleted ids are skipped and counted as unknown', () => {
-    const cache = freshCache();
-    save(cache, [{ id: 'a' }, { id: 'b' }]);
-    remove(cache, ['b']);
-    expect(update(cache, [{ id: 'b', n: 1 }, { id: 'zz', n: 1 }])).toMatchObject({ unknown: 2, updated: 0 });
+  it('unknown and deleted ids are skipped and counted as unknown', async () => {
+    const cache = await freshCache();
+    await save(cache, [{ id: 'a' }, { id: 'b' }]);
+    await remove(cache, ['b']);
+    expect(await update(cache, [{ id: 'b', n: 1 }, { id: 'zz', n: 1 }])).toMatchObject({ unknown: 2, updated: 0 });
     expect(stored(cache, 'zz')).toBeUndefined();
     expect(stored(cache, 'b')!.payload).toBe('{"id":"b"}');
   });
 
-  it('a partial that changes nothing is unchanged, also against a record whose hash was deferred', () => {
-    const cache = freshCache();
-    save(cache, [{ id: 'a', n: 1, o: { p: 1 } }]);
+  it('a partial that changes nothing is unchanged, also against a record whose hash was deferred', async () => {
+    const cache = await freshCache();
+    await save(cache, [{ id: 'a', n: 1, o: { p: 1 } }]);
     expect(stored(cache, 'a')!.hash).toBe('');
-    expect(update(cache, [{ id: 'a', o: { p: 1 } }])).toMatchObject({ unchanged: 1, updated: 0 });
-    expect(update(cache, [{ id: 'a', o: { p: 2 } }])).toMatchObject({ updated: 1 });
+    expect(await update(cache, [{ id: 'a', o: { p: 1 } }])).toMatchObject({ unchanged: 1, updated: 0 });
+    expect(await update(cache, [{ id: 'a', o: { p: 2 } }])).toMatchObject({ updated: 1 });
     expect(stored(cache, 'a')!.hash).toBe(prepareRecord('{"id":"a","n":1,"o":{"p":2}}', new IgnoreFields()).hash);
   });
 
-  it('the stored hash is the merged payload\'s: saving the same content later is unchanged', () => {
-    const cache = freshCache();
-    save(cache, [{ id: 'a', n: 1, o: { p: 1 } }]);
-    update(cache, [{ id: 'a', o: { q: 2 } }]);
-    expect(save(cache, [{ o: { q: 2, p: 1 }, n: 1, id: 'a' }])).toMatchObject({ unchanged: 1 });
+  it('the stored hash is the merged payload\'s: saving the same content later is unchanged', async () => {
+    const cache = await freshCache();
+    await save(cache, [{ id: 'a', n: 1, o: { p: 1 } }]);
+    await update(cache, [{ id: 'a', o: { q: 2 } }]);
+    expect(await save(cache, [{ o: { q: 2, p: 1 }, n: 1, id: 'a' }])).toMatchObject({ unchanged: 1 });
   });
 });
 
 describe('save --full-refresh', () => {
-  it('at scale: deletes exactly the live records missing from the input, whatever else the input does', () => {
-    const cache = freshCache();
+  it('at scale: deletes exactly the live records missing from the input, whatever else the input does', async () => {
+    const cache = await freshCache();
     const records = (from: number, to: number, n = 1) => Array.from({ length: to - from }, (_, i) => ({ id: `r${from + i}`, n }));
-    save(cache, records(0, 12_000));
-    remove(cache, ['r5', 'r11999']);
+    await save(cache, records(0, 12_000));
+    await remove(cache, ['r5', 'r11999']);
     // r0-r10999 again (r0-r99 changed, so deleted r5 comes back; r100 twice), r12000-r12499 new;
     // r11000-r11999 missing.
     const input = [...records(0, 100, 2), ...records(100, 11_000), { id: 'r100', n: 1 }, ...records(12_000, 12_500)];
-    expect(fullRefresh(cache, input)).toMatchObject({ added: 501, updated: 99, unchanged: 10_900, deleted: 999, duplicates: 1 });
-    const deleted = cache.db.prepare("SELECT id FROM records WHERE deleted_at IS NOT NULL ORDER BY seq").pluck().all();
+    expect(await fullRefresh(cache, input)).toMatchObject({ added: 501, updated: 99, unchanged: 10_900, deleted: 999, duplicates: 1 });
+    const deleted = sql(cache, 'SELECT id FROM records WHERE deleted_at IS NOT NULL ORDER BY seq').map((row) => row.id);
     expect(deleted).toEqual(['r11999', ...records(11_000, 11_999).map((r) => r.id)]);
-    expectExactCounts(cache);
+    await expectExactCounts(cache);
   });
 
-  it('soft-deletes every live record the input did not contain, in the same run', () => {
-    const cache = freshCache();
-    save(cache, [{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
-    remove(cache, ['c']);
-    expect(fullRefresh(cache, [{ id: 'a' }, { id: 'd' }])).toMatchObject({ added: 1, unchanged: 1, deleted: 1 });
-    expect(changes(cache).map((c) => [c.id, c.action])).toEqual([['a', 'ADDED'], ['c', 'DELETED'], ['d', 'ADDED'], ['b', 'DELETED']]);
-    expect(runHistory(cache).at(-1)).toMatchObject({ kind: 'save', added: 1, deleted: 1 });
-    expectExactCounts(cache);
+  it('soft-deletes every live record the input did not contain, in the same run', async () => {
+    const cache = await freshCache();
+    await save(cache, [{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
+    await remove(cache, ['c']);
+    expect(await fullRefresh(cache, [{ id: 'a' }, { id: 'd' }])).toMatchObject({ added: 1, unchanged: 1, deleted: 1 });
+    expect((await changes(cache)).map((c) => [c.id, c.action])).toEqual([['a', 'ADDED'], ['c', 'DELETED'], ['d', 'ADDED'], ['b', 'DELETED']]);
+    expect((await runHistory(cache)).at(-1)).toMatchObject({ kind: 'save', added: 1, deleted: 1 });
+    await expectExactCounts(cache);
   });
 
-  it('refuses an empty input, changing nothing, unless empty input is allowed', () => {
-    const cache = freshCache();
-    save(cache, [{ id: 'a' }, { id: 'b' }]);
-    expect(() => fullRefresh(cache, [])).toThrow(/the input is empty: a full refresh would delete all 2 live records of Contact; pass --allow-empty/);
-    expect(datasetStats(cache)[0]).toMatchObject({ live: 2, deleted: 0, runs: 1 });
-    expect(fullRefresh(cache, [], true)).toMatchObject({ deleted: 2 });
-    expectExactCounts(cache);
+  it('refuses an empty input, changing nothing, unless empty input is allowed', async () => {
+    const cache = await freshCache();
+    await save(cache, [{ id: 'a' }, { id: 'b' }]);
+    await expect(fullRefresh(cache, [])).rejects.toThrow(/^the input is empty: a full refresh would delete all 2 live records of Contact$/);
+    expect((await datasetStats(cache))[0]).toMatchObject({ live: 2, deleted: 0, runs: 1 });
+    expect(await fullRefresh(cache, [], true)).toMatchObject({ deleted: 2 });
+    await expectExactCounts(cache);
   });
 
-  it('only touches its own dataset', () => {
-    const cache = freshCache();
-    save(cache, [{ id: 'a' }], [], { ...CONTACTS, model: 'Deal' });
-    save(cache, [{ id: 'a' }]);
-    fullRefresh(cache, [{ id: 'b' }]);
-    expect(datasetStats(cache).map((d) => [d.model, d.live, d.deleted])).toEqual([['Contact', 1, 1], ['Deal', 1, 0]]);
+  it('only touches its own dataset', async () => {
+    const cache = await freshCache();
+    await save(cache, [{ id: 'a' }], [], { ...CONTACTS, model: 'Deal' });
+    await save(cache, [{ id: 'a' }]);
+    await fullRefresh(cache, [{ id: 'b' }]);
+    expect((await datasetStats(cache)).map((d) => [d.model, d.live, d.deleted])).toEqual([['Contact', 1, 1], ['Deal', 1, 0]]);
   });
 });
 
 describe('prune', () => {
   const ttl = { payloadTtl: 30 * DAY, datasetTtl: 60 * DAY };
 
-  it('drops payloads of records not changed for the payload TTL: just inside is kept, just outside pruned', () => {
-    const cache = freshCache();
+  it('drops payloads of records not changed for the payload TTL: just inside is kept, just outside pruned', async () => {
+    const cache = await freshCache();
     at('2024-01-01T00:00:00.000Z');
-    save(cache, [{ id: 'old', n: 1 }]);
+    await save(cache, [{ id: 'old', n: 1 }]);
     at('2024-01-01T00:00:00.002Z');
-    save(cache, [{ id: 'young', n: 1 }]);
+    await save(cache, [{ id: 'young', n: 1 }]);
     at('2024-01-31T00:00:00.001Z');
-    expect(prune(cache, ttl)).toEqual({ pruned: 1, datasets_expired: 0, records_deleted: 0 });
+    expect(await prune(cache, ttl)).toEqual({ pruned: 1, datasets_expired: 0, records_deleted: 0 });
     expect(stored(cache, 'old')).toMatchObject({ payload: null, pruned_at: Date.parse('2024-01-31T00:00:00.001Z') });
     expect(stored(cache, 'young')!.payload).toBe('{"id":"young","n":1}');
-    expectExactCounts(cache);
+    await expectExactCounts(cache);
   });
 
-  it('a deferred hash is computed before the payload is dropped: the same content later is restored silently', () => {
-    const cache = freshCache();
+  it('a deferred hash is computed before the payload is dropped: the same content later is restored silently', async () => {
+    const cache = await freshCache();
     at('2024-01-01T00:00:00Z');
-    save(cache, ['{"id":"a","o":{"y":1,"x":2}}', '{"id":"b","n":1}']);
+    await save(cache, ['{"id":"a","o":{"y":1,"x":2}}', '{"id":"b","n":1}']);
     expect(stored(cache, 'a')!.hash).toBe('');
     at('2024-02-15T00:00:00Z');
-    expect(prune(cache, ttl).pruned).toBe(2);
+    expect((await prune(cache, ttl)).pruned).toBe(2);
     expect(stored(cache, 'a')).toMatchObject({ payload: null, hash: prepareRecord('{"id":"a","o":{"x":2,"y":1}}', new IgnoreFields()).hash });
-    expect(save(cache, ['{"o":{"x":2,"y":1},"id":"a"}', '{"id":"b","n":2}'])).toMatchObject({ unchanged: 1, updated: 1 });
+    expect(await save(cache, ['{"o":{"x":2,"y":1},"id":"a"}', '{"id":"b","n":2}'])).toMatchObject({ unchanged: 1, updated: 1 });
     expect(stored(cache, 'a')!.payload).toBe('{"o":{"x":2,"y":1},"id":"a"}');
-    expectExactCounts(cache);
+    await expectExactCounts(cache);
   });
 
-  it('pruning is not a change: the record keeps its position, id, timestamps and hash', () => {
-    const cache = freshCache();
+  it('pruning is not a change: the record keeps its position, id, timestamps and hash', async () => {
+    const cache = await freshCache();
     at('2024-01-01T00:00:00Z');
-    save(cache, [{ id: 'a', n: 1 }]);
-    const before = changes(cache)[0]!;
+    await save(cache, [{ id: 'a', n: 1 }]);
+    const before = (await changes(cache))[0]!;
     at('2024-03-01T00:00:00Z');
-    save(cache, [{ id: 'keep-dataset-alive' }], [], { ...CONTACTS, model: 'Other' });
-    prune(cache, { payloadTtl: 30 * DAY, datasetTtl: 365 * DAY });
-    const after = changes(cache)[0]!;
+    await save(cache, [{ id: 'keep-dataset-alive' }], [], { ...CONTACTS, model: 'Other' });
+    await prune(cache, { payloadTtl: 30 * DAY, datasetTtl: 365 * DAY });
+    const after = (await changes(cache))[0]!;
     expect(after).toEqual({ ...before, payload: null, prunedAt: Date.parse('2024-03-01T00:00:00Z') });
   });
 
-  it('a pruned record saved again identically is restored silently; with other data it is UPDATED', () => {
-    const cache = freshCache();
+  it('a pruned record saved again identically is restored silently; with other data it is UPDATED', async () => {
+    const cache = await freshCache();
     at('2024-01-01T00:00:00Z');
-    save(cache, [{ id: 'a', n: 1 }, { id: 'b', n: 1 }]);
+    await save(cache, [{ id: 'a', n: 1 }, { id: 'b', n: 1 }]);
     at('2024-02-15T00:00:00Z');
-    prune(cache, ttl);
-    const seqBefore = changes(cache).find((c) => c.id === 'a')!.seq;
-    expect(save(cache, [{ n: 1, id: 'a' }, { id: 'b', n: 2 }])).toMatchObject({ unchanged: 1, updated: 1, added: 0 });
-    const stream = changes(cache);
-    expect(stream.find((c) => c.id === 'a')).toMatchObject({ seq: seqBefore, prunedAt: null, payload: '{"n":1,"id":"a"}' });
+    await prune(cache, ttl);
+    const seqBefore = (await changes(cache)).find((c) => c.id === 'a')!.position;
+    expect(await save(cache, [{ n: 1, id: 'a' }, { id: 'b', n: 2 }])).toMatchObject({ unchanged: 1, updated: 1, added: 0 });
+    const stream = await changes(cache);
+    expect(stream.find((c) => c.id === 'a')).toMatchObject({ position: seqBefore, prunedAt: null, payload: '{"n":1,"id":"a"}' });
     expect(stream.at(-1)).toMatchObject({ id: 'b', action: 'UPDATED', prunedAt: null });
-    expectExactCounts(cache);
+    await expectExactCounts(cache);
   });
 
-  it('expires datasets with no sync for the dataset TTL, keeping their run history', () => {
-    const cache = freshCache();
+  it('expires datasets with no sync for the dataset TTL, keeping their run history', async () => {
+    const cache = await freshCache();
     at('2024-01-01T00:00:00Z');
-    save(cache, [{ id: 'a' }, { id: 'b' }]);
+    await save(cache, [{ id: 'a' }, { id: 'b' }]);
     at('2024-01-02T00:00:00Z');
-    save(cache, [{ id: 'a' }], [], { ...CONTACTS, model: 'Fresh' });
+    await save(cache, [{ id: 'a' }], [], { ...CONTACTS, model: 'Fresh' });
     at('2024-03-01T00:00:00Z');
-    expect(prune(cache, { ...ttl, dryRun: true })).toEqual({ pruned: 1, datasets_expired: 1, records_deleted: 2 });
-    expect(datasetStats(cache)).toHaveLength(2);
+    expect(await prune(cache, { ...ttl, dryRun: true })).toEqual({ pruned: 1, datasets_expired: 1, records_deleted: 2 });
+    expect(await datasetStats(cache)).toHaveLength(2);
     at('2024-03-01T00:00:00.001Z');
-    expect(prune(cache, ttl)).toEqual({ pruned: 1, datasets_expired: 1, records_deleted: 2 });
-    expect(datasetStats(cache).map((d) => d.model)).toEqual(['Fresh']);
-    expect(changes(cache)).toEqual([]);
-    expect(runHistory(cache, { model: 'Contact' }).map((r) => r.kind)).toEqual(['save', 'prune']);
-    expectExactCounts(cache);
+    expect(await prune(cache, ttl)).toEqual({ pruned: 1, datasets_expired: 1, records_deleted: 2 });
+    expect((await datasetStats(cache)).map((d) => d.model)).toEqual(['Fresh']);
+    expect(await changes(cache)).toEqual([]);
+    expect((await runHistory(cache, { model: 'Contact' })).map((r) => r.kind)).toEqual(['save', 'prune']);
+    await expectExactCounts(cache);
   });
 
-  it('a dry run changes nothing', () => {
-    const cache = freshCache();
+  it('a dry run changes nothing', async () => {
+    const cache = await freshCache();
     at('2024-01-01T00:00:00Z');
-    save(cache, [{ id: 'a' }]);
+    await save(cache, [{ id: 'a' }]);
     at('2025-01-01T00:00:00Z');
-    const snapshot = () => cache.db.prepare('SELECT * FROM records').all().concat(cache.db.prepare('SELECT * FROM datasets').all(), cache.db.prepare('SELECT count(*) FROM runs').all());
+    const snapshot = () => [...sql(cache, 'SELECT * FROM records'), ...sql(cache, 'SELECT * FROM datasets'), ...sql(cache, 'SELECT count(*) FROM runs')];
     const before = snapshot();
-    expect(prune(cache, { ...ttl, dryRun: true }).datasets_expired).toBe(1);
+    expect((await prune(cache, { ...ttl, dryRun: true })).datasets_expired).toBe(1);
     expect(snapshot()).toEqual(before);
   });
 
-  it('prunes up to and including a cursor, in pages, with has_more', () => {
-    const cache = freshCache();
-    save(cache, [{ id: 'a' }, { id: 'b' }, { id: 'c' }, { id: 'd' }]);
-    const [, second] = changes(cache);
-    const upToB = changes(cache).slice(0, 2);
-    expect(pruneUntil(cache, CONTACTS, second!.seq, 1)).toEqual({ count: 1, hasMore: true });
-    expect(pruneUntil(cache, CONTACTS, second!.seq, 1)).toEqual({ count: 1, hasMore: false });
-    expect(changes(cache).map((c) => c.payload === null)).toEqual([true, true, false, false]);
+  it('prunes up to and including a cursor, in pages, with has_more', async () => {
+    const cache = await freshCache();
+    await save(cache, [{ id: 'a' }, { id: 'b' }, { id: 'c' }, { id: 'd' }]);
+    const [, second] = await changes(cache);
+    const upToB = (await changes(cache)).slice(0, 2);
+    expect(await pruneUntil(cache, CONTACTS, second!.position, 1)).toEqual({ count: 1, hasMore: true });
+    expect(await pruneUntil(cache, CONTACTS, second!.position, 1)).toEqual({ count: 1, hasMore: false });
+    expect((await changes(cache)).map((c) => c.payload === null)).toEqual([true, true, false, false]);
     expect(upToB.map((c) => c.id)).toEqual(['a', 'b']);
-    expect(pruneUntil(cache, { ...CONTACTS, model: 'None' }, 10)).toEqual({ count: 0, hasMore: false });
-    expectExactCounts(cache);
+    expect(await pruneUntil(cache, { ...CONTACTS, model: 'None' }, second!.position)).toEqual({ count: 0, hasMore: false });
+    await expectExactCounts(cache);
   });
 });
 
 describe('reset and counts', () => {
-  it('reset hard-deletes every record of the dataset and is recorded as a run', () => {
-    const cache = freshCache();
-    save(cache, [{ id: 'a' }, { id: 'b' }]);
-    save(cache, [{ id: 'a' }], [], { ...CONTACTS, model: 'Deal' });
-    expect(reset(cache, CONTACTS)).toBe(2);
-    expect(changes(cache)).toEqual([]);
+  it('reset hard-deletes every record of the dataset and is recorded as a run', async () => {
+    const cache = await freshCache();
+    await save(cache, [{ id: 'a' }, { id: 'b' }]);
+    await save(cache, [{ id: 'a' }], [], { ...CONTACTS, model: 'Deal' });
+    expect(await reset(cache, CONTACTS)).toBe(2);
+    expect(await changes(cache)).toEqual([]);
     expect(stored(cache, 'a')).toMatchObject({ dataset_id: 2 });
-    expect(runHistory(cache).map((r) => [r.kind, r.model, r.deleted])).toEqual([['save', 'Contact', 0], ['save', 'Deal', 0], ['reset', 'Contact', 2]]);
-    expect(save(cache, [{ id: 'a' }])).toMatchObject({ added: 1 });
-    expectExactCounts(cache);
+    expect((await runHistory(cache)).map((r) => [r.kind, r.model, r.deleted])).toEqual([['save', 'Contact', 0], ['save', 'Deal', 0], ['reset', 'Contact', 2]]);
+    expect(await save(cache, [{ id: 'a' }])).toMatchObject({ added: 1 });
+    await expectExactCounts(cache);
   });
 
-  it('counters stay exact through a mixed history of every kind of run', () => {
-    const cache = freshCache();
+  it('counters stay exact through a mixed history of every kind of run', async () => {
+    const cache = await freshCache();
     at('2024-01-01T00:00:00Z');
-    save(cache, Array.from({ length: 50 }, (_, i) => ({ id: i, v: i })));
-    expectExactCounts(cache);
-    save(cache, Array.from({ length: 30 }, (_, i) => ({ id: i * 2, v: -i, pad: 'x'.repeat(i) })));
-    expectExactCounts(cache);
-    remove(cache, ['1', '3', '5', '1000']);
-    expectExactCounts(cache);
-    update(cache, [{ id: 2, pad: 'changed' }, { id: 3, v: 9 }]);
-    expectExactCounts(cache);
+    await save(cache, Array.from({ length: 50 }, (_, i) => ({ id: i, v: i })));
+    await expectExactCounts(cache);
+    await save(cache, Array.from({ length: 30 }, (_, i) => ({ id: i * 2, v: -i, pad: 'x'.repeat(i) })));
+    await expectExactCounts(cache);
+    await remove(cache, ['1', '3', '5', '1000']);
+    await expectExactCounts(cache);
+    await update(cache, [{ id: 2, pad: 'changed' }, { id: 3, v: 9 }]);
+    await expectExactCounts(cache);
     at('2024-01-20T00:00:00Z');
-    save(cache, [{ id: 7, v: 'new' }]);
+    await save(cache, [{ id: 7, v: 'new' }]);
     at('2024-02-10T00:00:00Z');
-    prune(cache, { payloadTtl: 30 * DAY, datasetTtl: 60 * DAY });
-    expectExactCounts(cache);
-    save(cache, [{ id: 0, v: 0, pad: '' }, { id: 1, v: 1 }, { id: 4, v: 'x' }]);
-    expectExactCounts(cache);
-    fullRefresh(cache, Array.from({ length: 10 }, (_, i) => ({ id: i, v: i })));
-    expectExactCounts(cache);
-    pruneUntil(cache, CONTACTS, changes(cache)[3]!.seq);
-    expectExactCounts(cache);
-    reset(cache, CONTACTS);
-    expectExactCounts(cache);
+    await prune(cache, { payloadTtl: 30 * DAY, datasetTtl: 60 * DAY });
+    await expectExactCounts(cache);
+    await save(cache, [{ id: 0, v: 0, pad: '' }, { id: 1, v: 1 }, { id: 4, v: 'x' }]);
+    await expectExactCounts(cache);
+    await fullRefresh(cache, Array.from({ length: 10 }, (_, i) => ({ id: i, v: i })));
+    await expectExactCounts(cache);
+    await pruneUntil(cache, CONTACTS, (await changes(cache))[3]!.position);
+    await expectExactCounts(cache);
+    await reset(cache, CONTACTS);
+    await expectExactCounts(cache);
   });
 });

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { IgnoreFields } from './canonical.js';
+import { IgnoreFields } from '../decisions/canonical.js';
 import { prepareBatch, type PrepareReply, type PrepareRequest } from './preparer.js';
 
 // Parses and hashes lines for a save on the second core while the main thread writes to SQLite.

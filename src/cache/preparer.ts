@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { splitLines } from '../io/ndjson.js';
-import { IgnoreFields } from './canonical.js';
-import { RecordError, prepareRecord, type PreparedRecord } from './record.js';
+import { IgnoreFields } from '../decisions/canonical.js';
+import { RecordError, prepareRecord, type PreparedRecord } from '../decisions/record.js';
 
 /** Lines to prepare: as strings, or as the bytes of a batch and which of its lines (trimmed) to take. */
 export type PrepareLines = { texts: string[] } | { bytes: Uint8Array; lines: number[] };

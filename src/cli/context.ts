@@ -1,6 +1,10 @@
-import { openCache, type RecordsCache } from '../cache/cache.js';
-import type { Dataset } from '../cache/types.js';
-import { InterruptedError, UsageError } from '../errors.js';
+import { openCache, datasetOf as namedDataset, type Cache } from '../cache/cache.js';
+import { parseTimestamp } from '../decisions/time.js';
+import { InterruptedError } from '../errors.js';
+import { UsageError } from './usage-error.js';
+
+export { UsageError };
+import type { Dataset } from '../types.js';
 
 /** Options every command takes (see `rcache --help`). */
 export interface GlobalOptions {
@@ -16,11 +20,12 @@ export interface DatasetOptions extends GlobalOptions {
   model: string;
 }
 
+
 export function datasetOf(options: DatasetOptions): Dataset {
   for (const [name, value] of [['--integration', options.integration], ['--connection', options.connection], ['--model', options.model]] as const) {
     if (value.trim() === '') throw new UsageError(`${name} must not be empty`);
   }
-  return { integration: options.integration, connection: options.connection, model: options.model };
+  return namedDataset(options);
 }
 
 export function parseCount(text: string, option: string, min = 1): number {
@@ -31,9 +36,17 @@ export function parseCount(text: string, option: string, min = 1): number {
   return value;
 }
 
-export function open(options: GlobalOptions, readonly = false): RecordsCache {
-  const busyTimeout = options.busyTimeout === undefined ? undefined : parseCount(options.busyTimeout, '--busy-timeout', 0);
-  return openCache(options.db, { readonly, busyTimeout });
+/** The clock: RCACHE_NOW (an ISO timestamp) fixes it for tests and replays. */
+export function clock(): () => number {
+  const fixed = process.env.RCACHE_NOW;
+  if (fixed === undefined || fixed === '') return Date.now;
+  const at = parseTimestamp(fixed, 'RCACHE_NOW');
+  return () => at;
+}
+
+export function open(options: GlobalOptions, readonly = false, busyTimeout?: number): Promise<Cache> {
+  const timeout = options.busyTimeout === undefined ? busyTimeout : parseCount(options.busyTimeout, '--busy-timeout', 0);
+  return openCache(options.db, { readonly, busyTimeout: timeout, now: clock() });
 }
 
 /**

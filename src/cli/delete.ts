@@ -1,19 +1,11 @@
-import { DeleteRun } from '../cache/delete.js';
-import { RecordError, checkId, parseId } from '../cache/record.js';
-import { UsageError } from '../errors.js';
-import { datasetOf } from './context.js';
-import { executeRun, feedInput, type InputOptions } from './run-command.js';
+import { checkId, RecordError } from '../decisions/record.js';
+import { datasetOf, UsageError } from './context.js';
+import { executeRun, writeOptions, type InputOptions } from './run-command.js';
 
 export async function remove(ids: string[], options: InputOptions): Promise<void> {
-  await executeRun(
-    options,
-    (cache) => new DeleteRun(cache, datasetOf(options)),
-    async (run, signal) => {
-      if (ids.length === 0) return feedInput(run, ['-'], options, signal, (text) => run.write([parseId(text)]));
-      const checked = ids.map(checkArgument);
-      await run.acquire(signal);
-      run.write(checked);
-    },
+  const checked = ids.map(checkArgument);
+  await executeRun('delete', options, (cache, signal) =>
+    cache.delete(datasetOf(options), checked.length === 0 ? { files: ['-'] } : { ids: checked }, writeOptions(options, signal)),
   );
 }
 

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { RcacheError } from '../errors.js';
+import { EmptyRefreshError, InputError, InterruptedError, InvalidArgumentError, RcacheError, StoreError } from '../errors.js';
+import { UsageError } from './usage-error.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -196,30 +197,41 @@ function isCommanderExit(error: unknown): error is CommanderError {
   return error instanceof CommanderError;
 }
 
+const WRITING = new Set(['save', 'delete', 'update', 'prune', 'reset']);
+
 /** Runs rcache with `argv`; the one place where errors become messages and exit codes. */
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
   } catch (error) {
-    process.exitCode = exitCodeFor(error, argv.includes('--debug'));
+    const command = program.args[0] ?? '';
+    process.exitCode = exitCodeFor(error, argv.includes('--debug'), WRITING.has(command) && !argv.includes('--dry-run'));
   }
 }
 
-function exitCodeFor(error: unknown, debug: boolean): number {
-  if (isCommanderExit(error)) {
+function report(message: string, error: unknown, debug: boolean): void {
+  process.stderr.write(`rcache: ${message}\n`);
+  if (debug) process.stderr.write(`${(error as Error)?.stack}\n`);
+}
+
+function exitCodeFor(error: unknown, debug: boolean, writing: boolean): number {
+  if (error instanceof CommanderError) {
     const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code) && error.exitCode === 0;
     return ok ? 0 : 2;
   }
-  if (error instanceof RcacheError) {
-    process.stderr.write(`rcache: ${error.message}\n`);
-    if (debug) process.stderr.write(`${error.stack}\n`);
-    return error.exitCode;
+  if (error instanceof StoreError) {
+    report(storeMessage(error, writing), error, debug);
+    return 1;
   }
-  const known = databaseFailure(error);
-  if (known) {
-    process.stderr.write(`rcache: ${known}\n`);
-    if (debug) process.stderr.write(`${(error as Error).stack}\n`);
+  if (error instanceof RcacheError) {
+    const code = exitCodes.find(([kind]) => error instanceof kind)?.[1] ?? 1;
+    report(error instanceof EmptyRefreshError ? `${error.message}; pass --allow-empty to allow that` : error.message, error, debug);
+    return code;
+  }
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === 'string' && code.startsWith('E')) {
+    report(code === 'ENOSPC' ? `the disk is full (${(error as Error).message})` : (error as Error).message, error, debug);
     return 1;
   }
   process.stderr.write(`rcache: unexpected error: ${(error as Error)?.message ?? String(error)}\n`);
@@ -227,15 +239,31 @@ function exitCodeFor(error: unknown, debug: boolean): number {
   return 1;
 }
 
-/** A clear line for SQLite and file-system failures; nothing of the run was committed. */
-function databaseFailure(error: unknown): string | undefined {
-  const code = (error as { code?: unknown })?.code;
-  if (typeof code !== 'string') return undefined;
-  const message = (error as Error).message;
-  if (code === 'SQLITE_FULL' || code === 'ENOSPC') return `the disk is full (${message}): nothing from this run was saved`;
-  if (code.startsWith('SQLITE_BUSY')) return 'the database is locked by another process: nothing from this run was saved (wait, or raise --busy-timeout)';
-  if (code.startsWith('SQLITE_READONLY')) return `the database is read-only (${message}): nothing from this run was saved`;
-  if (code.startsWith('SQLITE_')) return `database error: ${message} (${code}): nothing from this run was saved`;
-  if (code.startsWith('E')) return `${message}`;
-  return undefined;
+const exitCodes: [abstract new (...args: never[]) => RcacheError, number][] = [
+  [UsageError, 2],
+  [InvalidArgumentError, 2],
+  [InputError, 65],
+  [EmptyRefreshError, 65],
+  [InterruptedError, 130],
+];
+
+/** A store failure in the terms of the command that met it: what to do, and whether a run was lost. */
+function storeMessage(error: StoreError, writing: boolean): string {
+  const lost = writing ? ': nothing from this run was saved' : '';
+  switch (error.kind) {
+    case 'busy':
+      return `the database is locked by another process${lost} (wait, or raise --busy-timeout)`;
+    case 'foreign':
+      return error.message.includes('is not an rcache database') ? `${error.message}; choose another file with --db` : error.message;
+    case 'missing':
+      return error.message.startsWith('no rcache database') ? `${error.message} (save some records first, or pass --db)` : error.message;
+    case 'bad-location':
+      return `${error.message} (--db, or RCACHE_DB)`;
+    case 'full':
+    case 'read-only':
+    case 'failed':
+      return `${error.message}${lost}`;
+    default:
+      return error.message;
+  }
 }

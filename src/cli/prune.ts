@@ -1,10 +1,9 @@
-import { decodeCursor } from '../cache/cursor.js';
-import { parseDuration } from '../cache/duration.js';
-import { countUntil, prune as pruneCache, pruneUntil, type PruneResult } from '../cache/prune.js';
-import { UsageError } from '../errors.js';
+import { parseDuration } from '../decisions/duration.js';
+import { humanBytes } from '../io/bytes.js';
 import { wantsColor } from '../io/color.js';
 import { palette } from '../io/palette.js';
-import { datasetOf, open, type GlobalOptions } from './context.js';
+import { datasetOf, open, UsageError, type GlobalOptions } from './context.js';
+
 
 export interface PruneOptions extends GlobalOptions {
   model?: string;
@@ -20,28 +19,29 @@ export async function prune(options: PruneOptions): Promise<void> {
   const datasetTtl = parseDuration(options.datasetTtl, '--dataset-ttl');
   if (options.untilCursor !== undefined && options.model === undefined) throw new UsageError('--until-cursor needs --model: a cursor is pruned up to in one dataset');
   const dataset = options.model === undefined ? undefined : datasetOf({ ...options, model: options.model });
-  const cache = open(options);
-  let result: PruneResult;
+  // A dry run only reads: it works where the database cannot be written.
+  const cache = await open(options, options.dryRun === true);
+  let result;
   try {
     if (options.untilCursor !== undefined) {
-      const until = decodeCursor(options.untilCursor);
-      const count = options.dryRun ? countUntil(cache, dataset!, until) : pruneUntil(cache, dataset!, until).count;
-      result = { pruned: count, datasets_expired: 0, records_deleted: 0 };
+      const { count } = await cache.pruneUntil(dataset!, options.untilCursor, { dryRun: options.dryRun });
+      result = { pruned: count, datasets_expired: 0, records_deleted: 0, reclaimed_bytes: 0 };
     } else {
-      result = pruneCache(cache, { payloadTtl, datasetTtl, dataset, dryRun: options.dryRun });
+      result = await cache.prune({ payloadTtl, datasetTtl, dataset, dryRun: options.dryRun });
     }
   } finally {
-    cache.close();
+    await cache.close();
   }
   if (options.json) {
-    process.stdout.write(JSON.stringify(result) + '\n');
+    const { reclaimed_bytes: _, ...counts } = result;
+    process.stdout.write(JSON.stringify(counts) + '\n');
     return;
   }
   const c = palette(wantsColor(process.stderr, options.color));
   const would = options.dryRun ? 'would be ' : '';
+  const reclaimed = result.reclaimed_bytes > 0 ? `; ${humanBytes(result.reclaimed_bytes)} of disk space reclaimed` : '';
   process.stderr.write(
     `prune${options.dryRun ? ' (dry run, nothing changed)' : ''}: ${c.yellow(`${result.pruned} payloads ${would}pruned`)}, ` +
-      `${c.red(`${result.datasets_expired} datasets ${would}expired`)} (${result.records_deleted} records ${would}deleted)\n`,
+      `${c.red(`${result.datasets_expired} datasets ${would}expired`)} (${result.records_deleted} records ${would}deleted)${reclaimed}\n`,
   );
 }
-

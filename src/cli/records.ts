@@ -1,16 +1,15 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { RecordsCache } from '../cache/cache.js';
-import { ChangeReader, type Change, type ChangeQuery } from '../cache/changes.js';
-import { decodeCursor, encodeCursor } from '../cache/cursor.js';
-import { iso, parseTimestamp } from '../cache/time.js';
-import { ACTIONS, type Action } from '../cache/types.js';
-import { InterruptedError, UsageError } from '../errors.js';
+import type { Cache } from '../cache/cache.js';
+import type { ChangeQuery, ChangeReader } from '../cache/reader.js';
+import { parseFilter } from '../decisions/filter.js';
+import { iso, parseTimestamp } from '../decisions/time.js';
+import { InterruptedError } from '../errors.js';
 import { wantsColor } from '../io/color.js';
 import { CursorFile } from '../io/cursor-file.js';
 import { Output } from '../io/output.js';
 import { pipeReaderWatch } from '../io/reader-watch.js';
 import { writeRecord } from '../io/records.js';
-import { datasetOf, interruptible, open, parseCount, type DatasetOptions } from './context.js';
+import type { Change } from '../stores/store.js';
+import { datasetOf, interruptible, open, parseCount, UsageError, type DatasetOptions } from './context.js';
 
 export interface RecordsOptions extends DatasetOptions {
   cursor?: string;
@@ -26,16 +25,6 @@ export interface RecordsOptions extends DatasetOptions {
 
 const PAGE = 1000;
 const FORMATS = ['ndjson', 'json', 'table'];
-
-export function parseFilter(text: string): Action[] {
-  const actions = text.split(',').map((part) => part.trim().toUpperCase());
-  for (const action of actions) {
-    if (!ACTIONS.includes(action as Action)) {
-      throw new UsageError(`invalid filter '${text}': use added, updated, deleted, or a comma list of them`);
-    }
-  }
-  return [...new Set(actions as Action[])];
-}
 
 export function parseIds(text: string): string[] {
   return text.split(',').map((id) => id.trim()).filter((id) => id !== '');
@@ -57,7 +46,7 @@ function checkOptions(options: RecordsOptions): void {
 
 function queryOf(options: RecordsOptions, cursor: string | undefined): ChangeQuery {
   return {
-    after: cursor === undefined ? 0 : decodeCursor(cursor),
+    cursor,
     actions: options.filter === undefined ? undefined : parseFilter(options.filter),
     ids: options.ids === undefined ? undefined : parseIds(options.ids),
     modifiedAfter: options.modifiedAfter === undefined ? undefined : parseTimestamp(options.modifiedAfter, '--modified-after'),
@@ -76,7 +65,7 @@ async function drain(reader: ChangeReader, progress: Progress, each: (change: Ch
   const { out, signal } = progress;
   while (progress.left > 0 && !out.closed && !signal.aborted) {
     const want = Math.min(PAGE, progress.left);
-    const page = reader.next(want);
+    const page = await reader.next(want);
     for (const change of page) {
       if (out.closed || signal.aborted) return true;
       const wait = each(change);
@@ -85,24 +74,23 @@ async function drain(reader: ChangeReader, progress: Progress, each: (change: Ch
     }
     if (page.length < want) return false;
   }
-  return !out.closed && !signal.aborted && reader.next(1).length > 0;
+  return !out.closed && !signal.aborted && (await reader.next(1)).length > 0;
 }
 
-/** Waits until another process commits, the reader goes away, or a signal stops the follower. */
-async function waitForChange(cache: RecordsCache, interval: number, progress: Progress, readerGone: () => boolean): Promise<void> {
-  const version = () => cache.db.pragma('data_version', { simple: true }) as number;
-  const start = version();
-  while (!progress.signal.aborted) {
-    try {
-      await sleep(interval, undefined, { signal: progress.signal });
-    } catch {
-      return;
-    }
+/** Waits until a commit after `version`, the reader goes away, or a signal stops the follower. */
+async function waitForChange(cache: Cache, version: number, interval: number, progress: Progress, readerGone: () => boolean): Promise<void> {
+  const stop = new AbortController();
+  const signal = AbortSignal.any([progress.signal, stop.signal]);
+  const watch = setInterval(() => {
     if (readerGone()) {
       progress.out.closed = true;
-      return;
+      stop.abort();
     }
-    if (version() !== start) return;
+  }, interval);
+  try {
+    await cache.waitForCommit(version, { interval, signal });
+  } finally {
+    clearInterval(watch);
   }
 }
 
@@ -113,25 +101,30 @@ export async function records(options: RecordsOptions): Promise<void> {
   const query = queryOf(options, cursorFile ? cursorFile.read() : options.cursor);
   const limit = options.limit === undefined ? Number.MAX_SAFE_INTEGER : parseCount(options.limit, '--limit');
   const interval = parseInterval(options.interval);
-  const cache = open(options, true);
+  const cache = await open(options, true);
   const out = new Output(process.stdout);
   const interrupt = interruptible();
   const progress: Progress = { left: limit, signal: interrupt.signal, out };
+  let reader: ChangeReader | undefined;
   const saveCursor = () => {
-    if (cursorFile && out.confirmed !== undefined) cursorFile.write(encodeCursor(out.confirmed));
+    if (cursorFile && reader && out.confirmed !== undefined) cursorFile.write(reader.cursorOf(out.confirmed));
   };
   try {
-    const reader = new ChangeReader(cache, dataset, query);
+    reader = await cache.reader(dataset, query);
     if (options.format === 'json') await printDocument(reader, progress);
     else if (options.format === 'table') await printTable(reader, progress, wantsColor(process.stdout, options.color));
     else {
-      const line = (change: Change) => writeRecord(out, change, '\n');
+      const read = reader;
+      const line = (change: Change) => writeRecord(out, change, read.cursorOf(change.position), '\n');
+      // Taken before each read: a commit made while the output drains is not missed.
+      let version = options.follow ? await cache.version() : 0;
       await drain(reader, progress, line);
       const readerGone = pipeReaderWatch();
       while (options.follow && progress.left > 0 && !out.closed && !interrupt.signal.aborted) {
         await out.flush();
         saveCursor();
-        await waitForChange(cache, interval, progress, readerGone);
+        await waitForChange(cache, version, interval, progress, readerGone);
+        version = await cache.version();
         await drain(reader, progress, line);
       }
     }
@@ -141,7 +134,7 @@ export async function records(options: RecordsOptions): Promise<void> {
     if (interrupt.signal.aborted && !options.follow) throw interrupt.signal.reason as InterruptedError;
   } finally {
     interrupt.dispose();
-    cache.close();
+    await cache.close();
   }
 }
 
@@ -152,9 +145,9 @@ async function printDocument(reader: ChangeReader, progress: Progress): Promise<
   const more = await drain(reader, progress, async (change) => {
     if (last !== undefined) await out.write(',');
     last = change;
-    return writeRecord(out, change, '');
+    return writeRecord(out, change, reader.cursorOf(change.position), '');
   });
-  out.write(`],"next_cursor":${more && last ? `"${encodeCursor(last.seq)}"` : 'null'}}\n`);
+  out.write(`],"next_cursor":${more && last ? `"${reader.cursorOf(last.position)}"` : 'null'}}\n`);
 }
 
 async function printTable(reader: ChangeReader, progress: Progress, color: boolean): Promise<void> {
@@ -162,8 +155,8 @@ async function printTable(reader: ChangeReader, progress: Progress, color: boole
   let last: number | undefined;
   await drain(reader, progress, (change) => {
     const payload = change.payload ?? '(pruned)';
-    rows.push([change.id, change.action, iso(change.lastModifiedAt)!, encodeCursor(change.seq), payload.length > 60 ? payload.slice(0, 59) + '…' : payload]);
-    last = change.seq;
+    rows.push([change.id, change.action, iso(change.lastModifiedAt), reader.cursorOf(change.position), payload.length > 60 ? payload.slice(0, 59) + '…' : payload]);
+    last = change.position;
   });
   // Loaded only here: the table library is a good part of the start-up of a command that uses it.
   const { renderTable } = await import('../io/table.js');

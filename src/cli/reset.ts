@@ -1,16 +1,16 @@
-import { reset as resetDataset } from '../cache/prune.js';
-import { emptySummary } from '../cache/types.js';
+import { emptySummary } from '../types.js';
 import { datasetOf, open, type DatasetOptions } from './context.js';
 import { reportSummary } from './run-command.js';
 
 export async function reset(options: DatasetOptions & { json?: boolean }): Promise<void> {
   const startedAt = performance.now();
   const dataset = datasetOf(options);
-  const cache = open(options);
+  const cache = await open(options);
   try {
-    const deleted = resetDataset(cache, dataset);
-    await reportSummary('reset', dataset, { ...emptySummary(), deleted }, options, startedAt);
+    const deleted = await cache.reset(dataset);
+    if (deleted === undefined) process.stderr.write(`rcache: there is no dataset ${dataset.model} (integration ${dataset.integration}, connection ${dataset.connection}): nothing to reset\n`);
+    await reportSummary('reset', dataset, { ...emptySummary(), deleted: deleted ?? 0 }, options, startedAt);
   } finally {
-    cache.close();
+    await cache.close();
   }
 }

@@ -1,8 +1,6 @@
-import type { RecordsCache } from '../cache/cache.js';
-import type { Run } from '../cache/run.js';
-import type { Dataset, Summary } from '../cache/types.js';
+import type { Cache } from '../cache/cache.js';
 import { wantsColor } from '../io/color.js';
-import { readRecords } from '../io/input.js';
+import type { Dataset, Summary } from '../types.js';
 import { datasetOf, interruptible, open, type DatasetOptions, type GlobalOptions } from './context.js';
 
 // What the writing commands share; kept apart from context.ts so that readers load none of it.
@@ -37,34 +35,36 @@ export interface InputOptions extends DatasetOptions {
   rejects?: string;
 }
 
-/**
- * The shape of every writing command: open the database, feed the run, commit, print the
- * summary. Whatever goes wrong before the commit rolls the whole run back.
- */
-export async function executeRun<R extends Run>(
-  options: InputOptions,
-  create: (cache: RecordsCache) => R,
-  feed: (run: R, signal: AbortSignal) => Promise<void> | void,
-): Promise<R> {
-  const startedAt = performance.now();
-  const dataset = datasetOf(options);
-  const cache = open(options);
-  const run = create(cache);
-  const interrupt = interruptible();
-  try {
-    await feed(run, interrupt.signal);
-    await run.acquire(interrupt.signal);
-    await reportSummary(run.kind, dataset, run.commit(), options, startedAt);
-    return run;
-  } finally {
-    run.abort();
-    interrupt.dispose();
-    cache.close();
-  }
+/** What the library needs of a writing command's input options. */
+export function writeOptions(options: InputOptions, signal: AbortSignal) {
+  return {
+    skipInvalid: options.skipInvalid,
+    rejects: options.rejects,
+    signal,
+    onWarning: (message: string) => process.stderr.write(`rcache: ${message}\n`),
+  };
 }
 
-/** Feeds NDJSON input to a run line by line, honouring --skip-invalid and --rejects. */
-export function feedInput(run: Run, inputs: string[], options: InputOptions, signal: AbortSignal, handle: (text: string) => void): Promise<void> {
-  const input = { inputs, skipInvalid: options.skipInvalid, rejects: options.rejects, signal, start: () => run.acquire(signal) };
-  return readRecords(input, handle, () => run.reject());
+/**
+ * The shape of every writing command: open the database, run the library call, print the
+ * summary. Whatever goes wrong before the commit rolls the whole run back.
+ */
+export async function executeRun<S extends Summary>(
+  kind: string,
+  options: InputOptions,
+  call: (cache: Cache, signal: AbortSignal) => Promise<S>,
+): Promise<S> {
+  const startedAt = performance.now();
+  const dataset = datasetOf(options);
+  const cache = await open(options);
+  const interrupt = interruptible();
+  try {
+    const summary = await call(cache, interrupt.signal);
+    const { deletionSkipped: _, ...counts } = summary as S & { deletionSkipped?: boolean };
+    await reportSummary(kind, dataset, counts, options, startedAt);
+    return summary;
+  } finally {
+    interrupt.dispose();
+    await cache.close();
+  }
 }

@@ -1,8 +1,6 @@
-import { IgnoreFields } from '../cache/canonical.js';
-import { SaveRun } from '../cache/save.js';
-import { saveInput } from '../io/save-pipeline.js';
+import { Progress } from '../io/progress.js';
 import { datasetOf } from './context.js';
-import { executeRun, type InputOptions } from './run-command.js';
+import { executeRun, writeOptions, type InputOptions } from './run-command.js';
 
 export interface SaveOptions extends InputOptions {
   ignoreField?: string[];
@@ -11,14 +9,21 @@ export interface SaveOptions extends InputOptions {
 }
 
 export async function save(files: string[], options: SaveOptions): Promise<void> {
-  const ignore = new IgnoreFields(options.ignoreField);
-  const run = await executeRun(
-    options,
-    (cache) => new SaveRun(cache, datasetOf(options), { fullRefresh: options.fullRefresh, allowEmpty: options.allowEmpty }, ignore),
-    (run, signal) =>
-      saveInput(run, options.ignoreField ?? [], { inputs: files, skipInvalid: options.skipInvalid, rejects: options.rejects, signal }),
-  );
-  if (run.deletionSkipped) {
-    process.stderr.write(`rcache: ${run.summary.rejected} lines were rejected, so --full-refresh deleted nothing (their records would have been lost)\n`);
+  const progress = new Progress(process.stderr, 'saving');
+  const result = await executeRun('save', options, async (cache, signal) => {
+    try {
+      return await cache.save(datasetOf(options), { files }, {
+        ...writeOptions(options, signal),
+        ignoreFields: options.ignoreField,
+        fullRefresh: options.fullRefresh,
+        allowEmpty: options.allowEmpty,
+        onProgress: (lines) => progress.update(lines),
+      });
+    } finally {
+      progress.done();
+    }
+  });
+  if (result.deletionSkipped) {
+    process.stderr.write(`rcache: ${result.rejected} lines were rejected, so --full-refresh deleted nothing (their records would have been lost)\n`);
   }
 }

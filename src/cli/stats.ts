@@ -1,6 +1,6 @@
-import { statSync } from 'node:fs';
-import { datasetStats, runHistory } from '../cache/stats.js';
+import { iso } from '../decisions/time.js';
 import { wantsColor } from '../io/color.js';
+import { humanBytes } from '../io/bytes.js';
 import { renderTable } from '../io/table.js';
 import { open, type GlobalOptions } from './context.js';
 
@@ -10,37 +10,30 @@ export interface StatsOptions extends GlobalOptions {
   json?: boolean;
 }
 
-function fileBytes(path: string): number {
-  let total = 0;
-  for (const file of [path, `${path}-wal`]) {
-    try {
-      total += statSync(file).size;
-    } catch {
-      // No write-ahead log right now: only the main file counts.
-    }
-  }
-  return total;
-}
-
-export function humanBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
-
 export async function stats(options: StatsOptions): Promise<void> {
-  const cache = open(options, true);
+  const cache = await open(options, true);
   const filter = options.model === undefined ? undefined : { integration: options.integration, connection: options.connection, model: options.model };
   const color = wantsColor(process.stdout, options.color);
   try {
-    const database = { path: cache.path, bytes: fileBytes(cache.path) };
+    const info = await cache.info();
+    const database = { path: info.location, bytes: info.bytes ?? 0 };
     if (options.runs) {
-      const runs = runHistory(cache, filter);
+      const runs = (await cache.runs({ dataset: filter })).map(({ number: _, startedAt, finishedAt, ...run }) => ({
+        kind: run.kind,
+        integration: run.integration,
+        connection: run.connection,
+        model: run.model,
+        started_at: iso(startedAt),
+        finished_at: iso(finishedAt),
+        added: run.added,
+        updated: run.updated,
+        unchanged: run.unchanged,
+        deleted: run.deleted,
+        unknown: run.unknown,
+        duplicates: run.duplicates,
+        rejected: run.rejected,
+        pruned: run.pruned,
+      }));
       if (options.json) return void process.stdout.write(JSON.stringify({ database, runs }) + '\n');
       const head = ['kind', 'integration', 'connection', 'model', 'started', 'seconds', 'added', 'updated', 'unchanged', 'deleted', 'unknown', 'dupl.', 'rejected', 'pruned'];
       const rows = runs.map((run) => [
@@ -55,7 +48,11 @@ export async function stats(options: StatsOptions): Promise<void> {
       process.stdout.write(`${database.path} (${humanBytes(database.bytes)}): ${runs.length} runs\n${renderTable(head, rows, color)}\n`);
       return;
     }
-    const datasets = datasetStats(cache, filter);
+    const datasets = (await cache.stats(filter)).map(({ lastRunAt, lastChangeAt, ...counts }) => ({
+      ...counts,
+      last_run_at: iso(lastRunAt),
+      last_change_at: iso(lastChangeAt),
+    }));
     if (options.json) return void process.stdout.write(JSON.stringify({ database, datasets }) + '\n');
     const head = ['integration', 'connection', 'model', 'live', 'deleted', 'pruned', 'payloads', 'runs', 'last run', 'last change'];
     const rows = datasets.map((d) => [
@@ -72,6 +69,6 @@ export async function stats(options: StatsOptions): Promise<void> {
     ]);
     process.stdout.write(`${database.path} (${humanBytes(database.bytes)}): ${datasets.length} datasets\n${renderTable(head, rows, color)}\n`);
   } finally {
-    cache.close();
+    await cache.close();
   }
 }

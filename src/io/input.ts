@@ -1,21 +1,23 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { RecordError } from '../cache/record.js';
+import { RecordError } from '../decisions/record.js';
 import { InputError, RcacheError } from '../errors.js';
-import { readLines, type LineBatch } from './ndjson.js';
+import type { LineBatch } from './ndjson.js';
 
-export interface RecordInputOptions {
-  inputs: readonly string[];
+export interface BadLineOptions {
   /** Report and skip bad lines instead of failing the run. */
   skipInvalid?: boolean;
   /** File that receives every skipped line verbatim. */
   rejects?: string;
+  /** Where skipped lines are reported; nowhere without it. */
+  warn?: (message: string) => void;
+}
+
+export interface RecordInputOptions extends BadLineOptions {
   stdin?: Readable;
   signal?: AbortSignal;
-  /** Where skipped lines are reported. */
-  warn?: (message: string) => void;
-  /** Called once, before the first line is handled. */
-  start?: () => Promise<void>;
+  /** Called after each batch of lines was handled, and awaited. */
+  batchEnd?: () => Promise<void>;
 }
 
 const NEWLINE = Buffer.from('\n');
@@ -48,11 +50,11 @@ export class BadLines {
   private readonly warn: (message: string) => void;
 
   constructor(
-    private readonly options: RecordInputOptions,
+    private readonly options: BadLineOptions,
     private readonly onReject: () => void,
   ) {
     this.rejects = options.rejects ? new RejectsFile(options.rejects) : undefined;
-    this.warn = options.warn ?? ((message: string) => process.stderr.write(`rcache: ${message}\n`));
+    this.warn = options.warn ?? (() => {});
   }
 
   /** Handles line `i` of `batch`, which is bad for `reason`. */
@@ -72,18 +74,18 @@ export class BadLines {
 }
 
 /**
- * Reads NDJSON input and hands each non-blank line, trimmed, to `handle`, in order; `handle`
- * throws RecordError for a bad line, which BadLines then deals with.
+ * Reads NDJSON input and hands each non-blank line, trimmed, to `handle`, in order, with a way to
+ * reject it later; `handle` throws RecordError for a bad line, which BadLines then deals with.
  */
-export async function readRecords(options: RecordInputOptions, handle: (text: string) => void, onReject: () => void): Promise<void> {
+export async function readRecords(
+  batches: AsyncIterable<LineBatch>,
+  options: RecordInputOptions,
+  handle: (text: string, reject: (reason: string) => void) => void,
+  onReject: () => void,
+): Promise<void> {
   const bad = new BadLines(options, onReject);
-  let start = options.start;
   try {
-    for await (const batch of readLines(options.inputs, options)) {
-      if (start) {
-        await start();
-        start = undefined;
-      }
+    for await (const batch of batches) {
       for (let i = 0; i < batch.lines.length; i++) {
         const problem = batch.bad?.get(i);
         if (problem !== undefined) {
@@ -93,12 +95,13 @@ export async function readRecords(options: RecordInputOptions, handle: (text: st
         const text = batch.lines[i]!.trim();
         if (text === '') continue;
         try {
-          handle(text);
+          handle(text, (reason) => bad.handle(batch, i, reason));
         } catch (error) {
           if (!(error instanceof RecordError)) throw error;
           bad.handle(batch, i, error.message);
         }
       }
+      await options.batchEnd?.();
     }
   } finally {
     bad.close();

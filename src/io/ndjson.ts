@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { RcacheError, UsageError } from '../errors.js';
+import { InvalidArgumentError, RcacheError } from '../errors.js';
 
 /** A line longer than this is refused, so one runaway line cannot exhaust memory. */
 export const MAX_LINE_BYTES = 64 * 1024 * 1024;
@@ -81,7 +81,7 @@ function openInput(input: string, options: ReadOptions): { file: string; stream:
 
 function inputError(file: string, error: NodeJS.ErrnoException): RcacheError {
   const reason = error.code === 'ENOENT' ? 'no such file' : error.code === 'EISDIR' ? 'it is a directory' : error.message;
-  return error.code === 'ENOENT' || error.code === 'EISDIR' ? new UsageError(`cannot read ${file}: ${reason}`) : new RcacheError(`cannot read ${file}: ${reason}`);
+  return error.code === 'ENOENT' || error.code === 'EISDIR' ? new InvalidArgumentError(`cannot read ${file}: ${reason}`) : new RcacheError(`cannot read ${file}: ${reason}`);
 }
 
 /**

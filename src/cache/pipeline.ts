@@ -1,34 +1,42 @@
-import { RecordError } from '../cache/record.js';
-import { Preparer, type Prepared } from '../cache/preparer.js';
-import type { Precheck, SaveRun } from '../cache/save.js';
-import { BadLines, type RecordInputOptions } from './input.js';
-import { readLines, type LineBatch } from './ndjson.js';
-import { Progress } from './progress.js';
+import { RecordError } from '../decisions/record.js';
+import { BadLines, type BadLineOptions } from '../io/input.js';
+import type { LineBatch } from '../io/ndjson.js';
+import { Preparer } from './preparer.js';
+import type { Check, Entry, SaveRun } from './save-run.js';
 
 /** One batch of input on its way through the pipeline. */
 interface Flight {
   batch: LineBatch;
   /** Index in the batch of each line handed to the run. */
   positions: number[];
-  check: Precheck;
-  prepared: Promise<Prepared[]>;
+  check: Check;
+  prepared: Promise<ReturnType<Preparer['prepare']> extends Promise<infer T> ? T : never>;
+}
+
+export interface PipelineOptions extends BadLineOptions {
+  /** Told how many lines have been read so far, after each batch. */
+  onProgress?: (lines: number) => void;
+  signal?: AbortSignal;
 }
 
 /**
- * Saves NDJSON input with two threads: while the main thread writes batch k to SQLite, a worker
- * parses and hashes batch k+1. Lines are still applied strictly in input order, and bad lines are
- * dealt with in that order too, so the first error reported is the first bad line. A batch is
- * applied as soon as it is prepared, without waiting for more input: on a slow pipe an error is
- * reported when its line arrives, not when the input ends.
+ * Saves batches of NDJSON lines with two threads: while the main thread writes batch k to the
+ * store, a worker parses and hashes batch k+1. Lines are still applied strictly in input order,
+ * and bad lines are dealt with in that order too, so the first error reported is the first bad
+ * line. A batch is applied as soon as it is prepared, without waiting for more input: on a slow
+ * pipe an error is reported when its line arrives, not when the input ends.
  */
-export async function saveInput(run: SaveRun, ignoreFields: readonly string[], options: RecordInputOptions): Promise<void> {
+export async function saveBatches(
+  run: SaveRun,
+  source: (signal: AbortSignal) => AsyncIterable<LineBatch>,
+  ignoreFields: readonly string[],
+  options: PipelineOptions,
+): Promise<void> {
   const bad = new BadLines(options, () => run.reject());
-  const progress = new Progress(process.stderr, 'saving');
-  let lines = 0;
   // Stops the input when the run fails, so that an open pipe does not keep the process waiting.
   const stop = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
-  const batches = readLines(options.inputs, { ...options, signal })[Symbol.asyncIterator]();
+  const batches = source(options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal)[Symbol.asyncIterator]();
+  let lines = 0;
   // Started on the first batch with lines to prepare: a re-sync of unchanged records needs none.
   let preparer: Preparer | undefined;
   let flight: Flight | undefined;
@@ -49,9 +57,8 @@ export async function saveInput(run: SaveRun, ignoreFields: readonly string[], o
       const { done, value: batch } = await read;
       if (done) break;
       read = nextBatch();
-      await run.acquire(options.signal);
       const { positions, texts } = linesOf(batch);
-      const check = run.precheck(texts);
+      const check = await run.check(texts, options.signal);
       const prepared = check.pending.length
         ? (preparer ??= new Preparer(ignoreFields)).prepare(
             check.pending.map((i) => texts[i]!),
@@ -64,14 +71,13 @@ export async function saveInput(run: SaveRun, ignoreFields: readonly string[], o
       if (flight) await land(run, flight, bad);
       flight = { batch, positions, check, prepared };
       lines += texts.length;
-      progress.update(lines);
+      options.onProgress?.(lines);
     }
     if (flight) await land(run, flight, bad);
   } catch (error) {
     stop.abort(error);
     throw error;
   } finally {
-    progress.done();
     bad.close();
     await preparer?.close();
   }
@@ -92,6 +98,7 @@ function linesOf(batch: LineBatch): { positions: number[]; texts: string[] } {
 
 async function land(run: SaveRun, { batch, positions, check, prepared }: Flight, bad: BadLines): Promise<void> {
   const records = await prepared;
+  const entries: Entry[] = [];
   let pending = 0;
   let position = 0;
   for (let i = 0; i < batch.lines.length; i++) {
@@ -104,7 +111,7 @@ async function land(run: SaveRun, { batch, positions, check, prepared }: Flight,
     const index = position++;
     const record = check.pending[pending] === index ? records[pending++] : undefined;
     if (record instanceof RecordError) bad.handle(batch, i, record.message);
-    else run.applyChecked(check, index, record);
+    else entries.push({ index, record });
   }
-  run.release(check);
+  await run.apply(check, entries);
 }

@@ -1,14 +1,13 @@
 import type { IncomingMessage } from 'node:http';
-import type { RecordsCache } from '../cache/cache.js';
-import { ChangeReader, type ChangeQuery } from '../cache/changes.js';
-import { decodeCursor, encodeCursor } from '../cache/cursor.js';
-import { pruneUntil } from '../cache/prune.js';
-import { parseTimestamp } from '../cache/time.js';
-import type { Dataset } from '../cache/types.js';
-import { UsageError } from '../errors.js';
-import { HttpError, type Issue } from '../io/http.js';
+import type { Cache } from '../cache/cache.js';
+import type { ChangeQuery } from '../cache/reader.js';
+import { decodeCursor } from '../decisions/cursor.js';
+import { parseFilter } from '../decisions/filter.js';
+import { parseTimestamp } from '../decisions/time.js';
+import { InvalidArgumentError } from '../errors.js';
 import { recordJson } from '../io/records.js';
-import { parseFilter } from './records.js';
+import type { Dataset } from '../types.js';
+import { HttpError, type Issue } from './http.js';
 
 // Nango's records API (GET /records, PATCH /records/prune), validated as Nango's zod schemas do.
 const LIST_PARAMS = ['model', 'variant', 'delta', 'modified_after', 'limit', 'filter', 'cursor', 'ids'];
@@ -33,13 +32,13 @@ class Checks {
     return this.add(path, 'invalid_type', 'required');
   }
 
-  /** `parse(value)` when a value is present; a UsageError it throws becomes an issue. */
+  /** `parse(value)` when a value is present; an InvalidArgumentError it throws becomes an issue. */
   parse<T>(path: string, value: string | undefined, parse: (text: string) => T): T | undefined {
     if (value === undefined) return undefined;
     try {
       return parse(value);
     } catch (error) {
-      if (error instanceof UsageError) return this.add(path, 'custom', error.message.replace(`${path}: `, ''));
+      if (error instanceof InvalidArgumentError) return this.add(path, 'custom', error.reason);
       throw error;
     }
   }
@@ -57,21 +56,23 @@ class Checks {
 }
 
 function name(text: string): string {
-  if (text === '' || text.length > 255) throw new UsageError('must be 1 to 255 characters');
+  if (text === '' || text.length > 255) throw new InvalidArgumentError('must be 1 to 255 characters');
   return text;
 }
 
 function count(max: number) {
   return (text: string): number => {
     const value = Number(text);
-    if (!/^\d+$/.test(text) || value < 1 || value > max) throw new UsageError(`must be a whole number from 1 to ${max}, not '${text}'`);
+    if (!/^\d+$/.test(text) || value < 1 || value > max) throw new InvalidArgumentError(`must be a whole number from 1 to ${max}, not '${text}'`);
     return value;
   };
 }
 
-function cursor(text: string): number {
-  if (text === '' || text.length > 1000) throw new UsageError('must be 1 to 1000 characters');
-  return decodeCursor(text);
+/** A cursor's form; whether it belongs to this database is checked when it is used. */
+function cursor(text: string): string {
+  if (text === '' || text.length > 1000) throw new InvalidArgumentError('must be 1 to 1000 characters');
+  decodeCursor(text);
+  return text;
 }
 
 /** Nango stores a variant other than "base" as the model `<model>::<variant>`; so does rcache. */
@@ -112,7 +113,7 @@ function listRequest(params: URLSearchParams): ListRequest {
   if (ids.some((id) => id === '' || id.length > 256)) checks.add('ids', 'custom', 'each id must be 1 to 256 characters');
   const limit = checks.parse('limit', single('limit'), count(MAX_LIMIT));
   const query: ChangeQuery = {
-    after: checks.parse('cursor', single('cursor'), cursor),
+    cursor: checks.parse('cursor', single('cursor'), cursor),
     actions: checks.parse('filter', single('filter'), parseFilter),
     ids: ids.length > 0 ? ids : undefined,
     modifiedAfter: checks.parse('modified_after', modifiedAfter, (text) => parseTimestamp(text, 'modified_after')),
@@ -121,20 +122,31 @@ function listRequest(params: URLSearchParams): ListRequest {
   return { model: modelName(model!, variant), limit: limit ?? DEFAULT_LIMIT, query };
 }
 
+/** A cursor that is well formed but not this database's is refused as Nango refuses an invalid one. */
+async function checked<T>(path: string, code: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw HttpError.invalid(code, [{ code: 'custom', message: error.reason, path: [path] }]);
+    throw error;
+  }
+}
+
 /** GET /records: one page of the change stream, byte for byte as `rcache records --format json` prints it. */
-export function listRecords(cache: RecordsCache, req: IncomingMessage, params: URLSearchParams): string {
+export async function listRecords(cache: Cache, req: IncomingMessage, params: URLSearchParams): Promise<string> {
   const { model, query, limit } = listRequest(params);
   const dataset = datasetOf(req, model);
-  const page = new ChangeReader(cache, dataset, query).next(limit + 1);
+  const reader = await checked('cursor', 'invalid_query_params', () => cache.reader(dataset, query));
+  const page = await reader.next(limit + 1);
   const more = page.length > limit;
   const records = more ? page.slice(0, limit) : page;
-  const next = more ? `"${encodeCursor(records[records.length - 1]!.seq)}"` : 'null';
-  return `{"records":[${records.map((change) => recordJson(change)).join(',')}],"next_cursor":${next}}\n`;
+  const next = more ? `"${reader.cursorOf(records[records.length - 1]!.position)}"` : 'null';
+  return `{"records":[${records.map((change) => recordJson(change, reader.cursorOf(change.position))).join(',')}],"next_cursor":${next}}\n`;
 }
 
 interface PruneRequest {
   model: string;
-  untilSeq: number;
+  until: string;
   limit: number;
 }
 
@@ -158,18 +170,19 @@ function pruneRequest(text: string): PruneRequest {
   };
   const model = checks.parse('model', checks.required('model', stringField('model')), name);
   const variant = checks.parse('variant', stringField('variant'), name);
-  const untilSeq = checks.parse('until_cursor', checks.required('until_cursor', stringField('until_cursor')), cursor);
+  const until = checks.parse('until_cursor', checks.required('until_cursor', stringField('until_cursor')), cursor);
   const limit = fields.limit === undefined ? undefined : checks.parse('limit', String(fields.limit), count(MAX_LIMIT));
   checks.done('invalid_body');
-  return { model: modelName(model!, variant), untilSeq: untilSeq!, limit: limit ?? DEFAULT_PRUNE_LIMIT };
+  return { model: modelName(model!, variant), until: until!, limit: limit ?? DEFAULT_PRUNE_LIMIT };
 }
 
 /** PATCH /records/prune: drops the payloads up to and including `until_cursor`, at most `limit` of them. */
-export function pruneRecords(cache: RecordsCache, req: IncomingMessage, params: URLSearchParams, body: string): string {
+export async function pruneRecords(cache: Cache, req: IncomingMessage, params: URLSearchParams, body: string): Promise<string> {
   const checks = new Checks();
   checks.unknown(params.keys(), []);
   checks.done('invalid_query_params');
-  const { model, untilSeq, limit } = pruneRequest(body);
-  const { count: pruned, hasMore } = pruneUntil(cache, datasetOf(req, model), untilSeq, limit);
+  const { model, until, limit } = pruneRequest(body);
+  const dataset = datasetOf(req, model);
+  const { count: pruned, hasMore } = await checked('until_cursor', 'invalid_body', () => cache.pruneUntil(dataset, until, { limit }));
   return JSON.stringify({ count: pruned, has_more: hasMore }) + '\n';
 }

@@ -1,7 +1,12 @@
 import Database from 'better-sqlite3';
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, lstatSync, openSync, readFileSync, readlinkSync, readSync, statSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
-import { RcacheError } from '../errors.js';
+import { newDatabaseId } from '../../decisions/cursor.js';
+import { StoreError } from '../store.js';
+import { translate } from './errors.js';
+import initial from './migrations/001-initial.js';
+import identity from './migrations/002-identity.js';
 
 export type Db = Database.Database;
 
@@ -25,81 +30,16 @@ function connect(path: string | Buffer, options: Database.Options = {}): Db {
 export const APPLICATION_ID = 0x72636163;
 
 // Each migration runs in one transaction with the bump of user_version; index = version - 1.
-const MIGRATIONS: readonly string[] = [
-  `
-  CREATE TABLE sequence (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    value INTEGER NOT NULL
-  ) STRICT;
-  INSERT INTO sequence (id, value) VALUES (1, 0);
-
-  CREATE TABLE datasets (
-    id INTEGER PRIMARY KEY,
-    integration TEXT NOT NULL,
-    connection TEXT NOT NULL,
-    model TEXT NOT NULL,
-    live INTEGER NOT NULL DEFAULT 0,
-    deleted INTEGER NOT NULL DEFAULT 0,
-    pruned INTEGER NOT NULL DEFAULT 0,
-    bytes INTEGER NOT NULL DEFAULT 0,
-    runs INTEGER NOT NULL DEFAULT 0,
-    last_run_at INTEGER,
-    last_sync_at INTEGER,
-    last_change_at INTEGER,
-    UNIQUE (integration, connection, model)
-  ) STRICT;
-
-  CREATE TABLE records (
-    dataset_id INTEGER NOT NULL REFERENCES datasets (id),
-    id TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    action TEXT NOT NULL CHECK (action IN ('ADDED', 'UPDATED', 'DELETED')),
-    hash TEXT NOT NULL,
-    raw_hash TEXT NOT NULL,
-    payload TEXT,
-    size INTEGER NOT NULL,
-    first_seen_at INTEGER NOT NULL,
-    last_modified_at INTEGER NOT NULL,
-    deleted_at INTEGER,
-    pruned_at INTEGER
-  ) STRICT;
-  CREATE UNIQUE INDEX records_by_id ON records (dataset_id, id);
-  CREATE UNIQUE INDEX records_by_seq ON records (dataset_id, seq);
-
-  CREATE TABLE runs (
-    id INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL,
-    integration TEXT NOT NULL,
-    connection TEXT NOT NULL,
-    model TEXT NOT NULL,
-    started_at INTEGER NOT NULL,
-    finished_at INTEGER NOT NULL,
-    added INTEGER NOT NULL DEFAULT 0,
-    updated INTEGER NOT NULL DEFAULT 0,
-    unchanged INTEGER NOT NULL DEFAULT 0,
-    deleted INTEGER NOT NULL DEFAULT 0,
-    unknown INTEGER NOT NULL DEFAULT 0,
-    duplicates INTEGER NOT NULL DEFAULT 0,
-    rejected INTEGER NOT NULL DEFAULT 0,
-    pruned INTEGER NOT NULL DEFAULT 0
-  ) STRICT;
-  `,
-];
+const MIGRATIONS: readonly string[] = [initial, identity];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 export const DEFAULT_BUSY_TIMEOUT = 60_000;
 /** Records of a few hundred bytes: 16 KiB pages hold dozens each, and a save writes a third less than with 4 KiB. */
 const PAGE_SIZE = 16384;
 
-export interface OpenOptions {
-  /** Open for reading only: the file must exist and is never initialised or migrated. */
+export interface ConnectOptions {
   readonly?: boolean;
-  /** How long to wait for another process's write lock, in milliseconds. */
   busyTimeout?: number;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 const MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
@@ -114,14 +54,15 @@ interface Identity {
 function classify(path: string, { applicationId, version, empty }: Identity): boolean {
   if (applicationId === APPLICATION_ID) {
     if (version > SCHEMA_VERSION) {
-      throw new RcacheError(
+      throw new StoreError(
+        'newer-schema',
         `${path} was written by a newer rcache (schema ${version}; this rcache knows up to ${SCHEMA_VERSION}): upgrade rcache to use it`,
       );
     }
     return version < SCHEMA_VERSION;
   }
   if (applicationId === 0 && version === 0 && empty) return true;
-  throw new RcacheError(`${path} is not an rcache database (it is another program's SQLite database); choose another file with --db`);
+  throw new StoreError('foreign', `${path} is not an rcache database (it is another program's SQLite database)`);
 }
 
 /** The file's first 100 bytes, where SQLite keeps user_version and application_id. */
@@ -129,10 +70,11 @@ function readHeader(path: string): Buffer {
   const header = Buffer.alloc(100);
   let fd: number | undefined;
   try {
-    fd = openSync(path, 'r');
+    // Non-blocking: should the file be swapped for a FIFO after it was checked, the open does not hang.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     return header.subarray(0, readSync(fd, header, 0, 100, 0));
   } catch (error) {
-    throw new RcacheError(`cannot open database ${path}: ${describe(error)}`);
+    throw translate(error, path, 'open');
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
@@ -144,16 +86,17 @@ function identifyWithSqlite(path: string): Identity {
   try {
     probe = connect(path, { readonly: true, fileMustExist: true });
   } catch (error) {
-    throw new RcacheError(`cannot open database ${path}: ${describe(error)}`);
+    throw translate(error, path, 'open');
   }
   try {
-    return {
+    // One read transaction: another process's first migration may commit between separate reads.
+    return probe.transaction(() => ({
       applicationId: probe.pragma('application_id', { simple: true }) as number,
       version: probe.pragma('user_version', { simple: true }) as number,
       empty: (probe.prepare('SELECT count(*) FROM sqlite_schema').pluck().get() as number) === 0,
-    };
+    }))();
   } catch (error) {
-    throw new RcacheError(`cannot read database ${path}: ${describe(error)}`);
+    throw translate(error, path, 'read');
   } finally {
     probe.close();
   }
@@ -167,7 +110,7 @@ function inspect(path: string): boolean {
   const header = readHeader(path);
   if (header.length === 0) return true;
   if (header.length < 100 || !header.subarray(0, 16).equals(MAGIC)) {
-    throw new RcacheError(`${path} is not an rcache database (not a SQLite file); choose another file with --db`);
+    throw new StoreError('foreign', `${path} is not an rcache database (not a SQLite file)`);
   }
   const wal = statSync(`${path}-wal`, { throwIfNoEntry: false });
   if (wal !== undefined && wal.size > 0) return classify(path, identifyWithSqlite(path));
@@ -176,38 +119,67 @@ function inspect(path: string): boolean {
 }
 
 function migrate(db: Db, path: string): void {
-  db.exec('BEGIN IMMEDIATE');
-  try {
+  db.transaction(() => {
     // Another process may have initialised or migrated the file while this one waited for the lock.
     const version = db.pragma('user_version', { simple: true }) as number;
-    if (version > SCHEMA_VERSION) throw new RcacheError(`${path} was written by a newer rcache (schema ${version})`);
-    for (let next = version; next < SCHEMA_VERSION; next++) db.exec(MIGRATIONS[next]!);
+    if (version > SCHEMA_VERSION) throw new StoreError('newer-schema', `${path} was written by a newer rcache (schema ${version})`);
+    if (version === 0 && (db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get() as number) > 0) {
+      throw new StoreError('foreign', `${path} is not an rcache database (it is another program's SQLite database)`);
+    }
+    for (let next = version; next < SCHEMA_VERSION; next++) {
+      db.exec(MIGRATIONS[next]!.replace(':database_id', `'${newDatabaseId(randomBytes)}'`));
+    }
     db.pragma(`application_id = ${APPLICATION_ID}`);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    db.exec('COMMIT');
-  } catch (error) {
-    if (db.inTransaction) db.exec('ROLLBACK');
-    throw error;
+  }).immediate();
+}
+
+/** Refuses locations that would open a private, temporary or URI-configured database instead of a file. */
+function checkLocation(path: string): void {
+  if (path.trim() === '') throw new StoreError('bad-location', 'the database path is empty: give a file path');
+  if (path === ':memory:' || /^file:/i.test(path)) {
+    throw new StoreError('bad-location', `'${path}' is not a file path: rcache keeps its records in a file it can find again`);
   }
 }
 
-function exists(path: string): boolean {
+/** What is at `path`: undefined when nothing; refuses anything that is not a regular file. */
+function statOf(path: string): Stats | undefined {
+  let stat: Stats | undefined;
   try {
-    const stat = statSync(path);
-    if (stat.isDirectory()) throw new RcacheError(`cannot open database ${path}: it is a directory`);
-    return true;
+    stat = statSync(path, { throwIfNoEntry: false });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
+    throw translate(error, path, 'open');
   }
+  if (stat === undefined) {
+    const link = lstatSync(path, { throwIfNoEntry: false });
+    if (link?.isSymbolicLink()) {
+      throw new StoreError('missing', `cannot open database ${path}: it is a symbolic link to ${readlinkSync(path)}, which does not exist`);
+    }
+    return undefined;
+  }
+  if (stat.isDirectory()) throw new StoreError('foreign', `cannot open database ${path}: it is a directory`);
+  if (!stat.isFile()) throw new StoreError('foreign', `cannot open database ${path}: it is not a regular file`);
+  return stat;
 }
 
 /** Opens (creating or migrating it when writable) an rcache database file. */
-export function openDatabase(path: string, options: OpenOptions = {}): Db {
-  const found = exists(path);
-  if (!found && options.readonly) throw new RcacheError(`no rcache database at ${path} (save some records first, or pass --db)`);
+export function openDatabase(path: string, options: ConnectOptions = {}): Db {
+  checkLocation(path);
+  const found = statOf(path) !== undefined;
+  if (!found && options.readonly) throw new StoreError('missing', `no rcache database at ${path}`);
   const mustInitialise = found ? inspect(path) : true;
-  if (mustInitialise && options.readonly) throw new RcacheError(`${path} is an empty database with no records yet`);
+  if (mustInitialise && options.readonly) {
+    if (!found || readHeader(path).length === 0) throw new StoreError('missing', `${path} is an empty database with no records yet`);
+    // Written by an older rcache: brought up to date first, which needs write access.
+    try {
+      return openDatabase(path, { ...options, readonly: false });
+    } catch (error) {
+      if (error instanceof StoreError && error.kind === 'read-only') {
+        throw new StoreError('read-only', `${path} was written by an older rcache and cannot be upgraded: ${error.message}`);
+      }
+      throw error;
+    }
+  }
   let db: Db | undefined;
   try {
     db = connect(path, { timeout: options.busyTimeout ?? DEFAULT_BUSY_TIMEOUT });
@@ -222,13 +194,10 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
     return db;
   } catch (error) {
     db?.close();
-    if (error instanceof RcacheError) throw error;
-    const code = String((error as { code?: unknown }).code);
-    if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN')) {
-      if (options.readonly) return readOnlyCopy(path);
-      throw new RcacheError(`cannot write to ${path}: the file or its directory is read-only`);
-    }
-    throw new RcacheError(`cannot use database ${path}: ${describe(error)}`);
+    if (error instanceof StoreError) throw error;
+    const failure = translate(error, path, 'open');
+    if (failure.kind === 'read-only' && options.readonly) return readOnlyCopy(path);
+    throw failure;
   }
 }
 
@@ -240,7 +209,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
 function readOnlyCopy(path: string): Db {
   const wal = statSync(`${path}-wal`, { throwIfNoEntry: false });
   if (wal !== undefined && wal.size > 0) {
-    throw new RcacheError(`cannot read ${path}: its directory is read-only and its write-ahead log is not yet merged into it`);
+    throw new StoreError('read-only', `cannot read ${path}: its directory is read-only and its write-ahead log is not yet merged into it`);
   }
   const image = readFileSync(path);
   // Bytes 18 and 19 mark WAL mode; a copy in memory must be read in the ordinary journal mode.

@@ -4,12 +4,7 @@ import { ExactNumber, nestedDeeperThan, parseExact, topLevelMembers } from './js
 export const MAX_ID_LENGTH = 255;
 export const METADATA_KEY = '_nango_metadata';
 
-/**
- * The stored hash of a record whose hash was not computed when it was saved: it stands for the
- * canonical hash of its stored payload with no field ignored, computed when first needed (by a
- * later save whose line differs, by `update`, or by `prune` before it drops the payload).
- */
-export const DEFERRED_HASH = '';
+export { DEFERRED_HASH } from '../stores/store.js';
 
 /** A record as it is stored: its id, the payload text, and the hashes that detect change. */
 export interface PreparedRecord {
@@ -134,11 +129,4 @@ export function prepareRecord(text: string, ignore: IgnoreFields, options: Prepa
     if (error instanceof RangeError) throw tooDeep();
     throw error;
   }
-}
-
-const WHOLE_PAYLOAD = new IgnoreFields();
-
-/** The hash a record stands for when its stored hash is DEFERRED_HASH: that of its payload, nothing ignored. */
-export function storedPayloadHash(payload: string): string {
-  return prepareRecord(payload, WHOLE_PAYLOAD).hash!;
 }

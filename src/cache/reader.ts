@@ -1,0 +1,75 @@
+import { decodeCursor, encodeCursor } from '../decisions/cursor.js';
+import { CursorError } from '../errors.js';
+import type { Action, Change, Dataset, DatasetRef, Store } from '../stores/store.js';
+
+/** Which changes to read. */
+export interface ChangeQuery {
+  /** Start after this cursor (from the beginning without one; newest first: start before it). */
+  cursor?: string;
+  /** Only records whose latest action is one of these. */
+  actions?: readonly Action[];
+  /** Only these ids. */
+  ids?: readonly string[];
+  /** Only records last modified at or after this time (ms since the epoch). */
+  modifiedAfter?: number;
+  /** Oldest first (the change stream, the default) or newest first (a dashboard's first page). */
+  order?: 'oldest-first' | 'newest-first';
+}
+
+/** The position a cursor names in this database; refuses a cursor from another database or beyond its last change. */
+export function positionOf(cursor: string, database: { id: string; lastPosition: number }): number {
+  const decoded = decodeCursor(cursor);
+  if (decoded.databaseId !== undefined && decoded.databaseId !== database.id) {
+    throw new CursorError(`cursor '${cursor}' comes from another database (or from one deleted and created again): read again from the beginning`);
+  }
+  if (decoded.position > database.lastPosition) {
+    throw new CursorError(`cursor '${cursor}' is beyond the last change of this database: read again from the beginning`);
+  }
+  return decoded.position;
+}
+
+/**
+ * Reads a dataset's change stream one page at a time. Each page is its own short read, so a reader
+ * never holds a snapshot open between pages and writers are never held back by it.
+ */
+export class ChangeReader {
+  private ref: DatasetRef | undefined;
+  private at: number | undefined;
+
+  constructor(
+    private readonly store: Store,
+    /** The database's id, which every cursor of this reader carries. */
+    readonly databaseId: string,
+    readonly dataset: Dataset,
+    private readonly query: Omit<ChangeQuery, 'cursor'> & { after?: number },
+  ) {
+    this.at = query.after;
+  }
+
+  /** The position after which the next page starts (before which, newest first); undefined at the very start. */
+  get position(): number | undefined {
+    return this.at;
+  }
+
+  cursorOf(position: number): string {
+    return encodeCursor(this.databaseId, position);
+  }
+
+  /** Up to `limit` changes after the current position; advances past them. Empty while the dataset does not exist. */
+  async next(limit: number): Promise<Change[]> {
+    this.ref ??= await this.store.findDataset(this.dataset);
+    if (this.ref === undefined) return [];
+    const newest = this.query.order === 'newest-first';
+    const page = await this.store.readChanges(this.ref, {
+      order: newest ? 'newest-first' : 'oldest-first',
+      after: newest ? undefined : (this.at ?? 0),
+      before: newest ? this.at : undefined,
+      limit,
+      actions: this.query.actions,
+      ids: this.query.ids,
+      modifiedAfter: this.query.modifiedAfter,
+    });
+    if (page.length > 0) this.at = page[page.length - 1]!.position;
+    return page;
+  }
+}

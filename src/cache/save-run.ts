@@ -1,0 +1,265 @@
+import { digest, type IgnoreFields } from '../decisions/canonical.js';
+import { storedPayloadHash } from '../decisions/hash.js';
+import { decideSave, needsComparison, planRefresh } from '../decisions/outcome.js';
+import { DEFERRED_HASH, likelyId, prepareRecord, type PreparedRecord } from '../decisions/record.js';
+import { EmptyRefreshError } from '../errors.js';
+import type { Dataset, Store, StoredRecord, WriteOp, WriteRun } from '../stores/store.js';
+import { RowSet } from './row-set.js';
+import { LibraryRun, stateOf, type Known } from './runs.js';
+
+/** What a run learned of a batch of lines before they were parsed, for applying them later in order. */
+export interface Check {
+  texts: readonly string[];
+  /** The raw hash of each line that has a stored record to compare with; the others get theirs when prepared. */
+  rawHashes: (string | undefined)[];
+  guesses: (string | undefined)[];
+  rows: (StoredRecord | undefined)[];
+  /** Lines that must be prepared: those not identical to the line their live record was saved from. */
+  pending: number[];
+  /** For each pending line: whether a stored record's hash will be compared with its hash. */
+  compared: boolean[];
+  /** Batches the run had applied when it looked these lines up: later writes are not in `rows`. */
+  after: number;
+}
+
+export interface SaveOptions {
+  /** The input is the dataset's complete current set: live records missing from it are deleted. */
+  fullRefresh?: boolean;
+  /** Let an empty input delete every record in a full refresh. */
+  allowEmpty?: boolean;
+}
+
+const REFRESH_PAGE = 2000;
+
+/** A line of a checked batch to apply: its index in the batch, and the record, unless the check found it identical to what is stored. */
+export interface Entry {
+  index: number;
+  record: PreparedRecord | undefined;
+}
+
+/** A `save` run: each record is added, updated or found unchanged against what is stored (SPEC §2). */
+export class SaveRun extends LibraryRun {
+  /** True when a full refresh did not look for deletions because some input lines were rejected. */
+  deletionSkipped = false;
+  /** The records this run has met unchanged, by row: which lines repeat an id, and which records a full refresh keeps. */
+  private readonly met = new RowSet();
+  /** Records this run wrote in its latest batches, by id: newer than what a lookup made before them found. */
+  private readonly recent = new Map<string, Known & { batch: number }>();
+  private applied = 0;
+
+  constructor(
+    store: Store,
+    dataset: Dataset,
+    private readonly options: SaveOptions,
+    readonly ignore: IgnoreFields,
+    now: () => number,
+  ) {
+    super(store, 'save', dataset, now);
+  }
+
+  /**
+   * First half of saving a batch of lines: finds the lines identical to what is stored, so that only
+   * the others need preparing (parse and canonical hash), which may happen on another thread.
+   */
+  async check(texts: readonly string[], signal?: AbortSignal): Promise<Check> {
+    const run = (await this.begin(signal))!;
+    const check: Check = { texts, rawHashes: [], guesses: [], rows: [], pending: [], compared: [], after: this.applied };
+    const guesses = texts.map(likelyId);
+    // An initial load looks nothing up: an id is stored only if this run saved it, and then
+    // inserting it again finds it (see apply).
+    const found = run.emptyAtStart ? undefined : await run.lookup(guesses.filter((guess) => guess !== undefined));
+    texts.forEach((text, i) => {
+      const guess = guesses[i];
+      const row = guess === undefined ? undefined : found?.get(guess);
+      const rawHash = row === undefined ? undefined : digest(text);
+      check.rawHashes.push(rawHash);
+      check.guesses.push(guess);
+      check.rows.push(row);
+      if (row === undefined || row.rawHash !== rawHash || row.deletedAt !== null || row.prunedAt !== null) {
+        check.pending.push(i);
+        check.compared.push(row !== undefined && row.deletedAt === null);
+      }
+    });
+    return check;
+  }
+
+  /** Saves records prepared by the caller, as one batch. */
+  async write(records: readonly PreparedRecord[], signal?: AbortSignal): Promise<void> {
+    if (records.length === 0) return;
+    const check = await this.check(
+      records.map((record) => record.payload),
+      signal,
+    );
+    await this.apply(check, records.map((record, index) => ({ index, record })));
+  }
+
+  /**
+   * Second half: applies lines of a checked batch, in input order. `record` is the prepared line,
+   * or undefined for a line the check found identical to its stored record.
+   */
+  async apply(check: Check, entries: readonly Entry[]): Promise<void> {
+    const run = this.run!;
+    for (const [id, known] of this.recent) if (known.batch < check.after) this.recent.delete(id);
+    const elsewhere = await this.lookupElsewhere(run, check, entries);
+    const payloads = await this.deferredPayloads(run, check, entries, elsewhere);
+
+    const ops: (WriteOp | undefined)[] = [];
+    /** For records inserted by this batch: where their insert op stands. */
+    const inserts = new Map<string, number>();
+    for (const { index, record: prepared } of entries) {
+      const guess = check.guesses[index];
+      let record = prepared;
+      if (record === undefined) {
+        if (!this.recent.has(guess!)) {
+          const row = check.rows[index]!;
+          this.count('unchanged', this.isDuplicate(row, run), row.position > run.startPosition);
+          continue;
+        }
+        // Identical to the record as it was looked up, but this run has changed it since.
+        record = prepareRecord(check.texts[index]!, this.ignore, { rawHash: check.rawHashes[index], deferHash: true });
+      }
+      const stored = this.recent.get(record.id) ?? (record.id === guess ? check.rows[index] : elsewhere.get(record.id));
+      this.decide(run, record, stored, payloads, ops, inserts);
+    }
+    await this.flush(run, ops, inserts);
+    this.applied++;
+  }
+
+  /** Stored records of lines whose id is not the one guessed for the check: one lookup for the batch. */
+  private async lookupElsewhere(run: WriteRun, check: Check, entries: readonly Entry[]) {
+    if (run.emptyAtStart) return new Map<string, StoredRecord>();
+    const ids = entries.filter(({ index, record }) => record !== undefined && record.id !== check.guesses[index] && !this.recent.has(record.id)).map(({ record }) => record!.id);
+    return ids.length === 0 ? new Map<string, StoredRecord>() : run.lookup(ids);
+  }
+
+  /** Payloads of stored records whose hash was deferred and is about to be compared: one read for the batch. */
+  private async deferredPayloads(run: WriteRun, check: Check, entries: readonly Entry[], elsewhere: Map<string, StoredRecord>) {
+    const keys: number[] = [];
+    for (const { index, record } of entries) {
+      if (record === undefined || this.recent.has(record.id)) continue;
+      const row = record.id === check.guesses[index] ? check.rows[index] : elsewhere.get(record.id);
+      if (row !== undefined && row.hash === DEFERRED_HASH && row.deletedAt === null && row.rawHash !== record.rawHash) keys.push(row.key);
+    }
+    return keys.length === 0 ? new Map<number, string | null>() : run.payloads(keys);
+  }
+
+  /** Whether an earlier line of this run named the stored record `row`. */
+  private isDuplicate(row: StoredRecord, run: WriteRun): boolean {
+    return row.position > run.startPosition || !this.met.add(row.key);
+  }
+
+  private decide(
+    run: WriteRun,
+    record: PreparedRecord,
+    stored: StoredRecord | Known | undefined,
+    payloads: Map<number, string | null>,
+    ops: (WriteOp | undefined)[],
+    inserts: Map<string, number>,
+  ): void {
+    const state = stateOf(stored, run.startPosition);
+    const size = Buffer.byteLength(record.payload);
+    const same = needsComparison(state) ? this.sameContent(stored!, record, payloads) : undefined;
+    const decision = decideSave(state, same, size, run.time);
+    const known = stored !== undefined && 'changedInRun' in stored;
+    const duplicate = stored !== undefined && (known || this.isDuplicate(stored as StoredRecord, run));
+    this.count(decision.outcome, duplicate, state?.changedInRun ?? false, decision.delta);
+
+    const { write } = decision;
+    if (write.kind === 'none') return;
+    const hash = record.hash ?? DEFERRED_HASH;
+    const key = stored?.key;
+    const next: Known & { batch: number } = {
+      key,
+      action: write.kind === 'replace' ? write.action : write.kind === 'insert' ? 'ADDED' : state!.action,
+      firstSeenAt: write.kind === 'replace' ? write.firstSeenAt : write.kind === 'insert' ? run.time : state!.firstSeenAt,
+      size,
+      deletedAt: null,
+      prunedAt: null,
+      changedInRun: write.kind !== 'restore' || state!.changedInRun,
+      hash: write.kind === 'restore' ? stored!.hash : hash,
+      rawHash: record.rawHash,
+      payload: record.payload,
+      batch: this.applied,
+    };
+    this.recent.set(record.id, next);
+    const content = { payload: record.payload, hash, rawHash: record.rawHash, size };
+    if (write.kind === 'insert' || (write.kind === 'replace' && key === undefined)) {
+      // A record inserted earlier in this batch is inserted once, with its last content, where the last line stands.
+      const earlier = inserts.get(record.id);
+      if (earlier !== undefined) ops[earlier] = undefined;
+      inserts.set(record.id, ops.length);
+      ops.push({ op: 'insert', id: record.id, ...content });
+    } else if (write.kind === 'replace') {
+      ops.push({ op: 'replace', key: key!, action: write.action, firstSeenAt: write.firstSeenAt, ...content });
+    } else if (write.kind === 'restore') {
+      ops.push({ op: 'restore', key: key!, payload: record.payload, rawHash: record.rawHash, size });
+    }
+  }
+
+  /** Whether a record's content is the stored one; hashes that were deferred are computed only when the texts differ. */
+  private sameContent(stored: StoredRecord | Known, record: PreparedRecord, payloads: Map<number, string | null>): boolean {
+    if (stored.prunedAt === null && stored.rawHash === record.rawHash) return true;
+    let hash = stored.hash;
+    if (hash === DEFERRED_HASH) {
+      const payload = 'payload' in stored ? stored.payload : payloads.get(stored.key!);
+      if (typeof payload !== 'string') throw new Error(`the payload of row ${stored.key} was not read before it was compared`);
+      hash = storedPayloadHash(payload);
+    }
+    record.hash ??= prepareRecord(record.payload, this.ignore).hash!;
+    return hash === record.hash;
+  }
+
+  /** Writes a batch's ops; inserts of ids stored after all (an initial load looks nothing up) are decided again. */
+  private async flush(run: WriteRun, ops: (WriteOp | undefined)[], inserts: Map<string, number>): Promise<void> {
+    const written = ops.filter((op) => op !== undefined);
+    if (written.length === 0) return;
+    const keys = await run.write(written);
+    const repeated: string[] = [];
+    let i = 0;
+    for (const op of written) {
+      if (op.op !== 'insert') continue;
+      const key = keys[i++];
+      const known = this.recent.get(op.id);
+      if (key !== undefined) {
+        if (known) known.key = key;
+        continue;
+      }
+      repeated.push(op.id);
+      this.recent.delete(op.id);
+      // Counted as a new record, it was a repeat of one this run saved before.
+      this.summary.added--;
+      this.delta.live--;
+      this.delta.bytes -= op.size;
+    }
+    if (repeated.length === 0) return;
+    const stored = await run.lookup(repeated);
+    const again: (WriteOp | undefined)[] = [];
+    const payloads = await run.payloads([...stored.values()].filter((row) => row.hash === DEFERRED_HASH).map((row) => row.key));
+    for (const op of written) {
+      if (op.op !== 'insert' || !repeated.includes(op.id)) continue;
+      const record: PreparedRecord = { id: op.id, payload: op.payload, hash: op.hash === DEFERRED_HASH ? undefined : op.hash, rawHash: op.rawHash };
+      this.decide(run, record, stored.get(op.id), payloads, again, new Map());
+    }
+    await this.flush(run, again, new Map());
+  }
+
+  /** Deletion detection: every live record the input did not name is soft-deleted, in this run. */
+  protected override async finish(run: WriteRun): Promise<void> {
+    if (!this.options.fullRefresh) return;
+    const plan = planRefresh(this.summary, { allowEmpty: this.options.allowEmpty, emptyAtStart: run.emptyAtStart });
+    if (plan === 'skip-rejected') this.deletionSkipped = true;
+    if (plan === 'refuse-empty') throw new EmptyRefreshError(run.liveAtStart, this.dataset.model);
+    if (plan !== 'detect-deletions') return;
+    for (let after = 0; ; ) {
+      const page = await run.untouchedLive(after, REFRESH_PAGE);
+      if (page.length === 0) return;
+      after = page[page.length - 1]!.key;
+      const ops: WriteOp[] = [];
+      for (const { key } of page) if (!this.met.has(key)) ops.push({ op: 'delete', key });
+      await run.write(ops);
+      this.summary.deleted += ops.length;
+      this.delta.live -= ops.length;
+      this.delta.deleted += ops.length;
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import { InvalidArgumentError } from '../errors.js';
+
+/*
+ * A cursor is the database's id (DATABASE_ID_LENGTH base64url characters) followed by the
+ * base64url form of "rc:<position>": opaque and URL-safe for users, cheap to check here. Cursors
+ * printed before databases had an id are the second part alone; they are still read.
+ */
+const DECODED = /^rc:(0|[1-9][0-9]{0,15})$/;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+/** Database ids never begin as an old cursor does ("rc:" in base64url), so the two forms cannot be confused. */
+const OLD_FORM_START = 'cmM6';
+export const DATABASE_ID_LENGTH = 12;
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** A new database's id: random, and never mistaken for the start of an old cursor. */
+export function newDatabaseId(random: (bytes: number) => Uint8Array): string {
+  for (;;) {
+    const id = Buffer.from(random((DATABASE_ID_LENGTH * 3) / 4)).toString('base64url');
+    if (!id.startsWith(OLD_FORM_START)) return id;
+  }
+}
+
+/** base64url (unpadded) of "rc:<position>", written out by hand: it runs once per record printed. */
+function encodePosition(position: number): string {
+  const text = 'rc:' + position;
+  let out = '';
+  for (let i = 0; i < text.length; i += 3) {
+    const a = text.charCodeAt(i);
+    const b = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
+    const c = i + 2 < text.length ? text.charCodeAt(i + 2) : 0;
+    out += ALPHABET[a >> 2]! + ALPHABET[((a & 3) << 4) | (b >> 4)]!;
+    if (i + 1 < text.length) out += ALPHABET[((b & 15) << 2) | (c >> 6)]!;
+    if (i + 2 < text.length) out += ALPHABET[c & 63]!;
+  }
+  return out;
+}
+
+export function encodeCursor(databaseId: string, position: number): string {
+  return databaseId + encodePosition(position);
+}
+
+export interface DecodedCursor {
+  /** Undefined for a cursor printed before databases had an id. */
+  databaseId: string | undefined;
+  position: number;
+}
+
+function decodePosition(text: string): number | undefined {
+  if (text.length === 0 || !BASE64URL.test(text)) return undefined;
+  const match = DECODED.exec(Buffer.from(text, 'base64url').toString('latin1'));
+  if (!match) return undefined;
+  const position = Number(match[1]);
+  return Number.isSafeInteger(position) ? position : undefined;
+}
+
+/** What a cursor names, or InvalidArgumentError for text that no rcache printed. An empty cursor is the beginning. */
+export function decodeCursor(cursor: string): DecodedCursor {
+  if (cursor === '') return { databaseId: undefined, position: 0 };
+  if (cursor.length <= 48) {
+    const old = cursor.startsWith(OLD_FORM_START) ? decodePosition(cursor) : undefined;
+    if (old !== undefined) return { databaseId: undefined, position: old };
+    const position = decodePosition(cursor.slice(DATABASE_ID_LENGTH));
+    if (position !== undefined && BASE64URL.test(cursor.slice(0, DATABASE_ID_LENGTH))) {
+      return { databaseId: cursor.slice(0, DATABASE_ID_LENGTH), position };
+    }
+  }
+  throw new InvalidArgumentError(`invalid cursor '${cursor.length > 60 ? cursor.slice(0, 60) + '…' : cursor}': use a cursor that rcache printed`);
+}

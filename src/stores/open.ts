@@ -1,0 +1,28 @@
+import { StoreError, type Store, type StoreOptions } from './store.js';
+
+/** Opens a store of one kind; loaded only when a location of that kind is given. */
+type Opener = (location: string, options: StoreOptions) => Promise<Store>;
+
+/** Every kind of store, by the URL schemes that select it. A file path (no scheme) is SQLite. */
+const SCHEMES: Record<string, () => Promise<Opener>> = {
+  // The PostgreSQL store registers here: 'postgres:' and 'postgresql:'.
+};
+
+const SQLITE = async (): Promise<Opener> => (await import('./sqlite/sqlite-store.js')).openSqliteStore;
+
+function schemeOf(location: string): string | undefined {
+  const match = /^([a-z][a-z0-9+.-]*):\/\//i.exec(location);
+  return match ? match[1]!.toLowerCase() + ':' : undefined;
+}
+
+/** Opens the store that `location` names: a `scheme://` URL, or else a SQLite file path. */
+export async function openStore(location: string, options: StoreOptions = {}): Promise<Store> {
+  const scheme = schemeOf(location);
+  if (scheme === undefined) return (await SQLITE())(location, options);
+  const opener = SCHEMES[scheme];
+  if (opener === undefined) {
+    const known = scheme === 'postgres:' || scheme === 'postgresql:' ? 'this rcache has no PostgreSQL store yet' : `rcache does not know the scheme ${scheme}//`;
+    throw new StoreError('bad-location', `cannot open ${scheme}// database: ${known}; give a file path`);
+  }
+  return (await opener())(location, options);
+}
