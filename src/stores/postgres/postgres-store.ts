@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { storedPayloadHash } from '../../cache/record.js';
+import { storedPayloadHash } from '../../decisions/hash.js';
 import {
   DEFERRED_HASH,
   StoreError,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
+import { newDatabaseId } from '../../decisions/cursor.js';
 import { StoreError } from '../store.js';
 
 /** Everything rcache keeps lives in this schema of the database it is given. */
@@ -90,14 +91,6 @@ const MIGRATIONS: readonly string[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** A new database's id: 12 base64url characters, never starting as a cursor without one does ("cmM6"). */
-function newDatabaseId(): string {
-  for (;;) {
-    const id = randomBytes(9).toString('base64url');
-    if (!id.startsWith('cmM6')) return id;
-  }
-}
-
 /** Serialises creating and migrating the schema between processes ("rcac"). */
 const MIGRATION_LOCK = 0x72636163;
 
@@ -165,7 +158,7 @@ export async function ensureSchema(client: pg.ClientBase, where: string, readonl
     if (current !== 'absent' && 'foreign' in current) throw refuse(current, where);
     let identity: Identity;
     if (current === 'absent') {
-      identity = { version: 0, databaseId: newDatabaseId() };
+      identity = { version: 0, databaseId: newDatabaseId(randomBytes) };
     } else {
       checkVersion(current, where);
       identity = current;
