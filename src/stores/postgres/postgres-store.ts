@@ -538,8 +538,9 @@ export async function openPostgresStore(location: string, options: StoreOptions 
     types,
   };
   const pool = new pg.Pool({ ...config, max: POOL_SIZE, idleTimeoutMillis: 30_000 });
-  // An idle connection that fails is discarded by the pool; the next query reports the failure.
+  // A connection that fails is discarded by the pool; the query that was using it reports the failure.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   let client: pg.PoolClient | undefined;
   try {
     client = await pool.connect();

@@ -147,7 +147,7 @@ export async function ensureSchema(client: pg.ClientBase, where: string, readonl
     if (found.version === SCHEMA_VERSION) return found;
   }
   if (readonly) {
-    if (found === 'absent') throw new StoreError('missing', `no rcache database at ${where} (save some records first)`);
+    if (found === 'absent') throw new StoreError('missing', `no rcache database at ${where}`);
     throw new StoreError('failed', `${where} was written by an older rcache: run a writing command once to upgrade it`);
   }
   await client.query('BEGIN');
