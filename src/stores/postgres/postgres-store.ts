@@ -75,6 +75,8 @@ function narrow(dataset: Partial<Dataset> | undefined, params: unknown[]): strin
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 class PostgresStore implements Store {
+  /** About 500 records of a few hundred bytes: each batch costs a round trip or two to the server. */
+  readonly batchBytes = 256 * 1024;
   private readonly openRuns = new Set<PostgresRun>();
   private readonly watch: CommitWatch;
 
