@@ -29,6 +29,14 @@ async function openTransactions(database: string): Promise<number[]> {
   return rows.map((row) => row.pid as number);
 }
 
+/** How many server processes of a database wait for a lock. */
+async function lockWaits(database: string): Promise<number> {
+  const { rows } = await (await adminClient()).query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'`, [
+    database,
+  ]);
+  return rows[0].n as number;
+}
+
 /**
  * Starts a save that has begun its run (it holds its dataset's lock) and waits for more input.
  * The database must hold rcache's schema already, so that the open transaction is the run's.
@@ -42,6 +50,16 @@ async function saveInProgress(url: string, database: string, model: string, line
     await sleep(10);
   }
   throw new Error(`the save did not begin its run: ${proc.err()}`);
+}
+
+/** `rcache serve` on an ephemeral port, once it listens. */
+async function serve(url: string): Promise<{ url: string; proc: Proc }> {
+  const proc = start(['serve', '--port', '0', '--db', url], { env: { RCACHE_SECRET_KEY: undefined } });
+  proc.child.stdin!.end();
+  await until(() => /listening on http:\/\/\S+/.test(proc.err()) || !proc.running(), 20_000, 'the server to listen');
+  const address = /listening on (http:\/\/\S+)/.exec(proc.err());
+  if (!address) throw new Error(`rcache serve did not start: ${proc.err()}`);
+  return { url: address[1]!, proc };
 }
 
 describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', () => {
@@ -147,6 +165,72 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
     holder.child.stdin!.end();
     expect((await holder.exit).code).toBe(0);
     expect(idsIn((await run(['records', '--model', 'Contact', '--db', url])).stdout)).toHaveLength(3_000);
+  });
+
+  test('SIGINT during a run, or while it waits for the dataset lock: exit 130 at once, nothing saved', async () => {
+    const { name, url } = await freshDatabase();
+    expect((await run(['save', '--model', 'Deal', '--db', url], ndjson(records('deal', 1)))).code).toBe(0);
+    const holder = await saveInProgress(url, name, 'Contact', 3_000);
+    const waiter = start(['save', '--model', 'Contact', '--db', url, '--busy-timeout', '60000']);
+    waiter.child.stdin!.end(ndjson(records('late', 3)));
+    for (let i = 0; i < 1_000 && waiter.running() && (await lockWaits(name)) === 0; i++) await sleep(20);
+    expect(waiter.running()).toBe(true);
+    const interrupted = Date.now();
+    waiter.child.kill('SIGINT');
+    const waited = await waiter.exit;
+    expect(waited.code).toBe(130);
+    expect(Date.now() - interrupted).toBeLessThan(5_000);
+    expectOneLineError(waited.stderr, /interrupted/);
+
+    holder.child.kill('SIGINT');
+    const held = await holder.exit;
+    expect(held.code).toBe(130);
+    expectOneLineError(held.stderr, /interrupted/);
+    expect(await openTransactions(name)).toEqual([]);
+    const stats = JSON.parse(String((await run(['stats', '--json', '--db', url])).stdout));
+    expect(stats.datasets.map((d: { model: string; live: number }) => [d.model, d.live])).toEqual([['Deal', 1]]);
+  });
+
+  test('several serve instances on one database answer alike and keep no state of their own', async () => {
+    const { url } = await freshDatabase();
+    expect((await run(['save', '--model', 'Contact', '--db', url], ndjson(records('c', 250)))).code).toBe(0);
+    const servers = await Promise.all([serve(url), serve(url)]);
+    const get = async (server: number, query: string) => {
+      const response = await fetch(`${servers[server]!.url}/records?model=Contact&${query}`, {
+        headers: { 'Provider-Config-Key': 'default', 'Connection-Id': 'default' },
+      });
+      expect(response.status).toBe(200);
+      return (await response.json()) as { records: { id: string }[]; next_cursor: string | null };
+    };
+    // Pages taken from either instance in turn, each from the cursor the other handed out.
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 20; page++) {
+      const body = await get(page % 2, `limit=40${cursor ? `&cursor=${cursor}` : ''}`);
+      ids.push(...body.records.map((record) => record.id));
+      cursor = body.next_cursor;
+      if (cursor === null) break;
+    }
+    expect(ids).toEqual(records('c', 250).map((r) => (r as { id: string }).id));
+    expect(await get(0, 'limit=7')).toEqual(await get(1, 'limit=7'));
+
+    // A prune through one is seen through the other; a save by a third process, through both.
+    const last = (await get(0, 'limit=10')).next_cursor!;
+    const pruned = await fetch(`${servers[1]!.url}/records/prune`, {
+      method: 'PATCH',
+      headers: { 'Provider-Config-Key': 'default', 'Connection-Id': 'default', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ model: 'Contact', until_cursor: last }),
+    });
+    expect(await pruned.json()).toEqual({ count: 10, has_more: false });
+    expect((await run(['save', '--model', 'Contact', '--db', url], ndjson(records('c', 1, 250)))).code).toBe(0);
+    const first = await get(0, 'limit=1000');
+    expect(first).toEqual(await get(1, 'limit=1000'));
+    expect(first.records).toHaveLength(251);
+    expect(first.records.filter((record) => Object.keys(record).length === 2)).toHaveLength(10);
+    for (const server of servers) {
+      server.proc.child.kill('SIGTERM');
+      expect((await server.proc.exit).code).toBe(0);
+    }
   });
 
   test('a wrong password, a missing database and a stopped server: one line each, exit 1, no password anywhere', async () => {

@@ -534,7 +534,8 @@ export async function openPostgresStore(location: string, options: StoreOptions 
     application_name: 'rcache',
     // Keyset pages must come from the (dataset, position) index in order; before the first ANALYZE
     // of a freshly loaded table the planner prefers a bitmap scan and a sort of every later row.
-    options: '-c enable_bitmapscan=off',
+    // A run reported saved must be on disk, whatever the server's default for commits.
+    options: '-c enable_bitmapscan=off -c synchronous_commit=on',
     connectionTimeoutMillis: 10_000,
     keepAlive: true,
     types,
