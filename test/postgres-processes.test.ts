@@ -233,6 +233,42 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
     }
   });
 
+  test('the privileges the README names are enough: a writer and a reader that may do nothing else', async () => {
+    const { name, url } = await freshDatabase();
+    expect((await run(['save', '--model', 'Contact', '--db', url], ndjson(records('c', 3)))).code).toBe(0);
+    const admin = await adminClient();
+    const writer = `rcache_w${process.pid}`;
+    const reader = `rcache_r${process.pid}`;
+    const owner = new (await import('pg')).default.Client({ connectionString: url });
+    await owner.connect();
+    try {
+      for (const role of [writer, reader]) {
+        await admin.query(`DROP ROLE IF EXISTS ${role}`);
+        await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD 'pw'`);
+        await owner.query(`GRANT USAGE ON SCHEMA rcache TO ${role}`);
+      }
+      await owner.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA rcache TO ${writer}`);
+      await owner.query(`GRANT SELECT, USAGE ON ALL SEQUENCES IN SCHEMA rcache TO ${writer}`);
+      await owner.query(`GRANT SELECT ON ALL TABLES IN SCHEMA rcache TO ${reader}`);
+      await owner.query(`GRANT SELECT ON ALL SEQUENCES IN SCHEMA rcache TO ${reader}`);
+      const as = (role: string) => databaseUrl(name, { name: role, password: 'pw' });
+      expect((await run(['save', '--model', 'Contact', '--db', as(writer)], ndjson(records('c', 150, 3)))).code).toBe(0);
+      expect((await run(['delete', '--model', 'Contact', '--db', as(writer), 'c-0'])).code).toBe(0);
+      expect((await run(['prune', '--model', 'Contact', '--db', as(writer), '--until-cursor', ''])).code).toBe(0);
+      const read = await run(['records', '--model', 'Contact', '--db', as(reader)]);
+      expect(read.code).toBe(0);
+      expect(idsIn(read.stdout)).toHaveLength(153);
+      expect((await run(['stats', '--db', as(reader)])).code).toBe(0);
+      const denied = await run(['save', '--model', 'Contact', '--db', as(reader)], ndjson(records('x', 1)));
+      expect(denied.code).toBe(1);
+      expectOneLineError(denied.stderr, /permission denied/);
+    } finally {
+      await owner.query(`DROP OWNED BY ${writer}, ${reader}`).catch(() => {});
+      await owner.end();
+      for (const role of [writer, reader]) await admin.query(`DROP ROLE IF EXISTS ${role}`);
+    }
+  });
+
   test('a wrong password, a missing database and a stopped server: one line each, exit 1, no password anywhere', async () => {
     const admin = await adminClient();
     const role = `rcache_cli_${process.pid}`;
