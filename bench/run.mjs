@@ -3,7 +3,8 @@
 // baseline it is compared with (A,B,A,B...) so that a noisy machine affects both alike.
 // Usage: npm run bench [-- --records N | --large] [--runs N]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import os from 'node:os';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -73,6 +74,36 @@ async function expectLines([command, args], count) {
   if (lines !== count) throw new Error(`${command} ${args.join(' ')} printed ${lines} lines, expected ${count}`);
 }
 
+/** A table printer that left rows out would look fast: its rows (lines starting with a bar, less the header) are counted. */
+async function expectTableRows([command, args], count) {
+  const out = `${WORK}table.out`;
+  await measure(command, args, { stdout: out });
+  let rows = -1;
+  for await (const line of createInterface({ input: createReadStream(out) })) if (line.startsWith('│')) rows++;
+  rmSync(out);
+  if (rows !== count) throw new Error(`${command} ${args.join(' ')} printed ${rows} table rows, expected ${count}`);
+}
+
+/** A database with `count` datasets of one record each: one saved, the rest copies of its counters. */
+function manyDatasets(file, count) {
+  removeDb(file);
+  execFileSync('node', [RCACHE, '--db', file, 'save', '--model', 'M0'], { input: '{"id":1}\n', stdio: ['pipe', 'ignore', 'ignore'] });
+  const handle = new (createRequire(import.meta.url)('../node_modules/better-sqlite3'))(file);
+  handle.prepare(
+    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+     INSERT INTO datasets (integration, connection, model, live, deleted, pruned, bytes, runs, last_run_at, last_sync_at, last_change_at)
+     SELECT integration, connection, 'M' || i, live, deleted, pruned, bytes, runs, last_run_at, last_sync_at, last_change_at FROM datasets, n WHERE model = 'M0'`,
+  ).run(count - 1);
+  handle.close();
+}
+
+function expectRows(count) {
+  return ({ stdout }) => {
+    const rows = stdout.split('\n').filter((line) => line.startsWith('│')).length - 1;
+    if (rows !== count) throw new Error(`rcache stats printed ${rows} rows, expected ${count}`);
+  };
+}
+
 /** What is measured: groups of subjects run alternately; `before` and `after` run once around a group. */
 function plan({ records, runs }, files, tools) {
   const rcache = (file, ...args) => ['node', [RCACHE, '--db', db(file), ...args]];
@@ -119,6 +150,25 @@ function plan({ records, runs }, files, tools) {
       subjects: [
         { id: 'rcache-records', label: 'rcache records > /dev/null', records, command: rcache('rcache-full', 'records', '--model', MODEL) },
         { id: 'baseline-read', label: 'baseline-read.mjs > /dev/null', records, command: ['node', [BASELINE_READ, db('baseline-full')]] },
+      ],
+    },
+    {
+      name: 'read as a table',
+      // A table is printed as it is read: it must stay within a small factor of NDJSON, in bounded memory.
+      before: async () => {
+        await expectTableRows(rcache('rcache-full', 'records', '--model', MODEL, '--format', 'table'), records);
+      },
+      subjects: [
+        { id: 'rcache-records-table', label: 'rcache records --format table > /dev/null', records, command: rcache('rcache-full', 'records', '--model', MODEL, '--format', 'table') },
+        { id: 'rcache-records-ndjson', label: 'rcache records (NDJSON) > /dev/null', records, command: rcache('rcache-full', 'records', '--model', MODEL) },
+      ],
+    },
+    {
+      name: 'stats of 10,000 datasets',
+      before: () => manyDatasets(db('datasets'), 10_000),
+      subjects: [
+        { id: 'rcache-stats-table', label: 'rcache stats (table), 10k datasets', command: rcache('datasets', 'stats'), capture: true, check: expectRows(10_000) },
+        { id: 'rcache-stats-json', label: 'rcache stats --json, 10k datasets', command: rcache('datasets', 'stats', '--json') },
       ],
     },
     {
@@ -187,12 +237,15 @@ function evaluate(subjects, records) {
   ratio('re-save 10% changed vs minimal script', 'rcache-save-changed', 'baseline-save-changed');
   ratio('records vs minimal reader', 'rcache-records', 'baseline-read', 1.25);
   ratio('start-up vs bare node', 'rcache-version', 'node-startup');
+  ratio('records as a table vs NDJSON', 'rcache-records-table', 'rcache-records-ndjson', 3.0);
   const reads = by['rcache-records'];
   if (reads) absolute('records throughput', 'rcache-records', reads.recordsPerSecond, format.rate(reads.recordsPerSecond), '≥ 200k/s', reads.recordsPerSecond >= 200_000);
-  for (const id of ['rcache-save-fresh', 'rcache-save-same', 'rcache-save-changed', 'rcache-records']) {
+  for (const id of ['rcache-save-fresh', 'rcache-save-same', 'rcache-save-changed', 'rcache-records', 'rcache-records-table']) {
     const peak = by[id]?.summary.maxRssKiB.max;
     if (peak !== undefined) absolute('peak memory (max of runs)', id, peak, format.mib(peak), '≤ 150 MiB', peak <= 150 * 1024);
   }
+  const stats = by['rcache-stats-table']?.summary.ms.median;
+  if (stats !== undefined) absolute('stats table of 10k datasets (median)', 'rcache-stats-table', stats, format.seconds(stats), '≤ 1 s', stats <= 1000);
   const startup = by['rcache-version']?.summary.ms.median;
   if (startup !== undefined) absolute('start-up (median)', 'rcache-version', startup, format.seconds(startup), '≤ 130 ms', startup <= 130);
   return targets;

@@ -211,13 +211,13 @@ describe('rcache records', () => {
         cursor: expect.stringMatching(/^[A-Za-z0-9_-]+$/),
       },
     });
-    expect(records[2]._nango_metadata.deleted_at).toBe('2024-01-17T10:00:00.000Z');
+    expect(records[2]!._nango_metadata.deleted_at).toBe('2024-01-17T10:00:00.000Z');
   });
 
   it('--cursor resumes after a record, --limit stops, --filter takes any-case lists', async () => {
     const db = await seeded();
     const all = lines((await rcache(['--db', db, 'records', '--model', 'M'])).stdout);
-    const after = await rcache(['--db', db, 'records', '--model', 'M', '--cursor', all[0]._nango_metadata.cursor]);
+    const after = await rcache(['--db', db, 'records', '--model', 'M', '--cursor', all[0]!._nango_metadata.cursor]);
     expect(lines(after.stdout).map((r) => r.id)).toEqual(['b', 'c']);
     const limited = await rcache(['--db', db, 'records', '--model', 'M', '--limit', '2']);
     expect(lines(limited.stdout).map((r) => r.id)).toEqual(['1', 'b']);
@@ -310,11 +310,12 @@ describe('usage and runtime errors', () => {
   }
 
   it('--help on every command shows examples and exits 0', async () => {
-    for (const command of ['save', 'delete', 'records']) {
+    for (const command of ['save', 'delete', 'update', 'records', 'prune', 'reset', 'stats', 'serve']) {
       const result = await rcache([command, '--help']);
-      expect(result.code).toBe(0);
-      expect(result.stdout).toContain('Examples:');
-      expect(result.stdout).toContain(`rcache ${command} --model`);
+      expect(result.code, command).toBe(0);
+      expect(result.stdout, command).toContain('Examples:');
+      expect(result.stdout, command).toMatch(new RegExp(`^  (\\S+=\\S+ )?rcache ${command}\\b`, 'm'));
+      if (['save', 'delete', 'update', 'records', 'reset'].includes(command)) expect(result.stdout, command).toContain(`rcache ${command} --model`);
     }
     const top = await rcache(['--help']);
     expect(top.code).toBe(0);

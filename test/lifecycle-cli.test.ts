@@ -63,7 +63,7 @@ describe('rcache save --full-refresh', () => {
     const result = await rcache(['--db', db, 'save', '--model', 'Contact', '--full-refresh', '--skip-invalid', '--json'], { input: '{"id":"contact-1"}\n{broken\n' });
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ updated: 1, rejected: 1, deleted: 0 });
-    expect(result.stderr).toMatch(/1 lines were rejected, so --full-refresh deleted nothing/);
+    expect(result.stderr).toMatch(/1 line was rejected, so --full-refresh deleted nothing/);
   });
 });
 
@@ -96,7 +96,7 @@ describe('rcache prune and reset', () => {
     expect(JSON.parse(inside.stdout)).toEqual({ pruned: 0, datasets_expired: 0, records_deleted: 0 });
     const outside = await rcache(['--db', db, 'prune', '--dataset-ttl', '60d', '--payload-ttl', '90d'], { env: { RCACHE_NOW: '2024-03-01T00:00:01Z' } });
     expect(outside.code).toBe(0);
-    expect(outside.stderr).toBe('prune: 0 payloads pruned, 1 datasets expired (300 records deleted)\n');
+    expect(outside.stderr).toBe('prune: 0 payloads pruned, 1 dataset expired (300 records deleted)\n');
     expect(query(db, 'SELECT count(*) AS n FROM records')).toEqual([{ n: 0 }]);
   });
 
@@ -167,8 +167,8 @@ describe('rcache stats', () => {
   it('prints a plain table when piped or with NO_COLOR, and colours it with --color or FORCE_COLOR', async () => {
     const db = await seeded();
     const plain = await rcache(['--db', db, 'stats']);
-    expect(plain.stdout).toMatch(new RegExp(`^${db.replace(/[.]/g, '\\.')} \\(\\d+\\.\\d KiB\\): 1 datasets\\n`));
-    expect(plain.stdout).toMatch(/│ default +│ default +│ Contact │ 300 +│ 0 +│ 0 +│/);
+    expect(plain.stdout).toMatch(new RegExp(`^${db.replace(/[.]/g, '\\.')} \\(\\d+\\.\\d KiB\\): 1 dataset\\n`));
+    expect(plain.stdout).toMatch(/│ default +│ default +│ Contact │ +300 │ +0 │ +0 │/);
     expect(plain.stdout).not.toMatch(ESC);
     const forced = await rcache(['--db', db, 'stats', '--color']);
     expect(forced.stdout).toMatch(ESC);

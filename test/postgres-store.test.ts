@@ -1,5 +1,6 @@
 // The PostgreSQL store against a real server: exact data, the lock and sequence scheme, schema
 // ownership, and the failures users meet. Runs when the suite has a PostgreSQL cluster.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -247,7 +248,7 @@ describe.skipIf(POSTGRES_URL === undefined)('the PostgreSQL store', () => {
     }
   });
 
-  test('a follower wakes on a commit at once, not at its interval', async () => {
+  test('a follower wakes on a commit at once, not at its interval; it stops when asked or aborted', async () => {
     const { url } = await freshDatabase();
     await withStore(url, async (follower) => {
       await withStore(url, async (writer) => {
@@ -255,13 +256,54 @@ describe.skipIf(POSTGRES_URL === undefined)('the PostgreSQL store', () => {
         const started = Date.now();
         const woke = follower.waitForCommit(version, { interval: 20_000 });
         await saveNew(writer, ['a']);
-        expect(await woke).toBeGreaterThan(version);
+        const committed = await woke;
+        expect(committed.reason).toBe('committed');
+        expect(committed.version).toBeGreaterThan(version);
         expect(Date.now() - started).toBeLessThan(5_000);
+        // A commit between reading the version and waiting ends the wait at once.
+        const before = await follower.version();
+        await saveNew(writer, ['b']);
+        expect((await follower.waitForCommit(before, { interval: 20_000 })).reason).toBe('committed');
+
         const controller = new AbortController();
-        const stopped = follower.waitForCommit(await follower.version(), { interval: 20_000, signal: controller.signal });
+        const now = await follower.version();
+        const aborted = follower.waitForCommit(now, { interval: 20_000, signal: controller.signal });
         controller.abort();
-        expect(await stopped).toBe(await follower.version());
+        expect(await aborted).toEqual({ reason: 'aborted', version: now });
+        let asked = false;
+        const stopped = follower.waitForCommit(now, { interval: 50, stop: () => asked });
+        asked = true;
+        expect(await stopped).toEqual({ reason: 'stopped', version: now });
       });
+    });
+  });
+
+  test('a follower whose database is dropped and created again learns that it was replaced', async () => {
+    const { name, url } = await freshDatabase();
+    const admin = await adminClient();
+    await withStore(url, async (follower) => {
+      await saveNew(follower, ['a']);
+      const waiting = follower.waitForCommit(await follower.version(), { interval: 100 });
+      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+      await admin.query(`CREATE DATABASE ${name} TEMPLATE template0`);
+      await withStore(url, (other) => saveNew(other, ['b']));
+      const ended = await waiting;
+      // The lost connection counts as a commit; the next wait finds another database.
+      const next = ended.reason === 'replaced' ? ended : await follower.waitForCommit(ended.version, { interval: 100 });
+      expect(next.reason).toBe('replaced');
+    });
+  });
+
+  test('a prune that compacts gives the space of dropped payloads back', async () => {
+    const { url } = await freshDatabase();
+    await withStore(url, async (store) => {
+      const run = (await store.beginRun(CONTACTS, { kind: 'save', now: 1_000, create: true }))!;
+      // Text that does not compress, as the server compresses large values.
+      await run.write(Array.from({ length: 500 }, (_, i) => insert(`r${i}`, JSON.stringify({ id: `r${i}`, text: randomBytes(1_500).toString('base64') }))));
+      await commit(run, 500);
+      const counts = await store.prune({ now: 10_000, payloadCutoff: 5_000, datasetCutoff: 0, dryRun: false, compact: true });
+      expect(counts.pruned).toBe(500);
+      expect(counts.reclaimedBytes).toBeGreaterThan(500 * 1_000);
     });
   });
 

@@ -18,6 +18,15 @@ describe('the progress line of a long save', () => {
     expect(terminal.written.at(-1)).toBe('\r\u001b[2K');
   });
 
+  it('with an input of known size shows the share done and the time left', () => {
+    const terminal = stream(true);
+    const progress = new Progress(terminal, 'saving', 0, 1000);
+    progress.update(100, 250);
+    progress.update(300, 250);
+    expect(terminal.written[0]).toMatch(/^\r\u001b\[2Ksaving: 25% · 100 records, [\d,]+\/s · about \d+(s|m\d\ds) left$/);
+    expect(terminal.written[1]).toMatch(/^\r\u001b\[2Ksaving: 50% · 300 records, [\d,]+\/s · about \d+(s|m\d\ds) left$/);
+  });
+
   it('is redrawn at most every interval', () => {
     const terminal = stream(true);
     const progress = new Progress(terminal, 'saving', 60_000);

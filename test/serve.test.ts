@@ -69,6 +69,14 @@ async function error(response: Response): Promise<{ status: number; code: string
   return { status: response.status, code: body.error.code, message: body.error.message };
 }
 
+async function until(condition: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 describe('rcache serve, read by the Nango node client', () => {
   let dir: string;
   let server: Server;
@@ -164,13 +172,47 @@ describe('rcache serve, read by the Nango node client', () => {
     expect(status).toBe(413);
   });
 
-  it('logs one line per request on standard error', () => {
+  it('logs one line per request on standard error', async () => {
+    // Its own requests: the test must pass when it runs alone.
+    const headers = { 'Provider-Config-Key': 'default', 'Connection-Id': 'default' };
+    expect((await fetch(`${server.url}/records?model=Contact&limit=1`, { headers })).status).toBe(200);
+    expect((await fetch(`${server.url}/records`, { method: 'POST', headers })).status).toBe(405);
+    await until(() => /POST \/records 405/.test(server.stderr()));
     expect(server.stderr()).toMatch(/^\S+Z GET \/records 200 \d+ms$/m);
     expect(server.stderr()).toMatch(/^\S+Z POST \/records 405 \d+ms$/m);
   });
 });
 
 describe('rcache serve, writing and lifecycle', () => {
+  it('cuts a default page of large records at 16 MiB with next_cursor set, so the Nango client pages through them all', async () => {
+    const db = join(tempDir(), 'cache.db');
+    const large = Array.from({ length: 40 }, (_, i) => ({ id: `big${i}`, blob: String(i % 10).repeat(1024 * 1024) }));
+    const saved = await rcache(['--db', db, 'save', '--model', 'Blob'], { input: ndjson(large) });
+    expect(saved.code, saved.stderr).toBe(0);
+    const server = await startServer(db);
+    const first = await fetch(`${server.url}/records?model=Blob`, { headers: HEADERS });
+    expect(first.status).toBe(200);
+    const text = await first.text();
+    expect(text.length).toBeLessThanOrEqual(17 * 1024 * 1024);
+    const page = JSON.parse(text) as { records: { id: string; _nango_metadata: { cursor: string } }[]; next_cursor: string | null };
+    expect(page.records.length).toBeGreaterThan(0);
+    expect(page.records.length).toBeLessThan(40);
+    expect(page.next_cursor).toBe(page.records.at(-1)!._nango_metadata.cursor);
+    const nango = new Nango({ secretKey: 'unused', host: server.url });
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    for (let pages = 0; pages < 40; pages++) {
+      const next = await nango.listRecords({ ...DATASET, model: 'Blob', cursor });
+      for (const record of next.records) {
+        expect(record.blob).toBe(String(Number(String(record.id).slice(3)) % 10).repeat(1024 * 1024));
+        ids.push(String(record.id));
+      }
+      cursor = next.next_cursor ?? undefined;
+      if (!cursor) break;
+    }
+    expect(ids).toEqual(large.map((record) => record.id));
+  }, 60_000);
+
   it('prunes up to a cursor, in batches of `limit`, and the pruned records print as {id, _nango_metadata}', async () => {
     const db = join(tempDir(), 'cache.db');
     await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson(contacts(100)) });

@@ -66,3 +66,64 @@ describe('the change stream', () => {
     expect(await changes(cache, 0, { ...CONTACTS, model: 'Nothing' })).toEqual([]);
   });
 });
+
+describe('following and paging from a program', () => {
+  it('follow yields the backlog, then each change as it is committed, until the signal aborts', async () => {
+    const cache = await freshCache();
+    await save(cache, [{ id: 'a' }]);
+    const stop = new AbortController();
+    const seen: string[] = [];
+    const following = (async () => {
+      for await (const record of cache.follow(CONTACTS, { interval: 20, signal: stop.signal })) {
+        seen.push(`${record.id}:${record._nango_metadata.last_action}`);
+        if (seen.length === 3) stop.abort();
+      }
+    })();
+    const until = async (count: number) => {
+      for (let i = 0; i < 500 && seen.length < count; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    };
+    await until(1);
+    await save(cache, [{ id: 'b' }]);
+    await until(2);
+    await remove(cache, ['a']);
+    await following;
+    expect(seen).toEqual(['a:ADDED', 'b:ADDED', 'a:DELETED']);
+  });
+
+  it('waitForCommit ends after a commit of any dataset, and says when it was aborted instead', async () => {
+    const cache = await freshCache();
+    const version = await cache.version();
+    const waiting = cache.waitForCommit(version, { interval: 10 });
+    await save(cache, [{ id: 'x' }], [], { ...CONTACTS, model: 'Other' });
+    const committed = await waiting;
+    expect(committed.reason).toBe('committed');
+    expect(committed.version).toBeGreaterThan(version);
+    const stop = new AbortController();
+    const idle = cache.waitForCommit(committed.version, { interval: 10, signal: stop.signal });
+    stop.abort();
+    expect(await idle).toEqual({ reason: 'aborted', version: committed.version });
+  });
+
+  it('pages newest first by keyset, each change once, and a cursor continues either way', async () => {
+    const cache = await freshCache();
+    await save(cache, Array.from({ length: 7 }, (_, i) => ({ id: `r${i}` })));
+    const reader = await cache.reader(CONTACTS, { order: 'newest-first' });
+    const pages: string[][] = [];
+    for (let page = await reader.next(3); page.length > 0; page = await reader.next(3)) pages.push(page.map((c) => c.id));
+    expect(pages).toEqual([['r6', 'r5', 'r4'], ['r3', 'r2', 'r1'], ['r0']]);
+    const middle = (await changes(cache))[3]!;
+    const older = await cache.reader(CONTACTS, { order: 'newest-first', cursor: reader.cursorOf(middle.position) });
+    expect((await older.next(10)).map((c) => c.id)).toEqual(['r2', 'r1', 'r0']);
+  });
+});
+
+describe('one record', () => {
+  it('is found by id whatever its state, with its position; an unknown id or dataset is undefined', async () => {
+    const cache = await freshCache();
+    await save(cache, [{ id: 'a', n: 1 }, { id: 'b' }]);
+    await remove(cache, ['a']);
+    expect(await cache.record(CONTACTS, 'a')).toMatchObject({ id: 'a', action: 'DELETED', payload: '{"id":"a","n":1}', position: 3 });
+    expect(await cache.record(CONTACTS, 'zz')).toBeUndefined();
+    expect(await cache.record({ ...CONTACTS, model: 'Nothing' }, 'a')).toBeUndefined();
+  });
+});

@@ -1,8 +1,8 @@
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, StoreError } from '../errors.js';
 import { recordJson } from '../io/records.js';
 import type { RecordSource } from '../io/sources.js';
 import { openStore } from '../stores/open.js';
-import type { DatabaseInfo, Dataset, DatasetCounts, RunRecord, RunQuery, Store, Summary } from '../stores/store.js';
+import type { Change, DatabaseInfo, Dataset, DatasetCounts, RunRecord, RunQuery, Store, Summary, WaitOptions, WaitResult } from '../stores/store.js';
 import type { PartialRecord } from './edit-runs.js';
 import { ChangeReader, positionOf, type ChangeQuery } from './reader.js';
 import type { LibraryRun } from './runs.js';
@@ -34,8 +34,8 @@ export interface WriteOptions {
   rejects?: string;
   /** Told of each skipped line (`file:line: reason (skipped)`). */
   onWarning?: (message: string) => void;
-  /** Told how many lines were read so far, after each batch. */
-  onProgress?: (lines: number) => void;
+  /** Told after each batch how many lines were read so far, and the bytes of that batch. */
+  onProgress?: (lines: number, bytes: number) => void;
   /** Stops the run; it is rolled back and the promise rejects with the signal's reason. */
   signal?: AbortSignal;
 }
@@ -93,6 +93,8 @@ export interface PruneOptions {
   dataset?: DatasetName;
   /** Count what would be pruned, change nothing. */
   dryRun?: boolean;
+  /** Then give the space freed back to the file system (slow on a large database; waits for every writer). */
+  compact?: boolean;
 }
 
 export interface PruneResult {
@@ -223,8 +225,14 @@ export class Cache {
   async reader(name: DatasetName, query: ChangeQuery = {}): Promise<ChangeReader> {
     const dataset = datasetOf(name);
     const info = await this.info();
-    const after = query.cursor === undefined || query.cursor === '' ? undefined : positionOf(query.cursor, info);
+    const after = query.fromEnd ? info.lastPosition : query.cursor === undefined || query.cursor === '' ? undefined : positionOf(query.cursor, info);
     return new ChangeReader(this.store, info.id, dataset, { ...query, after });
+  }
+
+  /** One record of a dataset, whatever its state, as the change stream shows it; undefined when there is none. */
+  async record(name: DatasetName, id: string): Promise<Change | undefined> {
+    const ref = await this.store.findDataset(datasetOf(name));
+    return ref === undefined ? undefined : this.store.readRecord(ref, id);
   }
 
   /** The dataset's records whose latest change comes after the cursor, in change order, as Nango's API shows them. */
@@ -254,7 +262,9 @@ export class Cache {
         left -= page.length;
         if (page.length < want || left === 0) break;
       }
-      if (left > 0) await this.store.waitForCommit(version, { interval: options.interval ?? 1000, signal: options.signal });
+      if (left === 0) return;
+      const { reason } = await this.store.waitForCommit(version, { interval: options.interval ?? 1000, signal: options.signal });
+      if (reason === 'replaced') throw new StoreError('dataset-changed', 'the database was deleted or replaced while it was followed');
     }
   }
 
@@ -263,9 +273,12 @@ export class Cache {
     return this.store.version();
   }
 
-  /** Resolves with the new version once a commit after `version` is visible; with `version` when the signal aborts. */
-  waitForCommit(version: number, options: { interval?: number; signal?: AbortSignal } = {}): Promise<number> {
-    return this.store.waitForCommit(version, { interval: options.interval ?? 1000, signal: options.signal });
+  /**
+   * Waits for a commit after `version` (read before the caller's last read), and says why the wait
+   * ended: 'committed', 'aborted', 'stopped' (`stop` said so) or 'replaced' (not the database opened).
+   */
+  waitForCommit(version: number, options: Partial<WaitOptions> = {}): Promise<WaitResult> {
+    return this.store.waitForCommit(version, { ...options, interval: options.interval ?? 1000 });
   }
 
   /** Retention (SPEC §5): payload TTL and dataset TTL, measured against the clock. */
@@ -277,6 +290,7 @@ export class Cache {
       datasetCutoff: now - options.datasetTtl,
       dataset: options.dataset === undefined ? undefined : datasetOf(options.dataset),
       dryRun: options.dryRun === true,
+      compact: options.compact,
     });
     return { pruned: counts.pruned, datasets_expired: counts.datasetsExpired, records_deleted: counts.recordsDeleted, reclaimed_bytes: counts.reclaimedBytes };
   }

@@ -1,6 +1,7 @@
 import { RecordError } from '../decisions/record.js';
 import { BadLines, type BadLineOptions } from '../io/input.js';
-import type { LineBatch } from '../io/ndjson.js';
+import { trimJson, type LineBatch } from '../io/ndjson.js';
+import { batchBytes } from '../io/progress.js';
 import { Preparer } from './preparer.js';
 import type { Check, Entry, SaveRun } from './save-run.js';
 
@@ -14,8 +15,8 @@ interface Flight {
 }
 
 export interface PipelineOptions extends BadLineOptions {
-  /** Told how many lines have been read so far, after each batch. */
-  onProgress?: (lines: number) => void;
+  /** Told after each batch how many lines have been read so far, and the bytes of that batch. */
+  onProgress?: (lines: number, bytes: number) => void;
   signal?: AbortSignal;
 }
 
@@ -71,7 +72,7 @@ export async function saveBatches(
       if (flight) await land(run, flight, bad);
       flight = { batch, positions, check, prepared };
       lines += texts.length;
-      options.onProgress?.(lines);
+      options.onProgress?.(lines, batchBytes(batch));
     }
     if (flight) await land(run, flight, bad);
   } catch (error) {
@@ -88,7 +89,7 @@ function linesOf(batch: LineBatch): { positions: number[]; texts: string[] } {
   const positions: number[] = [];
   const texts: string[] = [];
   batch.lines.forEach((line, i) => {
-    const text = batch.bad?.has(i) ? '' : line.trim();
+    const text = batch.bad?.has(i) ? '' : trimJson(line);
     if (text === '') return;
     positions.push(i);
     texts.push(text);

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import { splitLines } from '../io/ndjson.js';
 import { IgnoreFields } from '../decisions/canonical.js';
 import { RecordError, prepareRecord, type PreparedRecord } from '../decisions/record.js';
+import { splitLines, trimJson } from '../io/ndjson.js';
 
 /** Lines to prepare: as strings, or as the bytes of a batch and which of its lines (trimmed) to take. */
 export type PrepareLines = { texts: string[] } | { bytes: Uint8Array; lines: number[] };
@@ -29,7 +29,7 @@ export type Prepared = PreparedRecord | RecordError;
 function textsOf(job: PrepareLines): string[] {
   if ('texts' in job) return job.texts;
   const all = splitLines(job.bytes);
-  return job.lines.map((line) => all[line]!.trim());
+  return job.lines.map((line) => trimJson(all[line]!));
 }
 
 /** Prepares a batch of lines, in a form that can be posted between threads. */

@@ -12,6 +12,8 @@ export interface ChangeQuery {
   ids?: readonly string[];
   /** Only records last modified at or after this time (ms since the epoch). */
   modifiedAfter?: number;
+  /** Start at the current end of the stream, instead of a cursor: only changes committed from now on. */
+  fromEnd?: boolean;
   /** Oldest first (the change stream, the default) or newest first (a dashboard's first page). */
   order?: 'oldest-first' | 'newest-first';
 }

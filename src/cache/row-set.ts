@@ -1,7 +1,7 @@
 const PAGE_BITS = 1 << 16;
 
 /**
- * A set of SQLite row ids, one bit each, in 8 KiB pages made as rows are added: a run that touches
+ * A set of row keys (StoredRecord.key), one bit each, in 8 KiB pages made as rows are added: a run that touches
  * a million records keeps them in about 128 KiB.
  */
 export class RowSet {

@@ -14,7 +14,8 @@ export interface Known extends StoredState {
 export function stateOf(stored: StoredRecord | Known | undefined, startPosition: number): StoredState | undefined {
   if (stored === undefined) return undefined;
   if ('changedInRun' in stored) return stored;
-  return { ...stored, changedInRun: stored.position > startPosition };
+  const { action, firstSeenAt, size, deletedAt, prunedAt } = stored;
+  return { action, firstSeenAt, size, deletedAt, prunedAt, changedInRun: stored.position > startPosition };
 }
 
 /**

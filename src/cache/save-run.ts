@@ -99,7 +99,7 @@ export class SaveRun extends LibraryRun {
    */
   async apply(check: Check, entries: readonly Entry[]): Promise<void> {
     const run = this.run!;
-    for (const [id, known] of this.recent) if (known.batch < check.after) this.recent.delete(id);
+    if (this.recent.size > 0) for (const [id, known] of this.recent) if (known.batch < check.after) this.recent.delete(id);
     const elsewhere = await this.lookupElsewhere(run, check, entries);
     const payloads = await this.deferredPayloads(run, check, entries, elsewhere);
 
@@ -135,6 +135,7 @@ export class SaveRun extends LibraryRun {
   /** Payloads of stored records whose hash was deferred and is about to be compared: one read for the batch. */
   private async deferredPayloads(run: WriteRun, check: Check, entries: readonly Entry[], elsewhere: Map<string, StoredRecord>) {
     const keys: number[] = [];
+    if (run.emptyAtStart) return new Map<number, string | null>();
     for (const { index, record } of entries) {
       if (record === undefined || this.recent.has(record.id)) continue;
       const row = record.id === check.guesses[index] ? check.rows[index] : elsewhere.get(record.id);
@@ -156,7 +157,7 @@ export class SaveRun extends LibraryRun {
     ops: (WriteOp | undefined)[],
     inserts: Map<string, number>,
   ): void {
-    const state = stateOf(stored, run.startPosition);
+    const state = stored === undefined ? undefined : stateOf(stored, run.startPosition);
     const size = Buffer.byteLength(record.payload);
     const same = needsComparison(state) ? this.sameContent(stored!, record, payloads) : undefined;
     const decision = decideSave(state, same, size, run.time);
@@ -182,15 +183,17 @@ export class SaveRun extends LibraryRun {
       batch: this.applied,
     };
     this.recent.set(record.id, next);
-    const content = { payload: record.payload, hash, rawHash: record.rawHash, size };
+    const { payload, rawHash } = record;
     if (write.kind === 'insert' || (write.kind === 'replace' && key === undefined)) {
       // A record inserted earlier in this batch is inserted once, with its last content, where the last line stands.
-      const earlier = inserts.get(record.id);
-      if (earlier !== undefined) ops[earlier] = undefined;
+      if (write.kind === 'replace') {
+        const earlier = inserts.get(record.id);
+        if (earlier !== undefined) ops[earlier] = undefined;
+      }
       inserts.set(record.id, ops.length);
-      ops.push({ op: 'insert', id: record.id, ...content });
+      ops.push({ op: 'insert', id: record.id, payload, hash, rawHash, size });
     } else if (write.kind === 'replace') {
-      ops.push({ op: 'replace', key: key!, action: write.action, firstSeenAt: write.firstSeenAt, ...content });
+      ops.push({ op: 'replace', key: key!, action: write.action, firstSeenAt: write.firstSeenAt, payload, hash, rawHash, size });
     } else if (write.kind === 'restore') {
       ops.push({ op: 'restore', key: key!, payload: record.payload, rawHash: record.rawHash, size });
     }

@@ -28,6 +28,11 @@ export function datasetOf(options: DatasetOptions): Dataset {
   return namedDataset(options);
 }
 
+/** `1 dataset`, `2 datasets`, `0 datasets`. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 export function parseCount(text: string, option: string, min = 1): number {
   const value = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min) {

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { EmptyRefreshError, InputError, InterruptedError, InvalidArgumentError, RcacheError, StoreError } from '../errors.js';
+import { checkRejects } from './rejects.js';
 import { UsageError } from './usage-error.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -12,7 +13,7 @@ function examples(lines: string[]): string {
 }
 
 function modelOption(): Option {
-  return new Option('-m, --model <name>', 'the model (record type) of the dataset').makeOptionMandatory();
+  return new Option('-m, --model <name>', 'the model (record type) of the dataset (required)').makeOptionMandatory();
 }
 
 function inputOptions(command: Command): Command {
@@ -20,6 +21,42 @@ function inputOptions(command: Command): Command {
     .option('--json', 'print the summary as one JSON object on stdout')
     .option('--skip-invalid', 'report and skip bad lines instead of failing the whole run')
     .option('--rejects <file>', 'with --skip-invalid, keep the skipped lines verbatim in this file');
+}
+
+const TOP_HELP = `${examples([
+  'cat contacts.ndjson | rcache save --model Contact',
+  'rcache records --model Contact --filter updated,deleted -n 100',
+  'rcache records --model Contact --cursor-file contact.cursor -f | consumer',
+  'rcache stats',
+  'rcache help save',
+])}
+Exit codes:
+  0    success (also when the reader of the output goes away)
+  1    runtime failure (the database cannot be opened, read or written)
+  2    usage error: an unknown command or option, a missing --model, a bad value
+  65   bad input data (the message names the file and line)
+  130  interrupted by SIGINT or SIGTERM: the run was rolled back
+`;
+
+/** Options that only mean something with another one are refused alone, rather than ignored. */
+function checkCombinations(command: Command): void {
+  const given = (name: string) => command.getOptionValueSource(name) === 'cli';
+  const needs: [string, string, string][] = [
+    ['interval', 'follow', '--interval only applies with --follow: add --follow (-f)'],
+    ['rejects', 'skipInvalid', '--rejects only applies with --skip-invalid: add --skip-invalid'],
+  ];
+  for (const [option, other, message] of needs) {
+    if (given(option) && command.getOptionValue(other) === undefined) throw new UsageError(message);
+  }
+}
+
+/** Records typed at a terminal are read as they come; say so, rather than seeming to hang. */
+function announceTerminalInput(command: Command): void {
+  if (!['save', 'update', 'delete'].includes(command.name()) || process.stdin.isTTY !== true) return;
+  const args = command.args;
+  if (args.length > 0 && (command.name() === 'delete' || !args.includes('-'))) return;
+  const end = process.platform === 'win32' ? 'Ctrl-Z, Enter' : 'Ctrl-D';
+  process.stderr.write(`rcache: reading NDJSON records from the terminal, one per line; end with ${end} (or see rcache ${command.name()} --help)\n`);
 }
 
 export function buildProgram(): Command {
@@ -36,6 +73,14 @@ export function buildProgram(): Command {
     .option('--no-color', 'turn colour off (NO_COLOR and FORCE_COLOR are honoured too)')
     .option('--debug', 'show stack traces of unexpected errors')
     .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', TOP_HELP)
+    .hook('preAction', (_program, command) => {
+      checkCombinations(command);
+      announceTerminalInput(command);
+      const { rejects, db } = command.optsWithGlobals<{ rejects?: string; db: string }>();
+      const inputs = command.args.length === 0 ? ['-'] : command.name() === 'delete' ? [] : command.args;
+      if (rejects !== undefined) checkRejects(rejects, db, inputs);
+    })
     .exitOverride()
     .configureOutput({
       outputError: (text, write) => write(`rcache: ${text.replace(/^error: /, '')}`),
@@ -104,11 +149,14 @@ export function buildProgram(): Command {
     .addOption(modelOption())
     .option('--cursor <cursor>', 'start after this cursor (from _nango_metadata.cursor); default: the beginning')
     .option('--cursor-file <file>', 'start after the cursor kept in this file, and keep it there as records are written')
-    .option('--follow', 'after the backlog, keep printing new changes as they are committed, until interrupted')
+    .option('-f, --follow', 'after the backlog, keep printing new changes as they are committed, until interrupted')
+    .option('--since-now', 'with --follow, skip the backlog: print only changes committed from now on')
     .option('--interval <seconds>', 'with --follow, how often to look for new changes', '1')
-    .option('--limit <n>', 'stop after n records')
+    .option('-n, --limit <n>', 'stop after n records')
     .option('--filter <actions>', 'only added, updated, deleted, or a comma list of them')
-    .option('--ids <ids>', 'only these ids (comma-separated)')
+    .option('--ids <ids>', 'only these ids, comma-separated, each exactly as written')
+    .option('--id <id>', 'only this id, exactly as given (repeatable; for ids holding commas)', collect)
+    .option('--ids-file <file>', 'only the ids in this file, one per line')
     .option('--modified-after <time>', 'only records modified at or after this ISO 8601 time')
     .addOption(new Option('--format <format>', 'output format').choices(['ndjson', 'json', 'table']).default('ndjson'))
     .addHelpText(
@@ -117,13 +165,24 @@ export function buildProgram(): Command {
         'rcache records --model Contact',
         'rcache records --model Contact --filter updated,deleted --limit 100',
         'rcache records --model Contact --cursor "$LAST" --format json',
-        "rcache records --model Contact | tail -1 | jq -r '._nango_metadata.cursor'",
+        'rcache records --model Contact --id "id, with a comma" --id "  spaced  "',
         'rcache records --model Contact --cursor-file contact.cursor --follow | consumer',
+        'rcache records --model Contact --follow --since-now',
       ]),
     )
     .action(async (_options, command: Command) => {
       const { records } = await import('./records.js');
       await records(command.optsWithGlobals());
+    });
+
+  program
+    .command('cursor')
+    .description('print the current end of the change stream: a cursor after which only later changes come')
+    .addOption(modelOption())
+    .addHelpText('after', examples(['LAST=$(rcache cursor --model Contact)', 'rcache records --model Contact --cursor "$LAST"']))
+    .action(async (_options, command: Command) => {
+      const { cursor } = await import('./cursor.js');
+      await cursor(command.optsWithGlobals());
     });
 
   program
@@ -134,6 +193,7 @@ export function buildProgram(): Command {
     .option('--dataset-ttl <duration>', 'hard-delete datasets with no save, delete or update run for this long', '60d')
     .option('--until-cursor <cursor>', 'instead: drop payloads of the records up to and including this cursor (needs --model)')
     .option('--dry-run', 'report what would be pruned, change nothing')
+    .option('--vacuum', 'then give the space freed back to the file system (rewrites the database: slow when it is large)')
     .option('--json', 'print {"pruned", "datasets_expired", "records_deleted"} on stdout')
     .addHelpText(
       'after',
@@ -141,6 +201,7 @@ export function buildProgram(): Command {
         'rcache prune --dry-run',
         'rcache prune --payload-ttl 7d --dataset-ttl 90d --json',
         'rcache prune --model Contact --until-cursor "$PROCESSED"',
+        'rcache prune --payload-ttl 7d --vacuum',
       ]),
     )
     .action(async (_options, command: Command) => {
@@ -163,9 +224,11 @@ export function buildProgram(): Command {
     .command('stats')
     .description('per-dataset counts and sizes, or the history of runs')
     .option('-m, --model <name>', 'only this model (with --integration and --connection)')
-    .option('--runs', 'list the run history with each run\'s counts')
+    .option('--runs', 'list the run history with each run\'s counts, newest first')
+    .option('-n, --limit <n>', 'with --runs, only the newest n runs')
+    .option('--since <time>', 'with --runs, only runs started at or after this ISO 8601 time, or this long ago (7d, 12h)')
     .option('--json', 'print JSON instead of a table')
-    .addHelpText('after', examples(['rcache stats', 'rcache stats --runs --model Contact', 'rcache stats --json | jq .datasets']))
+    .addHelpText('after', examples(['rcache stats', 'rcache stats --runs --model Contact -n 20', 'rcache stats --runs --since 1d', 'rcache stats --json | jq .datasets']))
     .action(async (_options, command: Command) => {
       const { stats } = await import('./stats.js');
       await stats(command.optsWithGlobals());
@@ -190,7 +253,26 @@ export function buildProgram(): Command {
       await serve(command.optsWithGlobals());
     });
 
+  program
+    .command('help')
+    .description('show the help of a command')
+    .argument('[command]', 'a command')
+    .action((name: string | undefined) => {
+      if (name === undefined) program.help();
+      const command = program.commands.find((c) => c.name() === name && c.name() !== 'help');
+      if (command === undefined) throw new UsageError(`unknown command '${name}': the commands are ${program.commands.map((c) => c.name()).join(', ')}`);
+      command.help();
+    });
+  program.helpCommand(false);
+
   return program;
+}
+
+/** A reader that goes away (`rcache --help | head -1`) ends the output quietly, never with a trace. */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
 }
 
 function isCommanderExit(error: unknown): error is CommanderError {
@@ -201,6 +283,8 @@ const WRITING = new Set(['save', 'delete', 'update', 'prune', 'reset']);
 
 /** Runs rcache with `argv`; the one place where errors become messages and exit codes. */
 export async function main(argv: string[]): Promise<void> {
+  quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

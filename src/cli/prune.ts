@@ -2,8 +2,7 @@ import { parseDuration } from '../decisions/duration.js';
 import { humanBytes } from '../io/bytes.js';
 import { wantsColor } from '../io/color.js';
 import { palette } from '../io/palette.js';
-import { datasetOf, open, UsageError, type GlobalOptions } from './context.js';
-
+import { datasetOf, open, plural, UsageError, type GlobalOptions } from './context.js';
 
 export interface PruneOptions extends GlobalOptions {
   model?: string;
@@ -11,13 +10,14 @@ export interface PruneOptions extends GlobalOptions {
   datasetTtl: string;
   untilCursor?: string;
   dryRun?: boolean;
+  vacuum?: boolean;
   json?: boolean;
 }
 
 export async function prune(options: PruneOptions): Promise<void> {
   const payloadTtl = parseDuration(options.payloadTtl, '--payload-ttl');
   const datasetTtl = parseDuration(options.datasetTtl, '--dataset-ttl');
-  if (options.untilCursor !== undefined && options.model === undefined) throw new UsageError('--until-cursor needs --model: a cursor is pruned up to in one dataset');
+  if (options.untilCursor !== undefined && options.model === undefined) throw new UsageError('--until-cursor needs --model: a cursor is a position in one dataset (add --model NAME)');
   const dataset = options.model === undefined ? undefined : datasetOf({ ...options, model: options.model });
   // A dry run only reads: it works where the database cannot be written.
   const cache = await open(options, options.dryRun === true);
@@ -27,7 +27,7 @@ export async function prune(options: PruneOptions): Promise<void> {
       const { count } = await cache.pruneUntil(dataset!, options.untilCursor, { dryRun: options.dryRun });
       result = { pruned: count, datasets_expired: 0, records_deleted: 0, reclaimed_bytes: 0 };
     } else {
-      result = await cache.prune({ payloadTtl, datasetTtl, dataset, dryRun: options.dryRun });
+      result = await cache.prune({ payloadTtl, datasetTtl, dataset, dryRun: options.dryRun, compact: options.vacuum });
     }
   } finally {
     await cache.close();
@@ -39,9 +39,9 @@ export async function prune(options: PruneOptions): Promise<void> {
   }
   const c = palette(wantsColor(process.stderr, options.color));
   const would = options.dryRun ? 'would be ' : '';
-  const reclaimed = result.reclaimed_bytes > 0 ? `; ${humanBytes(result.reclaimed_bytes)} of disk space reclaimed` : '';
+  const reclaimed = options.vacuum && !options.dryRun ? `; ${humanBytes(result.reclaimed_bytes)} of disk space reclaimed` : '';
   process.stderr.write(
-    `prune${options.dryRun ? ' (dry run, nothing changed)' : ''}: ${c.yellow(`${result.pruned} payloads ${would}pruned`)}, ` +
-      `${c.red(`${result.datasets_expired} datasets ${would}expired`)} (${result.records_deleted} records ${would}deleted)${reclaimed}\n`,
+    `prune${options.dryRun ? ' (dry run, nothing changed)' : ''}: ${c.yellow(`${plural(result.pruned, 'payload')} ${would}pruned`)}, ` +
+      `${c.red(`${plural(result.datasets_expired, 'dataset')} ${would}expired`)} (${plural(result.records_deleted, 'record')} ${would}deleted)${reclaimed}\n`,
   );
 }

@@ -1,33 +1,68 @@
+import { readFileSync, statSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cache } from '../cache/cache.js';
 import type { ChangeQuery, ChangeReader } from '../cache/reader.js';
 import { parseFilter } from '../decisions/filter.js';
 import { iso, parseTimestamp } from '../decisions/time.js';
-import { InterruptedError } from '../errors.js';
+import { InterruptedError, RcacheError, StoreError } from '../errors.js';
 import { wantsColor } from '../io/color.js';
 import { CursorFile } from '../io/cursor-file.js';
 import { Output } from '../io/output.js';
 import { pipeReaderWatch } from '../io/reader-watch.js';
 import { writeRecord } from '../io/records.js';
-import type { Change } from '../stores/store.js';
+import type { Change, Dataset } from '../stores/store.js';
 import { datasetOf, interruptible, open, parseCount, UsageError, type DatasetOptions } from './context.js';
+import { suggestDatasets } from './suggest.js';
 
 export interface RecordsOptions extends DatasetOptions {
   cursor?: string;
   cursorFile?: string;
   follow?: boolean;
+  sinceNow?: boolean;
   interval: string;
   limit?: string;
   filter?: string;
   ids?: string;
+  id?: string[];
+  idsFile?: string;
   modifiedAfter?: string;
   format: string;
 }
 
 const PAGE = 1000;
 const FORMATS = ['ndjson', 'json', 'table'];
+// How many times a follower retries opening a database file that exists but is still being created.
+const OPEN_RETRIES = 20;
+/** With the output's chunks of up to 256 KiB, a cursor file is never more than 1 MiB of output behind. */
+const CURSOR_EVERY = 768 * 1024;
 
+/** Comma-separated ids, each exactly as written; a blank one is a slip, never a selection of everything. */
 export function parseIds(text: string): string[] {
-  return text.split(',').map((id) => id.trim()).filter((id) => id !== '');
+  const ids = text.split(',');
+  if (ids.some((id) => id.trim() === '')) {
+    throw new UsageError(`--ids '${text}' has an empty id: separate ids with single commas (use --id or --ids-file for an id that is blank or holds a comma)`);
+  }
+  return ids;
+}
+
+/** One id per line, exactly as written but for the line ending; blank lines are skipped. */
+function readIdsFile(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read --ids-file ${path}: ${(error as Error).message}`);
+  }
+  return text.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line)).filter((id) => id !== '');
+}
+
+/** The ids selected by --ids, --id and --ids-file together; undefined when none of them was given. */
+function selectedIds(options: RecordsOptions): string[] | undefined {
+  if (options.ids === undefined && options.id === undefined && options.idsFile === undefined) return undefined;
+  const ids = [...(options.ids === undefined ? [] : parseIds(options.ids)), ...(options.id ?? []), ...(options.idsFile === undefined ? [] : readIdsFile(options.idsFile))];
+  if (options.id?.includes('')) throw new UsageError('--id must not be empty');
+  if (ids.length === 0) throw new UsageError(`--ids-file ${options.idsFile} names no id: give at least one id, one per line`);
+  return ids;
 }
 
 function parseInterval(text: string): number {
@@ -42,13 +77,15 @@ function checkOptions(options: RecordsOptions): void {
   if (!FORMATS.includes(options.format)) throw new UsageError(`invalid --format '${options.format}': use ndjson, json or table`);
   if (options.cursor !== undefined && options.cursorFile !== undefined) throw new UsageError('use --cursor or --cursor-file, not both');
   if (options.follow && options.format !== 'ndjson') throw new UsageError('--follow prints NDJSON: it cannot be used with --format json or table');
+  if (options.sinceNow && !options.follow) throw new UsageError('--since-now prints only changes committed from now on: add --follow');
+  if (options.sinceNow && options.cursor !== undefined) throw new UsageError('use --cursor or --since-now, not both');
 }
 
 function queryOf(options: RecordsOptions, cursor: string | undefined): ChangeQuery {
   return {
     cursor,
     actions: options.filter === undefined ? undefined : parseFilter(options.filter),
-    ids: options.ids === undefined ? undefined : parseIds(options.ids),
+    ids: selectedIds(options),
     modifiedAfter: options.modifiedAfter === undefined ? undefined : parseTimestamp(options.modifiedAfter, '--modified-after'),
   };
 }
@@ -77,64 +114,137 @@ async function drain(reader: ChangeReader, progress: Progress, each: (change: Ch
   return !out.closed && !signal.aborted && (await reader.next(1)).length > 0;
 }
 
-/** Waits until a commit after `version`, the reader goes away, or a signal stops the follower. */
-async function waitForChange(cache: Cache, version: number, interval: number, progress: Progress, readerGone: () => boolean): Promise<void> {
-  const stop = new AbortController();
-  const signal = AbortSignal.any([progress.signal, stop.signal]);
-  const watch = setInterval(() => {
-    if (readerGone()) {
-      progress.out.closed = true;
-      stop.abort();
+function isUrl(db: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(db);
+}
+
+/** Whether a database file is there to be read (SQLite creates it empty, then writes its header). */
+function fileCreated(db: string): boolean {
+  return (statSync(db, { throwIfNoEntry: false })?.size ?? 0) > 0;
+}
+
+/**
+ * Opens the database for reading; a follower whose database does not exist yet waits for it, as
+ * `tail -F` does, and says so once. Undefined when a signal ends the wait.
+ */
+async function openForReading(options: RecordsOptions, interval: number, signal: AbortSignal): Promise<{ cache: Cache; waited: boolean } | undefined> {
+  if (!options.follow || isUrl(options.db) || fileCreated(options.db)) return { cache: await open(options, true), waited: false };
+  process.stderr.write(`rcache: waiting for ${options.db} to be created (stop with Ctrl-C)\n`);
+  for (let retries = 0; ; ) {
+    try {
+      await sleep(interval, undefined, { signal });
+    } catch {
+      return undefined;
     }
-  }, interval);
-  try {
-    await cache.waitForCommit(version, { interval, signal });
-  } finally {
-    clearInterval(watch);
+    if (!fileCreated(options.db)) continue;
+    try {
+      return { cache: await open(options, true), waited: true };
+    } catch (error) {
+      // The file exists but its first writer may not have committed its tables yet.
+      if (!(error instanceof RcacheError || error instanceof StoreError) || ++retries > OPEN_RETRIES) throw error;
+    }
   }
+}
+
+/** Says on stderr that the dataset does not exist (never written, or expired), with the names it was perhaps meant to be. */
+export async function noticeUnknownDataset(cache: Cache, dataset: Dataset, db: string): Promise<void> {
+  const known = await cache.stats();
+  if (known.some((d) => d.integration === dataset.integration && d.connection === dataset.connection && d.model === dataset.model)) return;
+  const hint = suggestDatasets(dataset, known);
+  const where = `integration ${dataset.integration}, connection ${dataset.connection}`;
+  process.stderr.write(`rcache: there is no dataset ${dataset.model} (${where}) in ${db}${hint ? `; did you mean ${hint}?` : ''}\n`);
 }
 
 export async function records(options: RecordsOptions): Promise<void> {
   checkOptions(options);
   const dataset = datasetOf(options);
   const cursorFile = options.cursorFile === undefined ? undefined : new CursorFile(options.cursorFile);
-  const query = queryOf(options, cursorFile ? cursorFile.read() : options.cursor);
+  const stored = cursorFile ? cursorFile.read() : options.cursor;
+  const query = queryOf(options, stored);
   const limit = options.limit === undefined ? Number.MAX_SAFE_INTEGER : parseCount(options.limit, '--limit');
   const interval = parseInterval(options.interval);
-  const cache = await open(options, true);
-  const out = new Output(process.stdout);
   const interrupt = interruptible();
-  const progress: Progress = { left: limit, signal: interrupt.signal, out };
+  const opened = await openForReading(options, interval, interrupt.signal);
+  if (opened === undefined) {
+    interrupt.dispose();
+    return;
+  }
+  const { cache } = opened;
+  // The cursor file follows what the output took in full, never text still waiting in a pipe; it is
+  // replaced every CURSOR_EVERY bytes, since replacing a file per chunk would slow a long read.
+  let savedAt = 0;
   let reader: ChangeReader | undefined;
-  const saveCursor = () => {
-    if (cursorFile && reader && out.confirmed !== undefined) cursorFile.write(reader.cursorOf(out.confirmed));
+  const saveCursor = (mark: number | undefined, taken: number) => {
+    if (cursorFile === undefined || mark === undefined || reader === undefined) return;
+    cursorFile.write(reader.cursorOf(mark));
+    savedAt = taken;
   };
+  const out: Output = new Output(process.stdout, {
+    signal: interrupt.signal,
+    onConfirmed: (mark, taken) => {
+      if (taken - savedAt >= CURSOR_EVERY) saveCursor(mark, taken);
+    },
+  });
+  const progress: Progress = { left: limit, signal: interrupt.signal, out };
   try {
-    reader = await cache.reader(dataset, query);
-    if (options.format === 'json') await printDocument(reader, progress);
-    else if (options.format === 'table') await printTable(reader, progress, wantsColor(process.stdout, options.color));
+    // A follower that waited for the database has said so: its dataset may well come a moment later.
+    if (!opened.waited) await noticeUnknownDataset(cache, dataset, options.db);
+    // "Now" for a follower that waited for the database to be created is its very beginning.
+    if (options.sinceNow && !stored && !opened.waited) query.fromEnd = true;
+    const read = (reader = await cache.reader(dataset, query));
+    if (options.format === 'json') await printDocument(read, progress);
+    else if (options.format === 'table') await printTable(read, progress, wantsColor(process.stdout, options.color));
     else {
-      const read = reader;
       const line = (change: Change) => writeRecord(out, change, read.cursorOf(change.position), '\n');
-      // Taken before each read: a commit made while the output drains is not missed.
+      // Taken before each read: a commit made while the output drains is never waited past.
       let version = options.follow ? await cache.version() : 0;
-      await drain(reader, progress, line);
-      const readerGone = pipeReaderWatch();
-      while (options.follow && progress.left > 0 && !out.closed && !interrupt.signal.aborted) {
-        await out.flush();
-        saveCursor();
-        await waitForChange(cache, version, interval, progress, readerGone);
-        version = await cache.version();
-        await drain(reader, progress, line);
+      await drain(read, progress, line);
+      if (options.follow) {
+        await follow(cache, read, progress, line, interval, options.db, () => saveCursor(out.confirmed, out.taken), async () => {
+          const since = version;
+          version = await cache.version();
+          return since;
+        });
       }
     }
     await out.flush();
-    saveCursor();
+    saveCursor(out.confirmed, out.taken);
     // A follower stops on a signal by design; a one-off read that was cut short says so.
     if (interrupt.signal.aborted && !options.follow) throw interrupt.signal.reason as InterruptedError;
   } finally {
     interrupt.dispose();
     await cache.close();
+    // Output that a stalled reader never took would keep the process alive for as long as it
+    // stalls; the cursor file already names what was delivered, so the rest is let go.
+    if (out.stalled) setImmediate(() => process.exit());
+  }
+}
+
+/** After the backlog: waits for commits and prints what they changed, until stopped. */
+async function follow(
+  cache: Cache,
+  reader: ChangeReader,
+  progress: Progress,
+  line: (change: Change) => Promise<void> | undefined,
+  interval: number,
+  db: string,
+  saveCursor: () => void,
+  /** The version taken before the last read; a new one is taken for the next. */
+  lastRead: () => Promise<number>,
+): Promise<void> {
+  const { out, signal } = progress;
+  const readerGone = pipeReaderWatch();
+  while (progress.left > 0 && !out.closed && !signal.aborted) {
+    await out.flush();
+    saveCursor();
+    const since = await lastRead();
+    const { reason: result } = await cache.waitForCommit(since, { interval, signal, stop: readerGone });
+    if (result === 'stopped') out.closed = true;
+    if (result === 'replaced') {
+      throw new RcacheError(`${db} was deleted or replaced by another file while following it: stopped (start again to read the new file)`);
+    }
+    if (result !== 'committed') return;
+    await drain(reader, progress, line);
   }
 }
 
@@ -151,14 +261,24 @@ async function printDocument(reader: ChangeReader, progress: Progress): Promise<
 }
 
 async function printTable(reader: ChangeReader, progress: Progress, color: boolean): Promise<void> {
-  const rows: string[][] = [];
+  // Loaded only here: the table code is no part of the start-up of other formats.
+  const { TableStream, terminalWidth } = await import('../io/table.js');
+  const table = new TableStream(
+    [
+      { name: 'id', min: 36 },
+      { name: 'last action', min: 7, drop: 2 },
+      { name: 'last modified', min: 24, drop: 1 },
+      { name: 'cursor', drop: 3 },
+      { name: 'payload', max: 60, drop: 0 },
+    ],
+    { color, width: terminalWidth(process.stdout) },
+  );
+  const { out } = progress;
   let last: number | undefined;
   await drain(reader, progress, (change) => {
-    const payload = change.payload ?? '(pruned)';
-    rows.push([change.id, change.action, iso(change.lastModifiedAt), reader.cursorOf(change.position), payload.length > 60 ? payload.slice(0, 59) + '…' : payload]);
     last = change.position;
+    const text = table.push([change.id, change.action, iso(change.lastModifiedAt), reader.cursorOf(change.position), change.payload ?? '(pruned)']);
+    return text === '' ? undefined : out.write(text, change.position);
   });
-  // Loaded only here: the table library is a good part of the start-up of a command that uses it.
-  const { renderTable } = await import('../io/table.js');
-  progress.out.write(renderTable(['id', 'last action', 'last modified', 'cursor', 'payload'], rows, color) + '\n', last);
+  out.write(table.end(), last);
 }

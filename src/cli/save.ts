@@ -1,4 +1,4 @@
-import { Progress } from '../io/progress.js';
+import { inputSize, Progress } from '../io/progress.js';
 import { datasetOf } from './context.js';
 import { executeRun, writeOptions, type InputOptions } from './run-command.js';
 
@@ -9,7 +9,7 @@ export interface SaveOptions extends InputOptions {
 }
 
 export async function save(files: string[], options: SaveOptions): Promise<void> {
-  const progress = new Progress(process.stderr, 'saving');
+  const progress = new Progress(process.stderr, 'saving', undefined, inputSize(files));
   const result = await executeRun('save', options, async (cache, signal) => {
     try {
       return await cache.save(datasetOf(options), { files }, {
@@ -17,13 +17,14 @@ export async function save(files: string[], options: SaveOptions): Promise<void>
         ignoreFields: options.ignoreField,
         fullRefresh: options.fullRefresh,
         allowEmpty: options.allowEmpty,
-        onProgress: (lines) => progress.update(lines),
+        onProgress: (lines, bytes) => progress.update(lines, bytes),
       });
     } finally {
       progress.done();
     }
   });
   if (result.deletionSkipped) {
-    process.stderr.write(`rcache: ${result.rejected} lines were rejected, so --full-refresh deleted nothing (their records would have been lost)\n`);
+    const rejected = result.rejected === 1 ? '1 line was' : `${result.rejected} lines were`;
+    process.stderr.write(`rcache: ${rejected} rejected, so --full-refresh deleted nothing (their records would have been lost)\n`);
   }
 }

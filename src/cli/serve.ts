@@ -1,3 +1,4 @@
+import { StoreError } from '../errors.js';
 import { keyDigest } from '../http/auth.js';
 import { baseUrl, isLoopback } from '../http/http.js';
 import { startServer } from '../http/server.js';
@@ -53,12 +54,23 @@ function stopSignal(again: () => void): { received: Promise<NodeJS.Signals>; dis
   };
 }
 
+/** The database, writable for PATCH /records/prune where it can be; else read-only, since reading is most of what a server does. */
+async function openServed(options: ServeOptions, busyTimeout: number) {
+  try {
+    return await open({ ...options, busyTimeout: undefined }, false, busyTimeout);
+  } catch (error) {
+    if (!(error instanceof StoreError) || error.kind !== 'read-only') throw error;
+    process.stderr.write(`rcache serve: ${error.message}; serving it read-only (PATCH /records/prune will fail)\n`);
+    return open({ ...options, busyTimeout: undefined }, true, busyTimeout);
+  }
+}
+
 /** Answers Nango's records API over HTTP until SIGINT or SIGTERM, then stops cleanly. */
 export async function serve(options: ServeOptions): Promise<void> {
   const port = parsePort(options.port);
   const secret = secretOf(options);
   const busyTimeout = options.busyTimeout === undefined ? DEFAULT_BUSY_TIMEOUT : parseCount(options.busyTimeout, '--busy-timeout', 0);
-  const cache = await open({ ...options, busyTimeout: undefined }, false, busyTimeout);
+  const cache = await openServed(options, busyTimeout);
   let abort = () => {};
   const signal = stopSignal(() => abort());
   try {

@@ -1,24 +1,68 @@
-import { iso } from '../decisions/time.js';
-import { wantsColor } from '../io/color.js';
+import { parseDuration } from '../decisions/duration.js';
+import { iso, parseTimestamp } from '../decisions/time.js';
 import { humanBytes } from '../io/bytes.js';
-import { renderTable } from '../io/table.js';
-import { open, type GlobalOptions } from './context.js';
+import { wantsColor } from '../io/color.js';
+import { renderTable, terminalWidth, type Column } from '../io/table.js';
+import { clock, open, parseCount, plural, UsageError, type GlobalOptions } from './context.js';
 
 export interface StatsOptions extends GlobalOptions {
   model?: string;
   runs?: boolean;
   json?: boolean;
+  limit?: string;
+  since?: string;
 }
 
+/** --since: an ISO 8601 time, or a duration back from now (`7d`, `12h`). */
+function parseSince(text: string): number {
+  return /^\d+[smhdw]$/.test(text.trim()) ? clock()() - parseDuration(text, '--since') : parseTimestamp(text, '--since');
+}
+
+const count = (name: string, drop?: number): Column => ({ name, right: true, drop });
+
+const DATASET_COLUMNS: Column[] = [
+  { name: 'integration', drop: 4, min: 7 },
+  { name: 'connection', drop: 3, min: 7 },
+  { name: 'model', min: 24 },
+  count('live'),
+  count('deleted', 7),
+  count('pruned', 2),
+  count('payloads', 6),
+  count('runs', 1),
+  { name: 'last run', drop: 0 },
+  { name: 'last change', drop: 5 },
+];
+
+const RUN_COLUMNS: Column[] = [
+  { name: 'kind' },
+  { name: 'integration', drop: 7, min: 7 },
+  { name: 'connection', drop: 6, min: 7 },
+  { name: 'model', min: 24 },
+  { name: 'started' },
+  count('seconds', 5),
+  count('added'),
+  count('updated'),
+  count('unchanged', 4),
+  count('deleted'),
+  count('unknown', 1),
+  count('dupl.', 0),
+  count('rejected', 3),
+  count('pruned', 2),
+];
+
 export async function stats(options: StatsOptions): Promise<void> {
+  if (!options.runs && (options.limit !== undefined || options.since !== undefined)) throw new UsageError('--limit and --since select runs: add --runs');
+  const query = { limit: options.limit === undefined ? undefined : parseCount(options.limit, '--limit'), since: options.since === undefined ? undefined : parseSince(options.since) };
   const cache = await open(options, true);
   const filter = options.model === undefined ? undefined : { integration: options.integration, connection: options.connection, model: options.model };
-  const color = wantsColor(process.stdout, options.color);
+  const table = { color: wantsColor(process.stdout, options.color), width: terminalWidth(process.stdout) };
   try {
     const info = await cache.info();
     const database = { path: info.location, bytes: info.bytes ?? 0 };
     if (options.runs) {
-      const runs = (await cache.runs({ dataset: filter })).map(({ number: _, startedAt, finishedAt, ...run }) => ({
+      // The newest runs that match, shown oldest first as the history reads.
+      const newest = await cache.runs({ dataset: filter, ...query, order: 'newest-first' });
+      const runs = newest.reverse().map(({ number: _, startedAt, finishedAt, ...run }) => ({
         kind: run.kind,
         integration: run.integration,
         connection: run.connection,
@@ -35,8 +79,7 @@ export async function stats(options: StatsOptions): Promise<void> {
         pruned: run.pruned,
       }));
       if (options.json) return void process.stdout.write(JSON.stringify({ database, runs }) + '\n');
-      const head = ['kind', 'integration', 'connection', 'model', 'started', 'seconds', 'added', 'updated', 'unchanged', 'deleted', 'unknown', 'dupl.', 'rejected', 'pruned'];
-      const rows = runs.map((run) => [
+      const rows = runs.reverse().map((run) => [
         run.kind,
         run.integration,
         run.connection,
@@ -45,7 +88,7 @@ export async function stats(options: StatsOptions): Promise<void> {
         ((Date.parse(run.finished_at) - Date.parse(run.started_at)) / 1000).toFixed(2),
         ...[run.added, run.updated, run.unchanged, run.deleted, run.unknown, run.duplicates, run.rejected, run.pruned].map(String),
       ]);
-      process.stdout.write(`${database.path} (${humanBytes(database.bytes)}): ${runs.length} runs\n${renderTable(head, rows, color)}\n`);
+      process.stdout.write(`${database.path} (${humanBytes(database.bytes)}): ${plural(runs.length, 'run')}, newest first\n${renderTable(RUN_COLUMNS, rows, table)}`);
       return;
     }
     const datasets = (await cache.stats(filter)).map(({ lastRunAt, lastChangeAt, ...counts }) => ({
@@ -54,7 +97,6 @@ export async function stats(options: StatsOptions): Promise<void> {
       last_change_at: iso(lastChangeAt),
     }));
     if (options.json) return void process.stdout.write(JSON.stringify({ database, datasets }) + '\n');
-    const head = ['integration', 'connection', 'model', 'live', 'deleted', 'pruned', 'payloads', 'runs', 'last run', 'last change'];
     const rows = datasets.map((d) => [
       d.integration,
       d.connection,
@@ -67,7 +109,7 @@ export async function stats(options: StatsOptions): Promise<void> {
       d.last_run_at ?? '-',
       d.last_change_at ?? '-',
     ]);
-    process.stdout.write(`${database.path} (${humanBytes(database.bytes)}): ${datasets.length} datasets\n${renderTable(head, rows, color)}\n`);
+    process.stdout.write(`${database.path} (${humanBytes(database.bytes)}): ${plural(datasets.length, 'dataset')}\n${renderTable(DATASET_COLUMNS, rows, table)}`);
   } finally {
     await cache.close();
   }

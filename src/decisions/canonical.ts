@@ -34,13 +34,42 @@ export class IgnoreFields {
   }
 }
 
-/** The canonical text of a number: the shortest form of its value where a double holds it exactly. */
+/**
+ * The canonical text of a number: numbers are equal when their exact decimal values are equal
+ * (`1`, `1.0`, `1e0`; `1234567890123456` and `1234567890123456.0`), never by what a double makes of
+ * them. The text is the value's digits in JavaScript's own number notation, which is what
+ * JSON.stringify prints wherever a double holds the value exactly; an integer of more than 15
+ * significant digits is written out in full up to 100 digits.
+ */
 export function canonicalNumber(token: string): string {
   const mantissa = token.replace(/^-/, '').replace(/[eE].*$/, '').replace('.', '').replace(/^0+/, '');
   const significant = mantissa.replace(/0+$/, '').length;
   const value = Number(token);
   if (significant <= 15 && Number.isFinite(value) && (value !== 0 || significant === 0)) return JSON.stringify(value);
-  return token.toLowerCase().replace('e+', 'e');
+  return exactNotation(token);
+}
+
+function exactNotation(token: string): string {
+  const match = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(token);
+  if (!match) return token;
+  const [, sign, whole, fraction = '', exponent = '0'] = match;
+  const all = whole! + fraction;
+  const stripped = all.replace(/^0+/, '');
+  const digits = stripped.replace(/0+$/, '');
+  if (digits === '') return '0';
+  // The value is 0.<digits> × 10^point.
+  const point = BigInt(whole!.length - (all.length - stripped.length)) + BigInt(exponent);
+  const k = BigInt(digits.length);
+  let text: string;
+  // Integers keep all their digits (ids among them), up to a length that cannot flood the output.
+  if (k <= point && (point <= 21n || (k > 15n && point <= 100n))) text = digits + '0'.repeat(Number(point - k));
+  else if (0n < point && point <= 21n) text = `${digits.slice(0, Number(point))}.${digits.slice(Number(point))}`;
+  else if (-6n < point && point <= 0n) text = `0.${'0'.repeat(Number(-point))}${digits}`;
+  else {
+    const power = point - 1n;
+    text = `${digits[0]}${digits.length > 1 ? `.${digits.slice(1)}` : ''}e${power < 0n ? '-' : '+'}${power < 0n ? -power : power}`;
+  }
+  return sign + text;
 }
 
 function canonical(value: unknown, ignore: IgnoreNode | undefined, depth: number): string {

@@ -16,6 +16,9 @@ const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 10_000;
 const DEFAULT_PRUNE_LIMIT = 1000;
 const MAX_IDS = 100;
+/** A page stops after the record that would take it past this many characters (at least one record). */
+const PAGE_BYTES = 16 * 1024 * 1024;
+const FIRST_BATCH = 16;
 
 /** Collects every problem of one part of a request, so that one answer names them all. */
 class Checks {
@@ -132,16 +135,40 @@ async function checked<T>(path: string, code: string, work: () => Promise<T>): P
   }
 }
 
-/** GET /records: one page of the change stream, byte for byte as `rcache records --format json` prints it. */
+/**
+ * GET /records: one page of the change stream, as `rcache records --format json` prints it, but
+ * cut short (with `next_cursor` set) once it passes PAGE_BYTES: a client holds a whole page as one
+ * string, so a page of large records must stay far below the longest string a JavaScript engine
+ * can make, whatever `limit` says.
+ */
 export async function listRecords(cache: Cache, req: IncomingMessage, params: URLSearchParams): Promise<string> {
   const { model, query, limit } = listRequest(params);
   const dataset = datasetOf(req, model);
   const reader = await checked('cursor', 'invalid_query_params', () => cache.reader(dataset, query));
-  const page = await reader.next(limit + 1);
-  const more = page.length > limit;
-  const records = more ? page.slice(0, limit) : page;
-  const next = more ? `"${reader.cursorOf(records[records.length - 1]!.position)}"` : 'null';
-  return `{"records":[${records.map((change) => recordJson(change, reader.cursorOf(change.position))).join(',')}],"next_cursor":${next}}\n`;
+  const records: string[] = [];
+  let bytes = 0;
+  let last = 0;
+  let more = false;
+  // Rows are read a few at a time, fewer as they prove large, so no more than a page is held.
+  let batch = FIRST_BATCH;
+  fill: while (records.length < limit) {
+    const changes = await reader.next(Math.min(batch, limit + 1 - records.length));
+    for (const change of changes) {
+      const json = recordJson(change, reader.cursorOf(change.position));
+      if (records.length === limit || (records.length > 0 && bytes + json.length > PAGE_BYTES)) {
+        more = true;
+        break fill;
+      }
+      records.push(json);
+      bytes += json.length + 1;
+      last = change.position;
+    }
+    if (changes.length < batch) break;
+    batch = Math.max(1, Math.min(FIRST_BATCH * 8, Math.floor((PAGE_BYTES - bytes) / (bytes / records.length))));
+  }
+  if (!more && records.length === limit) more = (await reader.next(1)).length > 0;
+  const next = more ? `"${reader.cursorOf(last)}"` : 'null';
+  return `{"records":[${records.join(',')}],"next_cursor":${next}}\n`;
 }
 
 interface PruneRequest {

@@ -2,7 +2,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { RecordError } from '../decisions/record.js';
 import { InputError, RcacheError } from '../errors.js';
-import type { LineBatch } from './ndjson.js';
+import { trimJson, type LineBatch } from './ndjson.js';
 
 export interface BadLineOptions {
   /** Report and skip bad lines instead of failing the run. */
@@ -92,7 +92,7 @@ export async function readRecords(
           bad.handle(batch, i, problem.reason);
           continue;
         }
-        const text = batch.lines[i]!.trim();
+        const text = trimJson(batch.lines[i]!);
         if (text === '') continue;
         try {
           handle(text, (reason) => bad.handle(batch, i, reason));

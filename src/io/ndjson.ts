@@ -29,6 +29,17 @@ export interface ReadOptions {
   maxLineBytes?: number;
 }
 
+const isJsonSpace = (code: number) => code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
+
+/** A line without the white space JSON allows around a value (space, tab, CR, LF): no other blank is removed. */
+export function trimJson(line: string): string {
+  let start = 0;
+  let end = line.length;
+  while (start < end && isJsonSpace(line.charCodeAt(start))) start++;
+  while (end > start && isJsonSpace(line.charCodeAt(end - 1))) end--;
+  return start === 0 && end === line.length ? line : line.slice(start, end);
+}
+
 /**
  * Decoded a piece at a time: each line is a slice of the string its piece became, which stays
  * alive as long as any of its lines does. Pieces this small die young; a 64 KiB one (up to 128 KB
@@ -74,6 +85,13 @@ function decodeLines(region: Buffer, batch: LineBatch): void {
   }
 }
 
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/** The first line of an input loses its byte-order mark, in its bytes as in its text. */
+function withoutBom(region: Buffer, lineNo: number): Buffer {
+  return lineNo === 1 && region.subarray(0, 3).equals(BOM) ? region.subarray(3) : region;
+}
+
 function openInput(input: string, options: ReadOptions): { file: string; stream: Readable } {
   if (input === '-') return { file: '<stdin>', stream: options.stdin ?? process.stdin };
   return { file: input, stream: createReadStream(input, { highWaterMark: 64 * 1024 }) };
@@ -86,7 +104,8 @@ function inputError(file: string, error: NodeJS.ErrnoException): RcacheError {
 
 /**
  * Reads NDJSON inputs (`-` is standard input) as batches of lines, numbered from 1 in each file.
- * Lines are split on LF; the caller trims CR, a BOM and blank space.
+ * Lines are split on LF, and a UTF-8 byte-order mark at the start of each input is dropped; the
+ * caller trims CR and the rest of JSON's white space (see trimJson).
  */
 export async function* readLines(inputs: readonly string[], options: ReadOptions = {}): AsyncGenerator<LineBatch> {
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
@@ -134,7 +153,7 @@ export async function* readLines(inputs: readonly string[], options: ReadOptions
             continue;
           }
         }
-        const region = pending.length > 0 ? Buffer.concat([...pending, head]) : head;
+        const region = withoutBom(pending.length > 0 ? Buffer.concat([...pending, head]) : head, lineNo);
         const batch: LineBatch = { file, firstLine: lineNo, lines: [] };
         decodeLines(region, batch);
         lineNo += batch.lines.length;
@@ -145,7 +164,7 @@ export async function* readLines(inputs: readonly string[], options: ReadOptions
       }
       if (pendingBytes > 0 && !skippingLongLine) {
         const batch: LineBatch = { file, firstLine: lineNo, lines: [] };
-        decodeLines(Buffer.concat(pending), batch);
+        decodeLines(withoutBom(Buffer.concat(pending), lineNo), batch);
         yield batch;
       }
     } catch (error) {

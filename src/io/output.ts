@@ -2,6 +2,13 @@ import type { Writable } from 'node:stream';
 
 const SIZE = 256 * 1024;
 
+export interface OutputOptions {
+  /** Ends every wait for the stream at once: a stalled reader must not hold up a stop. */
+  signal?: AbortSignal;
+  /** Called with the mark of each chunk the stream has taken in full, and the bytes taken so far. */
+  onConfirmed?: (mark: number, bytes: number) => void;
+}
+
 /**
  * Buffered text output that respects backpressure. When the reader goes away (EPIPE) it turns
  * quiet: `closed` becomes true and further writes are dropped, so a producer can stop early.
@@ -14,15 +21,26 @@ export class Output {
   private buffer = Buffer.allocUnsafe(SIZE);
   private used = 0;
   private bufferMark: number | undefined;
-  private failure: Error | undefined;
+  private failure: unknown;
+  private unsent = 0;
   closed = false;
   confirmed: number | undefined;
+  /** Bytes the stream has taken in full. */
+  taken = 0;
 
-  constructor(private readonly stream: Writable) {
+  constructor(
+    private readonly stream: Writable,
+    private readonly options: OutputOptions = {},
+  ) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
       this.closed = true;
       if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') this.failure = error;
     });
+  }
+
+  /** Whether text handed to the stream is still waiting for its reader (a stop left it behind). */
+  get stalled(): boolean {
+    return this.unsent > 0;
   }
 
   /** Adds text; returns a promise only when the buffer was handed to the stream and must drain. */
@@ -47,13 +65,33 @@ export class Output {
     if (this.failure) throw this.failure;
   }
 
-  /** Writes bytes and waits until the stream has taken them, so the buffer can be reused. */
+  /** Writes bytes and waits until the stream has taken them (or the signal stops the wait). */
   private send(bytes: Buffer, mark: number | undefined): Promise<void> {
-    if (this.closed) return Promise.resolve();
+    const { signal, onConfirmed } = this.options;
+    if (this.closed || signal?.aborted) return Promise.resolve();
+    this.unsent++;
     return new Promise<void>((resolve) => {
+      const stop = () => {
+        // The buffer may still be in the stream's hands: never write into it again.
+        this.buffer = Buffer.allocUnsafe(SIZE);
+        this.closed = true;
+        resolve();
+      };
+      signal?.addEventListener('abort', stop, { once: true });
       this.stream.write(bytes, (error) => {
+        this.unsent--;
+        signal?.removeEventListener('abort', stop);
         if (error) this.closed = true;
-        else if (mark !== undefined) this.confirmed = mark;
+        else this.taken += bytes.length;
+        if (!error && mark !== undefined) {
+          this.confirmed = mark;
+          try {
+            onConfirmed?.(mark, this.taken);
+          } catch (failure) {
+            this.failure = failure;
+            this.closed = true;
+          }
+        }
         resolve();
       });
     });

@@ -1,25 +1,70 @@
+import { fstatSync, statSync } from 'node:fs';
+import type { LineBatch } from './ndjson.js';
+
 /**
- * A one-line progress report for long runs (records so far and records/s), redrawn a few times a
- * second on a terminal and erased at the end. On a pipe or a file it writes nothing at all.
+ * The size of the input when it is known: the inputs are all regular files (standard input too,
+ * when redirected from one). Undefined for a pipe or a terminal.
+ */
+export function inputSize(inputs: readonly string[]): number | undefined {
+  let total = 0;
+  for (const input of inputs.length === 0 ? ['-'] : inputs) {
+    try {
+      const stat = input === '-' ? fstatSync(0) : statSync(input);
+      if (!stat.isFile()) return undefined;
+      total += stat.size;
+    } catch {
+      return undefined;
+    }
+  }
+  return total;
+}
+
+/** The bytes a batch of lines was read from (its newlines included). */
+export function batchBytes(batch: LineBatch): number {
+  if (batch.bytes) return batch.bytes.length;
+  return batch.lines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
+}
+
+function duration(seconds: number): string {
+  if (seconds < 60) return `${Math.max(1, Math.round(seconds))}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`;
+  return `${Math.floor(seconds / 3600)}h${String(Math.round((seconds % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/**
+ * A one-line progress report for long runs (records so far and records/s, and with an input of
+ * known size the share done and the time left), redrawn a few times a second on a terminal and
+ * erased at the end. On a pipe or a file it writes nothing at all.
  */
 export class Progress {
   private readonly started = performance.now();
   private lastDraw = this.started;
   private drawn = false;
+  private bytes = 0;
 
   constructor(
     private readonly stream: { isTTY?: boolean; write(text: string): unknown },
     private readonly label: string,
     private readonly everyMs = 250,
+    /** The input's size in bytes, when known. */
+    private readonly size?: number,
   ) {}
 
-  update(records: number): void {
+  /** `records` handled so far; `bytes` of input read since the last update. */
+  update(records: number, bytes = 0): void {
+    this.bytes += bytes;
     if (this.stream.isTTY !== true) return;
     const now = performance.now();
     if (now - this.lastDraw < this.everyMs) return;
     this.lastDraw = now;
-    const rate = Math.round(records / ((now - this.started) / 1000));
-    this.stream.write(`\r\u001b[2K${this.label}: ${records.toLocaleString('en')} records, ${rate.toLocaleString('en')}/s`);
+    const seconds = (now - this.started) / 1000;
+    const rate = Math.round(records / seconds);
+    let line = `${this.label}: ${records.toLocaleString('en')} records, ${rate.toLocaleString('en')}/s`;
+    if (this.size && this.bytes > 0) {
+      const share = Math.min(1, this.bytes / this.size);
+      line = `${this.label}: ${Math.floor(share * 100)}% · ${records.toLocaleString('en')} records, ${rate.toLocaleString('en')}/s · about ${duration((seconds * (1 - share)) / share)} left`;
+    }
+    this.stream.write(`\r\u001b[2K${line}`);
     this.drawn = true;
   }
 

@@ -191,8 +191,9 @@ export interface RunRecord extends Dataset, Summary {
 export interface RunQuery {
   /** Narrows to the datasets matching every field given. */
   dataset?: Partial<Dataset>;
-  /** Only runs that finished at or after this time. */
+  /** Only runs that started at or after this time. */
   since?: number;
+  /** At most this many runs, the first in `order`. */
   limit?: number;
   order: 'oldest-first' | 'newest-first';
 }
@@ -207,6 +208,12 @@ export interface PruneRequest {
   dataset?: Dataset;
   /** Count what would be pruned; write nothing (and need no write access). */
   dryRun: boolean;
+  /**
+   * After the prune, rewrite the storage so that the space it freed goes back to the file system
+   * (SQLite: VACUUM; PostgreSQL: VACUUM FULL of the records). Slow on a large database, and it
+   * waits for every other writer.
+   */
+  compact?: boolean;
 }
 
 export interface PruneCounts {
@@ -266,10 +273,13 @@ export interface Store {
   version(): Promise<number>;
 
   /**
-   * Resolves with the new version once a commit after `version` is visible, checking at least
-   * every `interval` ms; resolves with `version` unchanged when the signal aborts.
+   * Waits until a commit after `version` is visible, checking every `interval` ms, and says why it
+   * ended: 'committed' (with the new version), 'aborted' (the signal), 'stopped' (`stop` returned
+   * true at a check), or 'replaced' (the database is no longer the one opened: a file deleted or
+   * replaced, a database dropped and created again). A commit made before the call, after
+   * `version` was read, ends the wait at once.
    */
-  waitForCommit(version: number, options: { interval: number; signal?: AbortSignal }): Promise<number>;
+  waitForCommit(version: number, options: WaitOptions): Promise<WaitResult>;
 
   /** Every dataset's counters, ordered by integration, connection, model. */
   datasets(filter?: Partial<Dataset>): Promise<DatasetCounts[]>;
@@ -279,7 +289,7 @@ export interface Store {
   /**
    * Retention in one transaction: expires datasets, then drops payloads past the cutoff (a deferred
    * hash is computed from the payload before it goes, so the record keeps its hash). Records one
-   * 'prune' run per dataset it changed. Reclaims the space freed where the store can.
+   * 'prune' run per dataset it changed. With `compact`, gives the space freed back.
    */
   prune(request: PruneRequest): Promise<PruneCounts>;
 
@@ -297,6 +307,19 @@ export interface Store {
 
   /** Rolls back a run still open and closes the connection. */
   close(): Promise<void>;
+}
+
+export interface WaitOptions {
+  interval: number;
+  signal?: AbortSignal;
+  /** Looked at on every check; true ends the wait (a reader of the output that went away, say). */
+  stop?: () => boolean;
+}
+
+export interface WaitResult {
+  reason: 'committed' | 'aborted' | 'stopped' | 'replaced';
+  /** The version after the commit; the one waited after otherwise. */
+  version: number;
 }
 
 export interface StoreOptions {

@@ -17,6 +17,8 @@ import {
   type Store,
   type StoreOptions,
   type Summary,
+  type WaitOptions,
+  type WaitResult,
   type WriteRun,
 } from '../store.js';
 import { storeError } from './errors.js';
@@ -87,16 +89,23 @@ class PostgresStore implements Store {
     private readonly databaseId: string,
     private readonly busyTimeout: number,
   ) {
-    this.watch = new CommitWatch(async () => {
-      const client = new pg.Client(this.config);
-      client.on('error', () => {});
-      try {
-        await client.connect();
-      } catch (error) {
-        throw storeError(error, this.where);
-      }
-      return client;
-    });
+    this.watch = new CommitWatch(
+      async () => {
+        const client = new pg.Client(this.config);
+        client.on('error', () => {});
+        try {
+          await client.connect();
+        } catch (error) {
+          throw storeError(error, this.where);
+        }
+        return client;
+      },
+      // A database dropped and created again under the same name has another identity, or none yet.
+      async (client) => {
+        const { rows } = await client.query<{ id: string }>('SELECT database_id AS id FROM rcache.meta').catch(() => ({ rows: [] }));
+        return rows[0]?.id === this.databaseId;
+      },
+    );
   }
 
   private async query<R extends unknown[]>(sql: string, params: unknown[] = []): Promise<R[]> {
@@ -277,8 +286,8 @@ class PostgresStore implements Store {
     return this.watch.version();
   }
 
-  waitForCommit(version: number, options: { interval: number; signal?: AbortSignal }): Promise<number> {
-    return this.watch.wait(version, options.interval, options.signal);
+  waitForCommit(version: number, options: WaitOptions): Promise<WaitResult> {
+    return this.watch.wait(version, options);
   }
 
   async datasets(filter?: Partial<Dataset>): Promise<DatasetCounts[]> {
@@ -309,7 +318,7 @@ class PostgresStore implements Store {
     const clauses = narrow(query.dataset, params);
     if (query.since !== undefined) {
       params.push(query.since);
-      clauses.push(`finished_at >= $${params.length}`);
+      clauses.push(`started_at >= $${params.length}`);
     }
     let limit = '';
     if (query.limit !== undefined) {
@@ -370,7 +379,7 @@ class PostgresStore implements Store {
       return counts;
     }
 
-    return this.transaction(async (client) => {
+    const pruned = await this.transaction(async (client) => {
       // Every dataset's lock, in one order: a prune waits for the writers it would disturb.
       const { rows } = await client.query<Row>({ text: `${select} FOR UPDATE`, values: params, rowMode: 'array' });
       for (const row of rows) {
@@ -387,12 +396,31 @@ class PostgresStore implements Store {
           await recordRun(client, 'prune', named(row), request.now, request.now, { deleted: deleted.rowCount ?? 0 }, false);
           continue;
         }
-        const pruned = await dropPayloads(client, uid, 'last_modified_at <= $2', [request.payloadCutoff], request.now);
-        counts.pruned += pruned;
-        if (pruned > 0) await recordRun(client, 'prune', named(row), request.now, request.now, { pruned }, true);
+        const dropped = await dropPayloads(client, uid, 'last_modified_at <= $2', [request.payloadCutoff], request.now);
+        counts.pruned += dropped;
+        if (dropped > 0) await recordRun(client, 'prune', named(row), request.now, request.now, { pruned: dropped }, true);
       }
       return counts;
     });
+    if (request.compact) pruned.reclaimedBytes = await this.compact();
+    return pruned;
+  }
+
+  /** Rewrites the records table so that the space of dropped payloads and rows goes back to the file system; the bytes given back. */
+  private async compact(): Promise<number> {
+    const client = await this.connect();
+    const size = async () => (await client.query<[number]>({ text: `SELECT pg_total_relation_size('rcache.records')`, rowMode: 'array' })).rows[0]![0];
+    try {
+      const before = await size();
+      // It takes the table's exclusive lock: it waits for every run, and readers wait for it.
+      await client.query('VACUUM FULL rcache.records');
+      const after = await size();
+      client.release();
+      return Math.max(0, before - after);
+    } catch (error) {
+      client.release(true);
+      throw storeError(error, this.where);
+    }
   }
 
   async pruneUntil(

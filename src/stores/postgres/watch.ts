@@ -1,18 +1,24 @@
 import type pg from 'pg';
+import { StoreError, type WaitOptions, type WaitResult } from '../store.js';
 
 /**
  * Counts commits of the database as they happen: every committing transaction of rcache sends
  * NOTIFY rcache, which the server delivers to listeners only once the commit is visible. The
  * version is this count, so it is local to one store. A lost listening connection counts as a
- * commit (one may have gone unheard) and is opened again at the next wait.
+ * commit (one may have gone unheard) and is opened again at the next wait, after checking that
+ * the database is still the one opened (`sameDatabase`).
  */
 export class CommitWatch {
   private count = 0;
   private client: Promise<pg.Client> | undefined;
   private readonly wakers = new Set<() => void>();
   private closed = false;
+  private replaced = false;
 
-  constructor(private readonly connect: () => Promise<pg.Client>) {}
+  constructor(
+    private readonly connect: () => Promise<pg.Client>,
+    private readonly sameDatabase: (client: pg.Client) => Promise<boolean>,
+  ) {}
 
   private bump(): void {
     this.count++;
@@ -32,6 +38,7 @@ export class CommitWatch {
       client.on('error', lost);
       client.on('end', lost);
       await client.query('LISTEN rcache');
+      if (!(await this.sameDatabase(client))) this.replaced = true;
       return client;
     })().catch((error) => {
       this.client = undefined;
@@ -44,10 +51,21 @@ export class CommitWatch {
     return this.count;
   }
 
-  /** Resolves once the count passes `version`; checks the connection every `interval` ms. */
-  async wait(version: number, interval: number, signal?: AbortSignal): Promise<number> {
-    while (this.count <= version && !signal?.aborted && !this.closed) {
-      const client = await this.listen();
+  /** Waits for the count to pass `version`, checking the connection and `stop` every `interval` ms. */
+  async wait(version: number, { interval, signal, stop }: WaitOptions): Promise<WaitResult> {
+    for (;;) {
+      if (signal?.aborted || this.closed) return { reason: 'aborted', version };
+      let client: pg.Client;
+      try {
+        client = await this.listen();
+      } catch (error) {
+        // The database is gone: it is no longer the one opened.
+        if (error instanceof StoreError && error.kind === 'missing') return { reason: 'replaced', version };
+        throw error;
+      }
+      if (this.replaced) return { reason: 'replaced', version };
+      if (this.count > version) return { reason: 'committed', version: this.count };
+      if (stop?.()) return { reason: 'stopped', version };
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer);
@@ -63,7 +81,6 @@ export class CommitWatch {
       // A round trip proves the connection alive, and delivers any notification still in flight.
       if (this.count <= version && !signal?.aborted) await client.query('SELECT 1').catch(() => {});
     }
-    return signal?.aborted ? version : this.count;
   }
 
   async close(): Promise<void> {

@@ -19,6 +19,8 @@ import {
   type Store,
   type StoreOptions,
   type Summary,
+  type WaitOptions,
+  type WaitResult,
   type WriteRun,
 } from '../store.js';
 import { DEFAULT_BUSY_TIMEOUT, openDatabase, type Db } from './connection.js';
@@ -66,6 +68,11 @@ function narrow(dataset: Partial<Dataset> | undefined): { where: string; params:
   return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
+function fileIdentity(path: string): string | undefined {
+  const stat = statSync(path, { throwIfNoEntry: false, bigint: true });
+  return stat === undefined ? undefined : `${stat.dev}:${stat.ino}`;
+}
+
 /** Counts of one run, for the history. */
 type RunCounts = Partial<Summary> & { pruned?: number };
 
@@ -74,12 +81,16 @@ export class SqliteStore implements Store {
   private readonly statements = new Map<string, Statement>();
   private hashFunction = false;
   private open: SqliteWriteRun | undefined;
+  /** The file opened, as device and inode. */
+  private readonly fileIdentity: string | undefined;
 
   constructor(
     readonly db: Db,
     readonly path: string,
     readonly busyTimeout: number,
-  ) {}
+  ) {
+    this.fileIdentity = fileIdentity(path);
+  }
 
   /** A prepared statement, prepared once per connection. */
   statement(sql: string): Statement {
@@ -269,16 +280,24 @@ export class SqliteStore implements Store {
     return this.guard('read', () => (this.statement('SELECT coalesce(max(id), 0) FROM runs').pluck().get() as number));
   }
 
-  async waitForCommit(version: number, options: { interval: number; signal?: AbortSignal }): Promise<number> {
+  async waitForCommit(version: number, options: WaitOptions): Promise<WaitResult> {
     for (;;) {
+      if (options.signal?.aborted) return { reason: 'aborted', version };
+      if (this.fileReplaced()) return { reason: 'replaced', version };
       const current = await this.version();
-      if (current !== version) return current;
+      if (current !== version) return { reason: 'committed', version: current };
+      if (options.stop?.()) return { reason: 'stopped', version };
       try {
         await sleep(options.interval, undefined, { signal: options.signal });
       } catch {
-        return version;
+        return { reason: 'aborted', version };
       }
     }
+  }
+
+  /** Whether the file at the path is no longer the one opened (deleted, or another put in its place). */
+  private fileReplaced(): boolean {
+    return this.fileIdentity !== undefined && fileIdentity(this.path) !== this.fileIdentity;
   }
 
   async datasets(filter?: Partial<Dataset>): Promise<DatasetCounts[]> {
@@ -300,7 +319,7 @@ export class SqliteStore implements Store {
        FROM runs ${where}`;
     const values: (string | number)[] = [...params];
     if (query.since !== undefined) {
-      sql += `${where ? ' AND' : ' WHERE'} finished_at >= ?`;
+      sql += `${where ? ' AND' : ' WHERE'} started_at >= ?`;
       values.push(query.since);
     }
     sql += query.order === 'newest-first' ? ' ORDER BY id DESC' : ' ORDER BY id';
@@ -378,22 +397,20 @@ export class SqliteStore implements Store {
     }
     await this.defineHashFunction();
     await this.transaction(work);
-    if (result.pruned > 0 || result.recordsDeleted > 0) result.reclaimedBytes = this.reclaim();
+    if (request.compact) result.reclaimedBytes = this.compact();
     return result;
   }
 
-  /** Gives the pages a prune freed back to the file system, where the file allows it; the bytes given back. */
-  private reclaim(): number {
-    const size = () => (statSync(this.path, { throwIfNoEntry: false })?.size ?? 0) + (statSync(`${this.path}-wal`, { throwIfNoEntry: false })?.size ?? 0);
-    if ((this.db.pragma('auto_vacuum', { simple: true }) as number) !== 2) return 0;
-    const before = size();
-    try {
-      this.db.pragma('incremental_vacuum');
+  /** Rewrites the file without its free space; the bytes given back to the file system. */
+  private compact(): number {
+    return this.guard('write', () => {
+      const size = () => (statSync(this.path, { throwIfNoEntry: false })?.size ?? 0) + (statSync(`${this.path}-wal`, { throwIfNoEntry: false })?.size ?? 0);
       this.db.pragma('wal_checkpoint(TRUNCATE)');
-    } catch {
-      // Another process's read keeps the log: the space comes back at a later checkpoint.
-    }
-    return Math.max(0, before - size());
+      const before = size();
+      this.db.exec('VACUUM');
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      return Math.max(0, before - size());
+    });
   }
 
   async pruneUntil(dataset: Dataset, until: number, options: { now: number; limit?: number; dryRun: boolean }): Promise<{ count: number; hasMore: boolean }> {

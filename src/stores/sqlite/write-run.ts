@@ -87,14 +87,15 @@ export class SqliteWriteRun implements WriteRun {
     const keys: (number | undefined)[] = [];
     const { uid } = this.dataset;
     const time = this.time;
+    const insert = this.statement(
+      `INSERT INTO records (dataset_id, id, seq, action, hash, raw_hash, payload, size, first_seen_at, last_modified_at)
+       VALUES (?, ?, ?, 'ADDED', ?, ?, ?, ?, ?, ?) ON CONFLICT (dataset_id, id) DO NOTHING`,
+    );
     this.store.guard('write', () => {
       for (const op of ops) {
         switch (op.op) {
           case 'insert': {
-            const { changes, lastInsertRowid } = this.statement(
-              `INSERT INTO records (dataset_id, id, seq, action, hash, raw_hash, payload, size, first_seen_at, last_modified_at)
-               VALUES (?, ?, ?, 'ADDED', ?, ?, ?, ?, ?, ?) ON CONFLICT (dataset_id, id) DO NOTHING`,
-            ).run(uid, op.id, this.position + 1, op.hash, op.rawHash, op.payload, op.size, time, time);
+            const { changes, lastInsertRowid } = insert.run(uid, op.id, this.position + 1, op.hash, op.rawHash, op.payload, op.size, time, time);
             if (changes === 0) {
               keys.push(undefined);
             } else {

@@ -1,0 +1,273 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BIN, lines, ndjson, rcache, tempDir } from './helpers.js';
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    // A shell pipeline is its own process group: end the whole pipeline it started.
+    if (child.spawnargs[0] === 'sh') process.kill(-child.pid!, 'SIGKILL');
+    else child.kill('SIGKILL');
+  }
+});
+
+interface Started {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
+
+function collect(child: ChildProcess): Started {
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, stdout: () => stdout, stderr: () => stderr, exit };
+}
+
+function start(args: string[]): Started {
+  return collect(spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } }));
+}
+
+async function until(condition: () => boolean, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Whether process `pid` has `file` open: a follower has opened its database. */
+function holds(pid: number, file: string): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === file;
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}
+
+function records(count: number, size: number, prefix = 'r'): { id: string; text: string }[] {
+  return Array.from({ length: count }, (_, i) => ({ id: `${prefix}${i}`, text: 'x'.repeat(size) }));
+}
+
+async function seeded(input: unknown[], model = 'M') {
+  const dir = tempDir();
+  const db = join(dir, 'cache.db');
+  const saved = await rcache(['--db', db, 'save', '--model', model], { input: ndjson(input) });
+  expect(saved.code, saved.stderr).toBe(0);
+  return { dir, db };
+}
+
+const cursorOf = (line: Record<string, any>) => line._nango_metadata.cursor as string;
+
+describe('a follower and a slow consumer', () => {
+  it('prints a change committed while it was blocked writing the backlog, without waiting for another commit', async () => {
+    const { db } = await seeded(records(900, 2000));
+    // The consumer reads nothing for 5 s: the follower is stuck writing the backlog when the save commits.
+    const pipeline = collect(
+      spawn('sh', ['-c', `"${process.execPath}" "${BIN}" --db "${db}" records --model M --follow --interval 0.05 | (sleep 5; cat)`], { detached: true }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const saved = await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'late' }]) });
+    expect(saved.code).toBe(0);
+    await until(() => pipeline.stdout().split('\n').length - 1 === 901, 30_000);
+    expect(lines(pipeline.stdout()).at(-1)!.id).toBe('late');
+  }, 45_000);
+
+  it('ends promptly on SIGTERM while its consumer does not read, with the cursor file at what was delivered', async () => {
+    const { dir, db } = await seeded(records(4000, 1000));
+    const file = join(dir, 'state');
+    const follower = collect(spawn(process.execPath, [BIN, '--db', db, 'records', '--model', 'M', '--follow', '--cursor-file', file], { env: { ...process.env, NO_COLOR: '1' } }));
+    // Take more than the cursor file's step of output, then stop reading.
+    await until(() => follower.stdout().length > 1_300_000);
+    follower.child.stdout!.pause();
+    await until(() => existsSync(file));
+    const stopped = Date.now();
+    follower.child.kill('SIGTERM');
+    follower.child.stdout!.resume();
+    expect(await follower.exit).toBe(0);
+    expect(Date.now() - stopped).toBeLessThan(3000);
+    const delivered = follower.stdout().split('\n');
+    const whole = lines(delivered.slice(0, -1).join('\n'));
+    const saved = readFileSync(file, 'utf8').trim();
+    // The file names a record whose whole line reached the consumer.
+    expect(whole.map(cursorOf)).toContain(saved);
+    expect(whole.length).toBeLessThan(4000);
+  }, 45_000);
+});
+
+describe('the cursor file under a slow consumer', () => {
+  it('stays within 1 MiB of the output, so a reader killed mid-backlog repeats little and misses nothing', async () => {
+    const { dir, db } = await seeded(records(5000, 400));
+    const file = join(dir, 'state');
+    const first = collect(spawn(process.execPath, [BIN, '--db', db, 'records', '--model', 'M', '--cursor-file', file], { env: { ...process.env, NO_COLOR: '1' } }));
+    await until(() => first.stdout().length > 1_300_000);
+    first.child.stdout!.pause();
+    await until(() => existsSync(file));
+    first.child.kill('SIGKILL');
+    await first.exit;
+    const received = lines(first.stdout().slice(0, first.stdout().lastIndexOf('\n')));
+    const saved = readFileSync(file, 'utf8').trim();
+    const at = received.findIndex((line) => cursorOf(line) === saved);
+    expect(at).toBeGreaterThanOrEqual(0);
+    const repeated = received.slice(at + 1);
+    // At most 1 MiB of lines, never the whole backlog.
+    expect(repeated.map((line) => JSON.stringify(line) + '\n').join('').length).toBeLessThanOrEqual(1024 * 1024);
+    const second = await rcache(['--db', db, 'records', '--model', 'M', '--cursor-file', file]);
+    const rest = lines(second.stdout);
+    expect(rest.slice(0, repeated.length).map((line) => line.id)).toEqual(repeated.map((line) => line.id));
+    expect(new Set([...received, ...rest].map((line) => line.id)).size).toBe(5000);
+    expect(readFileSync(file, 'utf8').trim()).toBe(cursorOf(rest.at(-1)!));
+  }, 45_000);
+});
+
+describe('a follower and its database file', () => {
+  it('says so and exits 1 when the file is replaced by another', async () => {
+    const { dir, db } = await seeded([{ id: 'a' }]);
+    const follower = start(['--db', db, 'records', '--model', 'M', '--follow', '--interval', '0.05']);
+    await until(() => follower.stdout().includes('"a"'));
+    const other = join(dir, 'other.db');
+    await rcache(['--db', other, 'save', '--model', 'M'], { input: ndjson([{ id: 'b' }]) });
+    renameSync(other, db);
+    expect(await follower.exit).toBe(1);
+    expect(follower.stderr()).toMatch(/^rcache: .*cache\.db was deleted or replaced by another file while following it: stopped/);
+  }, 30_000);
+
+  it('says so and exits 1 when the file is deleted', async () => {
+    const { db } = await seeded([{ id: 'a' }]);
+    const follower = start(['--db', db, 'records', '--model', 'M', '--follow', '--interval', '0.05']);
+    await until(() => follower.stdout().includes('"a"'));
+    rmSync(db);
+    expect(await follower.exit).toBe(1);
+    expect(follower.stderr()).toMatch(/was deleted or replaced/);
+  }, 30_000);
+
+  it('waits for a database that does not exist yet, says so once, and follows it once created', async () => {
+    const db = join(tempDir(), 'later.db');
+    const follower = start(['--db', db, 'records', '--model', 'M', '--follow', '--interval', '0.05']);
+    await until(() => follower.stderr().includes('waiting'));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(follower.child.exitCode).toBe(null);
+    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'first' }]) });
+    await until(() => follower.stdout().includes('"first"'));
+    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'second' }]) });
+    await until(() => lines(follower.stdout()).length === 2);
+    follower.child.kill('SIGTERM');
+    expect(await follower.exit).toBe(0);
+    expect(lines(follower.stdout()).map((line) => line.id)).toEqual(['first', 'second']);
+    expect(follower.stderr()).toBe(`rcache: waiting for ${db} to be created (stop with Ctrl-C)\n`);
+  }, 30_000);
+
+  it('a one-off read of a missing database still fails at once', async () => {
+    const result = await rcache(['--db', join(tempDir(), 'none.db'), 'records', '--model', 'M']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^rcache: no rcache database at/);
+  });
+});
+
+describe('a dataset that was never written', () => {
+  it('says so on stderr and suggests close names, with exit 0 and nothing printed', async () => {
+    const { db } = await seeded([{ id: 'a' }], 'Contact');
+    await rcache(['--db', db, '--connection', 'acme', 'save', '--model', 'Invoice'], { input: ndjson([{ id: 'i' }]) });
+    const typo = await rcache(['--db', db, 'records', '--model', 'contact']);
+    expect(typo).toMatchObject({ code: 0, stdout: '' });
+    expect(typo.stderr).toBe(`rcache: there is no dataset contact (integration default, connection default) in ${db}; did you mean Contact?\n`);
+    const elsewhere = await rcache(['--db', db, 'records', '--model', 'Invoices']);
+    expect(elsewhere.stderr).toMatch(/did you mean Invoice \(--connection acme\)\?\n$/);
+    const unrelated = await rcache(['--db', db, 'records', '--model', 'Zebra', '--format', 'json']);
+    expect(unrelated).toMatchObject({ code: 0, stdout: '{"records":[],"next_cursor":null}\n' });
+    expect(unrelated.stderr).toMatch(/there is no dataset Zebra .*cache\.db\n$/);
+    const known = await rcache(['--db', db, 'records', '--model', 'Contact']);
+    expect(known.stderr).toBe('');
+  });
+});
+
+describe('selecting ids', () => {
+  const ids = [{ id: 'a' }, { id: 'b' }, { id: '  spaced  ' }, { id: 'x,y' }, { id: 'x' }, { id: ' ' }];
+
+  it('an empty or blank selection is a usage error, never the whole dataset', async () => {
+    const { db } = await seeded(ids);
+    for (const text of ['', ',', ' , ', 'a,,b', 'a, ']) {
+      const result = await rcache(['--db', db, 'records', '--model', 'M', '--ids', text]);
+      expect(result.code, text).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/has an empty id/);
+    }
+    const emptyFile = join(tempDir(), 'ids');
+    writeFileSync(emptyFile, '\n\n');
+    const file = await rcache(['--db', db, 'records', '--model', 'M', '--ids-file', emptyFile]);
+    expect(file.code).toBe(2);
+    expect(file.stderr).toMatch(/names no id/);
+    const id = await rcache(['--db', db, 'records', '--model', 'M', '--id', '']);
+    expect(id.code).toBe(2);
+  });
+
+  it('--ids keeps each id exactly; --id and --ids-file name any id, commas and spaces included', async () => {
+    const { dir, db } = await seeded(ids);
+    const read = async (...args: string[]) => lines((await rcache(['--db', db, 'records', '--model', 'M', ...args])).stdout).map((line) => line.id);
+    expect(await read('--ids', 'a,b')).toEqual(['a', 'b']);
+    expect(await read('--ids', 'a, b')).toEqual(['a']);
+    expect(await read('--id', '  spaced  ', '--id', 'x,y')).toEqual(['  spaced  ', 'x,y']);
+    expect(await read('--id', ' ')).toEqual([' ']);
+    const file = join(dir, 'ids');
+    writeFileSync(file, 'x,y\r\n  spaced  \n\nb\n');
+    expect(await read('--ids-file', file)).toEqual(['b', '  spaced  ', 'x,y']);
+    expect(await read('--ids-file', file, '--ids', 'a')).toEqual(['a', 'b', '  spaced  ', 'x,y']);
+  });
+});
+
+describe('starting from now', () => {
+  it('rcache cursor prints the current end: reading after it gives only later changes', async () => {
+    const { db } = await seeded(records(3, 10));
+    const end = await rcache(['--db', db, 'cursor', '--model', 'M']);
+    expect(end.code).toBe(0);
+    const cursor = end.stdout.trim();
+    const all = lines((await rcache(['--db', db, 'records', '--model', 'M'])).stdout);
+    expect(cursor).toBe(cursorOf(all.at(-1)!));
+    expect((await rcache(['--db', db, 'records', '--model', 'M', '--cursor', cursor])).stdout).toBe('');
+    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'new' }]) });
+    expect(lines((await rcache(['--db', db, 'records', '--model', 'M', '--cursor', cursor])).stdout).map((line) => line.id)).toEqual(['new']);
+    const missing = await rcache(['--db', db, 'cursor']);
+    expect(missing.code).toBe(2);
+    const typo = await rcache(['--db', db, 'cursor', '--model', 'm']);
+    expect(typo.code).toBe(0);
+    expect(typo.stderr).toMatch(/there is no dataset m .*; did you mean M\?\n$/);
+  });
+
+  it('records --follow --since-now skips the backlog and prints what is committed after it started', async () => {
+    const { dir, db } = await seeded(records(50, 10));
+    const file = join(dir, 'state');
+    const follower = start(['--db', db, 'records', '--model', 'M', '--follow', '--since-now', '--interval', '0.05', '--cursor-file', file]);
+    await until(() => holds(follower.child.pid!, db));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'after' }]) });
+    await until(() => follower.stdout().includes('"after"'));
+    follower.child.kill('SIGTERM');
+    expect(await follower.exit).toBe(0);
+    const printed = lines(follower.stdout());
+    expect(printed.map((line) => line.id)).toEqual(['after']);
+    expect(readFileSync(file, 'utf8').trim()).toBe(cursorOf(printed[0]!));
+    // A cursor file that holds a cursor wins over "now": nothing committed in between is skipped.
+    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'between' }]) });
+    const resumed = start(['--db', db, 'records', '--model', 'M', '--follow', '--since-now', '--interval', '0.05', '--cursor-file', file]);
+    await until(() => resumed.stdout().includes('"between"'));
+    resumed.child.kill('SIGTERM');
+    expect(await resumed.exit).toBe(0);
+    expect(lines(resumed.stdout()).map((line) => line.id)).toEqual(['between']);
+    const without = await rcache(['--db', db, 'records', '--model', 'M', '--since-now']);
+    expect(without.code).toBe(2);
+    expect(without.stderr).toMatch(/add --follow/);
+  }, 30_000);
+});

@@ -1,0 +1,234 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { encodeCursor } from '../src/decisions/cursor.js';
+import { start, until, type Proc } from './faults-helpers.js';
+import { lines, ndjson, query, rcache, tempDir } from './helpers.js';
+
+const running: Proc[] = [];
+afterEach(() => {
+  for (const proc of running.splice(0)) if (proc.running()) proc.child.kill('SIGKILL');
+});
+
+function follow(db: string, model: string): Proc {
+  const proc = start(['--db', db, 'records', '--model', model, '--follow', '--interval', '0.1']);
+  running.push(proc);
+  return proc;
+}
+
+const OLD = { RCACHE_NOW: '2024-01-01T00:00:00Z' };
+const LATER = { RCACHE_NOW: '2024-06-01T00:00:00Z' };
+
+describe("a dataset's identity is never reused", () => {
+  it('an expired dataset keeps its id to itself: a new dataset gets another one', async () => {
+    const db = join(tempDir(), 'cache.db');
+    await rcache(['--db', db, 'save', '--model', 'A'], { input: ndjson([{ id: 'a1' }]), env: OLD });
+    const [{ id: old }] = query<{ id: number }>(db, "SELECT id FROM datasets WHERE model = 'A'") as [{ id: number }];
+    expect((await rcache(['--db', db, 'prune', '--json'], { env: LATER })).stdout).toContain('"datasets_expired":1');
+    await rcache(['--db', db, 'save', '--model', 'B'], { input: ndjson([{ id: 'b1' }]), env: LATER });
+    const ids = query<{ id: number }>(db, 'SELECT id FROM datasets').map((row) => row.id);
+    expect(ids).toHaveLength(1);
+    expect(ids[0]).toBeGreaterThan(old);
+  });
+
+  it('a follower of a dataset that is expired says so and stops, and never prints another dataset\'s records', async () => {
+    const db = join(tempDir(), 'cache.db');
+    await rcache(['--db', db, 'save', '--model', 'A'], { input: ndjson([{ id: 'a1' }]), env: OLD });
+    const follower = follow(db, 'A');
+    await until(() => follower.out().toString().includes('"a1"'), 20_000, 'the follower to print the backlog');
+    await rcache(['--db', db, 'prune'], { env: LATER });
+    await rcache(['--db', db, 'save', '--model', 'B'], { input: ndjson([{ id: 'b1', secret: 'of B' }]), env: LATER });
+    const result = await follower.exit;
+    expect(result.code).toBe(1);
+    expect(result.stderr.toString()).toMatch(/^rcache: the dataset A was expired \(all its records deleted\) after this reader began/);
+    expect(result.stdout.toString()).not.toContain('of B');
+  });
+
+  it('a follower of a dataset that is reset says so and stops', async () => {
+    const db = join(tempDir(), 'cache.db');
+    await rcache(['--db', db, 'save', '--model', 'A'], { input: ndjson([{ id: 'a1' }]) });
+    const follower = follow(db, 'A');
+    await until(() => follower.out().toString().includes('"a1"'), 20_000, 'the follower to print the backlog');
+    await rcache(['--db', db, 'reset', '--model', 'A']);
+    await rcache(['--db', db, 'save', '--model', 'A'], { input: ndjson([{ id: 'a2' }]) });
+    const result = await follower.exit;
+    expect(result.code).toBe(1);
+    expect(result.stderr.toString()).toMatch(/the dataset A was reset/);
+  });
+});
+
+describe('cursors name their database', () => {
+  async function withCursor() {
+    const dir = tempDir();
+    const db = join(dir, 'cache.db');
+    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'a' }, { id: 'b' }, { id: 'c' }]) });
+    const cursor = lines((await rcache(['--db', db, 'records', '--model', 'M'])).stdout)[1]!._nango_metadata.cursor as string;
+    return { dir, db, cursor };
+  }
+
+  it('a cursor from a database deleted and created again is refused with exit 2, not answered with nothing', async () => {
+    const { db, cursor } = await withCursor();
+    for (const suffix of ['', '-wal', '-shm']) rmSync(db + suffix, { force: true });
+    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson(Array.from({ length: 5 }, (_, i) => ({ id: `new-${i}` }))) });
+    const result = await rcache(['--db', db, 'records', '--model', 'M', '--cursor', cursor]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^rcache: cursor '[A-Za-z0-9_-]+' comes from another database .*read again from the beginning\n$/);
+  });
+
+  it('a cursor beyond the last change of its database is refused', async () => {
+    const { db, cursor } = await withCursor();
+    const beyond = encodeCursor(cursor.slice(0, 12), 1000);
+    const result = await rcache(['--db', db, 'records', '--model', 'M', '--cursor', beyond]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/is beyond the last change of this database/);
+    const prune = await rcache(['--db', db, 'prune', '--model', 'M', '--until-cursor', beyond]);
+    expect(prune.code).toBe(2);
+  });
+});
+
+describe('commands that only remove never create a dataset', () => {
+  it('reset and delete of a dataset that does not exist leave stats as they were', async () => {
+    const db = join(tempDir(), 'cache.db');
+    await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson([{ id: 'a' }]) });
+    const reset = await rcache(['--db', db, 'reset', '--model', 'Nope', '--json']);
+    expect(reset.code).toBe(0);
+    expect(JSON.parse(reset.stdout)).toMatchObject({ deleted: 0 });
+    expect(reset.stderr).toMatch(/there is no dataset Nope/);
+    const removed = await rcache(['--db', db, 'delete', '--model', 'Nope', '--json', 'a']);
+    expect(JSON.parse(removed.stdout)).toMatchObject({ deleted: 0, unknown: 1 });
+    const stats = JSON.parse((await rcache(['--db', db, 'stats', '--json'])).stdout);
+    expect(stats.datasets.map((d: { model: string }) => d.model)).toEqual(['Contact']);
+    expect(query(db, 'SELECT model FROM datasets')).toEqual([{ model: 'Contact' }]);
+  });
+});
+
+describe('times stamped on changes never go backwards', () => {
+  it('a clock stepping back stamps the latest time again: last_modified_at never precedes first_seen_at', async () => {
+    const db = join(tempDir(), 'cache.db');
+    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'a', v: 1 }]), env: { RCACHE_NOW: '2024-01-02T00:00:00Z' } });
+    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'a', v: 2 }, { id: 'b' }]), env: { RCACHE_NOW: '2024-01-01T00:00:00Z' } });
+    const records = lines((await rcache(['--db', db, 'records', '--model', 'M'])).stdout);
+    for (const record of records) expect(record._nango_metadata.last_modified_at >= record._nango_metadata.first_seen_at).toBe(true);
+    expect(records.map((r) => [r.id, r._nango_metadata.last_modified_at])).toEqual([
+      ['a', '2024-01-02T00:00:00.000Z'],
+      ['b', '2024-01-02T00:00:00.000Z'],
+    ]);
+    const since = await rcache(['--db', db, 'records', '--model', 'M', '--modified-after', '2024-01-02T00:00:00Z']);
+    expect(lines(since.stdout).map((r) => r.id)).toEqual(['a', 'b']);
+  });
+});
+
+describe('--db names a file rcache can find again', () => {
+  it.each([
+    ['an empty path', ['--db', ''], {}],
+    ['an unset variable in a script', [], { RCACHE_DB: '' }],
+    [':memory:', ['--db', ':memory:'], {}],
+    ['a SQLite URI', ['--db', 'file:cache.db?mode=memory'], {}],
+  ])('%s is refused: exit 1, nothing saved anywhere', async (_name, args, env) => {
+    const cwd = tempDir();
+    const result = await rcache([...args, 'save', '--model', 'M', '--json'], { input: ndjson([{ id: 'a' }]), env, cwd });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^rcache: .*(empty|not a file path).*\n$/);
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  it('a FIFO is refused at once, and nothing is created beside it', async () => {
+    const dir = tempDir();
+    const fifo = join(dir, 'pipe.db');
+    execFileSync('mkfifo', [fifo]);
+    const started = Date.now();
+    const result = await rcache(['--db', fifo, 'save', '--model', 'M'], { input: ndjson([{ id: 'a' }]) });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^rcache: cannot open database .*pipe\.db: it is not a regular file/);
+    expect(readdirSync(dir)).toEqual(['pipe.db']);
+  });
+
+  it('a character device is refused, and no journal appears beside it', async () => {
+    const result = await rcache(['--db', '/dev/null', 'save', '--model', 'M'], { input: ndjson([{ id: 'a' }]) });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/it is not a regular file/);
+    expect(existsSync('/dev/null-journal')).toBe(false);
+    expect(existsSync('/dev/null-wal')).toBe(false);
+  });
+
+  it('a dangling symbolic link is named as one, not as a read-only file', async () => {
+    const dir = tempDir();
+    const link = join(dir, 'cache.db');
+    symlinkSync(join(dir, 'gone', 'real.db'), link);
+    for (const args of [['save', '--model', 'M'], ['records', '--model', 'M']]) {
+      const result = await rcache(['--db', link, ...args], { input: ndjson([{ id: 'a' }]) });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^rcache: cannot open database .*cache\.db: it is a symbolic link to .*real\.db, which does not exist\n$/);
+    }
+  });
+
+  it('processes creating the same new database at once all succeed: none calls it another program\'s', async () => {
+    for (let round = 0; round < 4; round++) {
+      const db = join(tempDir(), 'new.db');
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => rcache(['--db', db, 'save', '--model', `M${i}`], { input: ndjson([{ id: 'a' }]) })),
+      );
+      for (const result of results) expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: expect.not.stringMatching(/another program/) });
+    }
+  }, 60_000);
+});
+
+describe('prune gives the space it frees back', () => {
+  it('with --vacuum the file shrinks after payloads are dropped, and the summary says how much', async () => {
+    const db = join(tempDir(), 'cache.db');
+    const records = Array.from({ length: 3000 }, (_, i) => ({ id: `r${i}`, text: 'x'.repeat(2000) }));
+    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson(records), env: OLD });
+    const size = () => statSync(db).size + (existsSync(`${db}-wal`) ? statSync(`${db}-wal`).size : 0);
+    const before = size();
+    const result = await rcache(['--db', db, 'prune', '--dataset-ttl', '9999d', '--vacuum'], { env: LATER });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/3000 payloads pruned.*; [0-9.]+ MiB of disk space reclaimed/);
+    expect(size()).toBeLessThan(before / 2);
+  });
+});
+
+describe('read-only file systems', () => {
+  let mountPoint: string | undefined;
+  const canMount = (() => {
+    if (process.getuid?.() !== 0) return false;
+    const probe = join(tmpdir(), `rcache-ro-probe-${process.pid}`);
+    try {
+      mkdirSync(probe, { recursive: true });
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', probe], { stdio: 'ignore' });
+      execFileSync('umount', [probe], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    } finally {
+      rmSync(probe, { recursive: true, force: true });
+    }
+  })();
+  afterAll(() => {
+    if (mountPoint) {
+      execFileSync('umount', ['-l', mountPoint], { stdio: 'ignore' });
+      rmSync(mountPoint, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(!canMount)('prune --dry-run works on a read-only file system, and a real prune says read-only', async () => {
+    mountPoint = join(tmpdir(), `rcache-ro-${process.pid}`);
+    mkdirSync(mountPoint, { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mountPoint]);
+    const db = join(mountPoint, 'cache.db');
+    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'a' }]), env: OLD });
+    // A clean close merges the write-ahead log, so the file alone holds the data.
+    expect(existsSync(`${db}-wal`)).toBe(false);
+    execFileSync('mount', ['-o', 'remount,ro', mountPoint]);
+    const dry = await rcache(['--db', db, 'prune', '--dry-run', '--json'], { env: LATER });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(JSON.parse(dry.stdout)).toEqual({ pruned: 0, datasets_expired: 1, records_deleted: 1 });
+    const real = await rcache(['--db', db, 'prune'], { env: LATER });
+    expect(real.code).toBe(1);
+    expect(real.stderr).toMatch(/read-only/);
+  });
+});
