@@ -269,6 +269,29 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
     }
   });
 
+  test('a password in the URL appears in no message: unknown datasets, a waiting follower, serve, stats', async () => {
+    const { url } = await freshDatabase();
+    const secret = 'Sup3r-s3cret-pw';
+    // The suite's superuser logs in without a password, so any password in the URL is accepted.
+    const withPassword = url.replace('postgres@', `postgres:${secret}@`);
+    const waiting = start(['records', '--model', 'M', '--follow', '--interval', '0.05', '--db', withPassword]);
+    await until(() => waiting.err().includes('waiting for'), 20_000, 'the follower to wait');
+    expect((await run(['save', '--model', 'M', '--db', withPassword], ndjson(records('m', 2)))).code).toBe(0);
+    await until(() => idsIn(waiting.out()).length === 2, 20_000, 'the follower to print');
+    waiting.child.kill('SIGTERM');
+    const outputs = [(await waiting.exit).stderr];
+    outputs.push((await run(['records', '--model', 'Nope', '--db', withPassword])).stderr);
+    outputs.push((await run(['cursor', '--model', 'Nope', '--db', withPassword])).stderr);
+    const stats = await run(['stats', '--db', withPassword]);
+    outputs.push(stats.stderr, String(stats.stdout), String((await run(['stats', '--json', '--db', withPassword])).stdout));
+    const server = await serve(withPassword);
+    server.proc.child.kill('SIGTERM');
+    outputs.push((await server.proc.exit).stderr);
+    expect(outputs.join('\n')).toContain('waiting for postgresql://postgres@');
+    expect(outputs.join('\n')).toContain('there is no dataset Nope');
+    for (const output of outputs) expect(output).not.toContain(secret);
+  });
+
   test('a wrong password, a missing database and a stopped server: one line each, exit 1, no password anywhere', async () => {
     const admin = await adminClient();
     const role = `rcache_cli_${process.pid}`;

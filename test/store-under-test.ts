@@ -4,7 +4,7 @@
 // expect of a file path.
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { findServer } from '../scripts/postgres-cluster.mjs';
 import type { StoreKind } from './stores.js';
@@ -103,5 +103,31 @@ export function markNewer(db: string, version: number): void {
     handle.pragma(`user_version = ${version}`);
   } finally {
     handle.close();
+  }
+}
+
+/**
+ * Whether process `pid` follows the database: it holds the file open, or (PostgreSQL) some rcache
+ * session of the database listens for commits.
+ */
+export function following(pid: number, db: string): boolean {
+  if (isUrl(db)) {
+    const database = new URL(db).pathname.slice(1);
+    const count = psql(
+      adminUrl(),
+      `SELECT count(*) FROM pg_stat_activity WHERE datname = '${database}' AND application_name = 'rcache' AND query IN ('LISTEN rcache', 'SELECT 1')`,
+    );
+    return Number(count.trim()) > 0;
+  }
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === db;
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
   }
 }

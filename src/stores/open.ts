@@ -1,3 +1,4 @@
+import { parseLocation, unparsable } from './postgres/location.js';
 import { StoreError, type Store, type StoreOptions } from './store.js';
 
 /** Opens a store of one kind; loaded only when a location of that kind is given. */
@@ -11,6 +12,12 @@ const SCHEMES: Record<string, () => Promise<Opener>> = {
 };
 
 const SQLITE = async (): Promise<Opener> => (await import('./sqlite/sqlite-store.js')).openSqliteStore;
+
+/** A location as rcache prints it: a URL loses its password (and any other secret in it). */
+export function displayLocation(location: string): string {
+  if (schemeOf(location) === undefined) return location;
+  return parseLocation(location)?.safe ?? unparsable(location);
+}
 
 function schemeOf(location: string): string | undefined {
   const match = /^([a-z][a-z0-9+.-]*):\/\//i.exec(location);
