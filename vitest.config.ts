@@ -2,7 +2,14 @@ import { defineConfig } from 'vitest/config';
 import { findServer } from './scripts/postgres-cluster.mjs';
 
 /** End-to-end cases that run a second time with every cache in PostgreSQL (see test/store-under-test.ts). */
-const ON_BOTH_STORES = ['test/cli.test.ts', 'test/lifecycle-cli.test.ts', 'test/tailing.test.ts', 'test/serve.test.ts', 'test/reader.test.ts'];
+const ON_BOTH_STORES = [
+  'test/cli.test.ts',
+  'test/lifecycle-cli.test.ts',
+  'test/tailing.test.ts',
+  'test/serve.test.ts',
+  'test/reader.test.ts',
+  'test/ux.test.ts',
+];
 
 const configured = process.env.RCACHE_TEST_POSTGRES;
 const postgres = configured === 'skip' ? false : Boolean(configured) || findServer() !== undefined;
