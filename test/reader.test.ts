@@ -188,7 +188,7 @@ describe('selecting ids', () => {
 
   it('an empty or blank selection is a usage error, never the whole dataset', async () => {
     const { db } = await seeded(ids);
-    for (const text of ['', ',', ' , ', 'a,,b', 'a, ']) {
+    for (const text of ['', ',', ' , ', 'a,,b', 'a, ', '\t,a']) {
       const result = await rcache(['--db', db, 'records', '--model', 'M', '--ids', text]);
       expect(result.code, text).toBe(2);
       expect(result.stdout).toBe('');
@@ -203,17 +203,22 @@ describe('selecting ids', () => {
     expect(id.code).toBe(2);
   });
 
-  it('--ids keeps each id exactly; --id and --ids-file name any id, commas and spaces included', async () => {
+  it('--ids drops the spaces around each id; --id and --ids-file name any id, commas and spaces included', async () => {
     const { dir, db } = await seeded(ids);
     const read = async (...args: string[]) => lines((await rcache(['--db', db, 'records', '--model', 'M', ...args])).stdout).map((line) => line.id);
     expect(await read('--ids', 'a,b')).toEqual(['a', 'b']);
-    expect(await read('--ids', 'a, b')).toEqual(['a']);
+    expect(await read('--ids', 'a, b')).toEqual(['a', 'b']);
+    expect(await read('--ids', ' a\t,\tx ')).toEqual(['a', 'x']);
+    expect(await read('--ids', '\u00a0a')).toEqual([]);
     expect(await read('--id', '  spaced  ', '--id', 'x,y')).toEqual(['  spaced  ', 'x,y']);
     expect(await read('--id', ' ')).toEqual([' ']);
     const file = join(dir, 'ids');
     writeFileSync(file, 'x,y\r\n  spaced  \n\nb\n');
     expect(await read('--ids-file', file)).toEqual(['b', '  spaced  ', 'x,y']);
     expect(await read('--ids-file', file, '--ids', 'a')).toEqual(['a', 'b', '  spaced  ', 'x,y']);
+    const marked = join(dir, 'marked-ids');
+    writeFileSync(marked, '\ufeffb\r\nx\r\n');
+    expect(await read('--ids-file', marked)).toEqual(['b', 'x']);
   });
 });
 

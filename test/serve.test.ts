@@ -1,55 +1,31 @@
 import { Nango, type ListRecordsRequestConfig } from '@nangohq/node';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ndjson, rcache, tempDir } from './helpers.js';
+import { ndjson, rcache, tempDir } from './helpers.js';
+import { ENV, killServe, startServe, type ServeProcess } from './serve-process.js';
 import { dbLocation } from './store-under-test.js';
 
 const HEADERS = { 'Provider-Config-Key': 'default', 'Connection-Id': 'default' };
 const DATASET = { providerConfigKey: 'default', connectionId: 'default' };
-const ENV = { NO_COLOR: '1', RCACHE_SECRET_KEY: undefined, RCACHE_NOW: undefined };
 
-interface Server {
-  url: string;
-  child: ChildProcess;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
+type Server = ServeProcess;
 
 const children = new Set<ChildProcess>();
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
-
 afterEach(async () => {
-  await Promise.all([...children].map(stop));
+  await Promise.all([...children].map(killServe));
   children.clear();
 });
 
-/** Starts the built `rcache serve --port 0` and resolves with the URL of its startup line. */
-function startServer(db: string, args: string[] = [], env: Record<string, string | undefined> = {}, own = true): Promise<Server> {
-  const child = spawn(process.execPath, [BIN, '--db', db, 'serve', '--port', '0', ...args], {
-    env: { ...process.env, ...ENV, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  if (own) children.add(child);
-  let stderr = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-      const url = /listening on (http:\/\/\S+)/.exec(stderr)?.[1];
-      if (url) resolve({ url, child, stderr: () => stderr, exited });
-    });
-    exited.then((code) => reject(new Error(`rcache serve exited with ${code}: ${stderr}`)));
-  });
+/** Starts the built `rcache serve --port 0`; unless `own` is false, it is killed after the test. */
+async function startServer(db: string, args: string[] = [], env: Record<string, string | undefined> = {}, own = true): Promise<Server> {
+  const server = await startServe(db, args, env);
+  if (own) children.add(server.child);
+  return server;
 }
 
 function contacts(count: number, from = 0): { id: string; name: string }[] {
@@ -68,6 +44,19 @@ async function seed(db: string): Promise<void> {
 async function error(response: Response): Promise<{ status: number; code: string; message: string }> {
   const body = (await response.json()) as { error: { code: string; message: string } };
   return { status: response.status, code: body.error.code, message: body.error.message };
+}
+
+/** A GET with any headers, Host included (which fetch does not let a caller set). */
+function get(base: string, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    request(new URL(path, base), { headers }, (response) => {
+      let body = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      response.once('end', () => resolve({ status: response.statusCode!, body }));
+    })
+      .on('error', reject)
+      .end();
+  });
 }
 
 async function until(condition: () => boolean, ms = 10_000): Promise<void> {
@@ -93,7 +82,7 @@ describe('rcache serve, read by the Nango node client', () => {
   });
 
   afterAll(async () => {
-    await stop(server.child);
+    await killServe(server.child);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -279,6 +268,45 @@ describe('rcache serve, writing and lifecycle', () => {
         .then((page) => page.records.map((record) => record.id));
     expect(await ids('eu')).toEqual(['eu-1']);
     expect(await ids('base')).toEqual(['base-1']);
+  });
+
+  it('without a secret key, answers only requests addressed to this machine, so that DNS rebinding reads nothing', async () => {
+    const db = dbLocation(tempDir());
+    await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson(contacts(2)) });
+    const server = await startServer(db);
+    const port = new URL(server.url).port;
+    for (const path of ['/records?model=Contact', '/', '/api/overview', '/metrics', '/nowhere']) {
+      const refused = await get(server.url, path, { ...HEADERS, Host: `attacker.example:${port}` });
+      expect(refused.status, path).toBe(403);
+      expect(JSON.parse(refused.body).error.code).toBe('forbidden_host');
+      expect(refused.body).not.toContain('c0');
+    }
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, 'localhost']) {
+      const answered = await get(server.url, '/records?model=Contact', { ...HEADERS, Host: host });
+      expect(answered.status, host).toBe(200);
+      expect(JSON.parse(answered.body).records).toHaveLength(2);
+    }
+    const keyed = await startServer(db, [], { RCACHE_SECRET_KEY: 's3cret' });
+    const withKey = await get(keyed.url, '/records?model=Contact', { ...HEADERS, Host: 'cache.internal', Authorization: 'Bearer s3cret' });
+    expect(withKey.status).toBe(200);
+  });
+
+  it('stops on SIGTERM with exit 0 while a dashboard follows live updates, ending their stream', async () => {
+    const server = await startServer(dbLocation(tempDir()));
+    const events = await new Promise<IncomingMessage>((resolve, reject) => request(`${server.url}/api/events`, resolve).on('error', reject).end());
+    expect(events.statusCode).toBe(200);
+    let text = '';
+    const ended = new Promise<string>((resolve) => {
+      events.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      events.once('end', () => resolve('ended'));
+      events.once('aborted', () => resolve('aborted'));
+      events.once('error', () => resolve('failed'));
+    });
+    await until(() => text.includes('event: version'));
+    server.child.kill('SIGTERM');
+    expect(await ended).toBe('ended');
+    expect(await server.exited).toBe(0);
+    expect(server.stderr()).toMatch(/GET \/api\/events 200 \d+ms\n/);
   });
 
   it('stops on SIGTERM with exit 0, even with an idle keep-alive connection open', async () => {

@@ -2,7 +2,7 @@ import { InvalidArgumentError, StoreError } from '../errors.js';
 import { recordJson } from '../io/records.js';
 import type { RecordSource } from '../io/sources.js';
 import { openStore } from '../stores/open.js';
-import type { Change, DatabaseInfo, Dataset, DatasetCounts, RunRecord, RunQuery, Store, Summary, WaitOptions, WaitResult } from '../stores/store.js';
+import type { Change, DatabaseInfo, Dataset, DatasetCounts, RunCount, RunRecord, RunQuery, Store, Summary, WaitOptions, WaitResult } from '../stores/store.js';
 import type { PartialRecord } from './edit-runs.js';
 import { ChangeReader, positionOf, type ChangeQuery } from './reader.js';
 import type { LibraryRun } from './runs.js';
@@ -226,7 +226,7 @@ export class Cache {
     const dataset = datasetOf(name);
     const info = await this.info();
     const after = query.fromEnd ? info.lastPosition : query.cursor === undefined || query.cursor === '' ? undefined : positionOf(query.cursor, info);
-    return new ChangeReader(this.store, info.id, dataset, { ...query, after });
+    return new ChangeReader(this.store, info, dataset, { ...query, after });
   }
 
   /** One record of a dataset, whatever its state, as the change stream shows it; undefined when there is none. */
@@ -304,6 +304,11 @@ export class Cache {
   /** Hard-deletes every record of a dataset, to sync it again from scratch; undefined (nothing created) when there is no such dataset. */
   async reset(name: DatasetName): Promise<number | undefined> {
     return this.store.reset(datasetOf(name), this.now());
+  }
+
+  /** The run history counted by kind and by outcome: changed, unchanged or rejected. */
+  runCounts(): Promise<RunCount[]> {
+    return this.store.runCounts();
   }
 
   /** Every dataset's counts, or those matching `filter`. */

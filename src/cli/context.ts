@@ -28,10 +28,7 @@ export function datasetOf(options: DatasetOptions): Dataset {
   return namedDataset(options);
 }
 
-/** `1 dataset`, `2 datasets`, `0 datasets`. */
-export function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
+export { plural } from '../io/words.js';
 
 export function parseCount(text: string, option: string, min = 1): number {
   const value = Number(text);

@@ -151,11 +151,14 @@ export interface Change {
   prunedAt: number | null;
 }
 
-/** A page of the change stream, by keyset on the position. */
+/**
+ * A page of the change stream, by keyset on the position. Both bounds apply in either order: the
+ * far one bounds how much of the stream a page whose filter matches few records looks through.
+ */
 export interface ChangePage {
-  /** Oldest first: records with position > after. */
+  /** Only records with position > after (oldest first, where the page starts). */
   after?: number;
-  /** Newest first: records with position < before (omit both for the newest records). */
+  /** Only records with position < before (newest first, where the page starts; omit both for the newest records). */
   before?: number;
   order: 'oldest-first' | 'newest-first';
   limit: number;
@@ -186,6 +189,16 @@ export interface RunRecord extends Dataset, Summary {
   startedAt: number;
   finishedAt: number;
   pruned: number;
+}
+
+/**
+ * How many runs of one kind ended one way, over the whole history: 'rejected' when the run
+ * refused lines, else 'changed' when it added, updated, deleted or pruned anything, else 'unchanged'.
+ */
+export interface RunCount {
+  kind: RunKind;
+  outcome: 'changed' | 'unchanged' | 'rejected';
+  count: number;
 }
 
 export interface RunQuery {
@@ -286,6 +299,9 @@ export interface Store {
 
   runs(query: RunQuery): Promise<RunRecord[]>;
 
+  /** The run history counted by kind and outcome (see RunCount), ordered by kind then outcome. */
+  runCounts(): Promise<RunCount[]>;
+
   /**
    * Retention in one transaction: expires datasets, then drops payloads past the cutoff (a deferred
    * hash is computed from the payload before it goes, so the record keeps its hash). Records one
@@ -323,7 +339,7 @@ export interface WaitResult {
 }
 
 export interface StoreOptions {
-  /** Open for reading only: the database must exist; it is never created or migrated. */
+  /** Open for reading: the database must exist and is never created; one written by an older rcache is upgraded first where it can be written. */
   readonly?: boolean;
   /** How long a writer waits for its dataset's lock, in milliseconds. */
   busyTimeout?: number;

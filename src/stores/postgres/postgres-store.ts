@@ -12,6 +12,8 @@ import {
   type DatasetRef,
   type PruneCounts,
   type PruneRequest,
+  type RunCount,
+  type RunKind,
   type RunQuery,
   type RunRecord,
   type Store,
@@ -350,6 +352,16 @@ class PostgresStore implements Store {
       rejected: rejected!,
       pruned: pruned!,
     }));
+  }
+
+  async runCounts(): Promise<RunCount[]> {
+    const rows = await this.query<[RunKind, RunCount['outcome'], number]>(
+      `SELECT kind, CASE WHEN rejected > 0 THEN 'rejected'
+           WHEN added + updated + deleted + pruned > 0 THEN 'changed' ELSE 'unchanged' END AS outcome,
+         count(*)
+       FROM rcache.runs GROUP BY 1, 2 ORDER BY 1, 2`,
+    );
+    return rows.map(([kind, outcome, count]) => ({ kind, outcome, count }));
   }
 
   async prune(request: PruneRequest): Promise<PruneCounts> {
