@@ -9,6 +9,7 @@ import type { LibraryRun } from './runs.js';
 
 // Writers are loaded when first used: a program (or command) that only reads never loads them.
 const writers = () => import('./writers.js');
+type Writers = Awaited<ReturnType<typeof writers>>;
 
 /** A dataset by name; integration and connection default to `default`. */
 export interface DatasetName {
@@ -129,6 +130,12 @@ export class Cache {
     return this.infoCache;
   }
 
+  /** A source's batches of lines, joined into larger ones for a store that wants them. */
+  private batches({ batchesOf, coalesce }: Writers, source: RecordSource, signal: AbortSignal) {
+    const batches = batchesOf(source, signal);
+    return this.store.batchBytes === undefined ? batches : coalesce(batches, this.store.batchBytes);
+  }
+
   /** Runs a writing run to its commit; any failure or abort rolls it back. */
   private async execute<R extends LibraryRun>(run: R, signal: AbortSignal | undefined, feed: () => Promise<void>): Promise<R> {
     try {
@@ -142,11 +149,12 @@ export class Cache {
 
   /** Saves records (SPEC §2): each is added, updated or unchanged against what is stored, in one atomic run. */
   async save(name: DatasetName, source: RecordSource, options: SaveOptions = {}): Promise<SaveResult> {
-    const { SaveRun, IgnoreFields, saveBatches, batchesOf } = await writers();
+    const w = await writers();
+    const { SaveRun, IgnoreFields, saveBatches } = w;
     const ignoreFields = options.ignoreFields ?? [];
     const run = new SaveRun(this.store, datasetOf(name), options, new IgnoreFields(ignoreFields), this.now);
     await this.execute(run, options.signal, () =>
-      saveBatches(run, (signal) => batchesOf(source, signal), ignoreFields, { ...options, warn: options.onWarning }),
+      saveBatches(run, (signal) => this.batches(w, source, signal), ignoreFields, { ...options, warn: options.onWarning }),
     );
     return { ...run.summary, deletionSkipped: run.deletionSkipped };
   }
@@ -188,13 +196,13 @@ export class Cache {
     parse: (text: string, reject: (reason: string) => void) => T,
     write: (items: T[]) => Promise<void>,
   ): Promise<void> {
-    const { readRecords, batchesOf } = await writers();
+    const w = await writers();
     const stop = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
     let items: T[] = [];
     try {
-      await readRecords(
-        batchesOf(source, signal),
+      await w.readRecords(
+        this.batches(w, source, signal),
         {
           ...options,
           warn: options.onWarning,

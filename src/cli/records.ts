@@ -14,6 +14,7 @@ import { writeRecord } from '../io/records.js';
 import type { Change, Dataset } from '../stores/store.js';
 import { datasetOf, interruptible, open, parseCount, UsageError, type DatasetOptions } from './context.js';
 import { suggestDatasets } from './suggest.js';
+import { displayLocation } from '../stores/open.js';
 
 export interface RecordsOptions extends DatasetOptions {
   cursor?: string;
@@ -134,18 +135,29 @@ function fileCreated(db: string): boolean {
  * `tail -F` does, and says so once. Undefined when a signal ends the wait.
  */
 async function openForReading(options: RecordsOptions, interval: number, signal: AbortSignal): Promise<{ cache: Cache; waited: boolean } | undefined> {
-  if (!options.follow || isUrl(options.db) || fileCreated(options.db)) return { cache: await open(options, true), waited: false };
-  process.stderr.write(`rcache: waiting for ${options.db} to be created (stop with Ctrl-C)\n`);
+  const url = isUrl(options.db);
+  if (!options.follow || (!url && fileCreated(options.db))) return { cache: await open(options, true), waited: false };
+  // A server's database without rcache's tables (or not created yet) is waited for as a missing file is.
+  const missing = (error: unknown) => url && error instanceof StoreError && error.kind === 'missing';
+  if (url) {
+    try {
+      return { cache: await open(options, true), waited: false };
+    } catch (error) {
+      if (!missing(error)) throw error;
+    }
+  }
+  process.stderr.write(`rcache: waiting for ${displayLocation(options.db)} to be created (stop with Ctrl-C)\n`);
   for (let retries = 0; ; ) {
     try {
       await sleep(interval, undefined, { signal });
     } catch {
       return undefined;
     }
-    if (!fileCreated(options.db)) continue;
+    if (!url && !fileCreated(options.db)) continue;
     try {
       return { cache: await open(options, true), waited: true };
     } catch (error) {
+      if (missing(error)) continue;
       // The file exists but its first writer may not have committed its tables yet.
       if (!(error instanceof RcacheError || error instanceof StoreError) || ++retries > OPEN_RETRIES) throw error;
     }
@@ -194,7 +206,7 @@ export async function records(options: RecordsOptions): Promise<void> {
   const progress: Progress = { left: limit, signal: interrupt.signal, out };
   try {
     // A follower that waited for the database has said so: its dataset may well come a moment later.
-    if (!opened.waited) await noticeUnknownDataset(cache, dataset, options.db);
+    if (!opened.waited) await noticeUnknownDataset(cache, dataset, displayLocation(options.db));
     // "Now" for a follower that waited for the database to be created is its very beginning.
     if (options.sinceNow && !stored && !opened.waited) query.fromEnd = true;
     const read = (reader = await readerFor(cache, dataset, query, cursorFile));
@@ -206,7 +218,7 @@ export async function records(options: RecordsOptions): Promise<void> {
       let version = options.follow ? await cache.version() : 0;
       await drain(read, progress, line);
       if (options.follow) {
-        await follow(cache, read, progress, line, interval, options.db, () => saveCursor(out.confirmed, out.taken), async () => {
+        await follow(cache, read, progress, line, interval, displayLocation(options.db), () => saveCursor(out.confirmed, out.taken), async () => {
           const since = version;
           version = await cache.version();
           return since;

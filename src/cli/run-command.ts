@@ -58,15 +58,19 @@ export async function executeRun<S extends Summary>(
 ): Promise<S> {
   const startedAt = performance.now();
   const dataset = datasetOf(options);
-  const cache = await open(options);
+  // Listening before the database is opened: connecting to a server takes a while, and a Ctrl-C
+  // meanwhile must end the command as one during the run does.
   const interrupt = interruptible();
+  let cache: Cache | undefined;
   try {
+    cache = await open(options);
+    interrupt.signal.throwIfAborted();
     const summary = await call(cache, interrupt.signal);
     const { deletionSkipped: _, ...counts } = summary as S & { deletionSkipped?: boolean };
     await reportSummary(kind, dataset, counts, options, startedAt);
     return summary;
   } finally {
     interrupt.dispose();
-    await cache.close();
+    await cache?.close();
   }
 }

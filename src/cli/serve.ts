@@ -3,6 +3,7 @@ import { keyDigest } from '../http/auth.js';
 import { baseUrl, isLoopback } from '../http/http.js';
 import { startServer } from '../http/server.js';
 import { open, parseCount, UsageError, type GlobalOptions } from './context.js';
+import { displayLocation } from '../stores/open.js';
 
 export interface ServeOptions extends GlobalOptions {
   host: string;
@@ -78,7 +79,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     const server = await startServer({ cache, host: options.host, port, secret, log, debug: options.debug === true });
     abort = server.abort;
     const key = secret ? 'secret key required' : 'no secret key: loopback only';
-    log(`rcache serve: listening on ${baseUrl(server.address.address, server.address.port)} (database ${options.db}, ${key})`);
+    log(`rcache serve: listening on ${baseUrl(server.address.address, server.address.port)} (database ${displayLocation(options.db)}, ${key})`);
     const name = await signal.received;
     await server.stop();
     log(`rcache serve: stopped by ${name}`);

@@ -253,6 +253,12 @@ export interface DatabaseInfo {
 }
 
 export interface Store {
+  /**
+   * The input a write batch should hold at least, in bytes, for a store where each batch costs a
+   * round trip to a server; undefined: batches as they are read.
+   */
+  readonly batchBytes?: number;
+
   /** Identity, location and size, read fresh on each call. */
   info(): Promise<DatabaseInfo>;
 
