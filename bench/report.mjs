@@ -34,3 +34,36 @@ export function targetsTable(targets) {
 }
 
 export const format = { seconds, mib, rate };
+
+/**
+ * Target checks over measured subjects: `ratio` compares two medians (a speed-up target is met
+ * when the ratio is at most 1/speedup; `atRecords` applies a target only from that size on),
+ * `absolute` records one value against its target. Both append to `targets`.
+ */
+export function checks(subjects, records) {
+  const by = Object.fromEntries(subjects.map((s) => [s.id, s]));
+  const targets = [];
+  const ratio = (label, a, b, max, { atRecords, speedup } = {}) => {
+    if (!by[a] || !by[b]) {
+      targets.push({ label, rcache: by[a]?.label, baseline: by[b]?.label ?? `${b.replace(/-save-fresh$/, '')} (not installed)`, value: 'skipped', target: '', status: 'skipped' });
+      return;
+    }
+    const value = by[a].summary.ms.median / by[b].summary.ms.median;
+    const applies = atRecords === undefined || records >= atRecords;
+    targets.push({
+      label,
+      rcache: by[a].label,
+      baseline: by[b].label,
+      ratio: value,
+      value: speedup ? `${(1 / value).toFixed(2)}× faster` : value.toFixed(2),
+      target: (speedup ? `≥ ${speedup}× faster` : max === undefined ? '(info)' : `≤ ${max.toFixed(2)}`) + (atRecords ? ` at ${atRecords / 1e6}M` : ''),
+      status: max === undefined ? '' : !applies ? `(${value <= max ? 'met' : 'not met'} here; set for ${atRecords / 1e6}M)` : value <= max ? 'met' : 'NOT MET',
+      met: max === undefined || !applies ? undefined : value <= max,
+    });
+  };
+  const absolute = (label, id, value, shown, target, met) => {
+    if (!by[id]) return;
+    targets.push({ label, rcache: by[id].label, value: shown, measured: value, target, status: met ? 'met' : 'NOT MET', met });
+  };
+  return { by, targets, ratio, absolute };
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // rcache's benchmark: whole processes, each measured several times, alternating with the
 // baseline it is compared with (A,B,A,B...) so that a noisy machine affects both alike.
-// Usage: npm run bench [-- --records N | --large] [--runs N]
+// Usage: npm run bench [-- --records N | --large] [--runs N] [--store postgres]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -10,7 +10,8 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { DATA_DIR, fixtures } from './generate.mjs';
 import { measure, rssMethod, summarise } from './measure.mjs';
-import { format, measurementsTable, targetsTable } from './report.mjs';
+import { checks, format, measurementsTable, targetsTable } from './report.mjs';
+import { benchCluster, postgresPlan, postgresTargets } from './postgres.mjs';
 
 const path = (relative) => fileURLToPath(new URL(relative, import.meta.url));
 const RCACHE = path('../bin/rcache.js');
@@ -28,9 +29,11 @@ function options(argv) {
     if (!Number.isSafeInteger(number) || number < 1) throw new Error(`${name} takes a positive whole number`);
     return number;
   };
-  const unknown = argv.filter((arg) => arg.startsWith('--') && !['--records', '--runs', '--large'].includes(arg));
-  if (unknown.length > 0) throw new Error(`unknown option ${unknown[0]} (use --records N, --large, --runs N)`);
-  return { records: value('--records', argv.includes('--large') ? 1_000_000 : 100_000), runs: value('--runs', 5) };
+  const unknown = argv.filter((arg) => arg.startsWith('--') && !['--records', '--runs', '--large', '--store'].includes(arg));
+  if (unknown.length > 0) throw new Error(`unknown option ${unknown[0]} (use --records N, --large, --runs N, --store postgres)`);
+  const store = argv.includes('--store') ? argv[argv.indexOf('--store') + 1] : 'sqlite';
+  if (!['sqlite', 'postgres'].includes(store)) throw new Error('--store takes sqlite or postgres');
+  return { records: value('--records', argv.includes('--large') ? 1_000_000 : 100_000), runs: value('--runs', 5), store };
 }
 
 /** The version line of an optional tool, or undefined when it is not installed. */
@@ -188,14 +191,14 @@ async function runGroup(group, runs) {
   for (const subject of group.subjects) subject.samples = [];
   for (let i = 1; i <= count; i++) {
     for (const subject of group.subjects) {
-      subject.prepare?.();
+      await subject.prepare?.();
       const result = await measure(subject.command[0], subject.command[1], { stdin: subject.stdin, stdout: subject.capture ? 'capture' : undefined });
       subject.check?.(result);
       subject.samples.push({ ms: Math.round(result.ms * 10) / 10, maxRssKiB: result.maxRssKiB });
       process.stderr.write(`  ${group.name} ${i}/${count}: ${subject.label} ${format.seconds(result.ms)}, ${format.mib(result.maxRssKiB)}\n`);
     }
   }
-  group.after?.();
+  await group.after?.();
   for (const subject of group.subjects) {
     subject.summary = summarise(subject.samples);
     if (subject.records) subject.recordsPerSecond = Math.round(subject.records / (subject.summary.ms.median / 1000));
@@ -204,31 +207,7 @@ async function runGroup(group, runs) {
 
 /** Each target: measured value, the target, and met / NOT MET, or not applicable at this size. */
 function evaluate(subjects, records) {
-  const by = Object.fromEntries(subjects.map((s) => [s.id, s]));
-  const targets = [];
-  const ratio = (label, a, b, max, { atRecords, speedup } = {}) => {
-    if (!by[a] || !by[b]) {
-      targets.push({ label, rcache: by[a]?.label, baseline: by[b]?.label ?? `${b.replace(/-save-fresh$/, '')} (not installed)`, value: 'skipped', target: '', status: 'skipped' });
-      return;
-    }
-    const value = by[a].summary.ms.median / by[b].summary.ms.median;
-    const applies = atRecords === undefined || records >= atRecords;
-    targets.push({
-      label,
-      rcache: by[a].label,
-      baseline: by[b].label,
-      ratio: value,
-      value: speedup ? `${(1 / value).toFixed(2)}× faster` : value.toFixed(2),
-      target: (speedup ? `≥ ${speedup}× faster` : max === undefined ? '(info)' : `≤ ${max.toFixed(2)}`) + (atRecords ? ` at ${atRecords / 1e6}M` : ''),
-      status: max === undefined ? '' : !applies ? `(${value <= max ? 'met' : 'not met'} here; set for ${atRecords / 1e6}M)` : value <= max ? 'met' : 'NOT MET',
-      met: max === undefined || !applies ? undefined : value <= max,
-    });
-  };
-  const absolute = (label, id, value, shown, target, met) => {
-    if (!by[id]) return;
-    targets.push({ label, rcache: by[id].label, value: shown, measured: value, target, status: met ? 'met' : 'NOT MET', met });
-  };
-
+  const { by, targets, ratio, absolute } = checks(subjects, records);
   ratio('save fresh vs minimal Node script', 'rcache-save-fresh', 'baseline-save-fresh', 1.0);
   ratio('save fresh vs sqlite3 shell', 'rcache-save-fresh', 'sqlite3-save-fresh', 1.0, { atRecords: 1_000_000 });
   ratio('save fresh vs sqlite-utils', 'rcache-save-fresh', 'sqlite-utils-save-fresh', 1 / 3.5, { atRecords: 1_000_000, speedup: 3.5 });
@@ -296,19 +275,43 @@ async function main() {
   const info = { machine: machine(), tools };
   process.stderr.write(`rcache bench: ${params.records} records (${files.meta.averageRecordBytes} bytes each), ${params.runs} runs, on ${info.machine.cpu}\n`);
 
-  const groups = plan(params, files, tools);
+  const server = params.store === 'postgres' ? await benchCluster() : undefined;
+  let groups;
+  let targets;
   const started = performance.now();
-  for (const group of groups) await runGroup(group, params.runs);
+  try {
+    if (server) {
+      tools.postgres = `${server.version} (durable: fsync on, synchronous commits)`;
+      groups = postgresPlan({
+        records: params.records,
+        files,
+        server,
+        model: MODEL,
+        sqlite: (name) => (...args) => ['node', [RCACHE, '--db', db(name), ...args]],
+        pg: (name) => (...args) => ['node', [RCACHE, '--db', server.url(name), ...args]],
+        removeDb: (name) => removeDb(db(name)),
+        copyDb: (from, to) => copyDb(db(from), db(to)),
+        expectSummary,
+        expectLines,
+      });
+    } else {
+      groups = plan(params, files, tools);
+    }
+    for (const group of groups) await runGroup(group, params.runs);
+  } finally {
+    await server?.stop();
+  }
   const subjects = groups.flatMap((group) => group.subjects.map((subject) => ({ ...subject, group: group.name })));
-  const targets = evaluate(subjects, params.records);
+  targets = server ? postgresTargets(subjects) : evaluate(subjects, params.records);
   info.machine.loadAverageAtEnd = os.loadavg();
 
-  const title = `rcache bench — ${params.records} records of ~${files.meta.averageRecordBytes} bytes, ${params.runs} runs (start-up ${groups.at(-1).runs}), node ${process.version}, ${info.machine.cpu}`;
+  const counts = server ? `${params.runs} runs, PostgreSQL ${server.version} paired with SQLite` : `${params.runs} runs (start-up ${groups.at(-1).runs})`;
+  const title = `rcache bench — ${params.records} records of ~${files.meta.averageRecordBytes} bytes, ${counts}, node ${process.version}, ${info.machine.cpu}`;
   console.log(`\n${title}\n\n${measurementsTable(subjects)}\n\n${targetsTable(targets)}\n`);
   for (const note of notes) console.log(`note: ${note}`);
 
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
-  const resultFile = `${RESULTS}${stamp}-${params.records}.json`;
+  const resultFile = `${RESULTS}${stamp}-${params.records}${server ? '-postgres' : ''}.json`;
   const result = {
     date: new Date().toISOString(),
     durationSeconds: Math.round((performance.now() - started) / 1000),
