@@ -9,6 +9,7 @@ const ON_BOTH_STORES = [
   'test/serve.test.ts',
   'test/reader.test.ts',
   'test/ux.test.ts',
+  'test/numbers.test.ts',
 ];
 
 const configured = process.env.RCACHE_TEST_POSTGRES;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalNumber, IgnoreFields } from '../src/decisions/canonical.js';
 import { prepareRecord } from '../src/decisions/record.js';
 import { lines, ndjson, rcache, tempDir } from './helpers.js';
+import { dbLocation } from './store-under-test.js';
 
 // One rule for every number, in payloads and ids alike: equal exactly when the decimal values are.
 const EQUAL: string[][] = [
@@ -50,7 +51,7 @@ describe('number equality', () => {
   });
 
   it('a re-save that writes a number differently is no change, end to end', async () => {
-    const db = `${tempDir()}/cache.db`;
+    const db = dbLocation(tempDir());
     const first = await rcache(['--db', db, 'save', '-m', 'N', '--json'], { input: '{"id":18446744073709551616,"n":1234567890123456}\n{"id":7,"n":1}\n' });
     expect(JSON.parse(first.stdout)).toMatchObject({ added: 2 });
     const again = await rcache(['--db', db, 'save', '-m', 'N', '--json'], { input: '{"id":18446744073709551616.0,"n":1234567890123456.0}\n{"id":7.0,"n":1e0}\n' });
