@@ -199,7 +199,7 @@ describe.concurrent('rcache under faults', () => {
       const holder = start(['--db', db, 'save', '--model', 'Holder']);
       holder.child.stdin!.write(ndjson([{ id: 'h1' }]));
       await until(() => writeLockHeld(db), 20_000, 'the first writer to take the lock');
-      const waiter = start(['--db', db, 'save', '--model', 'M', '--busy-timeout', '3000']);
+      const waiter = start(['--db', db, 'save', '--model', 'M', '--busy-timeout', '15000']);
       waiter.child.stdin!.end(ndjson([{ id: 'waiting' }]));
       // Wait until it has opened the database (its signal handlers are set up right after) and
       // sleeps in SQLite's busy handler, or, should it wait for the lock some other way, a while
