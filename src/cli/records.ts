@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cache } from '../cache/cache.js';
 import type { ChangeQuery, ChangeReader } from '../cache/reader.js';
@@ -11,6 +11,7 @@ import { trimJson } from '../io/ndjson.js';
 import { Output } from '../io/output.js';
 import { pipeReaderWatch } from '../io/reader-watch.js';
 import { writeRecord } from '../io/records.js';
+import { databaseExists } from '../stores/open.js';
 import type { Change, Dataset } from '../stores/store.js';
 import { datasetOf, interruptible, open, parseCount, UsageError, type DatasetOptions } from './context.js';
 import { suggestDatasets } from './suggest.js';
@@ -120,21 +121,12 @@ async function drain(reader: ChangeReader, progress: Progress, each: (change: Ch
   return !out.closed && !signal.aborted && (await reader.next(1)).length > 0;
 }
 
-function isUrl(db: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(db);
-}
-
-/** Whether a database file is there to be read (SQLite creates it empty, then writes its header). */
-function fileCreated(db: string): boolean {
-  return (statSync(db, { throwIfNoEntry: false })?.size ?? 0) > 0;
-}
-
 /**
  * Opens the database for reading; a follower whose database does not exist yet waits for it, as
  * `tail -F` does, and says so once. Undefined when a signal ends the wait.
  */
 async function openForReading(options: RecordsOptions, interval: number, signal: AbortSignal): Promise<{ cache: Cache; waited: boolean } | undefined> {
-  if (!options.follow || isUrl(options.db) || fileCreated(options.db)) return { cache: await open(options, true), waited: false };
+  if (!options.follow || (await databaseExists(options.db))) return { cache: await open(options, true), waited: false };
   process.stderr.write(`rcache: waiting for ${options.db} to be created (stop with Ctrl-C)\n`);
   for (let retries = 0; ; ) {
     try {
@@ -142,7 +134,7 @@ async function openForReading(options: RecordsOptions, interval: number, signal:
     } catch {
       return undefined;
     }
-    if (!fileCreated(options.db)) continue;
+    if (!(await databaseExists(options.db))) continue;
     try {
       return { cache: await open(options, true), waited: true };
     } catch (error) {
