@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, lines, ndjson, rcache, tempDir } from './helpers.js';
@@ -156,6 +156,20 @@ describe('a follower and its database file', () => {
     expect(await follower.exit).toBe(0);
     expect(lines(follower.stdout()).map((line) => line.id)).toEqual(['first', 'second']);
     expect(follower.stderr()).toBe(`rcache: waiting for ${db} to be created (stop with Ctrl-C)\n`);
+  }, 30_000);
+
+  it.skipIf(ON_POSTGRES)('refuses at once, as a one-off read does, whatever exists at the path but is no database: a FIFO, a device, a /proc file, another file', async () => {
+    const dir = tempDir();
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const text = join(dir, 'notes.txt');
+    writeFileSync(text, 'not a database\n');
+    for (const path of [fifo, '/dev/null', '/dev/zero', '/proc/self/status', text]) {
+      const once = await rcache(['--db', path, 'records', '--model', 'M']);
+      const follower = await rcache(['--db', path, 'records', '--model', 'M', '--follow', '--interval', '0.05']);
+      expect({ path, code: follower.code, stderr: follower.stderr }).toEqual({ path, code: 1, stderr: once.stderr });
+      expect(follower.stderr).toMatch(/^rcache: .*(not a regular file|not an rcache database)/);
+    }
   }, 30_000);
 
   it('a one-off read of a missing database still fails at once', async () => {

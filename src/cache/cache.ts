@@ -103,6 +103,8 @@ export interface PruneResult {
   records_deleted: number;
   /** Bytes of storage given back after the prune. */
   reclaimed_bytes: number;
+  /** Why the space could not be given back (the prune itself was committed); absent when it was, or was not asked for. */
+  not_reclaimed?: string;
 }
 
 const PAGE = 1000;
@@ -292,7 +294,9 @@ export class Cache {
       dryRun: options.dryRun === true,
       compact: options.compact,
     });
-    return { pruned: counts.pruned, datasets_expired: counts.datasetsExpired, records_deleted: counts.recordsDeleted, reclaimed_bytes: counts.reclaimedBytes };
+    const result: PruneResult = { pruned: counts.pruned, datasets_expired: counts.datasetsExpired, records_deleted: counts.recordsDeleted, reclaimed_bytes: counts.reclaimedBytes };
+    if (counts.notReclaimed !== undefined) result.not_reclaimed = counts.notReclaimed;
+    return result;
   }
 
   /** Drops the payloads of a dataset's records up to and including `cursor` (Nango's pruneRecords); at most `limit`. */

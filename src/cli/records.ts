@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cache } from '../cache/cache.js';
 import type { ChangeQuery, ChangeReader } from '../cache/reader.js';
@@ -11,10 +11,10 @@ import { trimJson } from '../io/ndjson.js';
 import { Output } from '../io/output.js';
 import { pipeReaderWatch } from '../io/reader-watch.js';
 import { writeRecord } from '../io/records.js';
+import { databaseExists, displayLocation } from '../stores/open.js';
 import type { Change, Dataset } from '../stores/store.js';
 import { datasetOf, interruptible, open, parseCount, UsageError, type DatasetOptions } from './context.js';
 import { suggestDatasets } from './suggest.js';
-import { displayLocation } from '../stores/open.js';
 
 export interface RecordsOptions extends DatasetOptions {
   cursor?: string;
@@ -121,29 +121,18 @@ async function drain(reader: ChangeReader, progress: Progress, each: (change: Ch
   return !out.closed && !signal.aborted && (await reader.next(1)).length > 0;
 }
 
-function isUrl(db: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(db);
-}
-
-/** Whether a database file is there to be read (SQLite creates it empty, then writes its header). */
-function fileCreated(db: string): boolean {
-  return (statSync(db, { throwIfNoEntry: false })?.size ?? 0) > 0;
-}
-
 /**
  * Opens the database for reading; a follower whose database does not exist yet waits for it, as
  * `tail -F` does, and says so once. Undefined when a signal ends the wait.
  */
 async function openForReading(options: RecordsOptions, interval: number, signal: AbortSignal): Promise<{ cache: Cache; waited: boolean } | undefined> {
-  const url = isUrl(options.db);
-  if (!options.follow || (!url && fileCreated(options.db))) return { cache: await open(options, true), waited: false };
-  // A server's database without rcache's tables (or not created yet) is waited for as a missing file is.
-  const missing = (error: unknown) => url && error instanceof StoreError && error.kind === 'missing';
-  if (url) {
+  // A server's database without rcache's tables yet is waited for as a missing file is.
+  const missing = (error: unknown) => error instanceof StoreError && error.kind === 'missing';
+  if (!options.follow || (await databaseExists(options.db))) {
     try {
       return { cache: await open(options, true), waited: false };
     } catch (error) {
-      if (!missing(error)) throw error;
+      if (!options.follow || !missing(error)) throw error;
     }
   }
   process.stderr.write(`rcache: waiting for ${displayLocation(options.db)} to be created (stop with Ctrl-C)\n`);
@@ -153,7 +142,7 @@ async function openForReading(options: RecordsOptions, interval: number, signal:
     } catch {
       return undefined;
     }
-    if (!url && !fileCreated(options.db)) continue;
+    if (!(await databaseExists(options.db))) continue;
     try {
       return { cache: await open(options, true), waited: true };
     } catch (error) {

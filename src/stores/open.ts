@@ -24,6 +24,15 @@ function schemeOf(location: string): string | undefined {
   return match ? match[1]!.toLowerCase() + ':' : undefined;
 }
 
+/**
+ * Whether a database at `location` may be opened now; false while a file path names nothing yet,
+ * which a writer may still create. A URL names a server, which answers for itself when opened.
+ */
+export async function databaseExists(location: string): Promise<boolean> {
+  if (schemeOf(location) !== undefined) return true;
+  return (await import('./sqlite/connection.js')).databaseCreated(location);
+}
+
 /** Opens the store that `location` names: a `scheme://` URL, or else a SQLite file path. */
 export async function openStore(location: string, options: StoreOptions = {}): Promise<Store> {
   const scheme = schemeOf(location);

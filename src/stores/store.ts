@@ -235,6 +235,11 @@ export interface PruneCounts {
   recordsDeleted: number;
   /** Bytes of storage given back to the file system or the server after the prune (0 on a dry run). */
   reclaimedBytes: number;
+  /**
+   * Why compacting failed (a full disk, a lock held), when it did. The prune was committed before:
+   * its counts are returned all the same, and the space it freed stays free inside the storage.
+   */
+  notReclaimed?: string;
 }
 
 /**
