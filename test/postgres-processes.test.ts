@@ -2,6 +2,7 @@
 // processes, writers killed or cut off mid-run, and a server that stops.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { describe, expect, test } from 'vitest';
 import { startCluster } from '../scripts/postgres-cluster.mjs';
 import { expectOneLineError, run, scratchDir, sleep, start, until, type Proc } from './faults-helpers.js';
@@ -165,6 +166,33 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
     holder.child.stdin!.end();
     expect((await holder.exit).code).toBe(0);
     expect(idsIn((await run(['records', '--model', 'Contact', '--db', url])).stdout)).toHaveLength(3_000);
+  });
+
+  test('prune --vacuum while a reader holds the records table: the prune is saved, no space given back, exit 1', async () => {
+    const { url } = await freshDatabase();
+    const make = (model: string, count: number, at: string) =>
+      run(['save', '--model', model, '--db', url], ndjson(records(model, count)), { env: { RCACHE_NOW: at } });
+    expect((await make('Old', 200, '2026-01-01T00:00:00Z')).code).toBe(0);
+    expect((await make('Keep', 50, '2026-03-01T00:00:00Z')).code).toBe(0);
+    const reader = new pg.Client({ connectionString: url });
+    await reader.connect();
+    try {
+      await reader.query('BEGIN; SELECT count(*) FROM rcache.records');
+      const args = ['prune', '--payload-ttl', '30d', '--dataset-ttl', '365d', '--vacuum', '--busy-timeout', '300', '--db', url];
+      const result = await run(args, '', { env: { RCACHE_NOW: '2026-03-02T00:00:00Z' } });
+      expect(result.code).toBe(1);
+      const [summary, error, ...rest] = result.stderr.split('\n');
+      expect(summary).toBe('prune: 200 payloads pruned, 0 datasets expired (0 records deleted); no disk space reclaimed');
+      expect(error).toMatch(/^rcache: the prune was saved, but the space it freed could not be given back to the file system: \S/);
+      expect(rest).toEqual(['']);
+      await reader.query('ROLLBACK');
+      const { rows } = await reader.query(
+        `SELECT d.model, count(*) FILTER (WHERE r.payload IS NULL)::int AS pruned FROM rcache.records r JOIN rcache.datasets d ON d.uid = r.dataset_uid GROUP BY d.model ORDER BY d.model`,
+      );
+      expect(rows).toEqual([{ model: 'Keep', pruned: 0 }, { model: 'Old', pruned: 200 }]);
+    } finally {
+      await reader.end();
+    }
   });
 
   test('SIGINT during a run, or while it waits for the dataset lock: exit 130 at once, nothing saved', async () => {

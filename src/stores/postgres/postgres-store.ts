@@ -414,7 +414,15 @@ class PostgresStore implements Store {
       }
       return counts;
     });
-    if (request.compact) pruned.reclaimedBytes = await this.compact();
+    if (request.compact) {
+      try {
+        pruned.reclaimedBytes = await this.compact();
+      } catch (error) {
+        // The prune is committed: its counts stand, whatever became of the space (a full disk, a lost connection).
+        if (!(error instanceof StoreError)) throw error;
+        pruned.notReclaimed = error.message;
+      }
+    }
     return pruned;
   }
 
@@ -424,8 +432,11 @@ class PostgresStore implements Store {
     const size = async () => (await client.query<[number]>({ text: `SELECT pg_total_relation_size('rcache.records')`, rowMode: 'array' })).rows[0]![0];
     try {
       const before = await size();
-      // It takes the table's exclusive lock: it waits for every run, and readers wait for it.
+      // It takes the table's exclusive lock: it waits for every run and reader, up to the busy
+      // timeout as a writer does, and readers wait for it.
+      await client.query(`SET lock_timeout = ${Math.max(1, this.busyTimeout)}`);
       await client.query('VACUUM FULL rcache.records');
+      await client.query('RESET lock_timeout');
       const after = await size();
       client.release();
       return Math.max(0, before - after);
