@@ -148,6 +148,30 @@ describe.skipIf(POSTGRES_URL === undefined)('the PostgreSQL store', () => {
     });
   });
 
+  test('a prune, a prune up to a position and a reset with a clock stepped back stamp the latest time, and later runs follow it', async () => {
+    const { url } = await freshDatabase();
+    await withStore(url, async (store) => {
+      await saveNew(store, ['a', 'b'], CONTACTS, 5_000);
+      const early = { now: 1_000, payloadCutoff: 9_000, datasetCutoff: 0, dataset: CONTACTS, dryRun: false };
+      expect(await store.prune(early)).toMatchObject({ pruned: 2 });
+      await saveNew(store, ['c'], CONTACTS, 6_000);
+      const [c] = (await everything(store)).filter((change) => change.id === 'c');
+      expect((await store.pruneUntil(CONTACTS, c!.position, { now: 2_000, dryRun: false })).count).toBe(1);
+      expect(await store.reset(CONTACTS, 3_000)).toBe(3);
+      const runs = await store.runs({ order: 'oldest-first' });
+      expect(runs.map((run) => [run.kind, run.startedAt, run.finishedAt])).toEqual([
+        ['save', 5_000, 5_000],
+        ['prune', 5_000, 5_000],
+        ['save', 6_000, 6_000],
+        ['prune', 6_000, 6_000],
+        ['reset', 6_000, 6_000],
+      ]);
+      const later = (await store.beginRun(DEALS, { kind: 'save', now: 500, create: true }))!;
+      expect(later.time).toBe(6_000);
+      await later.abort();
+    });
+  });
+
   test('writers of one dataset queue up to the busy timeout; writers of another are not held', async () => {
     const { url } = await freshDatabase();
     await withStore(url, async (first) => {

@@ -394,6 +394,7 @@ class PostgresStore implements Store {
     const pruned = await this.transaction(async (client) => {
       // Every dataset's lock, in one order: a prune waits for the writers it would disturb.
       const { rows } = await client.query<Row>({ text: `${select} FOR UPDATE`, values: params, rowMode: 'array' });
+      const at = await stampTime(client, request.now);
       for (const row of rows) {
         const [uid] = row;
         if (expired(row)) {
@@ -405,12 +406,12 @@ class PostgresStore implements Store {
           );
           counts.datasetsExpired++;
           counts.recordsDeleted += deleted.rowCount ?? 0;
-          await recordRun(client, 'prune', named(row), request.now, request.now, { deleted: deleted.rowCount ?? 0 }, false);
+          await recordRun(client, 'prune', named(row), at, at, { deleted: deleted.rowCount ?? 0 }, false);
           continue;
         }
-        const dropped = await dropPayloads(client, uid, 'last_modified_at <= $2', [request.payloadCutoff], request.now);
+        const dropped = await dropPayloads(client, uid, 'last_modified_at <= $2', [request.payloadCutoff], at);
         counts.pruned += dropped;
-        if (dropped > 0) await recordRun(client, 'prune', named(row), request.now, request.now, { pruned: dropped }, true);
+        if (dropped > 0) await recordRun(client, 'prune', named(row), at, at, { pruned: dropped }, true);
       }
       return counts;
     });
@@ -463,21 +464,22 @@ class PostgresStore implements Store {
     const result = await this.transaction(async (client) => {
       const locked = await this.lockInTransaction(client, dataset);
       if (locked === undefined) return { count: 0, hasMore: false };
+      const at = await stampTime(client, options.now);
       const count =
         options.limit === undefined
-          ? await dropPayloads(client, locked, 'position <= $2', [until], options.now)
+          ? await dropPayloads(client, locked, 'position <= $2', [until], at)
           : await dropPayloads(
               client,
               locked,
               `key IN (SELECT key FROM rcache.records WHERE dataset_uid = $1 AND pruned_at IS NULL AND position <= $2 ORDER BY position LIMIT $3)`,
               [until, options.limit],
-              options.now,
+              at,
             );
       const more = await client.query('SELECT 1 FROM rcache.records WHERE dataset_uid = $1 AND pruned_at IS NULL AND position <= $2 LIMIT 1', [
         locked,
         until,
       ]);
-      if (count > 0) await recordRun(client, 'prune', dataset, options.now, options.now, { pruned: count }, true);
+      if (count > 0) await recordRun(client, 'prune', dataset, at, at, { pruned: count }, true);
       return { count, hasMore: (more.rowCount ?? 0) > 0 };
     });
     return result;
@@ -503,7 +505,8 @@ class PostgresStore implements Store {
         [uid],
       );
       const count = deleted.rowCount ?? 0;
-      await recordRun(client, 'reset', dataset, now, now, { deleted: count }, true);
+      const at = await stampTime(client, now);
+      await recordRun(client, 'reset', dataset, at, at, { deleted: count }, true);
       return count;
     });
   }
@@ -513,6 +516,19 @@ class PostgresStore implements Store {
     await this.watch.close();
     await this.pool.end().catch(() => {});
   }
+}
+
+/**
+ * The time a prune or reset stamps: the later of the caller's clock and the latest time stamped
+ * before (by a run of any dataset, or a dataset since expired), which it then becomes.
+ */
+async function stampTime(client: pg.ClientBase, now: number): Promise<number> {
+  const { rows } = await client.query<[number]>({
+    text: `UPDATE rcache.meta SET last_time = greatest(last_time, $1::bigint, (SELECT max(last_time) FROM rcache.datasets)) RETURNING last_time`,
+    values: [now],
+    rowMode: 'array',
+  });
+  return rows[0]![0];
 }
 
 /**
