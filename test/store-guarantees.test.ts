@@ -78,6 +78,16 @@ describe('cursors name their database', () => {
     expect(result.stderr).toMatch(/^rcache: cursor '[A-Za-z0-9_-]+' comes from another database .*read again from the beginning\n$/);
   });
 
+  it('a cursor without a database id is refused with exit 2, never read as a position here', async () => {
+    const { db } = await withCursor();
+    const bare = Buffer.from('rc:2').toString('base64url');
+    const read = await rcache(['--db', db, 'records', '--model', 'M', '--cursor', bare]);
+    expect(read).toMatchObject({ code: 2, stdout: '', stderr: `rcache: invalid cursor '${bare}': it names no database; use a cursor that rcache printed\n` });
+    const pruned = await rcache(['--db', db, 'prune', '--model', 'M', '--until-cursor', bare]);
+    expect(pruned.code).toBe(2);
+    expect(query(db, 'SELECT count(*) AS n FROM records WHERE payload IS NULL')[0]!.n).toBe(0);
+  });
+
   it('a cursor beyond the last change of its database is refused', async () => {
     const { db, cursor } = await withCursor();
     const beyond = encodeCursor(cursor.slice(0, 12), 1000);
