@@ -86,7 +86,10 @@ export interface CounterDelta {
 export interface RunOutcome {
   summary: Summary;
   delta: CounterDelta;
-  /** When the run began (its first call), for the history; the change time is run.time. */
+  /**
+   * When the run began (its first call), for the history, on the same clock as run.time: the
+   * caller's clock moved by as much as the store moved run.time ahead of it.
+   */
   startedAt: number;
   finishedAt: number;
 }
@@ -212,6 +215,7 @@ export interface RunQuery {
 }
 
 export interface PruneRequest {
+  /** The caller's clock. A prune that writes stamps max(now, the latest time stamped before), as beginRun does, on pruned_at and its runs. */
   now: number;
   /** Payloads of records last modified at or before this time are dropped. */
   payloadCutoff: number;
@@ -306,12 +310,14 @@ export interface Store {
   /**
    * Drops the payloads of the dataset's records with position <= `until`, at most `limit` of them
    * in position order; `hasMore` is exact. A dry run only counts. Never creates the dataset.
+   * `now` is stamped as max(now, the latest time stamped before), as beginRun does.
    */
   pruneUntil(dataset: Dataset, until: number, options: { now: number; limit?: number; dryRun: boolean }): Promise<{ count: number; hasMore: boolean }>;
 
   /**
    * Hard-deletes every record of the dataset and bumps its generation, recorded as a 'reset' run;
    * the number of records deleted, or undefined (nothing created) when the dataset does not exist.
+   * The run is stamped max(now, the latest time stamped before), as beginRun does.
    */
   reset(dataset: Dataset, now: number): Promise<number | undefined>;
 

@@ -382,8 +382,9 @@ export class SqliteStore implements Store {
 
   async prune(request: PruneRequest): Promise<PruneCounts> {
     const result: PruneCounts = { pruned: 0, datasetsExpired: 0, recordsDeleted: 0, reclaimedBytes: 0 };
-    const { dryRun, now: at } = request;
+    const { dryRun } = request;
     const work = () => {
+      const at = dryRun ? request.now : this.stampTime(request.now);
       let sql = `SELECT id, integration, connection, model, coalesce(last_sync_at, last_run_at) AS last_active_at FROM datasets`;
       const { where, params } = narrow(request.dataset);
       sql += ` ${where}`;
@@ -443,17 +444,18 @@ export class SqliteStore implements Store {
     }
     await this.defineHashFunction();
     return this.transaction(() => {
+      const at = this.stampTime(options.now);
       const count =
         options.limit === undefined
-          ? this.dropPayloads(id, 'seq <= ?', [until], options.now)
+          ? this.dropPayloads(id, 'seq <= ?', [until], at)
           : this.dropPayloads(
               id,
               'rowid IN (SELECT rowid FROM records WHERE dataset_id = ? AND pruned_at IS NULL AND seq <= ? ORDER BY seq LIMIT ?)',
               [id, until, options.limit],
-              options.now,
+              at,
             );
       const hasMore = this.statement('SELECT 1 FROM records WHERE dataset_id = ? AND pruned_at IS NULL AND seq <= ? LIMIT 1').get(id, until) !== undefined;
-      if (count > 0) this.recordRun('prune', dataset, options.now, options.now, { pruned: count });
+      if (count > 0) this.recordRun('prune', dataset, at, at, { pruned: count });
       return { count, hasMore };
     });
   }
@@ -463,7 +465,8 @@ export class SqliteStore implements Store {
       const ref = this.datasetRow(dataset);
       if (ref === undefined) return undefined;
       const count = this.deleteRecords(ref.uid, false);
-      this.recordRun('reset', dataset, now, now, { deleted: count });
+      const at = this.stampTime(now);
+      this.recordRun('reset', dataset, at, at, { deleted: count });
       return count;
     });
   }
