@@ -37,3 +37,43 @@ describe('a clock that steps back', () => {
     expect(stats!.lastRunAt).toBeGreaterThanOrEqual(later);
   });
 });
+
+describe('arguments a program gets wrong', () => {
+  it('a limit, filter or id of the wrong kind is an InvalidArgumentError naming it, never a store failure or silence', async () => {
+    const { cache } = await clocked(Date.parse('2026-01-01T00:00:00Z'));
+    await cache.save({ model: 'M' }, ['{"id":1}', '{"id":2}']);
+    const read = async (options: object) => {
+      const out = [];
+      for await (const record of cache.changes({ model: 'M' }, options)) out.push(record.id);
+      return out;
+    };
+    for (const limit of [1.5, -1, Number.NaN, '2']) await expect(read({ limit }), String(limit)).rejects.toThrow(/^limit: must be a whole number, 0 or more, not /);
+    await expect(read({ limit: 1 })).resolves.toEqual(['1']);
+    await expect(read({ modifiedAfter: Number.NaN })).rejects.toThrow(/^modifiedAfter: /);
+    await expect(read({ ids: [1] })).rejects.toThrow(/^ids: must be a list of strings/);
+    await expect(read({ actions: ['added'] })).rejects.toThrow(/^actions: must be a list of ADDED, UPDATED, DELETED/);
+    await expect(cache.follow({ model: 'M' }, { interval: -5 }).next()).rejects.toThrow(/^interval: /);
+    const reader = await cache.reader({ model: 'M' });
+    await expect(reader.next(2.5)).rejects.toThrow(/^limit: /);
+    const deleting = cache.delete({ model: 'M' }, { ids: [7] as unknown as string[] });
+    await expect(deleting).rejects.toThrow(/^invalid id: 7 is not a string/);
+    await expect(deleting).rejects.toHaveProperty('name', 'InvalidArgumentError');
+    expect((await cache.stats())[0]).toMatchObject({ live: 2, deleted: 0 });
+  });
+
+  it('an aborted signal ends a write with InterruptedError, nothing saved', async () => {
+    const { cache } = await clocked(Date.parse('2026-01-01T00:00:00Z'));
+    const controller = new AbortController();
+    controller.abort();
+    await expect(cache.save({ model: 'M' }, ['{"id":1}'], { signal: controller.signal })).rejects.toHaveProperty('name', 'InterruptedError');
+    await expect(cache.delete({ model: 'M' }, { ids: ['1'] }, { signal: controller.signal })).rejects.toHaveProperty('name', 'InterruptedError');
+    async function* slow() {
+      yield '{"id":1}';
+      controller2.abort();
+      yield '{"id":2}';
+    }
+    const controller2 = new AbortController();
+    await expect(cache.save({ model: 'M' }, slow(), { signal: controller2.signal })).rejects.toThrow(/^interrupted by its AbortSignal: nothing from this run was saved$/);
+    expect(await cache.stats()).toEqual([]);
+  });
+});

@@ -1,10 +1,10 @@
-import { InvalidArgumentError, StoreError } from '../errors.js';
+import { InterruptedError, InvalidArgumentError, StoreError } from '../errors.js';
 import { recordJson } from '../io/records.js';
 import type { RecordSource } from '../io/sources.js';
 import { openStore } from '../stores/open.js';
 import type { Change, DatabaseInfo, Dataset, DatasetCounts, RunCount, RunRecord, RunQuery, Store, Summary, WaitOptions, WaitResult } from '../stores/store.js';
 import type { PartialRecord } from './edit-runs.js';
-import { ChangeReader, positionOf, type ChangeQuery } from './reader.js';
+import { ChangeReader, checkCount, checkQuery, positionOf, type ChangeQuery } from './reader.js';
 import type { LibraryRun } from './runs.js';
 
 // Writers are loaded when first used: a program (or command) that only reads never loads them.
@@ -132,9 +132,14 @@ export class Cache {
   /** Runs a writing run to its commit; any failure or abort rolls it back. */
   private async execute<R extends LibraryRun>(run: R, signal: AbortSignal | undefined, feed: () => Promise<void>): Promise<R> {
     try {
+      signal?.throwIfAborted();
       await feed();
       await run.commit(signal);
       return run;
+    } catch (error) {
+      // Whatever the abort interrupted (a read, the wait for the lock), the caller is told of its signal.
+      if (signal?.aborted) throw signal.reason instanceof InterruptedError ? signal.reason : new InterruptedError('its AbortSignal');
+      throw error;
     } finally {
       await run.abort();
     }
@@ -157,7 +162,10 @@ export class Cache {
     const run = new DeleteRun(this.store, datasetOf(name), this.now);
     await this.execute(run, options.signal, async () => {
       if ('ids' in source) {
-        const ids = source.ids.map((id) => {
+        const ids = source.ids.map((id: unknown) => {
+          if (typeof id !== 'string') {
+            throw new InvalidArgumentError(`${typeof id === 'number' ? id : typeof id} is not a string (a record saved with "id": 7 has the id "7")`, 'invalid id');
+          }
           try {
             return checkId(id);
           } catch (error) {
@@ -216,6 +224,7 @@ export class Cache {
   /** A reader of a dataset's change stream, page by page; the cursor is checked against this database. */
   async reader(name: DatasetName, query: ChangeQuery = {}): Promise<ChangeReader> {
     const dataset = datasetOf(name);
+    checkQuery(query);
     const info = await this.info();
     const after = query.fromEnd ? info.lastPosition : query.cursor === undefined || query.cursor === '' ? undefined : positionOf(query.cursor, info);
     return new ChangeReader(this.store, info, dataset, { ...query, after });
@@ -229,6 +238,7 @@ export class Cache {
 
   /** The dataset's records whose latest change comes after the cursor, in change order, as Nango's API shows them. */
   async *changes(name: DatasetName, options: ReadOptions = {}): AsyncGenerator<CacheRecord> {
+    checkCount(options.limit, 'limit', 0);
     const reader = await this.reader(name, options);
     let left = options.limit ?? Number.POSITIVE_INFINITY;
     while (left > 0) {
@@ -242,6 +252,10 @@ export class Cache {
 
   /** As changes(), then each new change as it is committed, until the signal aborts or the limit is reached. */
   async *follow(name: DatasetName, options: FollowOptions = {}): AsyncGenerator<CacheRecord> {
+    checkCount(options.limit, 'limit', 0);
+    if (options.interval !== undefined && !(options.interval > 0 && options.interval <= 2 ** 31 - 1)) {
+      throw new InvalidArgumentError(`must be a number of milliseconds above 0, not ${String(options.interval)}`, 'interval');
+    }
     const reader = await this.reader(name, options);
     let left = options.limit ?? Number.POSITIVE_INFINITY;
     while (left > 0 && !options.signal?.aborted) {
