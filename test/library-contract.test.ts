@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openCache, type Cache } from '../src/index.js';
 import { tempDir } from './helpers.js';
@@ -75,5 +76,43 @@ describe('arguments a program gets wrong', () => {
     const controller2 = new AbortController();
     await expect(cache.save({ model: 'M' }, slow(), { signal: controller2.signal })).rejects.toThrow(/^interrupted by its AbortSignal: nothing from this run was saved$/);
     expect(await cache.stats()).toEqual([]);
+  });
+});
+
+describe('a rejects file', () => {
+  it('that names the database or one of its files is refused before anything is read, and the database is intact', async () => {
+    const { cache, path } = await clocked(Date.parse('2026-01-01T00:00:00Z'));
+    await cache.save({ model: 'M' }, ['{"id":1}']);
+    let read = false;
+    function* lines() {
+      read = true;
+      yield '{"id":2}';
+      yield 'not json';
+    }
+    const link = join(dirname(path), 'link.db');
+    symlinkSync(path, link);
+    for (const [rejects, message] of [
+      [path, 'is the database: name another file'],
+      [link, 'is the database: name another file'],
+      [`${path}-wal`, 'is the database (its wal file): name another file'],
+      [`${path}-journal`, 'is the database (its journal file): name another file'],
+    ] as const) {
+      const saving = cache.save({ model: 'M' }, lines(), { skipInvalid: true, rejects });
+      await expect(saving).rejects.toThrow(`rejects ${rejects} ${message}`);
+      await expect(saving).rejects.toHaveProperty('name', 'InvalidArgumentError');
+      await expect(cache.update({ model: 'M' }, lines(), { skipInvalid: true, rejects })).rejects.toThrow(message);
+      await expect(cache.delete({ model: 'M' }, lines(), { skipInvalid: true, rejects })).rejects.toThrow(message);
+    }
+    const input = join(dirname(path), 'in.ndjson');
+    writeFileSync(input, '{"id":3}\nbad\n');
+    await expect(cache.save({ model: 'M' }, { files: [input] }, { skipInvalid: true, rejects: input })).rejects.toThrow(`rejects ${input} is an input of this run (${input})`);
+    expect(read).toBe(false);
+    expect(readFileSync(input, 'utf8')).toBe('{"id":3}\nbad\n');
+    await cache.close();
+    open.pop();
+    expect(readFileSync(path).subarray(0, 16).toString('latin1')).toBe('SQLite format 3\0');
+    const again = await openCache(path);
+    open.push(again);
+    expect((await again.stats())[0]).toMatchObject({ model: 'M', live: 1 });
   });
 });

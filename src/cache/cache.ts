@@ -145,8 +145,17 @@ export class Cache {
     }
   }
 
+  /** Refuses, before any input is read, a rejects file that is a file of the database or an input of the run. */
+  private async checkRejects(source: RecordSource | { ids: readonly string[] }, options: WriteOptions): Promise<void> {
+    if (options.rejects === undefined) return;
+    const { checkRejects } = await writers();
+    const inputs = 'files' in source ? source.files.filter((file) => file !== '-' || source.stdin === undefined || source.stdin === process.stdin) : [];
+    checkRejects(options.rejects, (await this.info()).files, inputs);
+  }
+
   /** Saves records (SPEC §2): each is added, updated or unchanged against what is stored, in one atomic run. */
   async save(name: DatasetName, source: RecordSource, options: SaveOptions = {}): Promise<SaveResult> {
+    await this.checkRejects(source, options);
     const { SaveRun, IgnoreFields, saveBatches, batchesOf } = await writers();
     const ignoreFields = options.ignoreFields ?? [];
     const run = new SaveRun(this.store, datasetOf(name), options, new IgnoreFields(ignoreFields), this.now);
@@ -158,6 +167,7 @@ export class Cache {
 
   /** Soft-deletes records by id (`{ ids }`), or by the `id` of each record of a source. Never creates the dataset. */
   async delete(name: DatasetName, source: { ids: readonly string[] } | RecordSource, options: WriteOptions = {}): Promise<Summary> {
+    await this.checkRejects(source, options);
     const { DeleteRun, checkId, parseId, RecordError } = await writers();
     const run = new DeleteRun(this.store, datasetOf(name), this.now);
     await this.execute(run, options.signal, async () => {
@@ -182,6 +192,7 @@ export class Cache {
 
   /** Deep-merges partial records into live records (objects merge key by key; arrays and scalars replace). */
   async update(name: DatasetName, source: RecordSource, options: UpdateOptions = {}): Promise<Summary> {
+    await this.checkRejects(source, options);
     const { UpdateRun, IgnoreFields, preparePartial } = await writers();
     const run = new UpdateRun(this.store, datasetOf(name), new IgnoreFields(options.ignoreFields ?? []), this.now);
     await this.execute(run, options.signal, () => this.feed<PartialRecord>(source, options, run, preparePartial, (partials) => run.write(partials, options.signal)));

@@ -252,6 +252,12 @@ export interface DatabaseInfo {
   location: string;
   /** Bytes the database occupies, when the store can tell. */
   bytes: number | undefined;
+  /**
+   * The local files the database occupies or may create, each by its real path, the main file
+   * first (SQLite: the file and its -wal, -shm and -journal files, present or not); empty for a
+   * database on a server. A file the library writes (a rejects file) must be none of them.
+   */
+  files: string[];
   /** The last position taken by a committed change (0 when none). */
   lastPosition: number;
 }

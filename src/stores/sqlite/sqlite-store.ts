@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DEFERRED_HASH,
@@ -117,7 +117,15 @@ export class SqliteStore implements Store {
       | undefined;
     let bytes = 0;
     for (const file of [this.path, `${this.path}-wal`]) bytes += statSync(file, { throwIfNoEntry: false })?.size ?? 0;
-    return { id: meta!.database_id, kind: 'sqlite', location: this.path, bytes, lastPosition: meta!.last };
+    // SQLite keeps its companion files beside the real file when the database is reached by a link.
+    let real = this.path;
+    try {
+      real = realpathSync(this.path);
+    } catch {
+      // Deleted since it was opened: its files are named by the path it was opened at.
+    }
+    const files = [real, ...['-wal', '-shm', '-journal'].map((suffix) => real + suffix)];
+    return { id: meta!.database_id, kind: 'sqlite', location: this.path, bytes, lastPosition: meta!.last, files };
   }
 
   private datasetRow(dataset: Dataset): DatasetRef | undefined {
