@@ -200,6 +200,19 @@ describe('prune gives the space it frees back', () => {
     expect(result.stderr).toMatch(/3000 payloads pruned.*; [0-9.]+ MiB of disk space reclaimed/);
     expect(size()).toBeLessThan(before / 2);
   });
+
+  it('prune --until-cursor --vacuum gives the space back too, and says how much', async () => {
+    const db = join(tempDir(), 'cache.db');
+    const records = Array.from({ length: 3000 }, (_, i) => ({ id: `r${i}`, text: 'x'.repeat(2000) }));
+    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson(records) });
+    const last = lines((await rcache(['--db', db, 'records', '--model', 'M'])).stdout).at(-1)!._nango_metadata.cursor as string;
+    const size = () => statSync(db).size + (existsSync(`${db}-wal`) ? statSync(`${db}-wal`).size : 0);
+    const before = size();
+    const result = await rcache(['--db', db, 'prune', '--model', 'M', '--until-cursor', last, '--vacuum']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/3000 payloads pruned.*; [0-9.]+ MiB of disk space reclaimed/);
+    expect(size()).toBeLessThan(before / 2);
+  });
 });
 
 describe('read-only file systems', () => {

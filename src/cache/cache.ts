@@ -312,10 +312,17 @@ export class Cache {
     return { pruned: counts.pruned, datasets_expired: counts.datasetsExpired, records_deleted: counts.recordsDeleted, reclaimed_bytes: counts.reclaimedBytes };
   }
 
-  /** Drops the payloads of a dataset's records up to and including `cursor` (Nango's pruneRecords); at most `limit`. */
-  async pruneUntil(name: DatasetName, cursor: string, options: { limit?: number; dryRun?: boolean } = {}): Promise<{ count: number; hasMore: boolean }> {
+  /**
+   * Drops the payloads of a dataset's records up to and including `cursor` (Nango's pruneRecords);
+   * at most `limit`. With `compact`, then gives the space freed back (`reclaimedBytes`).
+   */
+  async pruneUntil(
+    name: DatasetName,
+    cursor: string,
+    options: { limit?: number; dryRun?: boolean; compact?: boolean } = {},
+  ): Promise<{ count: number; hasMore: boolean; reclaimedBytes: number }> {
     const until = positionOf(cursor, await this.info());
-    return this.store.pruneUntil(datasetOf(name), until, { now: this.now(), limit: options.limit, dryRun: options.dryRun === true });
+    return this.store.pruneUntil(datasetOf(name), until, { now: this.now(), limit: options.limit, dryRun: options.dryRun === true, compact: options.compact });
   }
 
   /** Hard-deletes every record of a dataset, to sync it again from scratch; undefined (nothing created) when there is no such dataset. */

@@ -24,8 +24,8 @@ export async function prune(options: PruneOptions): Promise<void> {
   let result;
   try {
     if (options.untilCursor !== undefined) {
-      const { count } = await cache.pruneUntil(dataset!, options.untilCursor, { dryRun: options.dryRun });
-      result = { pruned: count, datasets_expired: 0, records_deleted: 0, reclaimed_bytes: 0 };
+      const { count, reclaimedBytes } = await cache.pruneUntil(dataset!, options.untilCursor, { dryRun: options.dryRun, compact: options.vacuum });
+      result = { pruned: count, datasets_expired: 0, records_deleted: 0, reclaimed_bytes: reclaimedBytes };
     } else {
       result = await cache.prune({ payloadTtl, datasetTtl, dataset, dryRun: options.dryRun, compact: options.vacuum });
     }

@@ -316,9 +316,15 @@ export interface Store {
   /**
    * Drops the payloads of the dataset's records with position <= `until`, at most `limit` of them
    * in position order; `hasMore` is exact. A dry run only counts. Never creates the dataset.
-   * `now` is stamped as max(now, the latest time stamped before), as beginRun does.
+   * `now` is stamped as max(now, the latest time stamped before), as beginRun does. With
+   * `compact` (not on a dry run), then gives the space freed back as prune does; `reclaimedBytes`
+   * is what that gave back (0 without it).
    */
-  pruneUntil(dataset: Dataset, until: number, options: { now: number; limit?: number; dryRun: boolean }): Promise<{ count: number; hasMore: boolean }>;
+  pruneUntil(
+    dataset: Dataset,
+    until: number,
+    options: { now: number; limit?: number; dryRun: boolean; compact?: boolean },
+  ): Promise<{ count: number; hasMore: boolean; reclaimedBytes: number }>;
 
   /**
    * Hard-deletes every record of the dataset and bumps its generation, recorded as a 'reset' run;

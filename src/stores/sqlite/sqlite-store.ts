@@ -438,20 +438,25 @@ export class SqliteStore implements Store {
     });
   }
 
-  async pruneUntil(dataset: Dataset, until: number, options: { now: number; limit?: number; dryRun: boolean }): Promise<{ count: number; hasMore: boolean }> {
+  async pruneUntil(
+    dataset: Dataset,
+    until: number,
+    options: { now: number; limit?: number; dryRun: boolean; compact?: boolean },
+  ): Promise<{ count: number; hasMore: boolean; reclaimedBytes: number }> {
     const ref = await this.findDataset(dataset);
-    if (ref === undefined) return { count: 0, hasMore: false };
+    const reclaim = () => (options.compact && !options.dryRun ? this.compact() : 0);
+    if (ref === undefined) return { count: 0, hasMore: false, reclaimedBytes: reclaim() };
     const id = ref.uid;
     const countLeft = () => this.statement('SELECT count(*) FROM records WHERE dataset_id = ? AND pruned_at IS NULL AND seq <= ?').pluck().get(id, until) as number;
     if (options.dryRun) {
       return this.guard('read', () => {
         const left = countLeft();
         const count = options.limit === undefined ? left : Math.min(left, options.limit);
-        return { count, hasMore: left > count };
+        return { count, hasMore: left > count, reclaimedBytes: 0 };
       });
     }
     await this.defineHashFunction();
-    return this.transaction(() => {
+    const pruned = await this.transaction(() => {
       const at = this.stampTime(options.now);
       const count =
         options.limit === undefined
@@ -466,6 +471,7 @@ export class SqliteStore implements Store {
       if (count > 0) this.recordRun('prune', dataset, at, at, { pruned: count });
       return { count, hasMore };
     });
+    return { ...pruned, reclaimedBytes: reclaim() };
   }
 
   async reset(dataset: Dataset, now: number): Promise<number | undefined> {
