@@ -1,7 +1,10 @@
 import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Cache as CacheClass } from '../src/cache/cache.js';
 import { openCache, type Cache } from '../src/index.js';
+import { openStore } from '../src/stores/open.js';
+import type { Store } from '../src/stores/store.js';
 import { tempDir } from './helpers.js';
 
 const open: Cache[] = [];
@@ -114,5 +117,38 @@ describe('a rejects file', () => {
     const again = await openCache(path);
     open.push(again);
     expect((await again.stats())[0]).toMatchObject({ model: 'M', live: 1 });
+  });
+});
+
+describe('a reset between finding the dataset and reading its first page', () => {
+  it('the first page is read from the dataset as it is now, not failed', async () => {
+    const { cache, path } = await clocked(Date.parse('2026-01-01T00:00:00Z'));
+    await cache.save({ model: 'M' }, ['{"id":1}', '{"id":2}']);
+    const store = await openStore(path, {});
+    let resets = 0;
+    // The same database through another connection, reset by a writer just after this reader found the dataset.
+    const racing: Store = Object.create(store, {
+      findDataset: {
+        value: async (dataset: Parameters<Store['findDataset']>[0]) => {
+          const ref = await store.findDataset(dataset);
+          if (resets++ === 0) {
+            await cache.reset({ model: 'M' });
+            await cache.save({ model: 'M' }, ['{"id":3}']);
+          }
+          return ref;
+        },
+      },
+    });
+    const reading = new CacheClass(racing, () => Date.now());
+    open.push(reading);
+    const ids = [];
+    for await (const record of reading.changes({ model: 'M' })) ids.push(record.id);
+    expect(ids).toEqual(['3']);
+    expect(resets).toBe(2);
+    // After a page was read, a reset is reported: the reader has missed hard deletions.
+    const reader = await reading.reader({ model: 'M' });
+    expect(await reader.next(10)).toHaveLength(1);
+    await cache.reset({ model: 'M' });
+    await expect(reader.next(10)).rejects.toMatchObject({ kind: 'dataset-changed' });
   });
 });

@@ -1,5 +1,5 @@
 import { decodeCursor, encodeCursor } from '../decisions/cursor.js';
-import { CursorError, InvalidArgumentError } from '../errors.js';
+import { CursorError, InvalidArgumentError, StoreError } from '../errors.js';
 import type { Action, Change, Dataset, DatasetRef, Store } from '../stores/store.js';
 
 /** Which changes to read. */
@@ -71,6 +71,8 @@ export class ChangeReader {
   private ref: DatasetRef | undefined;
   private at: number | undefined;
   private partial = false;
+  /** A page was read with the current ref: a reset from then on means this reader missed deletions. */
+  private read = false;
 
   constructor(
     private readonly store: Store,
@@ -104,6 +106,18 @@ export class ChangeReader {
   /** Up to `limit` changes after the current position; advances past them. Empty while the dataset does not exist. */
   async next(limit: number): Promise<Change[]> {
     checkCount(limit, 'limit', 0);
+    // Before its first page a reader holds nothing the reset could have made wrong: it finds the dataset again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.page(limit);
+      } catch (error) {
+        if (this.read || attempt === 3 || !(error instanceof StoreError && error.kind === 'dataset-changed')) throw error;
+        this.ref = undefined;
+      }
+    }
+  }
+
+  private async page(limit: number): Promise<Change[]> {
     this.partial = false;
     this.ref ??= await this.store.findDataset(this.dataset);
     if (this.ref === undefined) return [];
@@ -130,6 +144,7 @@ export class ChangeReader {
       ids: this.query.ids,
       modifiedAfter: this.query.modifiedAfter,
     });
+    this.read = true;
     if (page.length > 0) this.at = page[page.length - 1]!.position;
     if (page.length < limit && edge !== undefined) {
       this.at = edge;
