@@ -255,3 +255,31 @@ describe('read-only file systems', () => {
     expect(real.stderr).toMatch(/read-only/);
   });
 });
+
+describe('commands that only remove or update create nothing', () => {
+  it('on a missing database they exit 1 naming it, and no file appears', async () => {
+    const dir = tempDir();
+    const typo = join(dir, 'typo.db');
+    for (const args of [
+      ['reset', '-m', 'A'],
+      ['delete', '-m', 'A', '1'],
+      ['prune'],
+      ['prune', '-m', 'A', '--until-cursor', encodeCursor('AbCdEf-_0123', 1)],
+      ['update', '-m', 'A'],
+    ]) {
+      const result = await rcache(['--db', typo, ...args], { input: ndjson([{ id: 1 }]) });
+      expect(result, args.join(' ')).toMatchObject({ code: 1, stdout: '', stderr: `rcache: no rcache database at ${typo} (save some records first, or pass --db)\n` });
+      expect(readdirSync(dir), args.join(' ')).toEqual([]);
+    }
+  });
+
+  it('update of an unknown dataset counts its records unknown and creates no dataset', async () => {
+    const db = join(tempDir(), 'cache.db');
+    await rcache(['--db', db, 'save', '-m', 'A'], { input: ndjson([{ id: 1 }]) });
+    const result = await rcache(['--db', db, 'update', '-m', 'Nope6', '--json'], { input: ndjson([{ id: 1 }, { id: 2 }, { id: 1 }]) });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ updated: 0, unknown: 2, duplicates: 1 });
+    expect(query(db, 'SELECT model FROM datasets')).toEqual([{ model: 'A' }]);
+    expect(query(db, 'SELECT count(*) AS n FROM runs')).toEqual([{ n: 1 }]);
+  });
+});

@@ -20,6 +20,8 @@ export interface DatasetName {
 export interface CacheOptions {
   /** Open for reading only: the database must exist; nothing is created or migrated. */
   readonly?: boolean;
+  /** False: the database must exist (StoreError 'missing'), as for a program that only removes or updates records. Default true. */
+  create?: boolean;
   /** How long a writer waits for another writer of the same dataset, in milliseconds (default 60,000). */
   busyTimeout?: number;
   /** The clock, in milliseconds since the epoch: what times are stamped and retention is measured against. */
@@ -190,7 +192,7 @@ export class Cache {
     return run.summary;
   }
 
-  /** Deep-merges partial records into live records (objects merge key by key; arrays and scalars replace). */
+  /** Deep-merges partial records into live records (objects merge key by key; arrays and scalars replace). Never creates the dataset. */
   async update(name: DatasetName, source: RecordSource, options: UpdateOptions = {}): Promise<Summary> {
     await this.checkRejects(source, options);
     const { UpdateRun, IgnoreFields, preparePartial } = await writers();
@@ -352,7 +354,7 @@ export class Cache {
 
 /** Opens the cache at a file path (SQLite), or a `postgres://` URL where that store is available. */
 export async function openCache(location: string, options: CacheOptions = {}): Promise<Cache> {
-  const store = await openStore(location, { readonly: options.readonly, busyTimeout: options.busyTimeout });
+  const store = await openStore(location, { readonly: options.readonly, busyTimeout: options.busyTimeout, create: options.create });
   return new Cache(store, options.now ?? Date.now);
 }
 

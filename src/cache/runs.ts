@@ -47,7 +47,7 @@ export abstract class LibraryRun {
     if (this.ended) throw new Error('this run has already ended');
     if (this.run === undefined && !this.missing) {
       const now = this.now();
-      this.run = await this.store.beginRun(this.dataset, { kind: this.kind, now, create: this.kind !== 'delete', signal });
+      this.run = await this.store.beginRun(this.dataset, { kind: this.kind, now, create: this.kind === 'save', signal });
       this.missing = this.run === undefined;
       if (this.run !== undefined) {
         this.ahead = this.run.time - now;

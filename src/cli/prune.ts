@@ -20,7 +20,7 @@ export async function prune(options: PruneOptions): Promise<void> {
   if (options.untilCursor !== undefined && options.model === undefined) throw new UsageError('--until-cursor needs --model: a cursor is a position in one dataset (add --model NAME)');
   const dataset = options.model === undefined ? undefined : datasetOf({ ...options, model: options.model });
   // A dry run only reads: it works where the database cannot be written.
-  const cache = await open(options, options.dryRun === true);
+  const cache = await open(options, options.dryRun === true, undefined, false);
   let result;
   try {
     if (options.untilCursor !== undefined) {

@@ -60,7 +60,7 @@ export async function executeRun<S extends Summary>(
 ): Promise<S> {
   const startedAt = performance.now();
   const dataset = datasetOf(options);
-  const cache = await open(options);
+  const cache = await open(options, false, undefined, kind === 'save');
   const interrupt = interruptible();
   try {
     const summary = await call(cache, interrupt.signal).catch((error: unknown) => {

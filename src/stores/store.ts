@@ -98,7 +98,7 @@ export interface BeginOptions {
   kind: 'save' | 'delete' | 'update';
   /** The caller's clock. The store stamps max(now, the latest time it stamped before) as run.time. */
   now: number;
-  /** Create the dataset when it does not exist (a save or an update); false: undefined is returned instead. */
+  /** Create the dataset when it does not exist (a save); false: undefined is returned instead. */
   create: boolean;
   /** Stops the wait for the dataset's lock: the promise rejects with the signal's reason. */
   signal?: AbortSignal;
@@ -355,6 +355,11 @@ export interface StoreOptions {
   readonly?: boolean;
   /** How long a writer waits for its dataset's lock, in milliseconds. */
   busyTimeout?: number;
+  /**
+   * False: open for writing only a database that exists; a missing one is StoreError 'missing'
+   * ("no rcache database at <location>") and nothing is created. Default true.
+   */
+  create?: boolean;
 }
 
 /** Kinds of database failure, each with its own message and exit status in the CLI. */

@@ -39,6 +39,7 @@ const PAGE_SIZE = 16384;
 
 export interface ConnectOptions {
   readonly?: boolean;
+  create?: boolean;
   busyTimeout?: number;
 }
 
@@ -166,7 +167,7 @@ function statOf(path: string): Stats | undefined {
 export function openDatabase(path: string, options: ConnectOptions = {}): Db {
   checkLocation(path);
   const found = statOf(path) !== undefined;
-  if (!found && options.readonly) throw new StoreError('missing', `no rcache database at ${path}`);
+  if (!found && (options.readonly || options.create === false)) throw new StoreError('missing', `no rcache database at ${path}`);
   const mustInitialise = found ? inspect(path) : true;
   if (mustInitialise && options.readonly) {
     if (!found || readHeader(path).length === 0) throw new StoreError('missing', `${path} is an empty database with no records yet`);

@@ -493,5 +493,5 @@ export class SqliteStore implements Store {
 
 export async function openSqliteStore(path: string, options: StoreOptions): Promise<SqliteStore> {
   const busyTimeout = options.busyTimeout ?? DEFAULT_BUSY_TIMEOUT;
-  return new SqliteStore(openDatabase(path, { readonly: options.readonly, busyTimeout }), path, busyTimeout);
+  return new SqliteStore(openDatabase(path, { readonly: options.readonly, busyTimeout, create: options.create }), path, busyTimeout);
 }
