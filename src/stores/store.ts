@@ -37,9 +37,11 @@ export interface DatasetRef extends Dataset {
 /** What a write run needs to know of one stored record to decide what a line does to it. */
 export interface StoredRecord {
   /**
-   * A number naming the row within its database while it exists (SQLite: its rowid). Runs keep
-   * sets of keys, not of ids, to remember which rows they met; a store may reuse a key only for a
-   * row created after the one it named was hard-deleted.
+   * A number naming the row within its database for as long as the write run that read it is
+   * open (SQLite: its rowid). Runs keep sets of keys, not of ids, to remember which rows they met.
+   * Between runs a key may change (SQLite's VACUUM renumbers rows, and compaction waits for every
+   * writer), so no key is kept past its run's commit or abort; within a run a store may reuse a
+   * key only for a row created after the one it named was hard-deleted.
    */
   key: number;
   id: string;
