@@ -3,7 +3,10 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { encodeCursor } from '../src/decisions/cursor.js';
+import { APPLICATION_ID } from '../src/stores/sqlite/connection.js';
+import initial from '../src/stores/sqlite/migrations/001-initial.js';
 import { start, until, type Proc } from './faults-helpers.js';
 import { lines, ndjson, query, rcache, tempDir } from './helpers.js';
 
@@ -253,6 +256,35 @@ describe('read-only file systems', () => {
     const real = await rcache(['--db', db, 'prune'], { env: LATER });
     expect(real.code).toBe(1);
     expect(real.stderr).toMatch(/read-only/);
+  });
+});
+
+describe('a database of the earlier schema on a read-only file system', () => {
+  const canMount = process.getuid?.() === 0;
+  let mountPoint: string | undefined;
+  afterAll(() => {
+    if (mountPoint) {
+      execFileSync('umount', ['-l', mountPoint], { stdio: 'ignore' });
+      rmSync(mountPoint, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(!canMount)('is refused with a message that says why and what to do', async () => {
+    mountPoint = join(tmpdir(), `rcache-ro-old-${process.pid}`);
+    mkdirSync(mountPoint, { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mountPoint]);
+    const db = join(mountPoint, 'old.db');
+    const old = new Database(db);
+    old.exec(initial);
+    old.pragma(`application_id = ${APPLICATION_ID}`);
+    old.pragma('user_version = 1');
+    old.close();
+    execFileSync('mount', ['-o', 'remount,ro', mountPoint]);
+    const result = await rcache(['--db', db, 'records', '--model', 'M']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      new RegExp(`^rcache: ${db} was written by an earlier rcache and must be upgraded once before it can be read, which needs write access \\(.*\\): run one command that writes to it .* where the file can be written\n$`),
+    );
   });
 });
 

@@ -176,7 +176,11 @@ export function openDatabase(path: string, options: ConnectOptions = {}): Db {
       return openDatabase(path, { ...options, readonly: false });
     } catch (error) {
       if (error instanceof StoreError && error.kind === 'read-only') {
-        throw new StoreError('read-only', `${path} was written by an older rcache and cannot be upgraded: ${error.message}`);
+        throw new StoreError(
+          'read-only',
+          `${path} was written by an earlier rcache and must be upgraded once before it can be read, which needs write access ` +
+            `(${error.message}): run one command that writes to it (such as rcache reset of a model it does not have) where the file can be written`,
+        );
       }
       throw error;
     }
