@@ -288,6 +288,35 @@ describe('a database of the earlier schema on a read-only file system', () => {
   });
 });
 
+describe('a reader where it cannot write', () => {
+  const canMount = process.getuid?.() === 0;
+  let view: string | undefined;
+  afterAll(() => {
+    if (view) {
+      execFileSync('umount', ['-l', view], { stdio: 'ignore' });
+      rmSync(view, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(!canMount)('a follower through a read-only view of the directory sees each new commit', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'cache.db');
+    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'a' }]) });
+    view = join(tmpdir(), `rcache-ro-view-${process.pid}`);
+    mkdirSync(view, { recursive: true });
+    execFileSync('mount', ['--bind', dir, view]);
+    execFileSync('mount', ['-o', 'remount,bind,ro', view]);
+    const follower = follow(join(view, 'cache.db'), 'M');
+    await until(() => follower.out().toString().includes('"id":"a"'), 20_000, 'the first record');
+    for (const id of ['b', 'c']) {
+      await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id }]) });
+      await until(() => follower.out().toString().includes(`"id":"${id}"`), 20_000, `record ${id}`);
+    }
+    expect(follower.err()).toBe('');
+    expect(lines(follower.out().toString()).map((record) => record.id)).toEqual(['a', 'b', 'c']);
+  });
+});
+
 describe('commands that only remove or update create nothing', () => {
   it('on a missing database they exit 1 naming it, and no file appears', async () => {
     const dir = tempDir();

@@ -24,7 +24,7 @@ import {
   type WaitResult,
   type WriteRun,
 } from '../store.js';
-import { DEFAULT_BUSY_TIMEOUT, openDatabase, type Db } from './connection.js';
+import { DEFAULT_BUSY_TIMEOUT, openDatabase, refreshCopy, type Db } from './connection.js';
 import { translate } from './errors.js';
 import { SqliteWriteRun } from './write-run.js';
 
@@ -88,11 +88,21 @@ export class SqliteStore implements Store {
   private readonly fileIdentity: string | undefined;
 
   constructor(
-    readonly db: Db,
+    public db: Db,
     readonly path: string,
     readonly busyTimeout: number,
   ) {
     this.fileIdentity = fileIdentity(path);
+  }
+
+  /** A reader that reads a copy of the file in memory reads a new copy once the file has changed. */
+  private refresh(): void {
+    const fresh = refreshCopy(this.db, this.path);
+    if (fresh === undefined) return;
+    this.db.close();
+    this.db = fresh;
+    this.statements.clear();
+    this.hashFunction = false;
   }
 
   /** A prepared statement, prepared once per connection. */
@@ -104,6 +114,7 @@ export class SqliteStore implements Store {
 
   /** Runs `work` so that any SQLite failure reaches callers as a StoreError. */
   guard<T>(doing: 'read' | 'write', work: () => T): T {
+    if (this.open === undefined) this.refresh();
     try {
       return work();
     } catch (error) {
