@@ -62,6 +62,24 @@ describe("a dataset's identity is never reused", () => {
   });
 });
 
+/** Mount points made by a test, unmounted and removed when the file's tests end. */
+const mounts: string[] = [];
+afterAll(() => {
+  for (const point of mounts.splice(0)) {
+    execFileSync('umount', ['-l', point], { stdio: 'ignore' });
+    rmSync(point, { recursive: true, force: true });
+  }
+});
+
+/** A new, empty mount point, mounted with these `mount` arguments (the point is appended). */
+function mountAt(name: string, args: string[]): string {
+  const point = join(tmpdir(), `${name}-${process.pid}`);
+  mkdirSync(point, { recursive: true });
+  execFileSync('mount', [...args, point]);
+  mounts.push(point);
+  return point;
+}
+
 describe('cursors name their database', () => {
   async function withCursor() {
     const dir = tempDir();
@@ -219,7 +237,6 @@ describe('prune gives the space it frees back', () => {
 });
 
 describe('read-only file systems', () => {
-  let mountPoint: string | undefined;
   const canMount = (() => {
     if (process.getuid?.() !== 0) return false;
     const probe = join(tmpdir(), `rcache-ro-probe-${process.pid}`);
@@ -234,17 +251,8 @@ describe('read-only file systems', () => {
       rmSync(probe, { recursive: true, force: true });
     }
   })();
-  afterAll(() => {
-    if (mountPoint) {
-      execFileSync('umount', ['-l', mountPoint], { stdio: 'ignore' });
-      rmSync(mountPoint, { recursive: true, force: true });
-    }
-  });
-
   it.skipIf(!canMount)('prune --dry-run works on a read-only file system, and a real prune says read-only', async () => {
-    mountPoint = join(tmpdir(), `rcache-ro-${process.pid}`);
-    mkdirSync(mountPoint, { recursive: true });
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mountPoint]);
+    const mountPoint = mountAt('rcache-ro', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs']);
     const db = join(mountPoint, 'cache.db');
     await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'a' }]), env: OLD });
     // A clean close merges the write-ahead log, so the file alone holds the data.
@@ -261,18 +269,8 @@ describe('read-only file systems', () => {
 
 describe('a database of the earlier schema on a read-only file system', () => {
   const canMount = process.getuid?.() === 0;
-  let mountPoint: string | undefined;
-  afterAll(() => {
-    if (mountPoint) {
-      execFileSync('umount', ['-l', mountPoint], { stdio: 'ignore' });
-      rmSync(mountPoint, { recursive: true, force: true });
-    }
-  });
-
   it.skipIf(!canMount)('is refused with a message that says why and what to do', async () => {
-    mountPoint = join(tmpdir(), `rcache-ro-old-${process.pid}`);
-    mkdirSync(mountPoint, { recursive: true });
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mountPoint]);
+    const mountPoint = mountAt('rcache-ro-old', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs']);
     const db = join(mountPoint, 'old.db');
     const old = new Database(db);
     old.exec(initial);
@@ -290,21 +288,11 @@ describe('a database of the earlier schema on a read-only file system', () => {
 
 describe('a reader where it cannot write', () => {
   const canMount = process.getuid?.() === 0;
-  let view: string | undefined;
-  afterAll(() => {
-    if (view) {
-      execFileSync('umount', ['-l', view], { stdio: 'ignore' });
-      rmSync(view, { recursive: true, force: true });
-    }
-  });
-
   it.skipIf(!canMount)('a follower through a read-only view of the directory sees each new commit', async () => {
     const dir = tempDir();
     const db = join(dir, 'cache.db');
     await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'a' }]) });
-    view = join(tmpdir(), `rcache-ro-view-${process.pid}`);
-    mkdirSync(view, { recursive: true });
-    execFileSync('mount', ['--bind', dir, view]);
+    const view = mountAt('rcache-ro-view', ['--bind', dir]);
     execFileSync('mount', ['-o', 'remount,bind,ro', view]);
     const follower = follow(join(view, 'cache.db'), 'M');
     await until(() => follower.out().toString().includes('"id":"a"'), 20_000, 'the first record');
