@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ndjson, rcache, tempDir } from './helpers.js';
 import { ENV, killServe, startServe, type ServeProcess } from './serve-process.js';
+import { dbLocation } from './store-under-test.js';
 
 const HEADERS = { 'Provider-Config-Key': 'default', 'Connection-Id': 'default' };
 const DATASET = { providerConfigKey: 'default', connectionId: 'default' };
@@ -68,13 +69,15 @@ async function until(condition: () => boolean, ms = 10_000): Promise<void> {
 
 describe('rcache serve, read by the Nango node client', () => {
   let dir: string;
+  let db: string;
   let server: Server;
   let nango: Nango;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rcache-serve-'));
-    await seed(join(dir, 'cache.db'));
-    server = await startServer(join(dir, 'cache.db'), [], {}, false);
+    db = dbLocation(dir);
+    await seed(db);
+    server = await startServer(db, [], {}, false);
     nango = new Nango({ secretKey: 'any key: the server has none', host: server.url });
   });
 
@@ -98,12 +101,12 @@ describe('rcache serve, read by the Nango node client', () => {
   });
 
   it('answers byte for byte what `rcache records --format json` prints', async () => {
-    const first = await rcache(['--db', join(dir, 'cache.db'), 'records', '--model', 'Contact', '--limit', '100', '--format', 'json']);
+    const first = await rcache(['--db', db, 'records', '--model', 'Contact', '--limit', '100', '--format', 'json']);
     const response = await fetch(`${server.url}/records?model=Contact`, { headers: HEADERS });
     expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(await response.text()).toBe(first.stdout);
     const cursor = JSON.parse(first.stdout).next_cursor as string;
-    const rest = await rcache(['--db', join(dir, 'cache.db'), 'records', '--model', 'Contact', '--cursor', cursor, '--limit', '10000', '--format', 'json']);
+    const rest = await rcache(['--db', db, 'records', '--model', 'Contact', '--cursor', cursor, '--limit', '10000', '--format', 'json']);
     const tail = await fetch(`${server.url}/records/?model=Contact&limit=10000&cursor=${cursor}`, { headers: HEADERS });
     expect(await tail.text()).toBe(rest.stdout);
   });
@@ -174,7 +177,7 @@ describe('rcache serve, read by the Nango node client', () => {
 
 describe('rcache serve, writing and lifecycle', () => {
   it('cuts a default page of large records at 16 MiB with next_cursor set, so the Nango client pages through them all', async () => {
-    const db = join(tempDir(), 'cache.db');
+    const db = dbLocation(tempDir());
     const large = Array.from({ length: 40 }, (_, i) => ({ id: `big${i}`, blob: String(i % 10).repeat(1024 * 1024) }));
     const saved = await rcache(['--db', db, 'save', '--model', 'Blob'], { input: ndjson(large) });
     expect(saved.code, saved.stderr).toBe(0);
@@ -203,7 +206,7 @@ describe('rcache serve, writing and lifecycle', () => {
   }, 60_000);
 
   it('prunes up to a cursor, in batches of `limit`, and the pruned records print as {id, _nango_metadata}', async () => {
-    const db = join(tempDir(), 'cache.db');
+    const db = dbLocation(tempDir());
     await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson(contacts(100)) });
     const server = await startServer(db);
     const nango = new Nango({ secretKey: 'unused', host: server.url });
@@ -220,7 +223,7 @@ describe('rcache serve, writing and lifecycle', () => {
   });
 
   it('with a secret key, every request needs `Authorization: Bearer <key>`', async () => {
-    const db = join(tempDir(), 'cache.db');
+    const db = dbLocation(tempDir());
     await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson(contacts(3)) });
     const server = await startServer(db, ['--host', 'localhost'], { RCACHE_SECRET_KEY: 's3cret' });
     const good = new Nango({ secretKey: 's3cret', host: server.url });
@@ -235,14 +238,14 @@ describe('rcache serve, writing and lifecycle', () => {
   });
 
   it('without a secret key, refuses to listen on a non-loopback address', async () => {
-    const db = join(tempDir(), 'cache.db');
+    const db = dbLocation(tempDir());
     const result = await rcache(['--db', db, 'serve', '--host', '0.0.0.0', '--port', '0'], { env: ENV });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^rcache: refusing to listen on 0\.0\.0\.0 without a secret key.*RCACHE_SECRET_KEY/);
   });
 
   it('creates a missing database, and sees records that another process saves while it serves', async () => {
-    const db = join(tempDir(), 'new.db');
+    const db = dbLocation(tempDir(), 'new.db');
     const server = await startServer(db);
     const nango = new Nango({ secretKey: 'unused', host: server.url });
     expect(await nango.listRecords({ ...DATASET, model: 'Contact' })).toEqual({ records: [], next_cursor: null });
@@ -255,7 +258,7 @@ describe('rcache serve, writing and lifecycle', () => {
   });
 
   it('maps a variant other than "base" to the model <model>::<variant>, as Nango stores it', async () => {
-    const db = join(tempDir(), 'cache.db');
+    const db = dbLocation(tempDir());
     await rcache(['--db', db, 'save', '--model', 'Contact::eu'], { input: ndjson([{ id: 'eu-1' }]) });
     await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson([{ id: 'base-1' }]) });
     const server = await startServer(db);
@@ -268,7 +271,7 @@ describe('rcache serve, writing and lifecycle', () => {
   });
 
   it('without a secret key, answers only requests addressed to this machine, so that DNS rebinding reads nothing', async () => {
-    const db = join(tempDir(), 'cache.db');
+    const db = dbLocation(tempDir());
     await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson(contacts(2)) });
     const server = await startServer(db);
     const port = new URL(server.url).port;
@@ -289,7 +292,7 @@ describe('rcache serve, writing and lifecycle', () => {
   });
 
   it('stops on SIGTERM with exit 0 while a dashboard follows live updates, ending their stream', async () => {
-    const server = await startServer(join(tempDir(), 'cache.db'));
+    const server = await startServer(dbLocation(tempDir()));
     const events = await new Promise<IncomingMessage>((resolve, reject) => request(`${server.url}/api/events`, resolve).on('error', reject).end());
     expect(events.statusCode).toBe(200);
     let text = '';
@@ -307,7 +310,7 @@ describe('rcache serve, writing and lifecycle', () => {
   });
 
   it('stops on SIGTERM with exit 0, even with an idle keep-alive connection open', async () => {
-    const server = await startServer(join(tempDir(), 'cache.db'));
+    const server = await startServer(dbLocation(tempDir()));
     expect((await fetch(`${server.url}/records?model=Contact`, { headers: HEADERS })).status).toBe(200);
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, lines, ndjson, rcache, tempDir } from './helpers.js';
+import { dbLocation } from './store-under-test.js';
 
 const children: ChildProcessWithoutNullStreams[] = [];
 afterEach(() => {
@@ -29,7 +30,7 @@ async function until(condition: () => boolean, ms = 20_000): Promise<void> {
 
 async function seededDb(records: unknown[] = [{ id: 'first' }]) {
   const dir = tempDir();
-  const db = join(dir, 'cache.db');
+  const db = dbLocation(dir);
   await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson(records) });
   return { dir, db };
 }

@@ -2,13 +2,14 @@ import { InterruptedError, InvalidArgumentError, StoreError } from '../errors.js
 import { recordJson } from '../io/records.js';
 import type { RecordSource } from '../io/sources.js';
 import { openStore } from '../stores/open.js';
-import type { Change, DatabaseInfo, Dataset, DatasetCounts, RunCount, RunRecord, RunQuery, Store, Summary, WaitOptions, WaitResult } from '../stores/store.js';
+import type { Change, DatabaseInfo, Dataset, DatasetCounts, PruneUntilCounts, RunCount, RunRecord, RunQuery, Store, Summary, WaitOptions, WaitResult } from '../stores/store.js';
 import type { PartialRecord } from './edit-runs.js';
 import { ChangeReader, checkCount, checkQuery, positionOf, type ChangeQuery } from './reader.js';
 import type { LibraryRun } from './runs.js';
 
 // Writers are loaded when first used: a program (or command) that only reads never loads them.
 const writers = () => import('./writers.js');
+type Writers = Awaited<ReturnType<typeof writers>>;
 
 /** A dataset by name; integration and connection default to `default`. */
 export interface DatasetName {
@@ -104,6 +105,8 @@ export interface PruneResult {
   records_deleted: number;
   /** Bytes of storage given back after the prune. */
   reclaimed_bytes: number;
+  /** Why the space could not be given back (the prune itself was committed); absent when it was, or was not asked for. */
+  not_reclaimed?: string;
 }
 
 const PAGE = 1000;
@@ -129,6 +132,12 @@ export class Cache {
   async info(): Promise<DatabaseInfo> {
     this.infoCache = await this.store.info();
     return this.infoCache;
+  }
+
+  /** A source's batches of lines, joined into larger ones for a store that wants them. */
+  private batches({ batchesOf, coalesce }: Writers, source: RecordSource, signal: AbortSignal) {
+    const batches = batchesOf(source, signal);
+    return this.store.batchBytes === undefined ? batches : coalesce(batches, this.store.batchBytes);
   }
 
   /** Runs a writing run to its commit; any failure or abort rolls it back. */
@@ -158,11 +167,12 @@ export class Cache {
   /** Saves records (SPEC §2): each is added, updated or unchanged against what is stored, in one atomic run. */
   async save(name: DatasetName, source: RecordSource, options: SaveOptions = {}): Promise<SaveResult> {
     await this.checkRejects(source, options);
-    const { SaveRun, IgnoreFields, saveBatches, batchesOf } = await writers();
+    const w = await writers();
+    const { SaveRun, IgnoreFields, saveBatches } = w;
     const ignoreFields = options.ignoreFields ?? [];
     const run = new SaveRun(this.store, datasetOf(name), options, new IgnoreFields(ignoreFields), this.now);
     await this.execute(run, options.signal, () =>
-      saveBatches(run, (signal) => batchesOf(source, signal), ignoreFields, { ...options, warn: options.onWarning }),
+      saveBatches(run, (signal) => this.batches(w, source, signal), ignoreFields, { ...options, warn: options.onWarning }),
     );
     return { ...run.summary, deletionSkipped: run.deletionSkipped };
   }
@@ -209,13 +219,13 @@ export class Cache {
     parse: (text: string, reject: (reason: string) => void) => T,
     write: (items: T[]) => Promise<void>,
   ): Promise<void> {
-    const { readRecords, batchesOf } = await writers();
+    const w = await writers();
     const stop = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
     let items: T[] = [];
     try {
-      await readRecords(
-        batchesOf(source, signal),
+      await w.readRecords(
+        this.batches(w, source, signal),
         {
           ...options,
           warn: options.onWarning,
@@ -311,7 +321,9 @@ export class Cache {
       dryRun: options.dryRun === true,
       compact: options.compact,
     });
-    return { pruned: counts.pruned, datasets_expired: counts.datasetsExpired, records_deleted: counts.recordsDeleted, reclaimed_bytes: counts.reclaimedBytes };
+    const result: PruneResult = { pruned: counts.pruned, datasets_expired: counts.datasetsExpired, records_deleted: counts.recordsDeleted, reclaimed_bytes: counts.reclaimedBytes };
+    if (counts.notReclaimed !== undefined) result.not_reclaimed = counts.notReclaimed;
+    return result;
   }
 
   /**
@@ -322,7 +334,7 @@ export class Cache {
     name: DatasetName,
     cursor: string,
     options: { limit?: number; dryRun?: boolean; compact?: boolean } = {},
-  ): Promise<{ count: number; hasMore: boolean; reclaimedBytes: number }> {
+  ): Promise<PruneUntilCounts> {
     const until = positionOf(cursor, await this.info());
     return this.store.pruneUntil(datasetOf(name), until, { now: this.now(), limit: options.limit, dryRun: options.dryRun === true, compact: options.compact });
   }

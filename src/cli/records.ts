@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cache } from '../cache/cache.js';
 import type { ChangeQuery, ChangeReader } from '../cache/reader.js';
@@ -11,6 +11,7 @@ import { trimJson } from '../io/ndjson.js';
 import { Output } from '../io/output.js';
 import { pipeReaderWatch } from '../io/reader-watch.js';
 import { writeRecord } from '../io/records.js';
+import { databaseExists, displayLocation } from '../stores/open.js';
 import type { Change, Dataset } from '../stores/store.js';
 import { datasetOf, interruptible, open, parseCount, UsageError, type DatasetOptions } from './context.js';
 import { suggestDatasets } from './suggest.js';
@@ -120,32 +121,32 @@ async function drain(reader: ChangeReader, progress: Progress, each: (change: Ch
   return !out.closed && !signal.aborted && (await reader.next(1)).length > 0;
 }
 
-function isUrl(db: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(db);
-}
-
-/** Whether a database file is there to be read (SQLite creates it empty, then writes its header). */
-function fileCreated(db: string): boolean {
-  return (statSync(db, { throwIfNoEntry: false })?.size ?? 0) > 0;
-}
-
 /**
  * Opens the database for reading; a follower whose database does not exist yet waits for it, as
  * `tail -F` does, and says so once. Undefined when a signal ends the wait.
  */
 async function openForReading(options: RecordsOptions, interval: number, signal: AbortSignal): Promise<{ cache: Cache; waited: boolean } | undefined> {
-  if (!options.follow || isUrl(options.db) || fileCreated(options.db)) return { cache: await open(options, true), waited: false };
-  process.stderr.write(`rcache: waiting for ${options.db} to be created (stop with Ctrl-C)\n`);
+  // A server's database without rcache's tables yet is waited for as a missing file is.
+  const missing = (error: unknown) => error instanceof StoreError && error.kind === 'missing';
+  if (!options.follow || (await databaseExists(options.db))) {
+    try {
+      return { cache: await open(options, true), waited: false };
+    } catch (error) {
+      if (!options.follow || !missing(error)) throw error;
+    }
+  }
+  process.stderr.write(`rcache: waiting for ${displayLocation(options.db)} to be created (stop with Ctrl-C)\n`);
   for (let retries = 0; ; ) {
     try {
       await sleep(interval, undefined, { signal });
     } catch {
       return undefined;
     }
-    if (!fileCreated(options.db)) continue;
+    if (!(await databaseExists(options.db))) continue;
     try {
       return { cache: await open(options, true), waited: true };
     } catch (error) {
+      if (missing(error)) continue;
       // The file exists but its first writer may not have committed its tables yet.
       if (!(error instanceof RcacheError || error instanceof StoreError) || ++retries > OPEN_RETRIES) throw error;
     }
@@ -194,7 +195,7 @@ export async function records(options: RecordsOptions): Promise<void> {
   const progress: Progress = { left: limit, signal: interrupt.signal, out };
   try {
     // A follower that waited for the database has said so: its dataset may well come a moment later.
-    if (!opened.waited) await noticeUnknownDataset(cache, dataset, options.db);
+    if (!opened.waited) await noticeUnknownDataset(cache, dataset, displayLocation(options.db));
     // "Now" for a follower that waited for the database to be created is its very beginning.
     if (options.sinceNow && !stored && !opened.waited) query.fromEnd = true;
     const read = (reader = await readerFor(cache, dataset, query, cursorFile));
@@ -206,7 +207,7 @@ export async function records(options: RecordsOptions): Promise<void> {
       let version = options.follow ? await cache.version() : 0;
       await drain(read, progress, line);
       if (options.follow) {
-        await follow(cache, read, progress, line, interval, options.db, () => saveCursor(out.confirmed, out.taken), async () => {
+        await follow(cache, read, progress, line, interval, displayLocation(options.db), () => saveCursor(out.confirmed, out.taken), async () => {
           const since = version;
           version = await cache.version();
           return since;

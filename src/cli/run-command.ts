@@ -60,9 +60,13 @@ export async function executeRun<S extends Summary>(
 ): Promise<S> {
   const startedAt = performance.now();
   const dataset = datasetOf(options);
-  const cache = await open(options, false, undefined, kind === 'save');
+  // Listening before the database is opened: connecting to a server takes a while, and a Ctrl-C
+  // meanwhile must end the command as one during the run does.
   const interrupt = interruptible();
+  let cache: Cache | undefined;
   try {
+    cache = await open(options, false, undefined, kind === 'save');
+    interrupt.signal.throwIfAborted();
     const summary = await call(cache, interrupt.signal).catch((error: unknown) => {
       throw error instanceof InvalidArgumentError && error.what === 'rejects' ? new UsageError(`--rejects ${error.reason}`) : error;
     });
@@ -71,6 +75,6 @@ export async function executeRun<S extends Summary>(
     return summary;
   } finally {
     interrupt.dispose();
-    await cache.close();
+    await cache?.close();
   }
 }

@@ -235,12 +235,26 @@ export interface PruneRequest {
   compact?: boolean;
 }
 
+export interface PruneUntilCounts {
+  count: number;
+  hasMore: boolean;
+  /** Bytes given back by `compact` (0 without it, or when it failed). */
+  reclaimedBytes: number;
+  /** Why compacting failed, when it did; the payloads were dropped all the same (as PruneCounts.notReclaimed). */
+  notReclaimed?: string;
+}
+
 export interface PruneCounts {
   pruned: number;
   datasetsExpired: number;
   recordsDeleted: number;
   /** Bytes of storage given back to the file system or the server after the prune (0 on a dry run). */
   reclaimedBytes: number;
+  /**
+   * Why compacting failed (a full disk, a lock held), when it did. The prune was committed before:
+   * its counts are returned all the same, and the space it freed stays free inside the storage.
+   */
+  notReclaimed?: string;
 }
 
 /**
@@ -265,6 +279,12 @@ export interface DatabaseInfo {
 }
 
 export interface Store {
+  /**
+   * The input a write batch should hold at least, in bytes, for a store where each batch costs a
+   * round trip to a server; undefined: batches as they are read.
+   */
+  readonly batchBytes?: number;
+
   /** Identity, location and size, read fresh on each call. */
   info(): Promise<DatabaseInfo>;
 
@@ -326,7 +346,7 @@ export interface Store {
     dataset: Dataset,
     until: number,
     options: { now: number; limit?: number; dryRun: boolean; compact?: boolean },
-  ): Promise<{ count: number; hasMore: boolean; reclaimedBytes: number }>;
+  ): Promise<PruneUntilCounts>;
 
   /**
    * Hard-deletes every record of the dataset and bumps its generation, recorded as a 'reset' run;

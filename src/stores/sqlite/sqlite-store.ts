@@ -13,6 +13,7 @@ import {
   type DatasetRef,
   type PruneCounts,
   type PruneRequest,
+  type PruneUntilCounts,
   type RunCount,
   type RunKind,
   type RunQuery,
@@ -433,8 +434,17 @@ export class SqliteStore implements Store {
     }
     await this.defineHashFunction();
     await this.transaction(work);
-    if (request.compact) result.reclaimedBytes = this.compact();
-    return result;
+    return request.compact ? { ...result, ...this.compactAfterPrune() } : result;
+  }
+
+  /** Compacts after a committed prune, whose counts stand whatever becomes of the space. */
+  private compactAfterPrune(): { reclaimedBytes: number; notReclaimed?: string } {
+    try {
+      return { reclaimedBytes: this.compact() };
+    } catch (error) {
+      if (!(error instanceof StoreError)) throw error;
+      return { reclaimedBytes: 0, notReclaimed: error.message };
+    }
   }
 
   /** Rewrites the file without its free space; the bytes given back to the file system. */
@@ -453,10 +463,10 @@ export class SqliteStore implements Store {
     dataset: Dataset,
     until: number,
     options: { now: number; limit?: number; dryRun: boolean; compact?: boolean },
-  ): Promise<{ count: number; hasMore: boolean; reclaimedBytes: number }> {
+  ): Promise<PruneUntilCounts> {
     const ref = await this.findDataset(dataset);
-    const reclaim = () => (options.compact && !options.dryRun ? this.compact() : 0);
-    if (ref === undefined) return { count: 0, hasMore: false, reclaimedBytes: reclaim() };
+    const reclaim = () => (options.compact && !options.dryRun ? this.compactAfterPrune() : { reclaimedBytes: 0 });
+    if (ref === undefined) return { count: 0, hasMore: false, ...reclaim() };
     const id = ref.uid;
     const countLeft = () => this.statement('SELECT count(*) FROM records WHERE dataset_id = ? AND pruned_at IS NULL AND seq <= ?').pluck().get(id, until) as number;
     if (options.dryRun) {
@@ -482,7 +492,7 @@ export class SqliteStore implements Store {
       if (count > 0) this.recordRun('prune', dataset, at, at, { pruned: count });
       return { count, hasMore };
     });
-    return { ...pruned, reclaimedBytes: reclaim() };
+    return { ...pruned, ...reclaim() };
   }
 
   async reset(dataset: Dataset, now: number): Promise<number | undefined> {
