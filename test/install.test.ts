@@ -41,7 +41,7 @@ function run(bin: string, args: string[], cwd: string, input = '') {
 }
 
 describe('installing', () => {
-  it('packs a tarball that installs, locally and globally, into a working rcache', { timeout: 90_000 }, () => {
+  it('packs a tarball that installs, locally and globally, into a working rcache', { timeout: 180_000 }, () => {
     const source = clone();
     const lock = readFileSync(join(source, 'package-lock.json'), 'utf8');
     npm(['install', '--package-lock-only', '--ignore-scripts'], source);

@@ -236,11 +236,11 @@ describe('prune', () => {
     await save(cache, [{ id: 'a' }, { id: 'b' }, { id: 'c' }, { id: 'd' }]);
     const [, second] = await changes(cache);
     const upToB = (await changes(cache)).slice(0, 2);
-    expect(await pruneUntil(cache, CONTACTS, second!.position, 1)).toEqual({ count: 1, hasMore: true });
-    expect(await pruneUntil(cache, CONTACTS, second!.position, 1)).toEqual({ count: 1, hasMore: false });
+    expect(await pruneUntil(cache, CONTACTS, second!.position, 1)).toEqual({ count: 1, hasMore: true, reclaimedBytes: 0 });
+    expect(await pruneUntil(cache, CONTACTS, second!.position, 1)).toEqual({ count: 1, hasMore: false, reclaimedBytes: 0 });
     expect((await changes(cache)).map((c) => c.payload === null)).toEqual([true, true, false, false]);
     expect(upToB.map((c) => c.id)).toEqual(['a', 'b']);
-    expect(await pruneUntil(cache, { ...CONTACTS, model: 'None' }, second!.position)).toEqual({ count: 0, hasMore: false });
+    expect(await pruneUntil(cache, { ...CONTACTS, model: 'None' }, second!.position)).toEqual({ count: 0, hasMore: false, reclaimedBytes: 0 });
     await expectExactCounts(cache);
   });
 });

@@ -195,6 +195,27 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
     }
   });
 
+  test('commands that only remove or update, on a database without rcache in it: exit 1 naming it, and nothing created', async () => {
+    const { name, url } = await freshDatabase();
+    for (const args of [['reset', '-m', 'A'], ['delete', '-m', 'A', '1'], ['prune'], ['update', '-m', 'A']]) {
+      const result = await run([...args, '--db', url], ndjson([{ id: 1 }]));
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.stdout.length, args.join(' ')).toBe(0);
+      expect(result.stderr, args.join(' ')).toMatch(new RegExp(`^rcache: no rcache database at \\S*/${name}\\S* \\(save some records first, or pass --db\\)\\n$`));
+    }
+    const reader = new pg.Client({ connectionString: url });
+    await reader.connect();
+    try {
+      const { rows } = await reader.query(`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'rcache'`);
+      expect(rows).toEqual([{ n: 0 }]);
+    } finally {
+      await reader.end();
+    }
+    // A save creates it.
+    expect((await run(['save', '-m', 'A', '--db', url], ndjson([{ id: 1 }]))).code).toBe(0);
+    expect((await run(['reset', '-m', 'A', '--db', url])).code).toBe(0);
+  });
+
   test('SIGINT during a run, or while it waits for the dataset lock: exit 130 at once, nothing saved', async () => {
     const { name, url } = await freshDatabase();
     expect((await run(['save', '--model', 'Deal', '--db', url], ndjson(records('deal', 1)))).code).toBe(0);

@@ -3,7 +3,10 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { encodeCursor } from '../src/decisions/cursor.js';
+import { APPLICATION_ID } from '../src/stores/sqlite/connection.js';
+import initial from '../src/stores/sqlite/migrations/001-initial.js';
 import { start, until, type Proc } from './faults-helpers.js';
 import { lines, ndjson, query, rcache, tempDir } from './helpers.js';
 
@@ -59,6 +62,24 @@ describe("a dataset's identity is never reused", () => {
   });
 });
 
+/** Mount points made by a test, unmounted and removed when the file's tests end. */
+const mounts: string[] = [];
+afterAll(() => {
+  for (const point of mounts.splice(0)) {
+    execFileSync('umount', ['-l', point], { stdio: 'ignore' });
+    rmSync(point, { recursive: true, force: true });
+  }
+});
+
+/** A new, empty mount point, mounted with these `mount` arguments (the point is appended). */
+function mountAt(name: string, args: string[]): string {
+  const point = join(tmpdir(), `${name}-${process.pid}`);
+  mkdirSync(point, { recursive: true });
+  execFileSync('mount', [...args, point]);
+  mounts.push(point);
+  return point;
+}
+
 describe('cursors name their database', () => {
   async function withCursor() {
     const dir = tempDir();
@@ -76,6 +97,16 @@ describe('cursors name their database', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/^rcache: cursor '[A-Za-z0-9_-]+' comes from another database .*read again from the beginning\n$/);
+  });
+
+  it('a cursor without a database id is refused with exit 2, never read as a position here', async () => {
+    const { db } = await withCursor();
+    const bare = Buffer.from('rc:2').toString('base64url');
+    const read = await rcache(['--db', db, 'records', '--model', 'M', '--cursor', bare]);
+    expect(read).toMatchObject({ code: 2, stdout: '', stderr: `rcache: invalid cursor '${bare}': it names no database; use a cursor that rcache printed\n` });
+    const pruned = await rcache(['--db', db, 'prune', '--model', 'M', '--until-cursor', bare]);
+    expect(pruned.code).toBe(2);
+    expect(query(db, 'SELECT count(*) AS n FROM records WHERE payload IS NULL')[0]!.n).toBe(0);
   });
 
   it('a cursor beyond the last change of its database is refused', async () => {
@@ -190,10 +221,22 @@ describe('prune gives the space it frees back', () => {
     expect(result.stderr).toMatch(/3000 payloads pruned.*; [0-9.]+ MiB of disk space reclaimed/);
     expect(size()).toBeLessThan(before / 2);
   });
+
+  it('prune --until-cursor --vacuum gives the space back too, and says how much', async () => {
+    const db = join(tempDir(), 'cache.db');
+    const records = Array.from({ length: 3000 }, (_, i) => ({ id: `r${i}`, text: 'x'.repeat(2000) }));
+    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson(records) });
+    const last = lines((await rcache(['--db', db, 'records', '--model', 'M'])).stdout).at(-1)!._nango_metadata.cursor as string;
+    const size = () => statSync(db).size + (existsSync(`${db}-wal`) ? statSync(`${db}-wal`).size : 0);
+    const before = size();
+    const result = await rcache(['--db', db, 'prune', '--model', 'M', '--until-cursor', last, '--vacuum']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/3000 payloads pruned.*; [0-9.]+ MiB of disk space reclaimed/);
+    expect(size()).toBeLessThan(before / 2);
+  });
 });
 
 describe('read-only file systems', () => {
-  let mountPoint: string | undefined;
   const canMount = (() => {
     if (process.getuid?.() !== 0) return false;
     const probe = join(tmpdir(), `rcache-ro-probe-${process.pid}`);
@@ -208,17 +251,8 @@ describe('read-only file systems', () => {
       rmSync(probe, { recursive: true, force: true });
     }
   })();
-  afterAll(() => {
-    if (mountPoint) {
-      execFileSync('umount', ['-l', mountPoint], { stdio: 'ignore' });
-      rmSync(mountPoint, { recursive: true, force: true });
-    }
-  });
-
   it.skipIf(!canMount)('prune --dry-run works on a read-only file system, and a real prune says read-only', async () => {
-    mountPoint = join(tmpdir(), `rcache-ro-${process.pid}`);
-    mkdirSync(mountPoint, { recursive: true });
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mountPoint]);
+    const mountPoint = mountAt('rcache-ro', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs']);
     const db = join(mountPoint, 'cache.db');
     await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'a' }]), env: OLD });
     // A clean close merges the write-ahead log, so the file alone holds the data.
@@ -230,5 +264,71 @@ describe('read-only file systems', () => {
     const real = await rcache(['--db', db, 'prune'], { env: LATER });
     expect(real.code).toBe(1);
     expect(real.stderr).toMatch(/read-only/);
+  });
+});
+
+describe('a database of the earlier schema on a read-only file system', () => {
+  const canMount = process.getuid?.() === 0;
+  it.skipIf(!canMount)('is refused with a message that says why and what to do', async () => {
+    const mountPoint = mountAt('rcache-ro-old', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs']);
+    const db = join(mountPoint, 'old.db');
+    const old = new Database(db);
+    old.exec(initial);
+    old.pragma(`application_id = ${APPLICATION_ID}`);
+    old.pragma('user_version = 1');
+    old.close();
+    execFileSync('mount', ['-o', 'remount,ro', mountPoint]);
+    const result = await rcache(['--db', db, 'records', '--model', 'M']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      new RegExp(`^rcache: ${db} was written by an earlier rcache and must be upgraded once before it can be read, which needs write access \\(.*\\): run one command that writes to it .* where the file can be written\n$`),
+    );
+  });
+});
+
+describe('a reader where it cannot write', () => {
+  const canMount = process.getuid?.() === 0;
+  it.skipIf(!canMount)('a follower through a read-only view of the directory sees each new commit', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'cache.db');
+    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'a' }]) });
+    const view = mountAt('rcache-ro-view', ['--bind', dir]);
+    execFileSync('mount', ['-o', 'remount,bind,ro', view]);
+    const follower = follow(join(view, 'cache.db'), 'M');
+    await until(() => follower.out().toString().includes('"id":"a"'), 20_000, 'the first record');
+    for (const id of ['b', 'c']) {
+      await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id }]) });
+      await until(() => follower.out().toString().includes(`"id":"${id}"`), 20_000, `record ${id}`);
+    }
+    expect(follower.err()).toBe('');
+    expect(lines(follower.out().toString()).map((record) => record.id)).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('commands that only remove or update create nothing', () => {
+  it('on a missing database they exit 1 naming it, and no file appears', async () => {
+    const dir = tempDir();
+    const typo = join(dir, 'typo.db');
+    for (const args of [
+      ['reset', '-m', 'A'],
+      ['delete', '-m', 'A', '1'],
+      ['prune'],
+      ['prune', '-m', 'A', '--until-cursor', encodeCursor('AbCdEf-_0123', 1)],
+      ['update', '-m', 'A'],
+    ]) {
+      const result = await rcache(['--db', typo, ...args], { input: ndjson([{ id: 1 }]) });
+      expect(result, args.join(' ')).toMatchObject({ code: 1, stdout: '', stderr: `rcache: no rcache database at ${typo} (save some records first, or pass --db)\n` });
+      expect(readdirSync(dir), args.join(' ')).toEqual([]);
+    }
+  });
+
+  it('update of an unknown dataset counts its records unknown and creates no dataset', async () => {
+    const db = join(tempDir(), 'cache.db');
+    await rcache(['--db', db, 'save', '-m', 'A'], { input: ndjson([{ id: 1 }]) });
+    const result = await rcache(['--db', db, 'update', '-m', 'Nope6', '--json'], { input: ndjson([{ id: 1 }, { id: 2 }, { id: 1 }]) });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ updated: 0, unknown: 2, duplicates: 1 });
+    expect(query(db, 'SELECT model FROM datasets')).toEqual([{ model: 'A' }]);
+    expect(query(db, 'SELECT count(*) AS n FROM runs')).toEqual([{ n: 1 }]);
   });
 });

@@ -53,8 +53,8 @@ describe('the change stream', () => {
       const cursor = encodeCursor('AbCdEf-_0123', seq);
       expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
       expect(decodeCursor(cursor)).toEqual({ databaseId: 'AbCdEf-_0123', position: seq });
-      // As printed before databases had an id.
-      expect(decodeCursor(Buffer.from(`rc:${seq}`).toString('base64url'))).toEqual({ databaseId: undefined, position: seq });
+      // A bare position names no database: a consumer could silently miss changes with it.
+      expect(() => decodeCursor(Buffer.from(`rc:${seq}`).toString('base64url'))).toThrow(/invalid cursor '.*': it names no database/);
     }
     for (const bad of ['x', 'cmM6', 'cmM6LTE', '!!!', Buffer.from('rc:01').toString('base64url'), 'a'.repeat(100)]) {
       expect(() => decodeCursor(bad), bad).toThrow(/invalid cursor/);

@@ -105,7 +105,7 @@ describe('--cursor-file', () => {
     follower.child.kill('SIGTERM');
     expect(await follower.state.exit).toBe(0);
     expect(seen.size).toBeGreaterThan(1);
-  });
+  }, 60_000);
 });
 
 describe('--follow', () => {

@@ -1,10 +1,10 @@
-import { InvalidArgumentError, StoreError } from '../errors.js';
+import { InterruptedError, InvalidArgumentError, StoreError } from '../errors.js';
 import { recordJson } from '../io/records.js';
 import type { RecordSource } from '../io/sources.js';
 import { openStore } from '../stores/open.js';
-import type { Change, DatabaseInfo, Dataset, DatasetCounts, RunCount, RunRecord, RunQuery, Store, Summary, WaitOptions, WaitResult } from '../stores/store.js';
+import type { Change, DatabaseInfo, Dataset, DatasetCounts, PruneUntilCounts, RunCount, RunRecord, RunQuery, Store, Summary, WaitOptions, WaitResult } from '../stores/store.js';
 import type { PartialRecord } from './edit-runs.js';
-import { ChangeReader, positionOf, type ChangeQuery } from './reader.js';
+import { ChangeReader, checkCount, checkQuery, positionOf, type ChangeQuery } from './reader.js';
 import type { LibraryRun } from './runs.js';
 
 // Writers are loaded when first used: a program (or command) that only reads never loads them.
@@ -21,6 +21,8 @@ export interface DatasetName {
 export interface CacheOptions {
   /** Open for reading only: the database must exist; nothing is created or migrated. */
   readonly?: boolean;
+  /** False: the database must exist (StoreError 'missing'), as for a program that only removes or updates records. Default true. */
+  create?: boolean;
   /** How long a writer waits for another writer of the same dataset, in milliseconds (default 60,000). */
   busyTimeout?: number;
   /** The clock, in milliseconds since the epoch: what times are stamped and retention is measured against. */
@@ -141,16 +143,30 @@ export class Cache {
   /** Runs a writing run to its commit; any failure or abort rolls it back. */
   private async execute<R extends LibraryRun>(run: R, signal: AbortSignal | undefined, feed: () => Promise<void>): Promise<R> {
     try {
+      signal?.throwIfAborted();
       await feed();
       await run.commit(signal);
       return run;
+    } catch (error) {
+      // Whatever the abort interrupted (a read, the wait for the lock), the caller is told of its signal.
+      if (signal?.aborted) throw signal.reason instanceof InterruptedError ? signal.reason : new InterruptedError('its AbortSignal');
+      throw error;
     } finally {
       await run.abort();
     }
   }
 
+  /** Refuses, before any input is read, a rejects file that is a file of the database or an input of the run. */
+  private async checkRejects(source: RecordSource | { ids: readonly string[] }, options: WriteOptions): Promise<void> {
+    if (options.rejects === undefined) return;
+    const { checkRejects } = await writers();
+    const inputs = 'files' in source ? source.files.filter((file) => file !== '-' || source.stdin === undefined || source.stdin === process.stdin) : [];
+    checkRejects(options.rejects, (await this.info()).files, inputs);
+  }
+
   /** Saves records (SPEC §2): each is added, updated or unchanged against what is stored, in one atomic run. */
   async save(name: DatasetName, source: RecordSource, options: SaveOptions = {}): Promise<SaveResult> {
+    await this.checkRejects(source, options);
     const w = await writers();
     const { SaveRun, IgnoreFields, saveBatches } = w;
     const ignoreFields = options.ignoreFields ?? [];
@@ -163,11 +179,15 @@ export class Cache {
 
   /** Soft-deletes records by id (`{ ids }`), or by the `id` of each record of a source. Never creates the dataset. */
   async delete(name: DatasetName, source: { ids: readonly string[] } | RecordSource, options: WriteOptions = {}): Promise<Summary> {
+    await this.checkRejects(source, options);
     const { DeleteRun, checkId, parseId, RecordError } = await writers();
     const run = new DeleteRun(this.store, datasetOf(name), this.now);
     await this.execute(run, options.signal, async () => {
       if ('ids' in source) {
-        const ids = source.ids.map((id) => {
+        const ids = source.ids.map((id: unknown) => {
+          if (typeof id !== 'string') {
+            throw new InvalidArgumentError(`${typeof id === 'number' ? id : typeof id} is not a string (a record saved with "id": 7 has the id "7")`, 'invalid id');
+          }
           try {
             return checkId(id);
           } catch (error) {
@@ -182,8 +202,9 @@ export class Cache {
     return run.summary;
   }
 
-  /** Deep-merges partial records into live records (objects merge key by key; arrays and scalars replace). */
+  /** Deep-merges partial records into live records (objects merge key by key; arrays and scalars replace). Never creates the dataset. */
   async update(name: DatasetName, source: RecordSource, options: UpdateOptions = {}): Promise<Summary> {
+    await this.checkRejects(source, options);
     const { UpdateRun, IgnoreFields, preparePartial } = await writers();
     const run = new UpdateRun(this.store, datasetOf(name), new IgnoreFields(options.ignoreFields ?? []), this.now);
     await this.execute(run, options.signal, () => this.feed<PartialRecord>(source, options, run, preparePartial, (partials) => run.write(partials, options.signal)));
@@ -226,6 +247,7 @@ export class Cache {
   /** A reader of a dataset's change stream, page by page; the cursor is checked against this database. */
   async reader(name: DatasetName, query: ChangeQuery = {}): Promise<ChangeReader> {
     const dataset = datasetOf(name);
+    checkQuery(query);
     const info = await this.info();
     const after = query.fromEnd ? info.lastPosition : query.cursor === undefined || query.cursor === '' ? undefined : positionOf(query.cursor, info);
     return new ChangeReader(this.store, info, dataset, { ...query, after });
@@ -239,6 +261,7 @@ export class Cache {
 
   /** The dataset's records whose latest change comes after the cursor, in change order, as Nango's API shows them. */
   async *changes(name: DatasetName, options: ReadOptions = {}): AsyncGenerator<CacheRecord> {
+    checkCount(options.limit, 'limit', 0);
     const reader = await this.reader(name, options);
     let left = options.limit ?? Number.POSITIVE_INFINITY;
     while (left > 0) {
@@ -252,6 +275,10 @@ export class Cache {
 
   /** As changes(), then each new change as it is committed, until the signal aborts or the limit is reached. */
   async *follow(name: DatasetName, options: FollowOptions = {}): AsyncGenerator<CacheRecord> {
+    checkCount(options.limit, 'limit', 0);
+    if (options.interval !== undefined && !(options.interval > 0 && options.interval <= 2 ** 31 - 1)) {
+      throw new InvalidArgumentError(`must be a number of milliseconds above 0, not ${String(options.interval)}`, 'interval');
+    }
     const reader = await this.reader(name, options);
     let left = options.limit ?? Number.POSITIVE_INFINITY;
     while (left > 0 && !options.signal?.aborted) {
@@ -299,10 +326,17 @@ export class Cache {
     return result;
   }
 
-  /** Drops the payloads of a dataset's records up to and including `cursor` (Nango's pruneRecords); at most `limit`. */
-  async pruneUntil(name: DatasetName, cursor: string, options: { limit?: number; dryRun?: boolean } = {}): Promise<{ count: number; hasMore: boolean }> {
+  /**
+   * Drops the payloads of a dataset's records up to and including `cursor` (Nango's pruneRecords);
+   * at most `limit`. With `compact`, then gives the space freed back (`reclaimedBytes`).
+   */
+  async pruneUntil(
+    name: DatasetName,
+    cursor: string,
+    options: { limit?: number; dryRun?: boolean; compact?: boolean } = {},
+  ): Promise<PruneUntilCounts> {
     const until = positionOf(cursor, await this.info());
-    return this.store.pruneUntil(datasetOf(name), until, { now: this.now(), limit: options.limit, dryRun: options.dryRun === true });
+    return this.store.pruneUntil(datasetOf(name), until, { now: this.now(), limit: options.limit, dryRun: options.dryRun === true, compact: options.compact });
   }
 
   /** Hard-deletes every record of a dataset, to sync it again from scratch; undefined (nothing created) when there is no such dataset. */
@@ -332,7 +366,7 @@ export class Cache {
 
 /** Opens the cache at a file path (SQLite), or a `postgres://` URL where that store is available. */
 export async function openCache(location: string, options: CacheOptions = {}): Promise<Cache> {
-  const store = await openStore(location, { readonly: options.readonly, busyTimeout: options.busyTimeout });
+  const store = await openStore(location, { readonly: options.readonly, busyTimeout: options.busyTimeout, create: options.create });
   return new Cache(store, options.now ?? Date.now);
 }
 

@@ -78,7 +78,12 @@ export class UpdateRun extends LibraryRun {
 
   async write(partials: readonly PartialRecord[], signal?: AbortSignal): Promise<void> {
     if (partials.length === 0) return;
-    const run = (await this.begin(signal))!;
+    const run = await this.begin(signal);
+    if (run === undefined) {
+      // No such dataset: every record is unknown, and nothing is created.
+      for (const partial of partials) this.count('unknown', !this.seen.add(partial.id), false);
+      return;
+    }
     const stored = await run.lookup([...new Set(partials.map((partial) => partial.id))]);
     const mergeable = [...stored.values()].filter((row) => canMerge(stateOf(row, run.startPosition)));
     const payloads = await run.payloads(mergeable.map((row) => row.key));

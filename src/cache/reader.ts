@@ -1,5 +1,5 @@
 import { decodeCursor, encodeCursor } from '../decisions/cursor.js';
-import { CursorError } from '../errors.js';
+import { CursorError, InvalidArgumentError, StoreError } from '../errors.js';
 import type { Action, Change, Dataset, DatasetRef, Store } from '../stores/store.js';
 
 /** Which changes to read. */
@@ -24,6 +24,33 @@ export interface ChangeQuery {
   span?: number;
 }
 
+const ACTIONS: readonly Action[] = ['ADDED', 'UPDATED', 'DELETED'];
+
+/** Refuses a count that is not a whole number of at least `least` (undefined passes: the default applies). */
+export function checkCount(value: unknown, what: string, least: number): void {
+  if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) >= least)) {
+    throw new InvalidArgumentError(`must be a whole number, ${least} or more, not ${String(value)}`, what);
+  }
+}
+
+/** Refuses a query a program built wrongly, before the store is asked: a store would fail on it, or silently match nothing. */
+export function checkQuery(query: ChangeQuery): void {
+  if (query.cursor !== undefined && typeof query.cursor !== 'string') throw new InvalidArgumentError('must be a string that rcache printed', 'cursor');
+  if (query.actions !== undefined && !(Array.isArray(query.actions) && query.actions.every((action) => ACTIONS.includes(action)))) {
+    throw new InvalidArgumentError(`must be a list of ${ACTIONS.join(', ')}`, 'actions');
+  }
+  if (query.ids !== undefined && !(Array.isArray(query.ids) && query.ids.every((id) => typeof id === 'string'))) {
+    throw new InvalidArgumentError('must be a list of strings', 'ids');
+  }
+  if (query.modifiedAfter !== undefined && !Number.isFinite(query.modifiedAfter)) {
+    throw new InvalidArgumentError(`must be a time in milliseconds since the epoch, not ${String(query.modifiedAfter)}`, 'modifiedAfter');
+  }
+  if (query.order !== undefined && query.order !== 'oldest-first' && query.order !== 'newest-first') {
+    throw new InvalidArgumentError(`must be oldest-first or newest-first, not ${String(query.order)}`, 'order');
+  }
+  checkCount(query.span, 'span', 1);
+}
+
 /** The position a cursor names in this database; refuses a cursor from another database or beyond its last change. */
 export function positionOf(cursor: string, database: { id: string; lastPosition: number }): number {
   const decoded = decodeCursor(cursor);
@@ -44,6 +71,8 @@ export class ChangeReader {
   private ref: DatasetRef | undefined;
   private at: number | undefined;
   private partial = false;
+  /** A page was read with the current ref: a reset from then on means this reader missed deletions. */
+  private read = false;
 
   constructor(
     private readonly store: Store,
@@ -76,6 +105,19 @@ export class ChangeReader {
 
   /** Up to `limit` changes after the current position; advances past them. Empty while the dataset does not exist. */
   async next(limit: number): Promise<Change[]> {
+    checkCount(limit, 'limit', 0);
+    // Before its first page a reader holds nothing the reset could have made wrong: it finds the dataset again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.page(limit);
+      } catch (error) {
+        if (this.read || attempt === 3 || !(error instanceof StoreError && error.kind === 'dataset-changed')) throw error;
+        this.ref = undefined;
+      }
+    }
+  }
+
+  private async page(limit: number): Promise<Change[]> {
     this.partial = false;
     this.ref ??= await this.store.findDataset(this.dataset);
     if (this.ref === undefined) return [];
@@ -102,6 +144,7 @@ export class ChangeReader {
       ids: this.query.ids,
       modifiedAfter: this.query.modifiedAfter,
     });
+    this.read = true;
     if (page.length > 0) this.at = page[page.length - 1]!.position;
     if (page.length < limit && edge !== undefined) {
       this.at = edge;

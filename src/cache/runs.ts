@@ -28,7 +28,9 @@ export abstract class LibraryRun {
   protected run: WriteRun | undefined;
   /** The dataset does not exist and this kind of run does not create one: nothing is written. */
   protected missing = false;
-  private readonly startedAt: number;
+  private startedAt: number;
+  /** How far the store's clock (never going back) is ahead of the caller's, from the run's begin: start and finish are both stamped on it. */
+  private ahead = 0;
   private ended = false;
 
   constructor(
@@ -44,8 +46,13 @@ export abstract class LibraryRun {
   async begin(signal?: AbortSignal): Promise<WriteRun | undefined> {
     if (this.ended) throw new Error('this run has already ended');
     if (this.run === undefined && !this.missing) {
-      this.run = await this.store.beginRun(this.dataset, { kind: this.kind, now: this.now(), create: this.kind !== 'delete', signal });
+      const now = this.now();
+      this.run = await this.store.beginRun(this.dataset, { kind: this.kind, now, create: this.kind === 'save', signal });
       this.missing = this.run === undefined;
+      if (this.run !== undefined) {
+        this.ahead = this.run.time - now;
+        this.startedAt = Math.min(this.startedAt + this.ahead, this.run.time);
+      }
     }
     return this.run;
   }
@@ -68,7 +75,7 @@ export abstract class LibraryRun {
     if (run === undefined) return this.summary;
     try {
       await this.finish(run);
-      await run.commit({ summary: this.summary, delta: this.delta, startedAt: this.startedAt, finishedAt: Math.max(this.now(), run.time) });
+      await run.commit({ summary: this.summary, delta: this.delta, startedAt: this.startedAt, finishedAt: Math.max(this.now() + this.ahead, run.time) });
       return this.summary;
     } finally {
       await this.abort();

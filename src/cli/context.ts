@@ -47,9 +47,10 @@ export function clock(): () => number {
   return () => at;
 }
 
-export function open(options: GlobalOptions, readonly = false, busyTimeout?: number): Promise<Cache> {
+/** `create` false: a command that only removes refuses a missing database rather than create an empty one. */
+export function open(options: GlobalOptions, readonly = false, busyTimeout?: number, create = true): Promise<Cache> {
   const timeout = options.busyTimeout === undefined ? busyTimeout : parseCount(options.busyTimeout, '--busy-timeout', 0);
-  return openCache(options.db, { readonly, busyTimeout: timeout, now: clock() });
+  return openCache(options.db, { readonly, busyTimeout: timeout, now: clock(), create });
 }
 
 /**

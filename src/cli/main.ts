@@ -1,7 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { EmptyRefreshError, InputError, InterruptedError, InvalidArgumentError, RcacheError, StoreError } from '../errors.js';
-import { checkRejects } from './rejects.js';
 import { UsageError } from './usage-error.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -77,9 +76,6 @@ export function buildProgram(): Command {
     .hook('preAction', (_program, command) => {
       checkCombinations(command);
       announceTerminalInput(command);
-      const { rejects, db } = command.optsWithGlobals<{ rejects?: string; db: string }>();
-      const inputs = command.args.length === 0 ? ['-'] : command.name() === 'delete' ? [] : command.args;
-      if (rejects !== undefined) checkRejects(rejects, db, inputs);
     })
     .exitOverride()
     .configureOutput({

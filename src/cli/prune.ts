@@ -21,12 +21,12 @@ export async function prune(options: PruneOptions): Promise<void> {
   if (options.untilCursor !== undefined && options.model === undefined) throw new UsageError('--until-cursor needs --model: a cursor is a position in one dataset (add --model NAME)');
   const dataset = options.model === undefined ? undefined : datasetOf({ ...options, model: options.model });
   // A dry run only reads: it works where the database cannot be written.
-  const cache = await open(options, options.dryRun === true);
+  const cache = await open(options, options.dryRun === true, undefined, false);
   let result;
   try {
     if (options.untilCursor !== undefined) {
-      const { count } = await cache.pruneUntil(dataset!, options.untilCursor, { dryRun: options.dryRun });
-      result = { pruned: count, datasets_expired: 0, records_deleted: 0, reclaimed_bytes: 0 };
+      const { count, reclaimedBytes, notReclaimed } = await cache.pruneUntil(dataset!, options.untilCursor, { dryRun: options.dryRun, compact: options.vacuum });
+      result = { pruned: count, datasets_expired: 0, records_deleted: 0, reclaimed_bytes: reclaimedBytes, not_reclaimed: notReclaimed };
     } else {
       result = await cache.prune({ payloadTtl, datasetTtl, dataset, dryRun: options.dryRun, compact: options.vacuum });
     }

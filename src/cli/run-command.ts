@@ -1,7 +1,9 @@
 import type { Cache } from '../cache/cache.js';
+import { InvalidArgumentError } from '../errors.js';
 import { wantsColor } from '../io/color.js';
 import type { Dataset, Summary } from '../types.js';
 import { datasetOf, interruptible, open, plural, type DatasetOptions, type GlobalOptions } from './context.js';
+import { UsageError } from './usage-error.js';
 
 // What the writing commands share; kept apart from context.ts so that readers load none of it.
 
@@ -63,9 +65,11 @@ export async function executeRun<S extends Summary>(
   const interrupt = interruptible();
   let cache: Cache | undefined;
   try {
-    cache = await open(options);
+    cache = await open(options, false, undefined, kind === 'save');
     interrupt.signal.throwIfAborted();
-    const summary = await call(cache, interrupt.signal);
+    const summary = await call(cache, interrupt.signal).catch((error: unknown) => {
+      throw error instanceof InvalidArgumentError && error.what === 'rejects' ? new UsageError(`--rejects ${error.reason}`) : error;
+    });
     const { deletionSkipped: _, ...counts } = summary as S & { deletionSkipped?: boolean };
     await reportSummary(kind, dataset, counts, options, startedAt);
     return summary;

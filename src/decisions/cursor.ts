@@ -2,18 +2,18 @@ import { InvalidArgumentError } from '../errors.js';
 
 /*
  * A cursor is the database's id (DATABASE_ID_LENGTH base64url characters) followed by the
- * base64url form of "rc:<position>": opaque and URL-safe for users, cheap to check here. Cursors
- * printed before databases had an id are the second part alone; they are still read.
+ * base64url form of "rc:<position>": opaque and URL-safe for users, cheap to check here. The
+ * second part alone names no database, so it could be taken for a position in any: it is refused.
  */
 const DECODED = /^rc:(0|[1-9][0-9]{0,15})$/;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
-/** Database ids never begin as an old cursor does ("rc:" in base64url), so the two forms cannot be confused. */
+/** Database ids never begin as a bare position does ("rc:" in base64url), so the two cannot be confused. */
 const OLD_FORM_START = 'cmM6';
 export const DATABASE_ID_LENGTH = 12;
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
-/** A new database's id: random, and never mistaken for the start of an old cursor. */
+/** A new database's id: random, and never mistaken for the start of a bare position. */
 export function newDatabaseId(random: (bytes: number) => Uint8Array): string {
   for (;;) {
     const id = Buffer.from(random((DATABASE_ID_LENGTH * 3) / 4)).toString('base64url');
@@ -41,7 +41,7 @@ export function encodeCursor(databaseId: string, position: number): string {
 }
 
 export interface DecodedCursor {
-  /** Undefined for a cursor printed before databases had an id. */
+  /** Undefined for the empty cursor (the beginning), which belongs to every database. */
   databaseId: string | undefined;
   position: number;
 }
@@ -58,8 +58,9 @@ function decodePosition(text: string): number | undefined {
 export function decodeCursor(cursor: string): DecodedCursor {
   if (cursor === '') return { databaseId: undefined, position: 0 };
   if (cursor.length <= 48) {
-    const old = cursor.startsWith(OLD_FORM_START) ? decodePosition(cursor) : undefined;
-    if (old !== undefined) return { databaseId: undefined, position: old };
+    if (cursor.startsWith(OLD_FORM_START) && decodePosition(cursor) !== undefined) {
+      throw new InvalidArgumentError(`invalid cursor '${cursor}': it names no database; use a cursor that rcache printed`);
+    }
     const position = decodePosition(cursor.slice(DATABASE_ID_LENGTH));
     if (position !== undefined && BASE64URL.test(cursor.slice(0, DATABASE_ID_LENGTH))) {
       return { databaseId: cursor.slice(0, DATABASE_ID_LENGTH), position };

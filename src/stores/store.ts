@@ -37,9 +37,11 @@ export interface DatasetRef extends Dataset {
 /** What a write run needs to know of one stored record to decide what a line does to it. */
 export interface StoredRecord {
   /**
-   * A number naming the row within its database while it exists (SQLite: its rowid). Runs keep
-   * sets of keys, not of ids, to remember which rows they met; a store may reuse a key only for a
-   * row created after the one it named was hard-deleted.
+   * A number naming the row within its database for as long as the write run that read it is
+   * open (SQLite: its rowid). Runs keep sets of keys, not of ids, to remember which rows they met.
+   * Between runs a key may change (SQLite's VACUUM renumbers rows, and compaction waits for every
+   * writer), so no key is kept past its run's commit or abort; within a run a store may reuse a
+   * key only for a row created after the one it named was hard-deleted.
    */
   key: number;
   id: string;
@@ -86,7 +88,10 @@ export interface CounterDelta {
 export interface RunOutcome {
   summary: Summary;
   delta: CounterDelta;
-  /** When the run began (its first call), for the history; the change time is run.time. */
+  /**
+   * When the run began (its first call), for the history, on the same clock as run.time: the
+   * caller's clock moved by as much as the store moved run.time ahead of it.
+   */
   startedAt: number;
   finishedAt: number;
 }
@@ -95,7 +100,7 @@ export interface BeginOptions {
   kind: 'save' | 'delete' | 'update';
   /** The caller's clock. The store stamps max(now, the latest time it stamped before) as run.time. */
   now: number;
-  /** Create the dataset when it does not exist (a save or an update); false: undefined is returned instead. */
+  /** Create the dataset when it does not exist (a save); false: undefined is returned instead. */
   create: boolean;
   /** Stops the wait for the dataset's lock: the promise rejects with the signal's reason. */
   signal?: AbortSignal;
@@ -212,6 +217,7 @@ export interface RunQuery {
 }
 
 export interface PruneRequest {
+  /** The caller's clock. A prune that writes stamps max(now, the latest time stamped before), as beginRun does, on pruned_at and its runs. */
   now: number;
   /** Payloads of records last modified at or before this time are dropped. */
   payloadCutoff: number;
@@ -227,6 +233,15 @@ export interface PruneRequest {
    * waits for every other writer.
    */
   compact?: boolean;
+}
+
+export interface PruneUntilCounts {
+  count: number;
+  hasMore: boolean;
+  /** Bytes given back by `compact` (0 without it, or when it failed). */
+  reclaimedBytes: number;
+  /** Why compacting failed, when it did; the payloads were dropped all the same (as PruneCounts.notReclaimed). */
+  notReclaimed?: string;
 }
 
 export interface PruneCounts {
@@ -253,6 +268,12 @@ export interface DatabaseInfo {
   location: string;
   /** Bytes the database occupies, when the store can tell. */
   bytes: number | undefined;
+  /**
+   * The local files the database occupies or may create, each by its real path, the main file
+   * first (SQLite: the file and its -wal, -shm and -journal files, present or not); empty for a
+   * database on a server. A file the library writes (a rejects file) must be none of them.
+   */
+  files: string[];
   /** The last position taken by a committed change (0 when none). */
   lastPosition: number;
 }
@@ -317,12 +338,20 @@ export interface Store {
   /**
    * Drops the payloads of the dataset's records with position <= `until`, at most `limit` of them
    * in position order; `hasMore` is exact. A dry run only counts. Never creates the dataset.
+   * `now` is stamped as max(now, the latest time stamped before), as beginRun does. With
+   * `compact` (not on a dry run), then gives the space freed back as prune does; `reclaimedBytes`
+   * is what that gave back (0 without it).
    */
-  pruneUntil(dataset: Dataset, until: number, options: { now: number; limit?: number; dryRun: boolean }): Promise<{ count: number; hasMore: boolean }>;
+  pruneUntil(
+    dataset: Dataset,
+    until: number,
+    options: { now: number; limit?: number; dryRun: boolean; compact?: boolean },
+  ): Promise<PruneUntilCounts>;
 
   /**
    * Hard-deletes every record of the dataset and bumps its generation, recorded as a 'reset' run;
    * the number of records deleted, or undefined (nothing created) when the dataset does not exist.
+   * The run is stamped max(now, the latest time stamped before), as beginRun does.
    */
   reset(dataset: Dataset, now: number): Promise<number | undefined>;
 
@@ -348,6 +377,11 @@ export interface StoreOptions {
   readonly?: boolean;
   /** How long a writer waits for its dataset's lock, in milliseconds. */
   busyTimeout?: number;
+  /**
+   * False: open for writing only a database that exists; a missing one is StoreError 'missing'
+   * ("no rcache database at <location>") and nothing is created. Default true.
+   */
+  create?: boolean;
 }
 
 /** Kinds of database failure, each with its own message and exit status in the CLI. */

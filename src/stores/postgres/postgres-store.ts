@@ -12,6 +12,7 @@ import {
   type DatasetRef,
   type PruneCounts,
   type PruneRequest,
+  type PruneUntilCounts,
   type RunCount,
   type RunKind,
   type RunQuery,
@@ -149,7 +150,7 @@ class PostgresStore implements Store {
                 WHERE n.nspname = 'rcache' AND c.relkind IN ('r', 'S')),
               (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM rcache.positions)`,
     )) as [[number, number]];
-    return { id: this.databaseId, kind: 'postgres', location: this.where, bytes, lastPosition };
+    return { id: this.databaseId, kind: 'postgres', location: this.where, bytes, lastPosition, files: [] };
   }
 
   async beginRun(dataset: Dataset, options: BeginOptions): Promise<WriteRun | undefined> {
@@ -415,16 +416,17 @@ class PostgresStore implements Store {
       }
       return counts;
     });
-    if (request.compact) {
-      try {
-        pruned.reclaimedBytes = await this.compact();
-      } catch (error) {
-        // The prune is committed: its counts stand, whatever became of the space (a full disk, a lost connection).
-        if (!(error instanceof StoreError)) throw error;
-        pruned.notReclaimed = error.message;
-      }
+    return request.compact ? { ...pruned, ...(await this.compactAfterPrune()) } : pruned;
+  }
+
+  /** Compacts after a committed prune, whose counts stand whatever becomes of the space. */
+  private async compactAfterPrune(): Promise<{ reclaimedBytes: number; notReclaimed?: string }> {
+    try {
+      return { reclaimedBytes: await this.compact() };
+    } catch (error) {
+      if (!(error instanceof StoreError)) throw error;
+      return { reclaimedBytes: 0, notReclaimed: error.message };
     }
-    return pruned;
   }
 
   /** Rewrites the records table so that the space of dropped payloads and rows goes back to the file system; the bytes given back. */
@@ -450,16 +452,21 @@ class PostgresStore implements Store {
   async pruneUntil(
     dataset: Dataset,
     until: number,
-    options: { now: number; limit?: number; dryRun: boolean },
-  ): Promise<{ count: number; hasMore: boolean }> {
+    options: { now: number; limit?: number; dryRun: boolean; compact?: boolean },
+  ): Promise<PruneUntilCounts> {
+    const reclaim = async () => (options.compact && !options.dryRun ? this.compactAfterPrune() : { reclaimedBytes: 0 });
     const ref = await this.findDataset(dataset);
-    if (ref === undefined) return { count: 0, hasMore: false };
+    if (ref === undefined) return { count: 0, hasMore: false, ...(await reclaim()) };
     if (options.dryRun) {
       const [[count]] = (await this.query<[number]>(
         'SELECT count(*) FROM rcache.records WHERE dataset_uid = $1 AND pruned_at IS NULL AND position <= $2',
         [ref.uid, until],
       )) as [[number]];
-      return { count: options.limit === undefined ? count : Math.min(count, options.limit), hasMore: options.limit !== undefined && count > options.limit };
+      return {
+        count: options.limit === undefined ? count : Math.min(count, options.limit),
+        hasMore: options.limit !== undefined && count > options.limit,
+        reclaimedBytes: 0,
+      };
     }
     const result = await this.transaction(async (client) => {
       const locked = await this.lockInTransaction(client, dataset);
@@ -482,7 +489,7 @@ class PostgresStore implements Store {
       if (count > 0) await recordRun(client, 'prune', dataset, at, at, { pruned: count }, true);
       return { count, hasMore: (more.rowCount ?? 0) > 0 };
     });
-    return result;
+    return { ...result, ...(await reclaim()) };
   }
 
   /** The dataset's uid with its row lock held, in a transaction already begun; undefined when it does not exist. */
@@ -614,7 +621,7 @@ export async function openPostgresStore(location: string, options: StoreOptions 
   let client: pg.PoolClient | undefined;
   try {
     client = await pool.connect();
-    const identity = await ensureSchema(client, parsed.safe, options.readonly ?? false);
+    const identity = await ensureSchema(client, parsed.safe, { readonly: options.readonly ?? false, create: options.create ?? true });
     client.release();
     return new PostgresStore(pool, config, parsed.safe, identity.databaseId, options.busyTimeout ?? DEFAULT_BUSY_TIMEOUT);
   } catch (error) {

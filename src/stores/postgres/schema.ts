@@ -137,17 +137,18 @@ function checkVersion(identity: Identity, where: string): void {
 
 /**
  * Checks that the database is rcache's and current, creating or migrating the schema when it may
- * write. A newer schema, or a database holding anything else, is refused untouched.
+ * write (creating it only when `create`). A newer schema, or a database holding anything else, is
+ * refused untouched.
  */
-export async function ensureSchema(client: pg.ClientBase, where: string, readonly: boolean): Promise<Identity> {
+export async function ensureSchema(client: pg.ClientBase, where: string, { readonly, create }: { readonly: boolean; create: boolean }): Promise<Identity> {
   const found = await inspect(client);
   if (found !== 'absent' && 'foreign' in found) throw refuse(found, where);
   if (found !== 'absent') {
     checkVersion(found, where);
     if (found.version === SCHEMA_VERSION) return found;
   }
+  if (found === 'absent' && (readonly || !create)) throw new StoreError('missing', `no rcache database at ${where}`);
   if (readonly) {
-    if (found === 'absent') throw new StoreError('missing', `no rcache database at ${where}`);
     throw new StoreError('failed', `${where} was written by an older rcache: run a writing command once to upgrade it`);
   }
   await client.query('BEGIN');

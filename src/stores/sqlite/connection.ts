@@ -39,6 +39,7 @@ const PAGE_SIZE = 16384;
 
 export interface ConnectOptions {
   readonly?: boolean;
+  create?: boolean;
   busyTimeout?: number;
 }
 
@@ -178,7 +179,7 @@ export function databaseCreated(path: string): boolean {
 export function openDatabase(path: string, options: ConnectOptions = {}): Db {
   checkLocation(path);
   const found = statOf(path) !== undefined;
-  if (!found && options.readonly) throw new StoreError('missing', `no rcache database at ${path}`);
+  if (!found && (options.readonly || options.create === false)) throw new StoreError('missing', `no rcache database at ${path}`);
   const mustInitialise = found ? inspect(path) : true;
   if (mustInitialise && options.readonly) {
     if (!found || readHeader(path).length === 0) throw new StoreError('missing', `${path} is an empty database with no records yet`);
@@ -187,7 +188,11 @@ export function openDatabase(path: string, options: ConnectOptions = {}): Db {
       return openDatabase(path, { ...options, readonly: false });
     } catch (error) {
       if (error instanceof StoreError && error.kind === 'read-only') {
-        throw new StoreError('read-only', `${path} was written by an older rcache and cannot be upgraded: ${error.message}`);
+        throw new StoreError(
+          'read-only',
+          `${path} was written by an earlier rcache and must be upgraded once before it can be read, which needs write access ` +
+            `(${error.message}): run one command that writes to it (such as rcache reset of a model it does not have) where the file can be written`,
+        );
       }
       throw error;
     }
@@ -213,19 +218,56 @@ export function openDatabase(path: string, options: ConnectOptions = {}): Db {
   }
 }
 
+/** The largest file read into memory for a reader that cannot use SQLite's shared memory. */
+const COPY_LIMIT = 512 * 1024 * 1024;
+
+/** Which state of the file a copy was made from: it changes with every commit merged into the file. */
+const copies = new WeakMap<Db, string>();
+
+function fileState(path: string): string {
+  const stat = statSync(path, { bigint: true });
+  return `${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+}
+
 /**
  * A reader in a directory it may not write to: SQLite cannot create the shared-memory file that
- * WAL mode needs there, so the database is read from a copy in memory instead. That is exact only
- * when no write-ahead log holds pages not yet in the main file.
+ * WAL mode needs there, so the database is read from a copy in memory instead, made again
+ * (refreshCopy) whenever the file changes. That is exact only when no write-ahead log holds pages
+ * not yet in the main file.
  */
 function readOnlyCopy(path: string): Db {
   const wal = statSync(`${path}-wal`, { throwIfNoEntry: false });
   if (wal !== undefined && wal.size > 0) {
     throw new StoreError('read-only', `cannot read ${path}: its directory is read-only and its write-ahead log is not yet merged into it`);
   }
+  const state = fileState(path);
+  const size = statSync(path).size;
+  if (size > COPY_LIMIT) {
+    throw new StoreError(
+      'read-only',
+      `cannot read ${path}: its directory is read-only, so it would be read into memory, and at ${Math.ceil(size / 2 ** 20)} MiB it is larger than ${COPY_LIMIT / 2 ** 20} MiB`,
+    );
+  }
   const image = readFileSync(path);
   // Bytes 18 and 19 mark WAL mode; a copy in memory must be read in the ordinary journal mode.
   image[18] = 1;
   image[19] = 1;
-  return connect(image, { readonly: true });
+  const db = connect(image, { readonly: true });
+  copies.set(db, state);
+  return db;
+}
+
+/**
+ * A new copy when `db` is a copy of a file that has changed since (a commit merged into it); else
+ * undefined. While a writer's log holds commits not yet merged, the older copy stays in use.
+ */
+export function refreshCopy(db: Db, path: string): Db | undefined {
+  const state = copies.get(db);
+  if (state === undefined) return undefined;
+  try {
+    if (fileState(path) === state) return undefined;
+    return readOnlyCopy(path);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DEFERRED_HASH,
@@ -13,6 +13,7 @@ import {
   type DatasetRef,
   type PruneCounts,
   type PruneRequest,
+  type PruneUntilCounts,
   type RunCount,
   type RunKind,
   type RunQuery,
@@ -24,7 +25,7 @@ import {
   type WaitResult,
   type WriteRun,
 } from '../store.js';
-import { DEFAULT_BUSY_TIMEOUT, openDatabase, type Db } from './connection.js';
+import { DEFAULT_BUSY_TIMEOUT, openDatabase, refreshCopy, type Db } from './connection.js';
 import { translate } from './errors.js';
 import { SqliteWriteRun } from './write-run.js';
 
@@ -88,11 +89,21 @@ export class SqliteStore implements Store {
   private readonly fileIdentity: string | undefined;
 
   constructor(
-    readonly db: Db,
+    public db: Db,
     readonly path: string,
     readonly busyTimeout: number,
   ) {
     this.fileIdentity = fileIdentity(path);
+  }
+
+  /** A reader that reads a copy of the file in memory reads a new copy once the file has changed. */
+  private refresh(): void {
+    const fresh = refreshCopy(this.db, this.path);
+    if (fresh === undefined) return;
+    this.db.close();
+    this.db = fresh;
+    this.statements.clear();
+    this.hashFunction = false;
   }
 
   /** A prepared statement, prepared once per connection. */
@@ -104,6 +115,7 @@ export class SqliteStore implements Store {
 
   /** Runs `work` so that any SQLite failure reaches callers as a StoreError. */
   guard<T>(doing: 'read' | 'write', work: () => T): T {
+    if (this.open === undefined) this.refresh();
     try {
       return work();
     } catch (error) {
@@ -117,7 +129,15 @@ export class SqliteStore implements Store {
       | undefined;
     let bytes = 0;
     for (const file of [this.path, `${this.path}-wal`]) bytes += statSync(file, { throwIfNoEntry: false })?.size ?? 0;
-    return { id: meta!.database_id, kind: 'sqlite', location: this.path, bytes, lastPosition: meta!.last };
+    // SQLite keeps its companion files beside the real file when the database is reached by a link.
+    let real = this.path;
+    try {
+      real = realpathSync(this.path);
+    } catch {
+      // Deleted since it was opened: its files are named by the path it was opened at.
+    }
+    const files = [real, ...['-wal', '-shm', '-journal'].map((suffix) => real + suffix)];
+    return { id: meta!.database_id, kind: 'sqlite', location: this.path, bytes, lastPosition: meta!.last, files };
   }
 
   private datasetRow(dataset: Dataset): DatasetRef | undefined {
@@ -382,8 +402,9 @@ export class SqliteStore implements Store {
 
   async prune(request: PruneRequest): Promise<PruneCounts> {
     const result: PruneCounts = { pruned: 0, datasetsExpired: 0, recordsDeleted: 0, reclaimedBytes: 0 };
-    const { dryRun, now: at } = request;
+    const { dryRun } = request;
     const work = () => {
+      const at = dryRun ? request.now : this.stampTime(request.now);
       let sql = `SELECT id, integration, connection, model, coalesce(last_sync_at, last_run_at) AS last_active_at FROM datasets`;
       const { where, params } = narrow(request.dataset);
       sql += ` ${where}`;
@@ -413,16 +434,17 @@ export class SqliteStore implements Store {
     }
     await this.defineHashFunction();
     await this.transaction(work);
-    if (request.compact) {
-      try {
-        result.reclaimedBytes = this.compact();
-      } catch (error) {
-        // The prune is committed: its counts stand, whatever became of the space.
-        if (!(error instanceof StoreError)) throw error;
-        result.notReclaimed = error.message;
-      }
+    return request.compact ? { ...result, ...this.compactAfterPrune() } : result;
+  }
+
+  /** Compacts after a committed prune, whose counts stand whatever becomes of the space. */
+  private compactAfterPrune(): { reclaimedBytes: number; notReclaimed?: string } {
+    try {
+      return { reclaimedBytes: this.compact() };
+    } catch (error) {
+      if (!(error instanceof StoreError)) throw error;
+      return { reclaimedBytes: 0, notReclaimed: error.message };
     }
-    return result;
   }
 
   /** Rewrites the file without its free space; the bytes given back to the file system. */
@@ -437,33 +459,40 @@ export class SqliteStore implements Store {
     });
   }
 
-  async pruneUntil(dataset: Dataset, until: number, options: { now: number; limit?: number; dryRun: boolean }): Promise<{ count: number; hasMore: boolean }> {
+  async pruneUntil(
+    dataset: Dataset,
+    until: number,
+    options: { now: number; limit?: number; dryRun: boolean; compact?: boolean },
+  ): Promise<PruneUntilCounts> {
     const ref = await this.findDataset(dataset);
-    if (ref === undefined) return { count: 0, hasMore: false };
+    const reclaim = () => (options.compact && !options.dryRun ? this.compactAfterPrune() : { reclaimedBytes: 0 });
+    if (ref === undefined) return { count: 0, hasMore: false, ...reclaim() };
     const id = ref.uid;
     const countLeft = () => this.statement('SELECT count(*) FROM records WHERE dataset_id = ? AND pruned_at IS NULL AND seq <= ?').pluck().get(id, until) as number;
     if (options.dryRun) {
       return this.guard('read', () => {
         const left = countLeft();
         const count = options.limit === undefined ? left : Math.min(left, options.limit);
-        return { count, hasMore: left > count };
+        return { count, hasMore: left > count, reclaimedBytes: 0 };
       });
     }
     await this.defineHashFunction();
-    return this.transaction(() => {
+    const pruned = await this.transaction(() => {
+      const at = this.stampTime(options.now);
       const count =
         options.limit === undefined
-          ? this.dropPayloads(id, 'seq <= ?', [until], options.now)
+          ? this.dropPayloads(id, 'seq <= ?', [until], at)
           : this.dropPayloads(
               id,
               'rowid IN (SELECT rowid FROM records WHERE dataset_id = ? AND pruned_at IS NULL AND seq <= ? ORDER BY seq LIMIT ?)',
               [id, until, options.limit],
-              options.now,
+              at,
             );
       const hasMore = this.statement('SELECT 1 FROM records WHERE dataset_id = ? AND pruned_at IS NULL AND seq <= ? LIMIT 1').get(id, until) !== undefined;
-      if (count > 0) this.recordRun('prune', dataset, options.now, options.now, { pruned: count });
+      if (count > 0) this.recordRun('prune', dataset, at, at, { pruned: count });
       return { count, hasMore };
     });
+    return { ...pruned, ...reclaim() };
   }
 
   async reset(dataset: Dataset, now: number): Promise<number | undefined> {
@@ -471,7 +500,8 @@ export class SqliteStore implements Store {
       const ref = this.datasetRow(dataset);
       if (ref === undefined) return undefined;
       const count = this.deleteRecords(ref.uid, false);
-      this.recordRun('reset', dataset, now, now, { deleted: count });
+      const at = this.stampTime(now);
+      this.recordRun('reset', dataset, at, at, { deleted: count });
       return count;
     });
   }
@@ -484,5 +514,5 @@ export class SqliteStore implements Store {
 
 export async function openSqliteStore(path: string, options: StoreOptions): Promise<SqliteStore> {
   const busyTimeout = options.busyTimeout ?? DEFAULT_BUSY_TIMEOUT;
-  return new SqliteStore(openDatabase(path, { readonly: options.readonly, busyTimeout }), path, busyTimeout);
+  return new SqliteStore(openDatabase(path, { readonly: options.readonly, busyTimeout, create: options.create }), path, busyTimeout);
 }

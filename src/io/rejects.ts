@@ -1,6 +1,6 @@
 import { fstatSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { UsageError } from './usage-error.js';
+import { InvalidArgumentError } from '../errors.js';
 
 /** The file a path names, as (device, inode), or undefined when it does not exist. */
 function identity(stat: { dev: bigint; ino: bigint } | undefined): string | undefined {
@@ -25,20 +25,21 @@ function placeOf(path: string): string {
 }
 
 /**
- * Refuses a rejects file that is the database (or one of its companion files) or an input of the
- * run (`-`: standard input), compared by real path and by inode: writing rejected lines there
- * would destroy the data.
+ * Refuses a rejects file that is one of the database's files (the main file first) or an input of
+ * the run (`-`: standard input, when it is this process's), compared by real path and by inode:
+ * writing rejected lines there would destroy the data.
  */
-export function checkRejects(rejects: string, db: string, inputs: readonly string[]): void {
+export function checkRejects(rejects: string, databaseFiles: readonly string[], inputs: readonly string[]): void {
   const target = { file: fileOf(rejects), place: placeOf(rejects) };
   const same = (path: string) => placeOf(path) === target.place || (target.file !== undefined && fileOf(path) === target.file);
-  // SQLite keeps its companion files beside the real file when the database is reached by a link.
-  const databases = [...new Set([db, placeOf(db)])];
-  for (const suffix of ['', '-wal', '-shm', '-journal']) {
-    if (databases.some((path) => same(path + suffix))) throw new UsageError(`--rejects ${rejects} is the database${suffix ? ` (its ${suffix.slice(1)} file)` : ''}: name another file`);
+  const [main] = databaseFiles;
+  for (const file of databaseFiles) {
+    if (!same(file)) continue;
+    const part = file === main ? '' : main !== undefined && file.startsWith(main) ? file.slice(main.length).replace(/^[-.]/, '') : basename(file);
+    throw new InvalidArgumentError(`${rejects} is the database${part ? ` (its ${part} file)` : ''}: name another file`, 'rejects', ' ');
   }
   for (const input of inputs) {
     const reads = input === '-' ? target.file !== undefined && identity(fstatSync(0, { bigint: true })) === target.file : same(input);
-    if (reads) throw new UsageError(`--rejects ${rejects} is an input of this run (${input === '-' ? 'standard input' : input}): name another file`);
+    if (reads) throw new InvalidArgumentError(`${rejects} is an input of this run (${input === '-' ? 'standard input' : input}): name another file`, 'rejects', ' ');
   }
 }
