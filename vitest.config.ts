@@ -1,12 +1,30 @@
 import { defineConfig } from 'vitest/config';
+import { findServer } from './scripts/postgres-cluster.mjs';
+
+/** End-to-end cases that run a second time with every cache in PostgreSQL (see test/store-under-test.ts). */
+const ON_BOTH_STORES = [
+  'test/cli.test.ts',
+  'test/lifecycle-cli.test.ts',
+  'test/tailing.test.ts',
+  'test/serve.test.ts',
+  'test/reader.test.ts',
+  'test/ux.test.ts',
+];
+
+const configured = process.env.RCACHE_TEST_POSTGRES;
+const postgres = configured === 'skip' ? false : Boolean(configured) || findServer() !== undefined;
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/setup/postgres.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Most of a test's time is spent waiting for the rcache processes it starts, so two files at
     // once keep a 2-core machine busy without starving those processes.
     maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'] } },
+      ...(postgres ? [{ extends: true as const, test: { name: 'postgres', include: ON_BOTH_STORES, env: { RCACHE_TEST_STORE: 'postgres' } } }] : []),
+    ],
   },
 });

@@ -15,5 +15,5 @@ export {
 } from './cache/cache.js';
 export type { ChangeReader, ChangeQuery } from './cache/reader.js';
 export type { RecordSource } from './io/sources.js';
-export type { Action, Change, DatabaseInfo, Dataset, DatasetCounts, RunRecord, Summary } from './stores/store.js';
+export type { Action, Change, DatabaseInfo, Dataset, DatasetCounts, RunCount, RunRecord, Summary } from './stores/store.js';
 export { RcacheError, InvalidArgumentError, CursorError, InputError, EmptyRefreshError, InterruptedError, StoreError, type StoreFailure } from './errors.js';

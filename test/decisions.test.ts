@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeCursor, encodeCursor, newDatabaseId } from '../src/decisions/cursor.js';
 import { parseFilter } from '../src/decisions/filter.js';
 import { mergePartial } from '../src/decisions/merge.js';
+import { wholeNumber } from '../src/decisions/number.js';
 import { countOutcome, decideDelete, decideSave, decideUpdate, planRefresh, type Outcome, type StoredState } from '../src/decisions/outcome.js';
 import { emptySummary } from '../src/types.js';
 
@@ -142,5 +143,15 @@ describe('cursors and filters', () => {
 
   it('an unknown action is refused, naming what is allowed', () => {
     expect(() => parseFilter('added,gone')).toThrow("invalid filter 'added,gone': use added, updated, deleted, or a comma list of them");
+  });
+});
+
+describe('whole numbers in options and query parameters', () => {
+  it('takes decimal digits alone within the range, and nothing else', () => {
+    expect(['0', '7', '007', '65535', String(Number.MAX_SAFE_INTEGER)].map((text) => wholeNumber(text))).toEqual([0, 7, 7, 65535, Number.MAX_SAFE_INTEGER]);
+    for (const text of ['', ' 7', '7 ', '7\n', '+7', '-7', '7.0', '1e3', '0x10', 'Infinity', 'NaN', '٣', String(Number.MAX_SAFE_INTEGER + 1)]) {
+      expect({ text, value: wholeNumber(text) }).toEqual({ text, value: undefined });
+    }
+    expect([wholeNumber('0', 1), wholeNumber('1', 1), wholeNumber('1000', 1, 1000), wholeNumber('1001', 1, 1000)]).toEqual([undefined, 1, 1000, undefined]);
   });
 });

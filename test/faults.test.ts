@@ -199,7 +199,7 @@ describe.concurrent('rcache under faults', () => {
       const holder = start(['--db', db, 'save', '--model', 'Holder']);
       holder.child.stdin!.write(ndjson([{ id: 'h1' }]));
       await until(() => writeLockHeld(db), 20_000, 'the first writer to take the lock');
-      const waiter = start(['--db', db, 'save', '--model', 'M', '--busy-timeout', '3000']);
+      const waiter = start(['--db', db, 'save', '--model', 'M', '--busy-timeout', '15000']);
       waiter.child.stdin!.end(ndjson([{ id: 'waiting' }]));
       // Wait until it has opened the database (its signal handlers are set up right after) and
       // sleeps in SQLite's busy handler, or, should it wait for the lock some other way, a while
@@ -254,26 +254,31 @@ describe.concurrent('rcache under faults', () => {
   }
 
   const canMount = tmpfsWorks();
+  const mounts: string[] = [];
+  afterAll(() => {
+    for (const mountPoint of mounts.splice(0)) {
+      try {
+        execFileSync('umount', [mountPoint], { stdio: 'ignore' });
+      } catch {
+        execFileSync('umount', ['-l', mountPoint], { stdio: 'ignore' });
+      }
+      rmSync(mountPoint, { recursive: true, force: true });
+    }
+  });
+
+  /** A fresh tmpfs of `size` (as mount's size= option), unmounted after the suite. */
+  function smallDisk(size: string): string {
+    const mountPoint = mkdtempSync(join(tmpdir(), 'rcache-full-'));
+    mounts.push(mountPoint);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mountPoint]);
+    return mountPoint;
+  }
 
   describe.skipIf(!canMount)(
     `a full disk during a save${canMount ? ' (a 3 MiB tmpfs)' : ' — SKIPPED: needs root and a working `mount -t tmpfs` to make a small disk'}`,
     () => {
-      let mountPoint: string | undefined;
-      afterAll(() => {
-        if (mountPoint) {
-          try {
-            execFileSync('umount', [mountPoint], { stdio: 'ignore' });
-          } catch {
-            execFileSync('umount', ['-l', mountPoint], { stdio: 'ignore' });
-          }
-          rmSync(mountPoint, { recursive: true, force: true });
-        }
-      });
-
       it('fails with exit 1 and a line saying the disk is full; earlier data intact, readable and writable again', async () => {
-        mountPoint = mkdtempSync(join(tmpdir(), 'rcache-full-'));
-        execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mountPoint]);
-        const db = join(mountPoint, 'cache.db');
+        const db = join(smallDisk('3m'), 'cache.db');
         copyFileSync(template, db);
         const earlier = Array.from({ length: 2000 }, (_, i) => ({ id: `e-${i}`, v: 'x'.repeat(100) }));
         const seeded = await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson(earlier) });
@@ -296,6 +301,46 @@ describe.concurrent('rcache under faults', () => {
         // The failed run gave its space back: a small run fits again.
         const small = await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'small' }]) });
         expect(small.code, small.stderr).toBe(0);
+      });
+    },
+  );
+
+  describe.skipIf(!canMount)(
+    `prune --vacuum with too little disk left to rewrite the file${canMount ? ' (a 4 MiB tmpfs)' : ' — SKIPPED: needs root and a working `mount -t tmpfs` to make a small disk'}`,
+    () => {
+      it('reports the prune it committed, says the space could not be given back and why, exit 1; the database intact', async () => {
+        // Old's payloads are few and prune in little space; Keep's records fill most of the disk, so
+        // the rewritten file does not fit beside the old one.
+        const built = join(scratchDir(), 'built.db');
+        const make = (model: string, count: number, at: string) =>
+          rcache(['--db', built, 'save', '--model', model], { input: ndjson(Array.from({ length: count }, (_, i) => ({ id: `${model}-${i}`, v: 'x'.repeat(600) }))), env: { RCACHE_NOW: at } });
+        expect((await make('Old', 200, '2026-01-01T00:00:00Z')).code).toBe(0);
+        expect((await make('Keep', 3000, '2026-03-01T00:00:00Z')).code).toBe(0);
+        const db = join(smallDisk('4m'), 'cache.db');
+        copyFileSync(built, db);
+        const size = statSync(db).size;
+        const args = ['--db', db, 'prune', '--payload-ttl', '30d', '--dataset-ttl', '365d', '--vacuum'];
+        const env = { RCACHE_NOW: '2026-03-02T00:00:00Z' };
+
+        const result = await rcache(args, { env });
+        expect(result.code).toBe(1);
+        expect(result.stderr).toBe(
+          'prune: 200 payloads pruned, 0 datasets expired (0 records deleted); no disk space reclaimed\n' +
+            'rcache: the prune was saved, but the space it freed could not be given back to the file system: the disk is full (database or disk is full)\n',
+        );
+        expect(result.stderr).not.toMatch(/nothing from this run was saved/);
+        const after = snapshot(db);
+        expect(after.records.filter((row) => String(row.id).startsWith('Old-') && row.payload === null).length).toBe(200);
+        expect(after.runs.at(-1)).toMatchObject({ kind: 'prune', model: 'Old', pruned: 200 });
+        expect(integrity(db)).toBe('ok');
+        expect(statSync(db).size).toBe(size);
+
+        // The same with --json: the counts on stdout, the failure on stderr.
+        copyFileSync(built, db);
+        const json = await rcache([...args, '--json'], { env });
+        expect(json.code).toBe(1);
+        expect(JSON.parse(json.stdout)).toEqual({ pruned: 200, datasets_expired: 0, records_deleted: 0 });
+        expect(json.stderr).toMatch(/^rcache: the prune was saved, but the space it freed could not be given back to the file system: the disk is full/);
       });
     },
   );

@@ -1,9 +1,9 @@
-import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
+import { inspect } from './store-under-test.js';
 
 export const BIN = join(import.meta.dirname, '..', 'bin', 'rcache.js');
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
@@ -63,12 +63,10 @@ export function lines(stdout: string): Record<string, any>[] {
     .map((line) => JSON.parse(line));
 }
 
-/** Reads the database file directly, as a check independent of rcache's own reading code. */
+/**
+ * Reads the database directly, as a check independent of rcache's own reading code: SQL over the
+ * SQLite schema, on a file or (through views of those names) on a PostgreSQL URL.
+ */
 export function query<T = Record<string, unknown>>(db: string, sql: string, ...params: unknown[]): T[] {
-  const handle = new Database(db, { readonly: true });
-  try {
-    return handle.prepare(sql).all(...params) as T[];
-  } finally {
-    handle.close();
-  }
+  return inspect<T>(db, sql, ...params);
 }

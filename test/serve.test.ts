@@ -1,54 +1,31 @@
 import { Nango, type ListRecordsRequestConfig } from '@nangohq/node';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ndjson, rcache, tempDir } from './helpers.js';
+import { ndjson, rcache, tempDir } from './helpers.js';
+import { ENV, killServe, startServe, type ServeProcess } from './serve-process.js';
+import { dbLocation } from './store-under-test.js';
 
 const HEADERS = { 'Provider-Config-Key': 'default', 'Connection-Id': 'default' };
 const DATASET = { providerConfigKey: 'default', connectionId: 'default' };
-const ENV = { NO_COLOR: '1', RCACHE_SECRET_KEY: undefined, RCACHE_NOW: undefined };
 
-interface Server {
-  url: string;
-  child: ChildProcess;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
+type Server = ServeProcess;
 
 const children = new Set<ChildProcess>();
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
-
 afterEach(async () => {
-  await Promise.all([...children].map(stop));
+  await Promise.all([...children].map(killServe));
   children.clear();
 });
 
-/** Starts the built `rcache serve --port 0` and resolves with the URL of its startup line. */
-function startServer(db: string, args: string[] = [], env: Record<string, string | undefined> = {}, own = true): Promise<Server> {
-  const child = spawn(process.execPath, [BIN, '--db', db, 'serve', '--port', '0', ...args], {
-    env: { ...process.env, ...ENV, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  if (own) children.add(child);
-  let stderr = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-      const url = /listening on (http:\/\/\S+)/.exec(stderr)?.[1];
-      if (url) resolve({ url, child, stderr: () => stderr, exited });
-    });
-    exited.then((code) => reject(new Error(`rcache serve exited with ${code}: ${stderr}`)));
-  });
+/** Starts the built `rcache serve --port 0`; unless `own` is false, it is killed after the test. */
+async function startServer(db: string, args: string[] = [], env: Record<string, string | undefined> = {}, own = true): Promise<Server> {
+  const server = await startServe(db, args, env);
+  if (own) children.add(server.child);
+  return server;
 }
 
 function contacts(count: number, from = 0): { id: string; name: string }[] {
@@ -69,6 +46,19 @@ async function error(response: Response): Promise<{ status: number; code: string
   return { status: response.status, code: body.error.code, message: body.error.message };
 }
 
+/** A GET with any headers, Host included (which fetch does not let a caller set). */
+function get(base: string, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    request(new URL(path, base), { headers }, (response) => {
+      let body = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      response.once('end', () => resolve({ status: response.statusCode!, body }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
 async function until(condition: () => boolean, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!condition()) {
@@ -79,18 +69,20 @@ async function until(condition: () => boolean, ms = 10_000): Promise<void> {
 
 describe('rcache serve, read by the Nango node client', () => {
   let dir: string;
+  let db: string;
   let server: Server;
   let nango: Nango;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rcache-serve-'));
-    await seed(join(dir, 'cache.db'));
-    server = await startServer(join(dir, 'cache.db'), [], {}, false);
+    db = dbLocation(dir);
+    await seed(db);
+    server = await startServer(db, [], {}, false);
     nango = new Nango({ secretKey: 'any key: the server has none', host: server.url });
   });
 
   afterAll(async () => {
-    await stop(server.child);
+    await killServe(server.child);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -109,12 +101,12 @@ describe('rcache serve, read by the Nango node client', () => {
   });
 
   it('answers byte for byte what `rcache records --format json` prints', async () => {
-    const first = await rcache(['--db', join(dir, 'cache.db'), 'records', '--model', 'Contact', '--limit', '100', '--format', 'json']);
+    const first = await rcache(['--db', db, 'records', '--model', 'Contact', '--limit', '100', '--format', 'json']);
     const response = await fetch(`${server.url}/records?model=Contact`, { headers: HEADERS });
     expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(await response.text()).toBe(first.stdout);
     const cursor = JSON.parse(first.stdout).next_cursor as string;
-    const rest = await rcache(['--db', join(dir, 'cache.db'), 'records', '--model', 'Contact', '--cursor', cursor, '--limit', '10000', '--format', 'json']);
+    const rest = await rcache(['--db', db, 'records', '--model', 'Contact', '--cursor', cursor, '--limit', '10000', '--format', 'json']);
     const tail = await fetch(`${server.url}/records/?model=Contact&limit=10000&cursor=${cursor}`, { headers: HEADERS });
     expect(await tail.text()).toBe(rest.stdout);
   });
@@ -185,7 +177,7 @@ describe('rcache serve, read by the Nango node client', () => {
 
 describe('rcache serve, writing and lifecycle', () => {
   it('cuts a default page of large records at 16 MiB with next_cursor set, so the Nango client pages through them all', async () => {
-    const db = join(tempDir(), 'cache.db');
+    const db = dbLocation(tempDir());
     const large = Array.from({ length: 40 }, (_, i) => ({ id: `big${i}`, blob: String(i % 10).repeat(1024 * 1024) }));
     const saved = await rcache(['--db', db, 'save', '--model', 'Blob'], { input: ndjson(large) });
     expect(saved.code, saved.stderr).toBe(0);
@@ -214,7 +206,7 @@ describe('rcache serve, writing and lifecycle', () => {
   }, 60_000);
 
   it('prunes up to a cursor, in batches of `limit`, and the pruned records print as {id, _nango_metadata}', async () => {
-    const db = join(tempDir(), 'cache.db');
+    const db = dbLocation(tempDir());
     await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson(contacts(100)) });
     const server = await startServer(db);
     const nango = new Nango({ secretKey: 'unused', host: server.url });
@@ -231,7 +223,7 @@ describe('rcache serve, writing and lifecycle', () => {
   });
 
   it('with a secret key, every request needs `Authorization: Bearer <key>`', async () => {
-    const db = join(tempDir(), 'cache.db');
+    const db = dbLocation(tempDir());
     await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson(contacts(3)) });
     const server = await startServer(db, ['--host', 'localhost'], { RCACHE_SECRET_KEY: 's3cret' });
     const good = new Nango({ secretKey: 's3cret', host: server.url });
@@ -246,14 +238,14 @@ describe('rcache serve, writing and lifecycle', () => {
   });
 
   it('without a secret key, refuses to listen on a non-loopback address', async () => {
-    const db = join(tempDir(), 'cache.db');
+    const db = dbLocation(tempDir());
     const result = await rcache(['--db', db, 'serve', '--host', '0.0.0.0', '--port', '0'], { env: ENV });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^rcache: refusing to listen on 0\.0\.0\.0 without a secret key.*RCACHE_SECRET_KEY/);
   });
 
   it('creates a missing database, and sees records that another process saves while it serves', async () => {
-    const db = join(tempDir(), 'new.db');
+    const db = dbLocation(tempDir(), 'new.db');
     const server = await startServer(db);
     const nango = new Nango({ secretKey: 'unused', host: server.url });
     expect(await nango.listRecords({ ...DATASET, model: 'Contact' })).toEqual({ records: [], next_cursor: null });
@@ -266,7 +258,7 @@ describe('rcache serve, writing and lifecycle', () => {
   });
 
   it('maps a variant other than "base" to the model <model>::<variant>, as Nango stores it', async () => {
-    const db = join(tempDir(), 'cache.db');
+    const db = dbLocation(tempDir());
     await rcache(['--db', db, 'save', '--model', 'Contact::eu'], { input: ndjson([{ id: 'eu-1' }]) });
     await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson([{ id: 'base-1' }]) });
     const server = await startServer(db);
@@ -278,8 +270,47 @@ describe('rcache serve, writing and lifecycle', () => {
     expect(await ids('base')).toEqual(['base-1']);
   });
 
+  it('without a secret key, answers only requests addressed to this machine, so that DNS rebinding reads nothing', async () => {
+    const db = dbLocation(tempDir());
+    await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson(contacts(2)) });
+    const server = await startServer(db);
+    const port = new URL(server.url).port;
+    for (const path of ['/records?model=Contact', '/', '/api/overview', '/metrics', '/nowhere']) {
+      const refused = await get(server.url, path, { ...HEADERS, Host: `attacker.example:${port}` });
+      expect(refused.status, path).toBe(403);
+      expect(JSON.parse(refused.body).error.code).toBe('forbidden_host');
+      expect(refused.body).not.toContain('c0');
+    }
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, 'localhost']) {
+      const answered = await get(server.url, '/records?model=Contact', { ...HEADERS, Host: host });
+      expect(answered.status, host).toBe(200);
+      expect(JSON.parse(answered.body).records).toHaveLength(2);
+    }
+    const keyed = await startServer(db, [], { RCACHE_SECRET_KEY: 's3cret' });
+    const withKey = await get(keyed.url, '/records?model=Contact', { ...HEADERS, Host: 'cache.internal', Authorization: 'Bearer s3cret' });
+    expect(withKey.status).toBe(200);
+  });
+
+  it('stops on SIGTERM with exit 0 while a dashboard follows live updates, ending their stream', async () => {
+    const server = await startServer(dbLocation(tempDir()));
+    const events = await new Promise<IncomingMessage>((resolve, reject) => request(`${server.url}/api/events`, resolve).on('error', reject).end());
+    expect(events.statusCode).toBe(200);
+    let text = '';
+    const ended = new Promise<string>((resolve) => {
+      events.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      events.once('end', () => resolve('ended'));
+      events.once('aborted', () => resolve('aborted'));
+      events.once('error', () => resolve('failed'));
+    });
+    await until(() => text.includes('event: version'));
+    server.child.kill('SIGTERM');
+    expect(await ended).toBe('ended');
+    expect(await server.exited).toBe(0);
+    expect(server.stderr()).toMatch(/GET \/api\/events 200 \d+ms\n/);
+  });
+
   it('stops on SIGTERM with exit 0, even with an idle keep-alive connection open', async () => {
-    const server = await startServer(join(tempDir(), 'cache.db'));
+    const server = await startServer(dbLocation(tempDir()));
     expect((await fetch(`${server.url}/records?model=Contact`, { headers: HEADERS })).status).toBe(200);
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);

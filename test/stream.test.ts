@@ -115,6 +115,36 @@ describe('following and paging from a program', () => {
     const older = await cache.reader(CONTACTS, { order: 'newest-first', cursor: reader.cursorOf(middle.position) });
     expect((await older.next(10)).map((c) => c.id)).toEqual(['r2', 'r1', 'r0']);
   });
+
+  it('with a span, a filter matching few records is searched a part of the stream at a time, each match once', async () => {
+    const cache = await freshCache();
+    const ids = Array.from({ length: 20 }, (_, i) => `r${i}`);
+    await save(cache, ids.map((id) => ({ id })));
+    // r3, r11 and r17 stay ADDED at positions 4, 12 and 18; the others are UPDATED at 21 to 37.
+    await save(cache, ids.filter((id) => !['r3', 'r11', 'r17'].includes(id)).map((id) => ({ id, n: 1 })));
+    const search = async (order: 'oldest-first' | 'newest-first') => {
+      const reader = await cache.reader(CONTACTS, { order, actions: ['ADDED'], span: 5 });
+      const pages: { ids: string[]; partial: boolean; positions: number[] }[] = [];
+      for (let calls = 0; calls < 20; calls++) {
+        const from = reader.position;
+        const page = await reader.next(10);
+        pages.push({ ids: page.map((c) => c.id), partial: reader.searchedPart, positions: page.map((c) => c.position) });
+        if (from !== undefined) for (const position of page.map((c) => c.position)) expect(Math.abs(position - from)).toBeLessThanOrEqual(5);
+        if (!reader.searchedPart) break;
+      }
+      return pages;
+    };
+    const oldest = await search('oldest-first');
+    expect(oldest.flatMap((page) => page.ids)).toEqual(['r3', 'r11', 'r17']);
+    expect(oldest).toHaveLength(8);
+    expect(oldest.map((page) => page.partial)).toEqual([true, true, true, true, true, true, true, false]);
+    const newest = await search('newest-first');
+    expect(newest.flatMap((page) => page.ids)).toEqual(['r17', 'r11', 'r3']);
+    expect(newest.at(-1)!.partial).toBe(false);
+    const unbounded = await cache.reader(CONTACTS, { actions: ['ADDED'] });
+    expect((await unbounded.next(10)).map((c) => c.id)).toEqual(['r3', 'r11', 'r17']);
+    expect(unbounded.searchedPart).toBe(false);
+  });
 });
 
 describe('one record', () => {

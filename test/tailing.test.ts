@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, lines, ndjson, rcache, tempDir } from './helpers.js';
+import { dbLocation } from './store-under-test.js';
 
 const children: ChildProcessWithoutNullStreams[] = [];
 afterEach(() => {
@@ -29,7 +30,7 @@ async function until(condition: () => boolean, ms = 20_000): Promise<void> {
 
 async function seededDb(records: unknown[] = [{ id: 'first' }]) {
   const dir = tempDir();
-  const db = join(dir, 'cache.db');
+  const db = dbLocation(dir);
   await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson(records) });
   return { dir, db };
 }
@@ -65,7 +66,17 @@ describe('--cursor-file', () => {
     writeFileSync(file, 'garbage\n');
     const invalid = await rcache(['--db', db, 'records', '--model', 'M', '--cursor-file', file]);
     expect(invalid.code).toBe(2);
-    expect(invalid.stderr).toMatch(/invalid cursor 'garbage'/);
+    expect(invalid.stderr).toBe(`rcache: cursor file ${file}: invalid cursor 'garbage': use a cursor that rcache printed\n`);
+    const [first] = lines((await rcache(['--db', db, 'records', '--model', 'M', '-n', '1'])).stdout);
+    const elsewhere = join(dir, 'other.db');
+    await rcache(['--db', elsewhere, 'save', '--model', 'M'], { input: '{"id":"x"}\n' });
+    writeFileSync(file, `${first!._nango_metadata.cursor}\n`);
+    for (const follow of [[], ['--follow']]) {
+      const foreign = await rcache(['--db', elsewhere, 'records', '--model', 'M', '--cursor-file', file, ...follow]);
+      expect(foreign).toMatchObject({ code: 2, stdout: '' });
+      expect(foreign.stderr).toMatch(new RegExp(`^rcache: cursor file ${file}: cursor '[A-Za-z0-9_-]+' comes from another database .*\n$`));
+    }
+    expect(readFileSync(file, 'utf8')).toBe(`${first!._nango_metadata.cursor}\n`);
     const unreadable = await rcache(['--db', db, 'records', '--model', 'M', '--cursor-file', dir]);
     expect(unreadable.code).toBe(1);
     expect(unreadable.stderr).toMatch(/cannot read cursor file/);

@@ -1,11 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, linkSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
 import { BIN, lines, ndjson, rcache, tempDir } from './helpers.js';
+import { ON_POSTGRES, dbLocation } from './store-under-test.js';
 
-const dbIn = () => join(tempDir(), 'cache.db');
+const dbIn = () => dbLocation(tempDir());
 
 /** Runs a shell pipeline with the built binary as `$RCACHE`. */
 function shell(script: string, env: Record<string, string> = {}) {
@@ -123,6 +124,35 @@ describe('closed pipes', () => {
   });
 });
 
+describe('output that cannot be written', () => {
+  it.skipIf(!existsSync('/dev/full'))('a full disk is one line and exit 1, for records, help, stats, a summary and the version', async () => {
+    const db = dbIn();
+    expect((await rcache(['--db', db, 'save', '-m', 'M'], { input: ndjson([{ id: 'a' }, { id: 'b' }]) })).code).toBe(0);
+    const commands = [
+      'records -m M',
+      'records -m M --format table',
+      'records -m M --format json',
+      '--help',
+      'help save',
+      'save --help',
+      'stats',
+      'stats --runs',
+      '--version',
+    ];
+    for (const command of commands) {
+      const result = shell(`$RCACHE --db '${db}' ${command} > /dev/full`.replace(`--db '${db}' --version`, '--version'));
+      expect({ command, status: result.status, stderr: result.stderr }).toEqual({ command, status: 1, stderr: 'rcache: cannot write the output: the disk is full\n' });
+    }
+    const summary = shell(`echo '{"id":"c"}' | $RCACHE --db '${db}' save -m M --json > /dev/full`);
+    expect(summary.stderr).toBe('rcache: cannot write the output: the disk is full\n');
+    expect(summary.status).toBe(1);
+    const both = shell(`$RCACHE --db '${db}' records -m M > /dev/full 2>&1`);
+    expect(both.status).toBe(1);
+    const usage = shell(`$RCACHE --db '${db}' records --nosuch 2> /dev/full`);
+    expect(usage.status).toBe(2);
+  });
+});
+
 describe('help', () => {
   it('has examples and exit codes at the top, marks --model as required, and refuses an unknown command', async () => {
     const top = await rcache(['--help']);
@@ -131,6 +161,9 @@ describe('help', () => {
     const save = await rcache(['help', 'save']);
     expect(save.code).toBe(0);
     expect(save.stdout).toMatch(/-m, --model <name> +the model \(record type\) of the dataset \(required\)/);
+    const help = await rcache(['help', 'help']);
+    expect(help).toMatchObject({ code: 0, stderr: '' });
+    expect(help.stdout).toMatch(/^Usage: rcache help \[options\] \[command\]\n\nshow the help of a command\n/);
     const unknown = await rcache(['help', 'nosuch']);
     expect(unknown).toMatchObject({ code: 2, stdout: '' });
     expect(unknown.stderr).toMatch(/^rcache: unknown command 'nosuch'/);
@@ -168,6 +201,27 @@ describe('records typed at a terminal', () => {
     const deleteArgs = onTerminal(['--db', db, 'delete', '-m', 'A', '1']);
     expect(deleteArgs.stdout).not.toContain('terminal');
   });
+
+  it('Ctrl-C before the first line ends the run with exit 130 and records nothing', { timeout: 30_000 }, async () => {
+    const db = dbIn();
+    const command = [process.execPath, BIN, '--db', db, 'save', '-m', 'E'].map((arg) => `'${arg}'`).join(' ');
+    // The terminal stays open (script's input is a pipe left open): only the typed Ctrl-C ends the run.
+    const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, NO_COLOR: '1' } });
+    let screen = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (screen += text));
+    const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+    for (let i = 0; i < 200 && !(screen.includes('from the terminal') && existsSync(`${db}-wal`)); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child.stdin.write('\x03');
+    const code = await exit;
+    clearTimeout(killer);
+    expect(code).toBe(130);
+    expect(screen).toContain('rcache: interrupted by SIGINT: nothing from this run was saved');
+    expect(screen).not.toMatch(/save E:/);
+    const runs = await rcache(['--db', db, 'stats', '--runs', '--json']);
+    expect(JSON.parse(runs.stdout).runs).toEqual([]);
+  });
 });
 
 describe('--rejects never destroys data', () => {
@@ -200,6 +254,25 @@ describe('--rejects never destroys data', () => {
     expect(readFileSync(db).equals(dbBytes)).toBe(true);
     expect(readFileSync(input).equals(inputBytes)).toBe(true);
     expect(lines((await rcache(['--db', db, 'records', '-m', 'A'])).stdout)).toHaveLength(50);
+  });
+
+  it('refuses the companion files of a database reached through a symbolic link, where SQLite really keeps them', async () => {
+    const dir = tempDir();
+    const real = join(dir, 'real', 'x.db');
+    const link = join(dir, 'link', 'l.db');
+    mkdirSync(join(dir, 'real'));
+    mkdirSync(join(dir, 'link'));
+    expect((await rcache(['--db', real, 'save', '-m', 'M'], { input: ndjson([{ id: 'base1' }, { id: 'base2' }]) })).code).toBe(0);
+    symlinkSync(real, link);
+    const input = join(dir, 'b3.nd');
+    writeFileSync(input, 'bad\n{"id":"zz"}\n');
+    for (const suffix of ['-wal', '-shm', '-journal']) {
+      const result = await rcache(['--db', link, 'save', '-m', 'Third', '--skip-invalid', '--rejects', `${real}${suffix}`, input]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(`rcache: --rejects ${real}${suffix} is the database (its ${suffix.slice(1)} file): name another file\n`);
+    }
+    expect(lines((await rcache(['--db', real, 'records', '-m', 'M'])).stdout).map((record) => record.id)).toEqual(['base1', 'base2']);
+    expect(lines((await rcache(['--db', real, 'records', '-m', 'Third'])).stdout)).toEqual([]);
   });
 
   it('is created only when a line is rejected', async () => {
@@ -243,10 +316,23 @@ describe('the progress line', () => {
     expect(result.stdout).toMatch(/saving: \d+% · [\d,]+ records, [\d,]+\/s · about \d+(s|m\d\ds) left/);
     expect(result.stdout).toMatch(/save A: 150000 added/);
   });
+
+  it('counts one record in the singular', { timeout: 30_000 }, () => {
+    const dir = tempDir();
+    const db = join(dir, 'c.db');
+    // The line comes well after the run has started (its database exists), so the line is drawn.
+    const slowly = `i=0; while [ ! -e '${db}' ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done; sleep 0.6; echo '{"id":1}'; sleep 0.6`;
+    const pipeline = `(${slowly}) | '${process.execPath}' '${BIN}' --db '${db}' save -m A`;
+    const result = spawnSync('script', ['-qec', pipeline, '/dev/null'], { encoding: 'utf8', input: '', env: { ...process.env, NO_COLOR: '1' } });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/saving: 1 record, \d+\/s/);
+    expect(result.stdout).not.toMatch(/1 records/);
+  });
 });
 
 describe('the demo', () => {
-  it('tells the same story on every run, deletions included', { timeout: 60_000 }, () => {
+  // The demo keeps its own ./rcache.db: there is nothing of it to run on PostgreSQL.
+  it.skipIf(ON_POSTGRES)('tells the same story on every run, deletions included', { timeout: 60_000 }, () => {
     const cwd = tempDir();
     const run = () => spawnSync(process.execPath, [join(import.meta.dirname, '..', 'fixtures', 'demo.mjs')], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     // Each run starts a new database: its cursors carry the new database's id, as its times are new.
@@ -273,6 +359,10 @@ describe('messages', () => {
     await rcache(['--db', db, 'save', '-m', 'A'], { input: ndjson([{ id: 1 }]), env: { RCACHE_NOW: '2024-01-01T00:00:00Z' } });
     const pruned = await rcache(['--db', db, 'prune', '--dry-run', '--payload-ttl', '1d', '--dataset-ttl', '30d'], { env: { RCACHE_NOW: '2024-06-01T00:00:00Z' } });
     expect(pruned.stderr).toBe('prune (dry run, nothing changed): 0 payloads would be pruned, 1 dataset would be expired (1 record would be deleted)\n');
+    const once = await rcache(['--db', db, 'save', '-m', 'D'], { input: ndjson([{ id: 1 }, { id: 1 }]) });
+    expect(once.stderr).toMatch(/^save D: 1 added, 0 updated, 0 unchanged, 1 duplicate \(/);
+    const twice = await rcache(['--db', db, 'save', '-m', 'D'], { input: ndjson([{ id: 1 }, { id: 1 }, { id: 1 }]) });
+    expect(twice.stderr).toMatch(/^save D: 0 added, 0 updated, 1 unchanged, 2 duplicates \(/);
     const noModel = await rcache(['--db', db, 'prune', '--until-cursor', 'cmM6MQ']);
     expect(noModel).toMatchObject({ code: 2, stderr: 'rcache: --until-cursor needs --model: a cursor is a position in one dataset (add --model NAME)\n' });
   });

@@ -2,13 +2,14 @@ import { InvalidArgumentError, StoreError } from '../errors.js';
 import { recordJson } from '../io/records.js';
 import type { RecordSource } from '../io/sources.js';
 import { openStore } from '../stores/open.js';
-import type { Change, DatabaseInfo, Dataset, DatasetCounts, RunRecord, RunQuery, Store, Summary, WaitOptions, WaitResult } from '../stores/store.js';
+import type { Change, DatabaseInfo, Dataset, DatasetCounts, RunCount, RunRecord, RunQuery, Store, Summary, WaitOptions, WaitResult } from '../stores/store.js';
 import type { PartialRecord } from './edit-runs.js';
 import { ChangeReader, positionOf, type ChangeQuery } from './reader.js';
 import type { LibraryRun } from './runs.js';
 
 // Writers are loaded when first used: a program (or command) that only reads never loads them.
 const writers = () => import('./writers.js');
+type Writers = Awaited<ReturnType<typeof writers>>;
 
 /** A dataset by name; integration and connection default to `default`. */
 export interface DatasetName {
@@ -102,6 +103,8 @@ export interface PruneResult {
   records_deleted: number;
   /** Bytes of storage given back after the prune. */
   reclaimed_bytes: number;
+  /** Why the space could not be given back (the prune itself was committed); absent when it was, or was not asked for. */
+  not_reclaimed?: string;
 }
 
 const PAGE = 1000;
@@ -129,6 +132,12 @@ export class Cache {
     return this.infoCache;
   }
 
+  /** A source's batches of lines, joined into larger ones for a store that wants them. */
+  private batches({ batchesOf, coalesce }: Writers, source: RecordSource, signal: AbortSignal) {
+    const batches = batchesOf(source, signal);
+    return this.store.batchBytes === undefined ? batches : coalesce(batches, this.store.batchBytes);
+  }
+
   /** Runs a writing run to its commit; any failure or abort rolls it back. */
   private async execute<R extends LibraryRun>(run: R, signal: AbortSignal | undefined, feed: () => Promise<void>): Promise<R> {
     try {
@@ -142,11 +151,12 @@ export class Cache {
 
   /** Saves records (SPEC §2): each is added, updated or unchanged against what is stored, in one atomic run. */
   async save(name: DatasetName, source: RecordSource, options: SaveOptions = {}): Promise<SaveResult> {
-    const { SaveRun, IgnoreFields, saveBatches, batchesOf } = await writers();
+    const w = await writers();
+    const { SaveRun, IgnoreFields, saveBatches } = w;
     const ignoreFields = options.ignoreFields ?? [];
     const run = new SaveRun(this.store, datasetOf(name), options, new IgnoreFields(ignoreFields), this.now);
     await this.execute(run, options.signal, () =>
-      saveBatches(run, (signal) => batchesOf(source, signal), ignoreFields, { ...options, warn: options.onWarning }),
+      saveBatches(run, (signal) => this.batches(w, source, signal), ignoreFields, { ...options, warn: options.onWarning }),
     );
     return { ...run.summary, deletionSkipped: run.deletionSkipped };
   }
@@ -188,13 +198,13 @@ export class Cache {
     parse: (text: string, reject: (reason: string) => void) => T,
     write: (items: T[]) => Promise<void>,
   ): Promise<void> {
-    const { readRecords, batchesOf } = await writers();
+    const w = await writers();
     const stop = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
     let items: T[] = [];
     try {
-      await readRecords(
-        batchesOf(source, signal),
+      await w.readRecords(
+        this.batches(w, source, signal),
         {
           ...options,
           warn: options.onWarning,
@@ -218,7 +228,7 @@ export class Cache {
     const dataset = datasetOf(name);
     const info = await this.info();
     const after = query.fromEnd ? info.lastPosition : query.cursor === undefined || query.cursor === '' ? undefined : positionOf(query.cursor, info);
-    return new ChangeReader(this.store, info.id, dataset, { ...query, after });
+    return new ChangeReader(this.store, info, dataset, { ...query, after });
   }
 
   /** One record of a dataset, whatever its state, as the change stream shows it; undefined when there is none. */
@@ -284,7 +294,9 @@ export class Cache {
       dryRun: options.dryRun === true,
       compact: options.compact,
     });
-    return { pruned: counts.pruned, datasets_expired: counts.datasetsExpired, records_deleted: counts.recordsDeleted, reclaimed_bytes: counts.reclaimedBytes };
+    const result: PruneResult = { pruned: counts.pruned, datasets_expired: counts.datasetsExpired, records_deleted: counts.recordsDeleted, reclaimed_bytes: counts.reclaimedBytes };
+    if (counts.notReclaimed !== undefined) result.not_reclaimed = counts.notReclaimed;
+    return result;
   }
 
   /** Drops the payloads of a dataset's records up to and including `cursor` (Nango's pruneRecords); at most `limit`. */
@@ -296,6 +308,11 @@ export class Cache {
   /** Hard-deletes every record of a dataset, to sync it again from scratch; undefined (nothing created) when there is no such dataset. */
   async reset(name: DatasetName): Promise<number | undefined> {
     return this.store.reset(datasetOf(name), this.now());
+  }
+
+  /** The run history counted by kind and by outcome: changed, unchanged or rejected. */
+  runCounts(): Promise<RunCount[]> {
+    return this.store.runCounts();
   }
 
   /** Every dataset's counts, or those matching `filter`. */

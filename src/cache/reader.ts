@@ -16,6 +16,12 @@ export interface ChangeQuery {
   fromEnd?: boolean;
   /** Oldest first (the change stream, the default) or newest first (a dashboard's first page). */
   order?: 'oldest-first' | 'newest-first';
+  /**
+   * Look through at most this many positions a page, so that a filter matching few records costs
+   * a bounded read: a page that comes back short then stops at the edge of what it looked through
+   * (see ChangeReader.searchedPart), and the next page searches on from there.
+   */
+  span?: number;
 }
 
 /** The position a cursor names in this database; refuses a cursor from another database or beyond its last change. */
@@ -37,15 +43,26 @@ export function positionOf(cursor: string, database: { id: string; lastPosition:
 export class ChangeReader {
   private ref: DatasetRef | undefined;
   private at: number | undefined;
+  private partial = false;
 
   constructor(
     private readonly store: Store,
-    /** The database's id, which every cursor of this reader carries. */
-    readonly databaseId: string,
+    /** The database's id, which every cursor of this reader carries, and its last position when the reader began. */
+    private readonly database: { id: string; lastPosition: number },
     readonly dataset: Dataset,
     private readonly query: Omit<ChangeQuery, 'cursor'> & { after?: number },
   ) {
     this.at = query.after;
+  }
+
+  /** The database's id, which every cursor of this reader carries. */
+  get databaseId(): string {
+    return this.database.id;
+  }
+
+  /** The last page came back short at the edge of its span, not at the end of the stream: more may match further on. */
+  get searchedPart(): boolean {
+    return this.partial;
   }
 
   /** The position after which the next page starts (before which, newest first); undefined at the very start. */
@@ -54,24 +71,42 @@ export class ChangeReader {
   }
 
   cursorOf(position: number): string {
-    return encodeCursor(this.databaseId, position);
+    return encodeCursor(this.database.id, position);
   }
 
   /** Up to `limit` changes after the current position; advances past them. Empty while the dataset does not exist. */
   async next(limit: number): Promise<Change[]> {
+    this.partial = false;
     this.ref ??= await this.store.findDataset(this.dataset);
     if (this.ref === undefined) return [];
     const newest = this.query.order === 'newest-first';
+    let after = newest ? undefined : (this.at ?? 0);
+    let before = newest ? this.at : undefined;
+    // The far edge of the span, inclusive, when it falls short of the end of the stream.
+    let edge: number | undefined;
+    const span = this.query.span;
+    if (span !== undefined) {
+      if (newest) {
+        const start = before ?? this.database.lastPosition + 1;
+        if (start - span > 1) after = (edge = start - span) - 1;
+      } else if (after! + span < this.database.lastPosition) {
+        before = (edge = after! + span) + 1;
+      }
+    }
     const page = await this.store.readChanges(this.ref, {
       order: newest ? 'newest-first' : 'oldest-first',
-      after: newest ? undefined : (this.at ?? 0),
-      before: newest ? this.at : undefined,
+      after,
+      before,
       limit,
       actions: this.query.actions,
       ids: this.query.ids,
       modifiedAfter: this.query.modifiedAfter,
     });
     if (page.length > 0) this.at = page[page.length - 1]!.position;
+    if (page.length < limit && edge !== undefined) {
+      this.at = edge;
+      this.partial = true;
+    }
     return page;
   }
 }

@@ -1,4 +1,5 @@
 import { openCache, datasetOf as namedDataset, type Cache } from '../cache/cache.js';
+import { wholeNumber } from '../decisions/number.js';
 import { parseTimestamp } from '../decisions/time.js';
 import { InterruptedError } from '../errors.js';
 import { UsageError } from './usage-error.js';
@@ -28,14 +29,11 @@ export function datasetOf(options: DatasetOptions): Dataset {
   return namedDataset(options);
 }
 
-/** `1 dataset`, `2 datasets`, `0 datasets`. */
-export function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
+export { plural } from '../io/words.js';
 
 export function parseCount(text: string, option: string, min = 1): number {
-  const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min) {
+  const value = wholeNumber(text.trim(), min);
+  if (value === undefined) {
     throw new UsageError(`${option} takes a whole number of at least ${min}, not '${text}'`);
   }
   return value;
@@ -56,11 +54,15 @@ export function open(options: GlobalOptions, readonly = false, busyTimeout?: num
 
 /**
  * Turns SIGINT and SIGTERM into an abort of the running command, so that it can roll back and
- * end with exit 130 instead of dying wherever it stands.
+ * end with exit 130 instead of dying wherever it stands. A signal after the first calls `again`
+ * (a server already stopping gracefully stops at once).
  */
-export function interruptible(): { signal: AbortSignal; dispose: () => void } {
+export function interruptible(again: () => void = () => {}): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
-  const onSignal = (name: NodeJS.Signals) => controller.abort(new InterruptedError(name));
+  const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) again();
+    else controller.abort(new InterruptedError(name));
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   return {

@@ -154,7 +154,7 @@ export function buildProgram(): Command {
     .option('--interval <seconds>', 'with --follow, how often to look for new changes', '1')
     .option('-n, --limit <n>', 'stop after n records')
     .option('--filter <actions>', 'only added, updated, deleted, or a comma list of them')
-    .option('--ids <ids>', 'only these ids, comma-separated, each exactly as written')
+    .option('--ids <ids>', 'only these ids, comma-separated (spaces around each are dropped)')
     .option('--id <id>', 'only this id, exactly as given (repeatable; for ids holding commas)', collect)
     .option('--ids-file <file>', 'only the ids in this file, one per line')
     .option('--modified-after <time>', 'only records modified at or after this ISO 8601 time')
@@ -236,14 +236,14 @@ export function buildProgram(): Command {
 
   program
     .command('serve')
-    .description("answer Nango's records API (GET /records, PATCH /records/prune) over HTTP from this database")
+    .description("answer Nango's records API (GET /records, PATCH /records/prune) over HTTP from this database, with a dashboard at /")
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '3003')
     .addOption(new Option('--secret-key <key>', 'require "Authorization: Bearer <key>" on every request').env('RCACHE_SECRET_KEY'))
     .addHelpText(
       'after',
       examples([
-        'rcache serve',
+        'rcache serve                     # then open http://127.0.0.1:3003/',
         'RCACHE_SECRET_KEY=s3cret rcache serve --host 0.0.0.0 --port 8080',
         "curl -H 'Provider-Config-Key: default' -H 'Connection-Id: default' 'http://127.0.0.1:3003/records?model=Contact&limit=10'",
       ]),
@@ -259,7 +259,7 @@ export function buildProgram(): Command {
     .argument('[command]', 'a command')
     .action((name: string | undefined) => {
       if (name === undefined) program.help();
-      const command = program.commands.find((c) => c.name() === name && c.name() !== 'help');
+      const command = program.commands.find((c) => c.name() === name);
       if (command === undefined) throw new UsageError(`unknown command '${name}': the commands are ${program.commands.map((c) => c.name()).join(', ')}`);
       command.help();
     });
@@ -268,10 +268,20 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** A reader that goes away (`rcache --help | head -1`) ends the output quietly, never with a trace. */
-function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+let outputFailure: NodeJS.ErrnoException | undefined;
+
+/**
+ * A reader that goes away (`rcache --help | head -1`) ends the output quietly; any other failure
+ * to write (a full disk) is said once, in one line, and the exit code is 1. Never a trace.
+ */
+function watchOutput(stream: NodeJS.WriteStream): void {
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
+    if (error.code === 'EPIPE' || outputFailure !== undefined) return;
+    outputFailure = error;
+    // A usage error whose message could not be written still exits 2.
+    if (!process.exitCode) process.exitCode = 1;
+    const reason = error.code === 'ENOSPC' ? 'the disk is full' : error.message;
+    if (stream !== process.stderr) process.stderr.write(`rcache: cannot write the output: ${reason}\n`);
   });
 }
 
@@ -283,14 +293,16 @@ const WRITING = new Set(['save', 'delete', 'update', 'prune', 'reset']);
 
 /** Runs rcache with `argv`; the one place where errors become messages and exit codes. */
 export async function main(argv: string[]): Promise<void> {
-  quietOnClosedPipe(process.stdout);
-  quietOnClosedPipe(process.stderr);
+  watchOutput(process.stdout);
+  watchOutput(process.stderr);
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
   } catch (error) {
     const command = program.args[0] ?? '';
-    process.exitCode = exitCodeFor(error, argv.includes('--debug'), WRITING.has(command) && !argv.includes('--dry-run'));
+    // A failed write has been reported where it was met; the error it makes a command throw is the same one.
+    const code = error === outputFailure ? 1 : exitCodeFor(error, argv.includes('--debug'), WRITING.has(command) && !argv.includes('--dry-run'));
+    process.exitCode = code === 0 && outputFailure !== undefined ? 1 : code;
   }
 }
 

@@ -1,4 +1,5 @@
 import { parseDuration } from '../decisions/duration.js';
+import { RcacheError } from '../errors.js';
 import { humanBytes } from '../io/bytes.js';
 import { wantsColor } from '../io/color.js';
 import { palette } from '../io/palette.js';
@@ -32,16 +33,19 @@ export async function prune(options: PruneOptions): Promise<void> {
   } finally {
     await cache.close();
   }
+  const { reclaimed_bytes: reclaimedBytes, not_reclaimed: notReclaimed, ...counts } = result;
   if (options.json) {
-    const { reclaimed_bytes: _, ...counts } = result;
     process.stdout.write(JSON.stringify(counts) + '\n');
-    return;
+  } else {
+    const c = palette(wantsColor(process.stderr, options.color));
+    const would = options.dryRun ? 'would be ' : '';
+    const vacuumed = options.vacuum && !options.dryRun;
+    const reclaimed = vacuumed ? `; ${notReclaimed === undefined ? `${humanBytes(reclaimedBytes)} of disk space reclaimed` : 'no disk space reclaimed'}` : '';
+    process.stderr.write(
+      `prune${options.dryRun ? ' (dry run, nothing changed)' : ''}: ${c.yellow(`${plural(result.pruned, 'payload')} ${would}pruned`)}, ` +
+        `${c.red(`${plural(result.datasets_expired, 'dataset')} ${would}expired`)} (${plural(result.records_deleted, 'record')} ${would}deleted)${reclaimed}\n`,
+    );
   }
-  const c = palette(wantsColor(process.stderr, options.color));
-  const would = options.dryRun ? 'would be ' : '';
-  const reclaimed = options.vacuum && !options.dryRun ? `; ${humanBytes(result.reclaimed_bytes)} of disk space reclaimed` : '';
-  process.stderr.write(
-    `prune${options.dryRun ? ' (dry run, nothing changed)' : ''}: ${c.yellow(`${plural(result.pruned, 'payload')} ${would}pruned`)}, ` +
-      `${c.red(`${plural(result.datasets_expired, 'dataset')} ${would}expired`)} (${plural(result.records_deleted, 'record')} ${would}deleted)${reclaimed}\n`,
-  );
+  // What was asked for was not all done: the prune stands, but the file is as large as before.
+  if (notReclaimed !== undefined) throw new RcacheError(`the prune was saved, but the space it freed could not be given back to the file system: ${notReclaimed}`);
 }

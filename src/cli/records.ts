@@ -1,15 +1,17 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cache } from '../cache/cache.js';
 import type { ChangeQuery, ChangeReader } from '../cache/reader.js';
 import { parseFilter } from '../decisions/filter.js';
 import { iso, parseTimestamp } from '../decisions/time.js';
-import { InterruptedError, RcacheError, StoreError } from '../errors.js';
+import { CursorError, InterruptedError, InvalidArgumentError, RcacheError, StoreError } from '../errors.js';
 import { wantsColor } from '../io/color.js';
 import { CursorFile } from '../io/cursor-file.js';
+import { trimJson } from '../io/ndjson.js';
 import { Output } from '../io/output.js';
 import { pipeReaderWatch } from '../io/reader-watch.js';
 import { writeRecord } from '../io/records.js';
+import { databaseExists, displayLocation } from '../stores/open.js';
 import type { Change, Dataset } from '../stores/store.js';
 import { datasetOf, interruptible, open, parseCount, UsageError, type DatasetOptions } from './context.js';
 import { suggestDatasets } from './suggest.js';
@@ -36,16 +38,19 @@ const OPEN_RETRIES = 20;
 /** With the output's chunks of up to 256 KiB, a cursor file is never more than 1 MiB of output behind. */
 const CURSOR_EVERY = 768 * 1024;
 
-/** Comma-separated ids, each exactly as written; a blank one is a slip, never a selection of everything. */
+/**
+ * Comma-separated ids, without the JSON white space around each (space, tab, CR, LF): `a, b` is
+ * `a` and `b`. A blank one is a slip, never a selection of everything.
+ */
 export function parseIds(text: string): string[] {
-  const ids = text.split(',');
-  if (ids.some((id) => id.trim() === '')) {
-    throw new UsageError(`--ids '${text}' has an empty id: separate ids with single commas (use --id or --ids-file for an id that is blank or holds a comma)`);
+  const ids = text.split(',').map(trimJson);
+  if (ids.some((id) => id === '')) {
+    throw new UsageError(`--ids '${text}' has an empty id: separate ids with single commas (use --id or --ids-file for an id that is blank, has spaces at its ends or holds a comma)`);
   }
   return ids;
 }
 
-/** One id per line, exactly as written but for the line ending; blank lines are skipped. */
+/** One id per line, exactly as written but for the line ending and a leading byte-order mark; blank lines are skipped. */
 function readIdsFile(path: string): string[] {
   let text: string;
   try {
@@ -53,6 +58,8 @@ function readIdsFile(path: string): string[] {
   } catch (error) {
     throw new UsageError(`cannot read --ids-file ${path}: ${(error as Error).message}`);
   }
+  // A file saved by an editor that marks UTF-8 may start with a byte-order mark, which is no part of an id.
+  if (text.startsWith('\ufeff')) text = text.slice(1);
   return text.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line)).filter((id) => id !== '');
 }
 
@@ -114,32 +121,32 @@ async function drain(reader: ChangeReader, progress: Progress, each: (change: Ch
   return !out.closed && !signal.aborted && (await reader.next(1)).length > 0;
 }
 
-function isUrl(db: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(db);
-}
-
-/** Whether a database file is there to be read (SQLite creates it empty, then writes its header). */
-function fileCreated(db: string): boolean {
-  return (statSync(db, { throwIfNoEntry: false })?.size ?? 0) > 0;
-}
-
 /**
  * Opens the database for reading; a follower whose database does not exist yet waits for it, as
  * `tail -F` does, and says so once. Undefined when a signal ends the wait.
  */
 async function openForReading(options: RecordsOptions, interval: number, signal: AbortSignal): Promise<{ cache: Cache; waited: boolean } | undefined> {
-  if (!options.follow || isUrl(options.db) || fileCreated(options.db)) return { cache: await open(options, true), waited: false };
-  process.stderr.write(`rcache: waiting for ${options.db} to be created (stop with Ctrl-C)\n`);
+  // A server's database without rcache's tables yet is waited for as a missing file is.
+  const missing = (error: unknown) => error instanceof StoreError && error.kind === 'missing';
+  if (!options.follow || (await databaseExists(options.db))) {
+    try {
+      return { cache: await open(options, true), waited: false };
+    } catch (error) {
+      if (!options.follow || !missing(error)) throw error;
+    }
+  }
+  process.stderr.write(`rcache: waiting for ${displayLocation(options.db)} to be created (stop with Ctrl-C)\n`);
   for (let retries = 0; ; ) {
     try {
       await sleep(interval, undefined, { signal });
     } catch {
       return undefined;
     }
-    if (!fileCreated(options.db)) continue;
+    if (!(await databaseExists(options.db))) continue;
     try {
       return { cache: await open(options, true), waited: true };
     } catch (error) {
+      if (missing(error)) continue;
       // The file exists but its first writer may not have committed its tables yet.
       if (!(error instanceof RcacheError || error instanceof StoreError) || ++retries > OPEN_RETRIES) throw error;
     }
@@ -188,10 +195,10 @@ export async function records(options: RecordsOptions): Promise<void> {
   const progress: Progress = { left: limit, signal: interrupt.signal, out };
   try {
     // A follower that waited for the database has said so: its dataset may well come a moment later.
-    if (!opened.waited) await noticeUnknownDataset(cache, dataset, options.db);
+    if (!opened.waited) await noticeUnknownDataset(cache, dataset, displayLocation(options.db));
     // "Now" for a follower that waited for the database to be created is its very beginning.
     if (options.sinceNow && !stored && !opened.waited) query.fromEnd = true;
-    const read = (reader = await cache.reader(dataset, query));
+    const read = (reader = await readerFor(cache, dataset, query, cursorFile));
     if (options.format === 'json') await printDocument(read, progress);
     else if (options.format === 'table') await printTable(read, progress, wantsColor(process.stdout, options.color));
     else {
@@ -200,7 +207,7 @@ export async function records(options: RecordsOptions): Promise<void> {
       let version = options.follow ? await cache.version() : 0;
       await drain(read, progress, line);
       if (options.follow) {
-        await follow(cache, read, progress, line, interval, options.db, () => saveCursor(out.confirmed, out.taken), async () => {
+        await follow(cache, read, progress, line, interval, displayLocation(options.db), () => saveCursor(out.confirmed, out.taken), async () => {
           const since = version;
           version = await cache.version();
           return since;
@@ -217,6 +224,17 @@ export async function records(options: RecordsOptions): Promise<void> {
     // Output that a stalled reader never took would keep the process alive for as long as it
     // stalls; the cursor file already names what was delivered, so the rest is let go.
     if (out.stalled) setImmediate(() => process.exit());
+  }
+}
+
+/** The reader from the query's cursor; a cursor that is refused names the file it was kept in. */
+async function readerFor(cache: Cache, dataset: Dataset, query: ChangeQuery, cursorFile: CursorFile | undefined): Promise<ChangeReader> {
+  try {
+    return await cache.reader(dataset, query);
+  } catch (error) {
+    if (cursorFile === undefined || !(error instanceof InvalidArgumentError)) throw error;
+    const Kind = error instanceof CursorError ? CursorError : InvalidArgumentError;
+    throw new Kind(error.message, `cursor file ${cursorFile.path}`);
   }
 }
 

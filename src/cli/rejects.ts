@@ -32,8 +32,10 @@ function placeOf(path: string): string {
 export function checkRejects(rejects: string, db: string, inputs: readonly string[]): void {
   const target = { file: fileOf(rejects), place: placeOf(rejects) };
   const same = (path: string) => placeOf(path) === target.place || (target.file !== undefined && fileOf(path) === target.file);
+  // SQLite keeps its companion files beside the real file when the database is reached by a link.
+  const databases = [...new Set([db, placeOf(db)])];
   for (const suffix of ['', '-wal', '-shm', '-journal']) {
-    if (same(db + suffix)) throw new UsageError(`--rejects ${rejects} is the database${suffix ? ` (its ${suffix.slice(1)} file)` : ''}: name another file`);
+    if (databases.some((path) => same(path + suffix))) throw new UsageError(`--rejects ${rejects} is the database${suffix ? ` (its ${suffix.slice(1)} file)` : ''}: name another file`);
   }
   for (const input of inputs) {
     const reads = input === '-' ? target.file !== undefined && identity(fstatSync(0, { bigint: true })) === target.file : same(input);

@@ -1,7 +1,7 @@
 import type { Cache } from '../cache/cache.js';
 import { wantsColor } from '../io/color.js';
 import type { Dataset, Summary } from '../types.js';
-import { datasetOf, interruptible, open, type DatasetOptions, type GlobalOptions } from './context.js';
+import { datasetOf, interruptible, open, plural, type DatasetOptions, type GlobalOptions } from './context.js';
 
 // What the writing commands share; kept apart from context.ts so that readers load none of it.
 
@@ -24,7 +24,9 @@ export async function reportSummary(kind: string, dataset: Dataset, summary: Sum
   const colours: Partial<Record<keyof Summary, (text: string) => string>> = { added: c.green, updated: c.yellow, deleted: c.red, rejected: c.red };
   const primary = PRIMARY[kind] ?? [];
   const others = (Object.keys(summary) as (keyof Summary)[]).filter((key) => !primary.includes(key) && summary[key] > 0);
-  const parts = [...primary, ...others].map((key) => (colours[key] ?? String)(`${summary[key]} ${key}`));
+  // Every count is named by an adjective but one, which is a noun.
+  const counted = (key: keyof Summary) => (key === 'duplicates' ? plural(summary[key], 'duplicate') : `${summary[key]} ${key}`);
+  const parts = [...primary, ...others].map((key) => (colours[key] ?? String)(counted(key)));
   const seconds = ((performance.now() - startedAt) / 1000).toFixed(2);
   process.stderr.write(`${kind} ${c.bold(dataset.model)}: ${parts.join(', ')} (${seconds}s)\n`);
 }
@@ -56,15 +58,19 @@ export async function executeRun<S extends Summary>(
 ): Promise<S> {
   const startedAt = performance.now();
   const dataset = datasetOf(options);
-  const cache = await open(options);
+  // Listening before the database is opened: connecting to a server takes a while, and a Ctrl-C
+  // meanwhile must end the command as one during the run does.
   const interrupt = interruptible();
+  let cache: Cache | undefined;
   try {
+    cache = await open(options);
+    interrupt.signal.throwIfAborted();
     const summary = await call(cache, interrupt.signal);
     const { deletionSkipped: _, ...counts } = summary as S & { deletionSkipped?: boolean };
     await reportSummary(kind, dataset, counts, options, startedAt);
     return summary;
   } finally {
     interrupt.dispose();
-    await cache.close();
+    await cache?.close();
   }
 }

@@ -1,8 +1,11 @@
-import { StoreError } from '../errors.js';
+import { once } from 'node:events';
+import { wholeNumber } from '../decisions/number.js';
+import { StoreError, type InterruptedError } from '../errors.js';
 import { keyDigest } from '../http/auth.js';
 import { baseUrl, isLoopback } from '../http/http.js';
 import { startServer } from '../http/server.js';
-import { open, parseCount, UsageError, type GlobalOptions } from './context.js';
+import { interruptible, open, parseCount, UsageError, type GlobalOptions } from './context.js';
+import { displayLocation } from '../stores/open.js';
 
 export interface ServeOptions extends GlobalOptions {
   host: string;
@@ -14,8 +17,8 @@ export interface ServeOptions extends GlobalOptions {
 const DEFAULT_BUSY_TIMEOUT = 1000;
 
 function parsePort(text: string): number {
-  const port = Number(text);
-  if (!/^\d+$/.test(text.trim()) || port > 65535) throw new UsageError(`--port takes a number from 0 to 65535 (0: any free port), not '${text}'`);
+  const port = wholeNumber(text.trim(), 0, 65535);
+  if (port === undefined) throw new UsageError(`--port takes a number from 0 to 65535 (0: any free port), not '${text}'`);
   return port;
 }
 
@@ -31,27 +34,6 @@ function secretOf(options: ServeOptions): Buffer | undefined {
   }
   if (options.secretKey === '') throw new UsageError('--secret-key (RCACHE_SECRET_KEY) must not be empty; unset it to serve without a key');
   return keyDigest(options.secretKey);
-}
-
-/** Resolves with the first SIGINT or SIGTERM; later ones call `again`. */
-function stopSignal(again: () => void): { received: Promise<NodeJS.Signals>; dispose: () => void } {
-  let resolve!: (signal: NodeJS.Signals) => void;
-  const received = new Promise<NodeJS.Signals>((done) => (resolve = done));
-  let seen = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (seen) again();
-    seen = true;
-    resolve(signal);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return {
-    received,
-    dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
 }
 
 /** The database, writable for PATCH /records/prune where it can be; else read-only, since reading is most of what a server does. */
@@ -72,18 +54,19 @@ export async function serve(options: ServeOptions): Promise<void> {
   const busyTimeout = options.busyTimeout === undefined ? DEFAULT_BUSY_TIMEOUT : parseCount(options.busyTimeout, '--busy-timeout', 0);
   const cache = await openServed(options, busyTimeout);
   let abort = () => {};
-  const signal = stopSignal(() => abort());
+  const stop = interruptible(() => abort());
   try {
     const log = (line: string) => process.stderr.write(`${line}\n`);
     const server = await startServer({ cache, host: options.host, port, secret, log, debug: options.debug === true });
     abort = server.abort;
     const key = secret ? 'secret key required' : 'no secret key: loopback only';
-    log(`rcache serve: listening on ${baseUrl(server.address.address, server.address.port)} (database ${options.db}, ${key})`);
-    const name = await signal.received;
+    log(`rcache serve: listening on ${baseUrl(server.address.address, server.address.port)} (database ${displayLocation(options.db)}, ${key})`);
+    if (!stop.signal.aborted) await once(stop.signal, 'abort');
+    const { signal: name } = stop.signal.reason as InterruptedError;
     await server.stop();
     log(`rcache serve: stopped by ${name}`);
   } finally {
-    signal.dispose();
+    stop.dispose();
     await cache.close();
   }
 }

@@ -1,6 +1,7 @@
 import { parseDuration } from '../decisions/duration.js';
-import { iso, parseTimestamp } from '../decisions/time.js';
+import { parseTimestamp } from '../decisions/time.js';
 import { humanBytes } from '../io/bytes.js';
+import { datasetJson, runJson } from '../io/stats-json.js';
 import { wantsColor } from '../io/color.js';
 import { renderTable, terminalWidth, type Column } from '../io/table.js';
 import { clock, open, parseCount, plural, UsageError, type GlobalOptions } from './context.js';
@@ -62,22 +63,7 @@ export async function stats(options: StatsOptions): Promise<void> {
     if (options.runs) {
       // The newest runs that match, shown oldest first as the history reads.
       const newest = await cache.runs({ dataset: filter, ...query, order: 'newest-first' });
-      const runs = newest.reverse().map(({ number: _, startedAt, finishedAt, ...run }) => ({
-        kind: run.kind,
-        integration: run.integration,
-        connection: run.connection,
-        model: run.model,
-        started_at: iso(startedAt),
-        finished_at: iso(finishedAt),
-        added: run.added,
-        updated: run.updated,
-        unchanged: run.unchanged,
-        deleted: run.deleted,
-        unknown: run.unknown,
-        duplicates: run.duplicates,
-        rejected: run.rejected,
-        pruned: run.pruned,
-      }));
+      const runs = newest.reverse().map(runJson);
       if (options.json) return void process.stdout.write(JSON.stringify({ database, runs }) + '\n');
       const rows = runs.reverse().map((run) => [
         run.kind,
@@ -91,11 +77,7 @@ export async function stats(options: StatsOptions): Promise<void> {
       process.stdout.write(`${database.path} (${humanBytes(database.bytes)}): ${plural(runs.length, 'run')}, newest first\n${renderTable(RUN_COLUMNS, rows, table)}`);
       return;
     }
-    const datasets = (await cache.stats(filter)).map(({ lastRunAt, lastChangeAt, ...counts }) => ({
-      ...counts,
-      last_run_at: iso(lastRunAt),
-      last_change_at: iso(lastChangeAt),
-    }));
+    const datasets = (await cache.stats(filter)).map(datasetJson);
     if (options.json) return void process.stdout.write(JSON.stringify({ database, datasets }) + '\n');
     const rows = datasets.map((d) => [
       d.integration,

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { HttpError } from './http.js';
+import { HttpError, isLoopback } from './http.js';
 
 /** The secret key as it is kept in memory and compared: its SHA-256, never the key itself. */
 export function keyDigest(text: string): Buffer {
@@ -20,4 +20,21 @@ export function authorize(req: IncomingMessage, secret: Buffer | undefined): voi
   if (!timingSafeEqual(keyDigest(match[1]!), secret)) {
     throw new HttpError(401, 'invalid_secret_key', 'Authentication failed. The provided secret key is invalid.', undefined, challenge);
   }
+}
+
+/**
+ * Without a key, a request must be addressed to this machine by name or address: a web page on
+ * another site that points its own name at 127.0.0.1 (DNS rebinding) is refused, although the
+ * browser sends it from this machine.
+ */
+export function checkHost(req: IncomingMessage, secret: Buffer | undefined): void {
+  const host = req.headers.host;
+  if (secret !== undefined || host === undefined) return;
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d*$/, '');
+  if (isLoopback(name)) return;
+  throw new HttpError(
+    403,
+    'forbidden_host',
+    `requests must be addressed to 127.0.0.1, localhost or [::1], not ${name.slice(0, 100)}: without a secret key rcache serve answers this machine only`,
+  );
 }

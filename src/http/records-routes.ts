@@ -3,6 +3,7 @@ import type { Cache } from '../cache/cache.js';
 import type { ChangeQuery } from '../cache/reader.js';
 import { decodeCursor } from '../decisions/cursor.js';
 import { parseFilter } from '../decisions/filter.js';
+import { wholeNumber } from '../decisions/number.js';
 import { parseTimestamp } from '../decisions/time.js';
 import { InvalidArgumentError } from '../errors.js';
 import { recordJson } from '../io/records.js';
@@ -65,8 +66,8 @@ function name(text: string): string {
 
 function count(max: number) {
   return (text: string): number => {
-    const value = Number(text);
-    if (!/^\d+$/.test(text) || value < 1 || value > max) throw new InvalidArgumentError(`must be a whole number from 1 to ${max}, not '${text}'`);
+    const value = wholeNumber(text, 1, max);
+    if (value === undefined) throw new InvalidArgumentError(`must be a whole number from 1 to ${max}, not '${text}'`);
     return value;
   };
 }

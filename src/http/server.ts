@@ -2,9 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Cache } from '../cache/cache.js';
 import { RcacheError, StoreError } from '../errors.js';
-import { authorize } from './auth.js';
+import { authorize, checkHost } from './auth.js';
 import { HttpError, sendJson } from './http.js';
-import { RECORDS_ROUTES, type Route } from './routes.js';
+import { serveRoutes, type Route, type Routes } from './routes.js';
 
 const MAX_URL = 16 * 1024;
 const SHUTDOWN_GRACE = 5000;
@@ -13,38 +13,49 @@ export interface ServerOptions {
   cache: Cache;
   host: string;
   port: number;
-  /** The secret key's digest (see keyDigest); without one, every request is answered. */
+  /** The secret key's digest (see keyDigest); without one, every request addressed to this machine is answered. */
   secret: Buffer | undefined;
   /** Where one line per request, and internal errors, are logged. */
   log: (line: string) => void;
   /** Log the stack of internal errors too. */
   debug?: boolean;
-  /** Endpoints by path; Nango's records API without it. */
-  routes?: Record<string, Route>;
+  /** What is answered; everything `rcache serve` answers without it. */
+  routes?: Routes;
 }
 
 /** What every request needs: the open cache, the key's digest, and whether the server is stopping. */
 interface Served extends ServerOptions {
-  routes: Record<string, Route>;
+  routes: Routes;
   stopping: boolean;
 }
 
-async function answer(served: Served, req: IncomingMessage): Promise<string> {
+/** The route for a path, and its name for logs and metrics: the path itself, or the `/*` pattern that covers it. */
+function routeOf(routes: Routes, path: string): [string, Route] | undefined {
+  if (Object.hasOwn(routes.paths, path)) return [path, routes.paths[path]!];
+  const below = `${path.slice(0, path.lastIndexOf('/'))}/*`;
+  return path !== '/' && Object.hasOwn(routes.paths, below) ? [below, routes.paths[below]!] : undefined;
+}
+
+/** Answers one request; says which route it matched once known (for the request metrics). */
+async function answer(served: Served, req: IncomingMessage, res: ServerResponse, matched: (route: string) => void): Promise<string | void> {
   const target = req.url ?? '/';
   if (target.length > MAX_URL) throw new HttpError(414, 'uri_too_long', `the request URL is longer than ${MAX_URL} characters`);
   const url = URL.canParse(target, 'http://rcache') ? new URL(target, 'http://rcache') : undefined;
   if (url === undefined) throw new HttpError(400, 'invalid_request', 'the request URL is malformed');
+  checkHost(req, served.secret);
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/$/, '') : url.pathname;
-  const route = Object.hasOwn(served.routes, path) ? served.routes[path]! : undefined;
+  const found = routeOf(served.routes, path);
   const method = req.method ?? 'GET';
-  if (route === undefined) {
-    throw new HttpError(404, 'not_found', `no endpoint ${method} ${url.pathname}: rcache serves GET /records and PATCH /records/prune`);
+  if (found === undefined) {
+    throw new HttpError(404, 'not_found', `no endpoint ${method} ${url.pathname}: rcache serves GET /records, PATCH /records/prune and the dashboard at GET /`);
   }
+  const [name, route] = found;
+  matched(name);
   if (!route.methods.includes(method)) {
     throw new HttpError(405, 'method_not_allowed', `${method} is not allowed on ${path}: use ${route.methods[0]}`, undefined, { Allow: route.methods.join(', ') });
   }
-  authorize(req, served.secret);
-  return route.answer(served.cache, req, url.searchParams);
+  if (!route.public) authorize(req, served.secret);
+  return route.answer(served.cache, req, url, res);
 }
 
 /** An error as an answer; anything unexpected is logged on one line and answered with a bare 500. */
@@ -67,18 +78,24 @@ function logged(req: IncomingMessage): string {
 
 function handle(served: Served, req: IncomingMessage, res: ServerResponse): void {
   const started = performance.now();
+  let route = 'other';
   res.once('close', () => {
-    const ms = Math.round(performance.now() - started);
+    const seconds = (performance.now() - started) / 1000;
     const aborted = res.writableFinished ? '' : ' (aborted)';
-    served.log(`${new Date().toISOString()} ${req.method} ${logged(req)} ${res.statusCode} ${ms}ms${aborted}`);
+    served.log(`${new Date().toISOString()} ${req.method} ${logged(req)} ${res.statusCode} ${Math.round(seconds * 1000)}ms${aborted}`);
+    served.routes.observe?.(req.method ?? 'GET', route, res.statusCode, seconds);
   });
   const send = (status: number, body: string, headers: Record<string, string> = {}) =>
     sendJson(res, status, body, served.stopping ? { ...headers, Connection: 'close' } : headers);
-  answer(served, req).then(
-    (body) => send(200, body),
+  answer(served, req, res, (name) => (route = name)).then(
+    (body) => {
+      if (typeof body === 'string') send(200, body);
+    },
     (error: unknown) => {
       const refusal = failure(served, req, error);
-      send(refusal.status, refusal.body, refusal.headers);
+      // A route that failed part way through writing its own response can only end it.
+      if (res.headersSent) res.end();
+      else send(refusal.status, refusal.body, refusal.headers);
     },
   );
 }
@@ -110,7 +127,7 @@ export interface RunningServer {
 
 /** Answers HTTP requests from the cache until stopped. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const served: Served = { ...options, routes: options.routes ?? RECORDS_ROUTES, stopping: false };
+  const served: Served = { ...options, routes: options.routes ?? serveRoutes(), stopping: false };
   const server = createServer({ maxHeaderSize: 2 * MAX_URL }, (req, res) => handle(served, req, res));
   const address = await listen(server, options.port, options.host);
   return {
@@ -118,6 +135,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     abort: () => server.closeAllConnections(),
     stop: async () => {
       served.stopping = true;
+      served.routes.close?.();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE).unref();

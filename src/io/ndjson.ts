@@ -113,6 +113,8 @@ export async function* readLines(inputs: readonly string[], options: ReadOptions
     const { file, stream } = openInput(input, options);
     const abort = () => stream.destroy(options.signal!.reason as Error);
     options.signal?.addEventListener('abort', abort, { once: true });
+    // An abort that came before this listener (a Ctrl-C while the command was starting) ends the read too.
+    if (options.signal?.aborted) abort();
     let lineNo = 1;
     let pending: Buffer[] = [];
     let pendingBytes = 0;

@@ -1,5 +1,6 @@
 import { fstatSync, statSync } from 'node:fs';
 import type { LineBatch } from './ndjson.js';
+import { plural } from './words.js';
 
 /**
  * The size of the input when it is known: the inputs are all regular files (standard input too,
@@ -59,10 +60,11 @@ export class Progress {
     this.lastDraw = now;
     const seconds = (now - this.started) / 1000;
     const rate = Math.round(records / seconds);
-    let line = `${this.label}: ${records.toLocaleString('en')} records, ${rate.toLocaleString('en')}/s`;
+    const counted = plural(records, 'record', records.toLocaleString('en'));
+    let line = `${this.label}: ${counted}, ${rate.toLocaleString('en')}/s`;
     if (this.size && this.bytes > 0) {
       const share = Math.min(1, this.bytes / this.size);
-      line = `${this.label}: ${Math.floor(share * 100)}% · ${records.toLocaleString('en')} records, ${rate.toLocaleString('en')}/s · about ${duration((seconds * (1 - share)) / share)} left`;
+      line = `${this.label}: ${Math.floor(share * 100)}% · ${counted}, ${rate.toLocaleString('en')}/s · about ${duration((seconds * (1 - share)) / share)} left`;
     }
     this.stream.write(`\r\u001b[2K${line}`);
     this.drawn = true;

@@ -151,11 +151,14 @@ export interface Change {
   prunedAt: number | null;
 }
 
-/** A page of the change stream, by keyset on the position. */
+/**
+ * A page of the change stream, by keyset on the position. Both bounds apply in either order: the
+ * far one bounds how much of the stream a page whose filter matches few records looks through.
+ */
 export interface ChangePage {
-  /** Oldest first: records with position > after. */
+  /** Only records with position > after (oldest first, where the page starts). */
   after?: number;
-  /** Newest first: records with position < before (omit both for the newest records). */
+  /** Only records with position < before (newest first, where the page starts; omit both for the newest records). */
   before?: number;
   order: 'oldest-first' | 'newest-first';
   limit: number;
@@ -186,6 +189,16 @@ export interface RunRecord extends Dataset, Summary {
   startedAt: number;
   finishedAt: number;
   pruned: number;
+}
+
+/**
+ * How many runs of one kind ended one way, over the whole history: 'rejected' when the run
+ * refused lines, else 'changed' when it added, updated, deleted or pruned anything, else 'unchanged'.
+ */
+export interface RunCount {
+  kind: RunKind;
+  outcome: 'changed' | 'unchanged' | 'rejected';
+  count: number;
 }
 
 export interface RunQuery {
@@ -222,6 +235,11 @@ export interface PruneCounts {
   recordsDeleted: number;
   /** Bytes of storage given back to the file system or the server after the prune (0 on a dry run). */
   reclaimedBytes: number;
+  /**
+   * Why compacting failed (a full disk, a lock held), when it did. The prune was committed before:
+   * its counts are returned all the same, and the space it freed stays free inside the storage.
+   */
+  notReclaimed?: string;
 }
 
 /**
@@ -240,6 +258,12 @@ export interface DatabaseInfo {
 }
 
 export interface Store {
+  /**
+   * The input a write batch should hold at least, in bytes, for a store where each batch costs a
+   * round trip to a server; undefined: batches as they are read.
+   */
+  readonly batchBytes?: number;
+
   /** Identity, location and size, read fresh on each call. */
   info(): Promise<DatabaseInfo>;
 
@@ -279,6 +303,9 @@ export interface Store {
   datasets(filter?: Partial<Dataset>): Promise<DatasetCounts[]>;
 
   runs(query: RunQuery): Promise<RunRecord[]>;
+
+  /** The run history counted by kind and outcome (see RunCount), ordered by kind then outcome. */
+  runCounts(): Promise<RunCount[]>;
 
   /**
    * Retention in one transaction: expires datasets, then drops payloads past the cutoff (a deferred

@@ -162,6 +162,18 @@ function statOf(path: string): Stats | undefined {
   return stat;
 }
 
+/**
+ * Whether anything is at `path` to be opened: false only where nothing is yet, or where a writer
+ * has created the file but not yet its first page (SQLite creates it empty). Anything else, even
+ * what is no database (a FIFO, a device, another file), is there: opening it says what it is.
+ */
+export function databaseCreated(path: string): boolean {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (stat === undefined) return false;
+  // Some files, such as those under /proc, say they are empty yet have something to read.
+  return !stat.isFile() || stat.size > 0 || readHeader(path).length > 0;
+}
+
 /** Opens (creating or migrating it when writable) an rcache database file. */
 export function openDatabase(path: string, options: ConnectOptions = {}): Db {
   checkLocation(path);

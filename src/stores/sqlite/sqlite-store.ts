@@ -13,6 +13,7 @@ import {
   type DatasetRef,
   type PruneCounts,
   type PruneRequest,
+  type RunCount,
   type RunKind,
   type RunQuery,
   type RunRecord,
@@ -46,13 +47,15 @@ function toChange(row: ChangeRow): Change {
 
 function changesSql(page: ChangePage): string {
   const newest = page.order === 'newest-first';
+  // With ids, the unary plus keeps SQLite from walking the position index: looking each id up is far cheaper.
+  const seq = page.ids?.length ? '+seq' : 'seq';
   let sql = `SELECT ${CHANGE_COLUMNS} FROM records WHERE dataset_id = @dataset`;
-  if (page.after !== undefined) sql += ' AND seq > @after';
-  if (page.before !== undefined) sql += ' AND seq < @before';
+  if (page.after !== undefined) sql += ` AND ${seq} > @after`;
+  if (page.before !== undefined) sql += ` AND ${seq} < @before`;
   if (page.actions?.length) sql += ' AND action IN (SELECT value FROM json_each(@actions))';
   if (page.ids?.length) sql += ' AND id IN (SELECT value FROM json_each(@ids))';
   if (page.modifiedAfter !== undefined) sql += ' AND last_modified_at >= @modifiedAfter';
-  return sql + (newest ? ' ORDER BY seq DESC' : ' ORDER BY seq') + ' LIMIT @limit';
+  return sql + (newest ? ` ORDER BY ${seq} DESC` : ` ORDER BY ${seq}`) + ' LIMIT @limit';
 }
 
 function narrow(dataset: Partial<Dataset> | undefined): { where: string; params: string[] } {
@@ -330,6 +333,19 @@ export class SqliteStore implements Store {
     return this.guard('read', () => this.statement(sql).all(...values) as RunRecord[]);
   }
 
+  async runCounts(): Promise<RunCount[]> {
+    return this.guard(
+      'read',
+      () =>
+        this.statement(
+          `SELECT kind, CASE WHEN rejected > 0 THEN 'rejected'
+               WHEN added + updated + deleted + pruned > 0 THEN 'changed' ELSE 'unchanged' END AS outcome,
+             count(*) AS count
+           FROM runs GROUP BY 1, 2 ORDER BY 1, 2`,
+        ).all() as RunCount[],
+    );
+  }
+
   /** SQL function `payload_hash(payload)`: the hash a deferred hash stands for, to be kept once the payload goes. */
   private async defineHashFunction(): Promise<void> {
     if (this.hashFunction) return;
@@ -397,7 +413,15 @@ export class SqliteStore implements Store {
     }
     await this.defineHashFunction();
     await this.transaction(work);
-    if (request.compact) result.reclaimedBytes = this.compact();
+    if (request.compact) {
+      try {
+        result.reclaimedBytes = this.compact();
+      } catch (error) {
+        // The prune is committed: its counts stand, whatever became of the space.
+        if (!(error instanceof StoreError)) throw error;
+        result.notReclaimed = error.message;
+      }
+    }
     return result;
   }
 

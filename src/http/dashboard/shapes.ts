@@ -1,0 +1,18 @@
+import type { DatasetJson } from '../../io/stats-json.js';
+
+// The dashboard's answers, shared with the page's code (which must not import the server's).
+
+/** Where the cache lives, as the overview shows it. */
+export interface DatabaseJson {
+  location: string;
+  /** Bytes on disk, or null when the store cannot tell. */
+  size: number | null;
+  store: 'sqlite' | 'postgres';
+}
+
+export interface OverviewJson {
+  database: DatabaseJson;
+  datasets: DatasetJson[];
+  /** Changes with every commit to the database. */
+  version: string;
+}

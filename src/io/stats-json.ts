@@ -1,0 +1,44 @@
+import { iso } from '../decisions/time.js';
+import type { Dataset, DatasetCounts, RunRecord, Summary } from '../stores/store.js';
+
+/** A dataset's figures as `stats --json` prints them. */
+export interface DatasetJson extends Dataset {
+  live: number;
+  deleted: number;
+  pruned: number;
+  bytes: number;
+  runs: number;
+  last_run_at: string | null;
+  last_change_at: string | null;
+}
+
+/** A run as `stats --runs --json` prints it. */
+export interface RunJson extends Dataset, Summary {
+  kind: string;
+  started_at: string;
+  finished_at: string;
+  pruned: number;
+}
+
+export function datasetJson({ lastRunAt, lastChangeAt, ...counts }: DatasetCounts): DatasetJson {
+  return { ...counts, last_run_at: iso(lastRunAt), last_change_at: iso(lastChangeAt) };
+}
+
+export function runJson(run: RunRecord): RunJson {
+  return {
+    kind: run.kind,
+    integration: run.integration,
+    connection: run.connection,
+    model: run.model,
+    started_at: iso(run.startedAt),
+    finished_at: iso(run.finishedAt),
+    added: run.added,
+    updated: run.updated,
+    unchanged: run.unchanged,
+    deleted: run.deleted,
+    unknown: run.unknown,
+    duplicates: run.duplicates,
+    rejected: run.rejected,
+    pruned: run.pruned,
+  };
+}

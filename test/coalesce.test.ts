@@ -1,0 +1,59 @@
+import { describe, expect, test } from 'vitest';
+import { coalesce } from '../src/io/coalesce.js';
+import { splitLines, type LineBatch } from '../src/io/ndjson.js';
+
+function batch(file: string, firstLine: number, lines: string[], bad?: number[]): LineBatch {
+  const made: LineBatch = { file, firstLine, lines };
+  if (bad) made.bad = new Map(bad.map((index) => [index, { reason: `bad ${firstLine + index}` }]));
+  else made.bytes = Buffer.from(lines.join('\n'));
+  return made;
+}
+
+async function* from(batches: LineBatch[], delayMs = 0): AsyncGenerator<LineBatch> {
+  for (const one of batches) {
+    if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    yield one;
+  }
+}
+
+async function collect(batches: AsyncIterable<LineBatch>): Promise<LineBatch[]> {
+  const out: LineBatch[] = [];
+  for await (const one of batches) out.push(one);
+  return out;
+}
+
+describe('joining batches of lines for a store that wants fewer, larger ones', () => {
+  test('consecutive batches of a file become one, with their line numbers, bad lines and bytes intact', async () => {
+    const joined = await collect(coalesce(from([batch('a', 1, ['x', 'y']), batch('a', 3, ['z']), batch('a', 4, ['', 'w'], [0])]), 1 << 20));
+    expect(joined).toHaveLength(1);
+    expect(joined[0]!.firstLine).toBe(1);
+    expect(joined[0]!.lines).toEqual(['x', 'y', 'z', '', 'w']);
+    expect([...joined[0]!.bad!]).toEqual([[3, { reason: 'bad 4' }]]);
+    // One batch without its bytes: the join has none, so nothing reads bytes that do not match.
+    expect(joined[0]!.bytes).toBeUndefined();
+    const clean = await collect(coalesce(from([batch('a', 1, ['x', 'y']), batch('a', 3, ['z'])]), 1 << 20));
+    expect(splitLines(clean[0]!.bytes!)).toEqual(clean[0]!.lines);
+  });
+
+  test('another file, a gap in line numbers, or the size reached starts a new batch', async () => {
+    const joined = await collect(
+      coalesce(from([batch('a', 1, ['1']), batch('b', 1, ['2']), batch('b', 5, ['3']), batch('b', 6, ['4444']), batch('b', 7, ['5'])]), 4),
+    );
+    expect(joined.map((one) => [one.file, one.firstLine, one.lines])).toEqual([
+      ['a', 1, ['1']],
+      ['b', 1, ['2']],
+      ['b', 5, ['3', '4444']],
+      ['b', 7, ['5']],
+    ]);
+  });
+
+  test('input that trickles in is passed on as it comes, not held for more', async () => {
+    const started = Date.now();
+    const seen: number[] = [];
+    for await (const one of coalesce(from([batch('a', 1, ['x']), batch('a', 2, ['y']), batch('a', 3, ['z'])], 60), 1 << 20)) {
+      seen.push(Date.now() - started);
+      expect(one.lines).toHaveLength(1);
+    }
+    expect(seen).toHaveLength(3);
+  });
+});

@@ -1,0 +1,51 @@
+import type { OverviewJson } from '../../src/http/dashboard/shapes.js';
+import type { DatasetJson, RunJson } from '../../src/io/stats-json.js';
+import type { Dataset } from '../../src/stores/store.js';
+
+export type { Dataset };
+export type DatasetStats = DatasetJson;
+export type Run = RunJson;
+export type Overview = OverviewJson;
+
+export interface StreamItem {
+  id: string;
+  action: 'ADDED' | 'UPDATED' | 'DELETED';
+  cursor: string;
+  /** Bytes of the payload; null once it is pruned. */
+  size: number | null;
+  first_seen_at: string;
+  last_modified_at: string;
+  deleted_at: string | null;
+  pruned_at: string | null;
+  preview: string | null;
+}
+
+export interface Page {
+  records: StreamItem[];
+  next_cursor: string | null;
+  /** The page stopped at the edge of the part of the stream one request searches. */
+  partial: boolean;
+}
+
+export interface RecordDetail {
+  record: Record<string, unknown> & {
+    id: string;
+    _nango_metadata: {
+      first_seen_at: string;
+      last_modified_at: string;
+      last_action: string;
+      deleted_at: string | null;
+      pruned_at: string | null;
+      cursor: string;
+    };
+  };
+  size: number | null;
+}
+
+export function datasetParams(dataset: Dataset): Record<string, string> {
+  return { integration: dataset.integration, connection: dataset.connection, model: dataset.model };
+}
+
+export function datasetHash(dataset: Dataset): string {
+  return `#/dataset?${new URLSearchParams(datasetParams(dataset)).toString()}`;
+}
