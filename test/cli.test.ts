@@ -133,6 +133,7 @@ describe('rcache save', () => {
     // The next batch is looked up while this one is written: what it found for its first id can be
     // older than a change at the end of this one.
     const db = dbIn();
+    // Enough lines that most batches are prepared on the worker, as a large sync's are; slow, hence the time allowed.
     const pairs = 100_000;
     const line = (i: number, v: number) => `{"id":"r${i}","v":${v}}`;
     await rcache(['--db', db, 'save', '--model', 'M'], { input: Array.from({ length: 2 * pairs }, (_, i) => line(i, 0)).join('\n') + '\n' });
@@ -145,7 +146,7 @@ describe('rcache save', () => {
     const payloads = new Map((query(db, 'SELECT id, payload FROM records') as { id: string; payload: string }[]).map((row) => [row.id, row.payload]));
     const wrong = Array.from({ length: pairs }, (_, j) => line(2 * j + 1, j % 2 === 0 ? 0 : 1)).filter((expected) => payloads.get(JSON.parse(expected).id) !== expected);
     expect(wrong).toEqual([]);
-  });
+  }, 120_000);
 
   it('new records are stored with their hash deferred; a re-export in another key order is unchanged', async () => {
     const db = dbIn();
