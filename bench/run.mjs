@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // rcache's benchmark: whole processes, each measured several times, alternating with the
 // baseline it is compared with (A,B,A,B...) so that a noisy machine affects both alike.
-// Usage: npm run bench [-- --records N | --large] [--runs N] [--store postgres]
+// Usage: npm run bench [-- --records N | --large] [--runs N] [--before PATH/bin/rcache.js] [--store postgres]
+// --before: another build of rcache (say, a worktree of an earlier commit), run alternately with
+// this one on the same data, row by row, to see what a change did to each figure.
+// --store postgres: each PostgreSQL command paired with the same command on SQLite (bench/postgres.mjs).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -29,11 +32,15 @@ function options(argv) {
     if (!Number.isSafeInteger(number) || number < 1) throw new Error(`${name} takes a positive whole number`);
     return number;
   };
-  const unknown = argv.filter((arg) => arg.startsWith('--') && !['--records', '--runs', '--large', '--store'].includes(arg));
-  if (unknown.length > 0) throw new Error(`unknown option ${unknown[0]} (use --records N, --large, --runs N, --store postgres)`);
+  const unknown = argv.filter((arg) => arg.startsWith('--') && !['--records', '--runs', '--large', '--before', '--store'].includes(arg));
+  if (unknown.length > 0) throw new Error(`unknown option ${unknown[0]} (use --records N, --large, --runs N, --before PATH, --store postgres)`);
+  const at = argv.indexOf('--before');
+  const before = at < 0 ? undefined : argv[at + 1];
+  if (at >= 0 && (before === undefined || !existsSync(before))) throw new Error('--before takes the path of another build\'s bin/rcache.js');
   const store = argv.includes('--store') ? argv[argv.indexOf('--store') + 1] : 'sqlite';
   if (!['sqlite', 'postgres'].includes(store)) throw new Error('--store takes sqlite or postgres');
-  return { records: value('--records', argv.includes('--large') ? 1_000_000 : 100_000), runs: value('--runs', 5), store };
+  if (store === 'postgres' && before !== undefined) throw new Error('--before compares SQLite builds; it cannot be combined with --store postgres');
+  return { records: value('--records', argv.includes('--large') ? 1_000_000 : 100_000), runs: value('--runs', 5), before, store };
 }
 
 /** The version line of an optional tool, or undefined when it is not installed. */
@@ -108,9 +115,12 @@ function expectRows(count) {
 }
 
 /** What is measured: groups of subjects run alternately; `before` and `after` run once around a group. */
-function plan({ records, runs }, files, tools) {
+function plan({ records, runs, before }, files, tools) {
   const rcache = (file, ...args) => ['node', [RCACHE, '--db', db(file), ...args]];
   const save = (file, input) => rcache(file, 'save', '--model', MODEL, '--json', input);
+  // The other build keeps databases of its own: each build re-saves and reads what it saved itself.
+  const earlier = (file, ...args) => ['node', [before, '--db', db(file), ...args]];
+  const earlierSave = (file, input) => earlier(file, 'save', '--model', MODEL, '--json', input);
   const sqliteScript = `${WORK}upsert.sql`;
   writeFileSync(sqliteScript, readFileSync(path('baseline-sqlite3.sql'), 'utf8').replaceAll('{{file}}', files.fresh));
   const changed = files.meta.changed;
@@ -119,6 +129,7 @@ function plan({ records, runs }, files, tools) {
       name: 'save fresh',
       subjects: [
         { id: 'rcache-save-fresh', label: 'rcache save, fresh', records, prepare: () => removeDb(db('rcache')), command: save('rcache', files.fresh), capture: true, check: expectSummary({ added: records }) },
+        before && { id: 'before-save-fresh', label: 'before: rcache save, fresh', records, prepare: () => removeDb(db('before')), command: earlierSave('before', files.fresh), capture: true, check: expectSummary({ added: records }) },
         { id: 'baseline-save-fresh', label: 'baseline-save.mjs, fresh', records, prepare: () => removeDb(db('baseline')), command: ['node', [BASELINE_SAVE, db('baseline'), files.fresh]] },
         tools.sqlite3 && { id: 'sqlite3-save-fresh', label: 'sqlite3 shell upsert, fresh', records, prepare: () => removeDb(db('sqlite3')), command: ['sqlite3', ['-bail', db('sqlite3')]], stdin: sqliteScript },
         tools.sqliteUtils && { id: 'sqlite-utils-save-fresh', label: 'sqlite-utils upsert, fresh', records, prepare: () => removeDb(db('sqlite-utils')), command: ['sqlite-utils', ['upsert', db('sqlite-utils'), 'records', files.fresh, '--nl', '--pk', 'id']] },
@@ -127,12 +138,14 @@ function plan({ records, runs }, files, tools) {
       after: () => {
         copyDb(db('rcache'), db('rcache-full'));
         copyDb(db('baseline'), db('baseline-full'));
+        if (before) copyDb(db('before'), db('before-full'));
       },
     },
     {
       name: 're-save unchanged',
       subjects: [
         { id: 'rcache-save-same', label: 'rcache re-save, unchanged', records, prepare: () => copyDb(db('rcache-full'), db('rcache')), command: save('rcache', files.same), capture: true, check: expectSummary({ unchanged: records, added: 0, updated: 0 }) },
+        before && { id: 'before-save-same', label: 'before: rcache re-save, unchanged', records, prepare: () => copyDb(db('before-full'), db('before')), command: earlierSave('before', files.same), capture: true, check: expectSummary({ unchanged: records, added: 0, updated: 0 }) },
         { id: 'baseline-save-same', label: 'baseline-save.mjs, unchanged', records, prepare: () => copyDb(db('baseline-full'), db('baseline')), command: ['node', [BASELINE_SAVE, db('baseline'), files.same]] },
       ],
     },
@@ -140,6 +153,7 @@ function plan({ records, runs }, files, tools) {
       name: 're-save 10% changed',
       subjects: [
         { id: 'rcache-save-changed', label: 'rcache re-save, 10% changed', records, prepare: () => copyDb(db('rcache-full'), db('rcache')), command: save('rcache', files.changed), capture: true, check: expectSummary({ updated: changed, unchanged: records - changed }) },
+        before && { id: 'before-save-changed', label: 'before: rcache re-save, 10% changed', records, prepare: () => copyDb(db('before-full'), db('before')), command: earlierSave('before', files.changed), capture: true, check: expectSummary({ updated: changed, unchanged: records - changed }) },
         { id: 'baseline-save-changed', label: 'baseline-save.mjs, 10% changed', records, prepare: () => copyDb(db('baseline-full'), db('baseline')), command: ['node', [BASELINE_SAVE, db('baseline'), files.changed]] },
       ],
     },
@@ -152,6 +166,7 @@ function plan({ records, runs }, files, tools) {
       },
       subjects: [
         { id: 'rcache-records', label: 'rcache records > /dev/null', records, command: rcache('rcache-full', 'records', '--model', MODEL) },
+        before && { id: 'before-records', label: 'before: rcache records > /dev/null', records, command: earlier('before-full', 'records', '--model', MODEL) },
         { id: 'baseline-read', label: 'baseline-read.mjs > /dev/null', records, command: ['node', [BASELINE_READ, db('baseline-full')]] },
       ],
     },
@@ -179,6 +194,7 @@ function plan({ records, runs }, files, tools) {
       runs: Math.max(10, 2 * runs),
       subjects: [
         { id: 'rcache-version', label: 'rcache --version', command: ['node', [RCACHE, '--version']] },
+        before && { id: 'before-version', label: 'before: rcache --version', command: ['node', [before, '--version']] },
         { id: 'node-startup', label: 'node -e 0 (reference)', command: ['node', ['-e', '0']] },
       ],
     },
@@ -217,6 +233,10 @@ function evaluate(subjects, records) {
   ratio('records vs minimal reader', 'rcache-records', 'baseline-read', 1.25);
   ratio('start-up vs bare node', 'rcache-version', 'node-startup');
   ratio('records as a table vs NDJSON', 'rcache-records-table', 'rcache-records-ndjson', 3.0);
+  // Against the other build (--before): within 5 % on every row.
+  for (const [label, id] of [['save fresh', 'save-fresh'], ['re-save unchanged', 'save-same'], ['re-save 10% changed', 'save-changed'], ['records', 'records'], ['start-up', 'version']]) {
+    if (by[`before-${id}`]) ratio(`${label} vs the build before`, `rcache-${id}`, `before-${id}`, 1.05);
+  }
   const reads = by['rcache-records'];
   if (reads) absolute('records throughput', 'rcache-records', reads.recordsPerSecond, format.rate(reads.recordsPerSecond), '≥ 200k/s', reads.recordsPerSecond >= 200_000);
   for (const id of ['rcache-save-fresh', 'rcache-save-same', 'rcache-save-changed', 'rcache-records', 'rcache-records-table']) {

@@ -129,6 +129,24 @@ describe('rcache save', () => {
     ]);
   });
 
+  it('an id changed by one line and met again on the next is decided against that change, wherever a batch ends', async () => {
+    // The next batch is looked up while this one is written: what it found for its first id can be
+    // older than a change at the end of this one.
+    const db = dbIn();
+    // Enough lines that most batches are prepared on the worker, as a large sync's are; slow, hence the time allowed.
+    const pairs = 100_000;
+    const line = (i: number, v: number) => `{"id":"r${i}","v":${v}}`;
+    await rcache(['--db', db, 'save', '--model', 'M'], { input: Array.from({ length: 2 * pairs }, (_, i) => line(i, 0)).join('\n') + '\n' });
+    // Each pair of lines changes one record, then either changes it back (even pairs) or repeats the change.
+    const input = Array.from({ length: pairs }, (_, j) => `${line(2 * j + 1, 1)}\n${line(2 * j + 1, j % 2 === 0 ? 0 : 1)}\n`).join('');
+    const [{ last: before }] = query(db, 'SELECT value AS last FROM sequence') as [{ last: number }];
+    const result = await rcache(['--db', db, 'save', '--model', 'M', '--json'], { input });
+    expect(JSON.parse(result.stdout)).toMatchObject({ added: 0, updated: pairs, unchanged: 0, duplicates: pairs });
+    expect(query(db, 'SELECT value - ? AS taken FROM sequence', before)).toEqual([{ taken: pairs + pairs / 2 }]);
+    // Changed back, a record has v 0 again: only the repeated changes are left at v 1.
+    expect(query(db, `SELECT count(*) AS n FROM records WHERE payload LIKE '%"v":1}'`)).toEqual([{ n: pairs / 2 }]);
+  }, 120_000);
+
   it('new records are stored with their hash deferred; a re-export in another key order is unchanged', async () => {
     const db = dbIn();
     const first = Array.from({ length: 3000 }, (_, i) => `{"id":${i},"name":"n${i}","tags":["a","b"],"o":{"x":${i},"y":1.50}}`);

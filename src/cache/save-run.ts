@@ -37,14 +37,35 @@ export interface Entry {
   record: PreparedRecord | undefined;
 }
 
+/** A record this run wrote, as a later line for its id is decided against. */
+interface Written extends Known {
+  /** The batch that wrote it (the run's count of applied batches then). */
+  batch: number;
+  /** While its insert is not yet written: where that insert stands in the batch's ops. */
+  insertAt?: number;
+}
+
+/** The writes of the batch being applied, by id, and the ops they make (in input order; a dropped op is undefined). */
+interface BatchWrites {
+  byId: Map<string, Written>;
+  ops: (WriteOp | undefined)[];
+  /** For each op: the record it writes. */
+  owners: (Written | undefined)[];
+}
+
 /** A `save` run: each record is added, updated or found unchanged against what is stored (SPEC §2). */
 export class SaveRun extends LibraryRun {
   /** True when a full refresh did not look for deletions because some input lines were rejected. */
   deletionSkipped = false;
   /** The records this run has met unchanged, by row: which lines repeat an id, and which records a full refresh keeps. */
   private readonly met = new RowSet();
-  /** Records this run wrote in its latest batches, by id: newer than what a lookup made before them found. */
-  private readonly recent = new Map<string, Known & { batch: number }>();
+  /** Checks made and not yet applied: what they looked up may be older than this run's later writes. */
+  private readonly unapplied = new Set<Check>();
+  /**
+   * Records written by earlier batches whose ids a check not yet applied guessed before the write:
+   * the row that check found is stale. Only those are kept; any other id is looked up afresh.
+   */
+  private carried = new Map<string, Written>();
   private applied = 0;
 
   constructor(
@@ -66,7 +87,7 @@ export class SaveRun extends LibraryRun {
     const check: Check = { texts, rawHashes: [], guesses: [], rows: [], pending: [], compared: [], after: this.applied };
     const guesses = texts.map(likelyId);
     // An initial load looks nothing up: an id is stored only if this run saved it, and then
-    // inserting it again finds it (see apply).
+    // inserting it again finds it (see flush).
     const found = run.emptyAtStart ? undefined : await run.lookup(guesses.filter((guess) => guess !== undefined));
     texts.forEach((text, i) => {
       const guess = guesses[i];
@@ -80,6 +101,7 @@ export class SaveRun extends LibraryRun {
         check.compared.push(row !== undefined && row.deletedAt === null);
       }
     });
+    this.unapplied.add(check);
     return check;
   }
 
@@ -99,18 +121,18 @@ export class SaveRun extends LibraryRun {
    */
   async apply(check: Check, entries: readonly Entry[]): Promise<void> {
     const run = this.run!;
-    if (this.recent.size > 0) for (const [id, known] of this.recent) if (known.batch < check.after) this.recent.delete(id);
+    this.unapplied.delete(check);
+    const carried = this.carried;
     const elsewhere = await this.lookupElsewhere(run, check, entries);
     const payloads = await this.deferredPayloads(run, check, entries, elsewhere);
 
-    const ops: (WriteOp | undefined)[] = [];
-    /** For records inserted by this batch: where their insert op stands. */
-    const inserts = new Map<string, number>();
+    const writes: BatchWrites = { byId: new Map(), ops: [], owners: [] };
+    const { byId } = writes;
     for (const { index, record: prepared } of entries) {
       const guess = check.guesses[index];
       let record = prepared;
       if (record === undefined) {
-        if (!this.recent.has(guess!)) {
+        if (!byId.has(guess!) && !(carried.size > 0 && carried.has(guess!))) {
           const row = check.rows[index]!;
           this.count('unchanged', this.isDuplicate(row, run), row.position > run.startPosition);
           continue;
@@ -118,17 +140,34 @@ export class SaveRun extends LibraryRun {
         // Identical to the record as it was looked up, but this run has changed it since.
         record = prepareRecord(check.texts[index]!, this.ignore, { rawHash: check.rawHashes[index], deferHash: true });
       }
-      const stored = this.recent.get(record.id) ?? (record.id === guess ? check.rows[index] : elsewhere.get(record.id));
-      this.decide(run, record, stored, payloads, ops, inserts);
+      const stored = byId.get(record.id) ?? (carried.size > 0 ? carried.get(record.id) : undefined) ?? (record.id === guess ? check.rows[index] : elsewhere.get(record.id));
+      this.decide(run, record, stored, payloads, writes);
     }
-    await this.flush(run, ops, inserts);
+    await this.flush(run, writes);
+    this.carry(writes.byId, carried);
     this.applied++;
+  }
+
+  /** Keeps, of this batch's writes and those carried so far, the records that a check not yet applied looked up before they were written. */
+  private carry(written: Map<string, Written>, carried: Map<string, Written>): void {
+    const next = new Map<string, Written>();
+    for (const check of this.unapplied) {
+      for (const guess of check.guesses) {
+        if (guess === undefined) continue;
+        const known = written.get(guess) ?? (carried.size > 0 ? carried.get(guess) : undefined);
+        if (known !== undefined && known.batch >= check.after) next.set(guess, known);
+      }
+    }
+    this.carried = next;
   }
 
   /** Stored records of lines whose id is not the one guessed for the check: one lookup for the batch. */
   private async lookupElsewhere(run: WriteRun, check: Check, entries: readonly Entry[]) {
     if (run.emptyAtStart) return new Map<string, StoredRecord>();
-    const ids = entries.filter(({ index, record }) => record !== undefined && record.id !== check.guesses[index] && !this.recent.has(record.id)).map(({ record }) => record!.id);
+    const ids: string[] = [];
+    for (const { index, record } of entries) {
+      if (record !== undefined && record.id !== check.guesses[index] && !this.carried.has(record.id)) ids.push(record.id);
+    }
     return ids.length === 0 ? new Map<string, StoredRecord>() : run.lookup(ids);
   }
 
@@ -136,8 +175,9 @@ export class SaveRun extends LibraryRun {
   private async deferredPayloads(run: WriteRun, check: Check, entries: readonly Entry[], elsewhere: Map<string, StoredRecord>) {
     const keys: number[] = [];
     if (run.emptyAtStart) return new Map<number, string | null>();
+    const carried = this.carried;
     for (const { index, record } of entries) {
-      if (record === undefined || this.recent.has(record.id)) continue;
+      if (record === undefined || (carried.size > 0 && carried.has(record.id))) continue;
       const row = record.id === check.guesses[index] ? check.rows[index] : elsewhere.get(record.id);
       if (row !== undefined && row.hash === DEFERRED_HASH && row.deletedAt === null && row.rawHash !== record.rawHash) keys.push(row.key);
     }
@@ -149,14 +189,7 @@ export class SaveRun extends LibraryRun {
     return row.position > run.startPosition || !this.met.add(row.key);
   }
 
-  private decide(
-    run: WriteRun,
-    record: PreparedRecord,
-    stored: StoredRecord | Known | undefined,
-    payloads: Map<number, string | null>,
-    ops: (WriteOp | undefined)[],
-    inserts: Map<string, number>,
-  ): void {
+  private decide(run: WriteRun, record: PreparedRecord, stored: StoredRecord | Written | undefined, payloads: Map<number, string | null>, writes: BatchWrites): void {
     const state = stored === undefined ? undefined : stateOf(stored, run.startPosition);
     const size = Buffer.byteLength(record.payload);
     const same = needsComparison(state) ? this.sameContent(stored!, record, payloads) : undefined;
@@ -169,7 +202,7 @@ export class SaveRun extends LibraryRun {
     if (write.kind === 'none') return;
     const hash = record.hash ?? DEFERRED_HASH;
     const key = stored?.key;
-    const next: Known & { batch: number } = {
+    const next: Written = {
       key,
       action: write.kind === 'replace' ? write.action : write.kind === 'insert' ? 'ADDED' : state!.action,
       firstSeenAt: write.kind === 'replace' ? write.firstSeenAt : write.kind === 'insert' ? run.time : state!.firstSeenAt,
@@ -182,25 +215,29 @@ export class SaveRun extends LibraryRun {
       payload: record.payload,
       batch: this.applied,
     };
-    this.recent.set(record.id, next);
+    writes.byId.set(record.id, next);
+    const { ops, owners } = writes;
     const { payload, rawHash } = record;
     if (write.kind === 'insert' || (write.kind === 'replace' && key === undefined)) {
       // A record inserted earlier in this batch is inserted once, with its last content, where the last line stands.
-      if (write.kind === 'replace') {
-        const earlier = inserts.get(record.id);
-        if (earlier !== undefined) ops[earlier] = undefined;
-      }
-      inserts.set(record.id, ops.length);
+      const earlier = (stored as Written | undefined)?.insertAt;
+      if (earlier !== undefined) ops[earlier] = owners[earlier] = undefined;
+      next.insertAt = ops.length;
+      owners.push(next);
       ops.push({ op: 'insert', id: record.id, payload, hash, rawHash, size });
-    } else if (write.kind === 'replace') {
+      return;
+    }
+    if (write.kind === 'replace') {
+      owners.push(next);
       ops.push({ op: 'replace', key: key!, action: write.action, firstSeenAt: write.firstSeenAt, payload, hash, rawHash, size });
     } else if (write.kind === 'restore') {
-      ops.push({ op: 'restore', key: key!, payload: record.payload, rawHash: record.rawHash, size });
+      owners.push(next);
+      ops.push({ op: 'restore', key: key!, payload, rawHash, size });
     }
   }
 
   /** Whether a record's content is the stored one; hashes that were deferred are computed only when the texts differ. */
-  private sameContent(stored: StoredRecord | Known, record: PreparedRecord, payloads: Map<number, string | null>): boolean {
+  private sameContent(stored: StoredRecord | Written, record: PreparedRecord, payloads: Map<number, string | null>): boolean {
     if (stored.prunedAt === null && stored.rawHash === record.rawHash) return true;
     let hash = stored.hash;
     if (hash === DEFERRED_HASH) {
@@ -213,37 +250,44 @@ export class SaveRun extends LibraryRun {
   }
 
   /** Writes a batch's ops; inserts of ids stored after all (an initial load looks nothing up) are decided again. */
-  private async flush(run: WriteRun, ops: (WriteOp | undefined)[], inserts: Map<string, number>): Promise<void> {
-    const written = ops.filter((op) => op !== undefined);
+  private async flush(run: WriteRun, writes: BatchWrites): Promise<void> {
+    const written: WriteOp[] = [];
+    const owners: Written[] = [];
+    writes.ops.forEach((op, i) => {
+      if (op === undefined) return;
+      written.push(op);
+      owners.push(writes.owners[i]!);
+    });
     if (written.length === 0) return;
     const keys = await run.write(written);
     const repeated: string[] = [];
-    let i = 0;
-    for (const op of written) {
-      if (op.op !== 'insert') continue;
-      const key = keys[i++];
-      const known = this.recent.get(op.id);
+    let inserted = 0;
+    written.forEach((op, i) => {
+      if (op.op !== 'insert') return;
+      const key = keys[inserted++];
+      const owner = owners[i]!;
+      owner.insertAt = undefined;
       if (key !== undefined) {
-        if (known) known.key = key;
-        continue;
+        owner.key = key;
+        return;
       }
       repeated.push(op.id);
-      this.recent.delete(op.id);
+      writes.byId.delete(op.id);
       // Counted as a new record, it was a repeat of one this run saved before.
       this.summary.added--;
       this.delta.live--;
       this.delta.bytes -= op.size;
-    }
+    });
     if (repeated.length === 0) return;
     const stored = await run.lookup(repeated);
-    const again: (WriteOp | undefined)[] = [];
+    const again: BatchWrites = { byId: writes.byId, ops: [], owners: [] };
     const payloads = await run.payloads([...stored.values()].filter((row) => row.hash === DEFERRED_HASH).map((row) => row.key));
     for (const op of written) {
       if (op.op !== 'insert' || !repeated.includes(op.id)) continue;
       const record: PreparedRecord = { id: op.id, payload: op.payload, hash: op.hash === DEFERRED_HASH ? undefined : op.hash, rawHash: op.rawHash };
-      this.decide(run, record, stored.get(op.id), payloads, again, new Map());
+      this.decide(run, record, stored.get(op.id), payloads, again);
     }
-    await this.flush(run, again, new Map());
+    await this.flush(run, again);
   }
 
   /** Deletion detection: every live record the input did not name is soft-deleted, in this run. */
