@@ -12,6 +12,7 @@ const ON_BOTH_STORES = [
   'test/numbers.test.ts',
   'test/timestamps.test.ts',
   'test/cursor-form.test.ts',
+  'test/cursor-file.test.ts',
 ];
 
 const configured = process.env.RCACHE_TEST_POSTGRES;
