@@ -13,6 +13,7 @@ const ON_BOTH_STORES = [
   'test/timestamps.test.ts',
   'test/cursor-form.test.ts',
   'test/cursor-file.test.ts',
+  'test/process-limits.test.ts',
 ];
 
 const configured = process.env.RCACHE_TEST_POSTGRES;
