@@ -10,6 +10,10 @@ const ON_BOTH_STORES = [
   'test/reader.test.ts',
   'test/ux.test.ts',
   'test/numbers.test.ts',
+  'test/timestamps.test.ts',
+  'test/cursor-form.test.ts',
+  'test/cursor-file.test.ts',
+  'test/process-limits.test.ts',
 ];
 
 const configured = process.env.RCACHE_TEST_POSTGRES;

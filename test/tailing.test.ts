@@ -66,7 +66,9 @@ describe('--cursor-file', () => {
     writeFileSync(file, 'garbage\n');
     const invalid = await rcache(['--db', db, 'records', '--model', 'M', '--cursor-file', file]);
     expect(invalid.code).toBe(2);
-    expect(invalid.stderr).toBe(`rcache: cursor file ${file}: invalid cursor 'garbage': use a cursor that rcache printed\n`);
+    expect(invalid.stderr).toBe(
+      `rcache: --cursor-file: ${file} is not a cursor file: it holds something other than a cursor rcache wrote; give a file of its own (a missing file starts from the beginning)\n`,
+    );
     const [first] = lines((await rcache(['--db', db, 'records', '--model', 'M', '-n', '1'])).stdout);
     const elsewhere = join(dir, 'other.db');
     await rcache(['--db', elsewhere, 'save', '--model', 'M'], { input: '{"id":"x"}\n' });

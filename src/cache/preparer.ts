@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { IgnoreFields } from '../decisions/canonical.js';
 import { RecordError, prepareRecord, type PreparedRecord } from '../decisions/record.js';
 import { splitLines, trimJson } from '../io/ndjson.js';
+import { roomForThread } from './address-space.js';
 
 /** Lines to prepare: as strings, or as the bytes of a batch and which of its lines (trimmed) to take. */
 export type PrepareLines = { texts: string[] } | { bytes: Uint8Array; lines: number[] };
@@ -56,6 +57,8 @@ export class Preparer {
   private readonly ignore: IgnoreFields;
   private worker: Worker | undefined;
   private ready = false;
+  /** Whether a worker may be started; without one, every batch is prepared on the calling thread. */
+  private threaded: boolean | undefined;
   private readonly waiting = new Map<number, { resolve: (reply: PrepareReply) => void; reject: (error: Error) => void }>();
   private next = 0;
   private failure: Error | undefined;
@@ -96,7 +99,7 @@ export class Preparer {
     if (this.failure) return Promise.reject(this.failure);
     const batch = this.next++;
     if (!this.ready) {
-      if (batch > 0) this.worker ??= this.start();
+      if (batch > 0 && (this.threaded ??= roomForThread())) this.worker ??= this.start();
       return Promise.resolve(toPrepared(texts, prepareBatch({ texts, rawHashes, hashNow }, this.ignore)));
     }
     const reply = new Promise<PrepareReply>((resolve, reject) => this.waiting.set(batch, { resolve, reject }));

@@ -292,13 +292,22 @@ export async function main(argv: string[]): Promise<void> {
   watchOutput(process.stdout);
   watchOutput(process.stderr);
   const program = buildProgram();
-  try {
-    await program.parseAsync(argv);
-  } catch (error) {
+  const fail = (error: unknown) => {
     const command = program.args[0] ?? '';
     // A failed write has been reported where it was met; the error it makes a command throw is the same one.
     const code = error === outputFailure ? 1 : exitCodeFor(error, argv.includes('--debug'), WRITING.has(command) && !argv.includes('--dry-run'));
     process.exitCode = code === 0 && outputFailure !== undefined ? 1 : code;
+  };
+  // An error outside the command's promise (a dependency's callback or forgotten promise) is said
+  // the same way, and ends the run: what it left half done is not to be trusted.
+  process.once('uncaughtException', (error) => {
+    fail(error);
+    process.exit();
+  });
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    fail(error);
   }
 }
 
@@ -321,15 +330,26 @@ function exitCodeFor(error: unknown, debug: boolean, writing: boolean): number {
     report(error instanceof EmptyRefreshError ? `${error.message}; pass --allow-empty to allow that` : error.message, error, debug);
     return code;
   }
+  if (error instanceof RangeError && /out of memory|allocation failed/i.test(error.message)) {
+    report(`not enough memory (${error.message}): raise the memory limit (ulimit -v) or free some memory and run again`, error, debug);
+    return 1;
+  }
   const code = (error as { code?: unknown })?.code;
   if (typeof code === 'string' && code.startsWith('E')) {
-    report(code === 'ENOSPC' ? `the disk is full (${(error as Error).message})` : (error as Error).message, error, debug);
+    report(SYSTEM_LIMITS[code]?.(error as Error) ?? (error as Error).message, error, debug);
     return 1;
   }
   process.stderr.write(`rcache: unexpected error: ${(error as Error)?.message ?? String(error)}\n`);
   process.stderr.write(debug ? `${(error as Error)?.stack}\n` : 'rcache: this is a bug in rcache; run again with --debug for details\n');
   return 1;
 }
+
+/** Errors of the system's limits, said with what to do about them. */
+const SYSTEM_LIMITS: Record<string, (error: Error) => string> = {
+  ENOSPC: (error) => `the disk is full (${error.message})`,
+  EMFILE: () => 'too many open files: raise the limit on open files (ulimit -n) and run again',
+  ENFILE: () => "the system's table of open files is full: close some programs and run again",
+};
 
 const exitCodes: [abstract new (...args: never[]) => RcacheError, number][] = [
   [UsageError, 2],

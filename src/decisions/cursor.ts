@@ -51,7 +51,8 @@ function decodePosition(text: string): number | undefined {
   const match = DECODED.exec(Buffer.from(text, 'base64url').toString('latin1'));
   if (!match) return undefined;
   const position = Number(match[1]);
-  return Number.isSafeInteger(position) ? position : undefined;
+  // The last character of an encoding has spare bits: only the form rcache prints is taken.
+  return Number.isSafeInteger(position) && encodePosition(position) === text ? position : undefined;
 }
 
 /** What a cursor names, or InvalidArgumentError for text that no rcache printed. An empty cursor is the beginning. */
