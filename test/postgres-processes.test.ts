@@ -1,6 +1,6 @@
 // rcache processes against a real PostgreSQL server: concurrent writers and readers on several
 // processes, writers killed or cut off mid-run, and a server that stops.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, test } from 'vitest';
@@ -339,6 +339,58 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
     expect(outputs.join('\n')).toContain('waiting for postgresql://postgres@');
     expect(outputs.join('\n')).toContain('there is no dataset Nope');
     for (const output of outputs) expect(output).not.toContain(secret);
+  });
+
+  test('a server that asks for a password the URL lacks: one line at once, exit 1; PGPASSWORD or a password file gives it', async () => {
+    const { name } = await freshDatabase();
+    const admin = await adminClient();
+    const role = `rcache_nopw_${process.pid}`;
+    await admin.query(`DROP ROLE IF EXISTS ${role}`);
+    await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD 'the-right-one'`);
+    try {
+      const url = databaseUrl(name, { name: role, password: '' });
+      const unknown = databaseUrl(name, { name: `${role}_nobody`, password: '' });
+      const attempts = [['stats'], ['save', '--model', 'M', '--busy-timeout', '100'], ['records', '--model', 'M', '--follow']];
+      for (const [args, db] of [...attempts.map((args) => [args, url] as const), [['stats'], unknown] as const]) {
+        const started = Date.now();
+        const result = await run([...args, '--db', db], ndjson(records('x', 1)));
+        // The server would hold the connection for its authentication timeout, a minute.
+        expect(Date.now() - started, args.join(' ')).toBeLessThan(20_000);
+        expect(result.code, args.join(' ')).toBe(1);
+        expectOneLineError(
+          result.stderr,
+          /^rcache: cannot connect to PostgreSQL at postgresql:\/\/rcache_nopw_\d+(_nobody)?@\S+: the server asks for a password and the URL gives none \(/,
+        );
+      }
+      const connected = /^rcache: no rcache database at /;
+      const withVariable = await run(['stats', '--db', url], '', { env: { PGPASSWORD: 'the-right-one' } });
+      expectOneLineError(withVariable.stderr, connected);
+      const file = join(scratchDir(), 'pgpass');
+      writeFileSync(file, `*:*:*:${role}:the-right-one\n`, { mode: 0o600 });
+      const withFile = await run(['stats', '--db', url], '', { env: { PGPASSFILE: file, PGPASSWORD: undefined } });
+      expectOneLineError(withFile.stderr, connected);
+    } finally {
+      await admin.query(`DROP ROLE ${role}`);
+    }
+  });
+
+  test('sslmode in the URL prints no driver warning: require against a server without SSL fails in one line, disable connects', async () => {
+    const { url } = await freshDatabase();
+    expect((await run(['save', '--model', 'M', '--db', url], ndjson(records('m', 1)))).code).toBe(0);
+    for (const mode of ['require', 'prefer', 'verify-full', 'no-verify']) {
+      const result = await run(['stats', '--db', `${url}?sslmode=${mode}`]);
+      expect(result.code, mode).toBe(1);
+      expectOneLineError(result.stderr, new RegExp(`^rcache: cannot connect to PostgreSQL at \\S+\\?sslmode=${mode}: the server does not support SSL connections`));
+    }
+    const disabled = await run(['stats', '--json', '--db', `${url}?sslmode=disable`]);
+    expect(disabled.stderr).toBe('');
+    expect(JSON.parse(String(disabled.stdout)).datasets).toHaveLength(1);
+    const fromVariable = await run(['stats', '--db', url], '', { env: { PGSSLMODE: 'require' } });
+    expectOneLineError(fromVariable.stderr, /the server does not support SSL connections/);
+    const unknown = await run(['stats', '--db', `${url}?sslmode=always`]);
+    expect(unknown.code).toBe(1);
+    expectOneLineError(unknown.stderr, /: sslmode always is not one of disable, prefer, require, verify-ca, verify-full/);
+    expectOneLineError((await run(['stats', '--db', `${url}?sslmode=verify-ca`])).stderr, /: sslmode verify-ca needs sslrootcert/);
   });
 
   test('a wrong password, a missing database and a stopped server: one line each, exit 1, no password anywhere', async () => {
