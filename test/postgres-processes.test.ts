@@ -38,6 +38,24 @@ async function lockWaits(database: string): Promise<number> {
   return rows[0].n as number;
 }
 
+/** The server processes of a database that listen for rcache's commits (a follower's, a server's). */
+async function listeners(database: string): Promise<number[]> {
+  const { rows } = await (await adminClient()).query(
+    `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'rcache'
+       AND query IN ('LISTEN rcache', 'SELECT database_id AS id FROM rcache.meta', 'SELECT 1')`,
+    [database],
+  );
+  return rows.map((row) => row.pid as number);
+}
+
+/** Resolves with the process's result, or undefined if it has not ended within `ms`. */
+function exitWithin(proc: Proc, ms: number): Promise<Awaited<Proc['exit']> | undefined> {
+  let late!: (result: undefined) => void;
+  const timeout = new Promise<undefined>((resolve) => (late = resolve));
+  const timer = setTimeout(() => late(undefined), ms);
+  return Promise.race([proc.exit, timeout]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Starts a save that has begun its run (it holds its dataset's lock) and waits for more input.
  * The database must hold rcache's schema already, so that the open transaction is the run's.
@@ -239,6 +257,52 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
     const stats = JSON.parse(String((await run(['stats', '--json', '--db', url])).stdout));
     expect(stats.datasets.map((d: { model: string; live: number }) => [d.model, d.live])).toEqual([['Deal', 1]]);
   });
+
+  test('a follower and serve whose listening connection is lost again and again keep one, and still stop at once on SIGTERM', async () => {
+    const [followed, served] = [await freshDatabase(), await freshDatabase()];
+    for (const { url } of [followed, served]) expect((await run(['save', '--model', 'M', '--db', url], ndjson(records('m', 1)))).code).toBe(0);
+    const follower = start(['records', '--model', 'M', '--db', followed.url, '--follow', '--interval', '0.05']);
+    const server = await serve(served.url);
+    // A dashboard's live updates: the server waits for commits as long as the stream is open.
+    const stream = new AbortController();
+    const live = await fetch(`${server.url}/api/events`, { signal: stream.signal });
+    const events: string[] = [];
+    void (async () => {
+      const body = live.body!.pipeThrough(new TextDecoderStream()).getReader();
+      for (let chunk = await body.read(); !chunk.done; chunk = await body.read()) events.push(chunk.value);
+    })().catch(() => {});
+    await until(() => events.join('').includes('event: version'), 20_000, 'the first live update');
+    const listening = async (database: string) => {
+      let pids: number[] = [];
+      for (let i = 0; i < 500 && pids.length === 0; i++) {
+        pids = await listeners(database);
+        if (pids.length === 0) await sleep(20);
+      }
+      return pids;
+    };
+    for (let round = 1; round <= 3; round++) {
+      for (const { name } of [followed, served]) {
+        const pids = await listening(name);
+        expect(pids, `round ${round}: ${name}`).toHaveLength(1);
+        await (await adminClient()).query('SELECT pg_terminate_backend($1)', [pids[0]]);
+      }
+      const seen = events.join('').length;
+      for (const { url } of [followed, served]) expect((await run(['save', '--model', 'M', '--db', url], ndjson(records('m', 1, round)))).code).toBe(0);
+      await until(() => idsIn(follower.out()).length === round + 1, 20_000, `the follower to print the save of round ${round}`);
+      await until(() => events.join('').slice(seen).includes('event: version'), 20_000, `a live update in round ${round}`);
+    }
+    for (const { name } of [followed, served]) {
+      for (let i = 0; i < 500 && (await listeners(name)).length !== 1; i++) await sleep(20);
+      expect(await listeners(name), name).toHaveLength(1);
+    }
+    stream.abort();
+    for (const proc of [follower, server.proc]) {
+      proc.child.kill('SIGTERM');
+      const ended = await exitWithin(proc, 10_000);
+      expect(ended?.code, proc.err()).toBe(0);
+    }
+    expect(idsIn(follower.out())).toEqual(records('m', 4).map((r) => (r as { id: string }).id));
+  }, 60_000);
 
   test('several serve instances on one database answer alike and keep no state of their own', async () => {
     const { url } = await freshDatabase();
