@@ -258,6 +258,44 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
     expect(stats.datasets.map((d: { model: string; live: number }) => [d.model, d.live])).toEqual([['Deal', 1]]);
   });
 
+  test('rcache cursor and a --since-now follower, taken while a save is in flight, miss none of its changes', async () => {
+    const { name, url } = await freshDatabase();
+    expect((await run(['save', '--model', 'M', '--db', url], ndjson(records('seed', 10)))).code).toBe(0);
+    const reader = new pg.Client({ connectionString: url });
+    await reader.connect();
+    try {
+      const taken = async () => Number((await reader.query('SELECT last_value FROM rcache.positions')).rows[0].last_value);
+      const seeded = await taken();
+      // Enough lines for the run to write a batch or two, taking positions, while it waits for the rest.
+      const writer = start(['save', '--model', 'M', '--db', url]);
+      writer.child.stdin!.write(ndjson(records('run', 4_000)));
+      for (let i = 0; i < 1_000 && writer.running() && (await taken()) === seeded; i++) await sleep(20);
+      expect(await taken(), writer.err()).toBeGreaterThan(seeded);
+
+      const end = await run(['cursor', '--model', 'M', '--db', url]);
+      expect(end.code).toBe(0);
+      const cursor = String(end.stdout).trim();
+      const follower = start(['records', '--model', 'M', '--db', url, '--follow', '--since-now', '--interval', '5']);
+      // It listens for commits once it has taken its starting point.
+      for (let i = 0; i < 1_000 && follower.running() && (await listeners(name)).length === 0; i++) await sleep(20);
+      expect(await listeners(name), follower.err()).toHaveLength(1);
+
+      writer.child.stdin!.end(ndjson(records('run', 100, 4_000)));
+      expect((await writer.exit).code).toBe(0);
+      const expected = records('run', 4_100).map((r) => (r as { id: string }).id);
+      const read = await run(['records', '--model', 'M', '--db', url, '--cursor', cursor]);
+      expect(read.code).toBe(0);
+      expect(idsIn(read.stdout)).toEqual(expected);
+      await until(() => idsIn(follower.out()).length >= expected.length, 20_000, 'the follower to print the run');
+      follower.child.kill('SIGTERM');
+      const followed = await follower.exit;
+      expect(followed.code).toBe(0);
+      expect(idsIn(followed.stdout)).toEqual(expected);
+    } finally {
+      await reader.end();
+    }
+  });
+
   test('a follower and serve whose listening connection is lost again and again keep one, and still stop at once on SIGTERM', async () => {
     const [followed, served] = [await freshDatabase(), await freshDatabase()];
     for (const { url } of [followed, served]) expect((await run(['save', '--model', 'M', '--db', url], ndjson(records('m', 1)))).code).toBe(0);

@@ -232,6 +232,18 @@ class PostgresStore implements Store {
     return row === undefined ? undefined : { ...dataset, uid: row[0], generation: row[1] };
   }
 
+  async endOf(dataset: Dataset): Promise<number> {
+    // Not the sequence, which counts positions taken by runs in flight. A run takes its positions
+    // while it holds the dataset's lock, which it got after every committed writer of the dataset
+    // let it go: they are all above the dataset's committed ones.
+    const rows = await this.query<[number | null]>(
+      `SELECT (SELECT max(position) FROM rcache.records WHERE dataset_uid = d.uid)
+       FROM rcache.datasets d WHERE integration = $1 AND connection = $2 AND model = $3`,
+      names(dataset),
+    );
+    return rows[0]?.[0] ?? 0;
+  }
+
   private changed(ref: DatasetRef): StoreError {
     return new StoreError('dataset-changed', `dataset ${ref.model} was expired or reset while it was being read`);
   }
