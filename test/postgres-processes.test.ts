@@ -213,6 +213,26 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
     }
   });
 
+  test("another program's database is refused in one line that says to choose another database, and left untouched", async () => {
+    const { url } = await freshDatabase();
+    const owner = new pg.Client({ connectionString: url });
+    await owner.connect();
+    try {
+      await owner.query('CREATE TABLE notes (body text)');
+      for (const args of [['save', '--model', 'M'], ['stats'], ['records', '--model', 'M', '--follow']]) {
+        const result = await run([...args, '--db', url], ndjson(records('m', 1)));
+        expect(result.code, args.join(' ')).toBe(1);
+        expect(result.stderr, args.join(' ')).toBe(
+          `rcache: ${url} is not an rcache database (it holds another program's tables (public.notes)); choose another database with --db (rcache needs one of its own)\n`,
+        );
+      }
+      const { rows } = await owner.query(`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'rcache'`);
+      expect(rows).toEqual([{ n: 0 }]);
+    } finally {
+      await owner.end();
+    }
+  });
+
   test('commands that only remove or update, on a database without rcache in it: exit 1 naming it, and nothing created', async () => {
     const { name, url } = await freshDatabase();
     for (const args of [['reset', '-m', 'A'], ['delete', '-m', 'A', '1'], ['prune'], ['update', '-m', 'A']]) {
@@ -438,7 +458,7 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
     const server = await serve(withPassword);
     server.proc.child.kill('SIGTERM');
     outputs.push((await server.proc.exit).stderr);
-    expect(outputs.join('\n')).toContain('waiting for postgresql://postgres@');
+    expect(outputs.join('\n')).toContain('waiting for the first save to postgresql://postgres@');
     expect(outputs.join('\n')).toContain('there is no dataset Nope');
     for (const output of outputs) expect(output).not.toContain(secret);
   });
