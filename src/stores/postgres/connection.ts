@@ -38,17 +38,19 @@ export function clientConfig(location: PostgresLocation, defaults: pg.ClientConf
     text = url.href;
   }
   let parsed: ReturnType<typeof parse>;
+  let settings: pg.ClientConfig;
   try {
     parsed = parse(text, { useLibpqCompat: true });
+    settings = toClientConfig(parsed);
   } catch (error) {
-    // A certificate or key file that cannot be read.
+    // A certificate or key file that cannot be read, a port that is no number.
     throw new StoreError('bad-location', `cannot open ${location.safe}: ${(error as Error).message.split('\n')[0]}`, { cause: error });
   }
   const given = parsed.password || process.env.PGPASSWORD || undefined;
-  const config = { ...defaults, ...toClientConfig(parsed) };
+  const config = { ...defaults, ...settings };
   // node-postgres calls it with the settings it connects with, from the URL and the PG… variables.
-  config.password = async (settings?: PassFileKey) => {
-    const password = given ?? (await new Promise<string | undefined>((resolve) => pgpass(settings ?? {}, resolve)));
+  config.password = async (connection?: PassFileKey) => {
+    const password = given ?? (await new Promise<string | undefined>((resolve) => pgpass(connection ?? {}, resolve)));
     if (password !== undefined) return password;
     throw new StoreError(
       'cannot-connect',
