@@ -1,6 +1,6 @@
 // rcache processes against a real PostgreSQL server: concurrent writers and readers on several
 // processes, writers killed or cut off mid-run, and a server that stops.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, test } from 'vitest';
@@ -36,6 +36,24 @@ async function lockWaits(database: string): Promise<number> {
     database,
   ]);
   return rows[0].n as number;
+}
+
+/** The server processes of a database that listen for rcache's commits (a follower's, a server's). */
+async function listeners(database: string): Promise<number[]> {
+  const { rows } = await (await adminClient()).query(
+    `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'rcache'
+       AND query IN ('LISTEN rcache', 'SELECT database_id AS id FROM rcache.meta', 'SELECT 1')`,
+    [database],
+  );
+  return rows.map((row) => row.pid as number);
+}
+
+/** Resolves with the process's result, or undefined if it has not ended within `ms`. */
+function exitWithin(proc: Proc, ms: number): Promise<Awaited<Proc['exit']> | undefined> {
+  let late!: (result: undefined) => void;
+  const timeout = new Promise<undefined>((resolve) => (late = resolve));
+  const timer = setTimeout(() => late(undefined), ms);
+  return Promise.race([proc.exit, timeout]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -195,6 +213,26 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
     }
   });
 
+  test("another program's database is refused in one line that says to choose another database, and left untouched", async () => {
+    const { url } = await freshDatabase();
+    const owner = new pg.Client({ connectionString: url });
+    await owner.connect();
+    try {
+      await owner.query('CREATE TABLE notes (body text)');
+      for (const args of [['save', '--model', 'M'], ['stats'], ['records', '--model', 'M', '--follow']]) {
+        const result = await run([...args, '--db', url], ndjson(records('m', 1)));
+        expect(result.code, args.join(' ')).toBe(1);
+        expect(result.stderr, args.join(' ')).toBe(
+          `rcache: ${url} is not an rcache database (it holds another program's tables (public.notes)); choose another database with --db (rcache needs one of its own)\n`,
+        );
+      }
+      const { rows } = await owner.query(`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'rcache'`);
+      expect(rows).toEqual([{ n: 0 }]);
+    } finally {
+      await owner.end();
+    }
+  });
+
   test('commands that only remove or update, on a database without rcache in it: exit 1 naming it, and nothing created', async () => {
     const { name, url } = await freshDatabase();
     for (const args of [['reset', '-m', 'A'], ['delete', '-m', 'A', '1'], ['prune'], ['update', '-m', 'A']]) {
@@ -239,6 +277,90 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
     const stats = JSON.parse(String((await run(['stats', '--json', '--db', url])).stdout));
     expect(stats.datasets.map((d: { model: string; live: number }) => [d.model, d.live])).toEqual([['Deal', 1]]);
   });
+
+  test('rcache cursor and a --since-now follower, taken while a save is in flight, miss none of its changes', async () => {
+    const { name, url } = await freshDatabase();
+    expect((await run(['save', '--model', 'M', '--db', url], ndjson(records('seed', 10)))).code).toBe(0);
+    const reader = new pg.Client({ connectionString: url });
+    await reader.connect();
+    try {
+      const taken = async () => Number((await reader.query('SELECT last_value FROM rcache.positions')).rows[0].last_value);
+      const seeded = await taken();
+      // Enough lines for the run to write a batch or two, taking positions, while it waits for the rest.
+      const writer = start(['save', '--model', 'M', '--db', url]);
+      writer.child.stdin!.write(ndjson(records('run', 4_000)));
+      for (let i = 0; i < 1_000 && writer.running() && (await taken()) === seeded; i++) await sleep(20);
+      expect(await taken(), writer.err()).toBeGreaterThan(seeded);
+
+      const end = await run(['cursor', '--model', 'M', '--db', url]);
+      expect(end.code).toBe(0);
+      const cursor = String(end.stdout).trim();
+      const follower = start(['records', '--model', 'M', '--db', url, '--follow', '--since-now', '--interval', '5']);
+      // It listens for commits once it has taken its starting point.
+      for (let i = 0; i < 1_000 && follower.running() && (await listeners(name)).length === 0; i++) await sleep(20);
+      expect(await listeners(name), follower.err()).toHaveLength(1);
+
+      writer.child.stdin!.end(ndjson(records('run', 100, 4_000)));
+      expect((await writer.exit).code).toBe(0);
+      const expected = records('run', 4_100).map((r) => (r as { id: string }).id);
+      const read = await run(['records', '--model', 'M', '--db', url, '--cursor', cursor]);
+      expect(read.code).toBe(0);
+      expect(idsIn(read.stdout)).toEqual(expected);
+      await until(() => idsIn(follower.out()).length >= expected.length, 20_000, 'the follower to print the run');
+      follower.child.kill('SIGTERM');
+      const followed = await follower.exit;
+      expect(followed.code).toBe(0);
+      expect(idsIn(followed.stdout)).toEqual(expected);
+    } finally {
+      await reader.end();
+    }
+  });
+
+  test('a follower and serve whose listening connection is lost again and again keep one, and still stop at once on SIGTERM', async () => {
+    const [followed, served] = [await freshDatabase(), await freshDatabase()];
+    for (const { url } of [followed, served]) expect((await run(['save', '--model', 'M', '--db', url], ndjson(records('m', 1)))).code).toBe(0);
+    const follower = start(['records', '--model', 'M', '--db', followed.url, '--follow', '--interval', '0.05']);
+    const server = await serve(served.url);
+    // A dashboard's live updates: the server waits for commits as long as the stream is open.
+    const stream = new AbortController();
+    const live = await fetch(`${server.url}/api/events`, { signal: stream.signal });
+    const events: string[] = [];
+    void (async () => {
+      const body = live.body!.pipeThrough(new TextDecoderStream()).getReader();
+      for (let chunk = await body.read(); !chunk.done; chunk = await body.read()) events.push(chunk.value);
+    })().catch(() => {});
+    await until(() => events.join('').includes('event: version'), 20_000, 'the first live update');
+    const listening = async (database: string) => {
+      let pids: number[] = [];
+      for (let i = 0; i < 500 && pids.length === 0; i++) {
+        pids = await listeners(database);
+        if (pids.length === 0) await sleep(20);
+      }
+      return pids;
+    };
+    for (let round = 1; round <= 3; round++) {
+      for (const { name } of [followed, served]) {
+        const pids = await listening(name);
+        expect(pids, `round ${round}: ${name}`).toHaveLength(1);
+        await (await adminClient()).query('SELECT pg_terminate_backend($1)', [pids[0]]);
+      }
+      const seen = events.join('').length;
+      for (const { url } of [followed, served]) expect((await run(['save', '--model', 'M', '--db', url], ndjson(records('m', 1, round)))).code).toBe(0);
+      await until(() => idsIn(follower.out()).length === round + 1, 20_000, `the follower to print the save of round ${round}`);
+      await until(() => events.join('').slice(seen).includes('event: version'), 20_000, `a live update in round ${round}`);
+    }
+    for (const { name } of [followed, served]) {
+      for (let i = 0; i < 500 && (await listeners(name)).length !== 1; i++) await sleep(20);
+      expect(await listeners(name), name).toHaveLength(1);
+    }
+    stream.abort();
+    for (const proc of [follower, server.proc]) {
+      proc.child.kill('SIGTERM');
+      const ended = await exitWithin(proc, 10_000);
+      expect(ended?.code, proc.err()).toBe(0);
+    }
+    expect(idsIn(follower.out())).toEqual(records('m', 4).map((r) => (r as { id: string }).id));
+  }, 60_000);
 
   test('several serve instances on one database answer alike and keep no state of their own', async () => {
     const { url } = await freshDatabase();
@@ -336,9 +458,61 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
     const server = await serve(withPassword);
     server.proc.child.kill('SIGTERM');
     outputs.push((await server.proc.exit).stderr);
-    expect(outputs.join('\n')).toContain('waiting for postgresql://postgres@');
+    expect(outputs.join('\n')).toContain('waiting for the first save to postgresql://postgres@');
     expect(outputs.join('\n')).toContain('there is no dataset Nope');
     for (const output of outputs) expect(output).not.toContain(secret);
+  });
+
+  test('a server that asks for a password the URL lacks: one line at once, exit 1; PGPASSWORD or a password file gives it', async () => {
+    const { name } = await freshDatabase();
+    const admin = await adminClient();
+    const role = `rcache_nopw_${process.pid}`;
+    await admin.query(`DROP ROLE IF EXISTS ${role}`);
+    await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD 'the-right-one'`);
+    try {
+      const url = databaseUrl(name, { name: role, password: '' });
+      const unknown = databaseUrl(name, { name: `${role}_nobody`, password: '' });
+      const attempts = [['stats'], ['save', '--model', 'M', '--busy-timeout', '100'], ['records', '--model', 'M', '--follow']];
+      for (const [args, db] of [...attempts.map((args) => [args, url] as const), [['stats'], unknown] as const]) {
+        const started = Date.now();
+        const result = await run([...args, '--db', db], ndjson(records('x', 1)));
+        // The server would hold the connection for its authentication timeout, a minute.
+        expect(Date.now() - started, args.join(' ')).toBeLessThan(20_000);
+        expect(result.code, args.join(' ')).toBe(1);
+        expectOneLineError(
+          result.stderr,
+          /^rcache: cannot connect to PostgreSQL at postgresql:\/\/rcache_nopw_\d+(_nobody)?@\S+: the server asks for a password and the URL gives none \(/,
+        );
+      }
+      const connected = /^rcache: no rcache database at /;
+      const withVariable = await run(['stats', '--db', url], '', { env: { PGPASSWORD: 'the-right-one' } });
+      expectOneLineError(withVariable.stderr, connected);
+      const file = join(scratchDir(), 'pgpass');
+      writeFileSync(file, `*:*:*:${role}:the-right-one\n`, { mode: 0o600 });
+      const withFile = await run(['stats', '--db', url], '', { env: { PGPASSFILE: file, PGPASSWORD: undefined } });
+      expectOneLineError(withFile.stderr, connected);
+    } finally {
+      await admin.query(`DROP ROLE ${role}`);
+    }
+  });
+
+  test('sslmode in the URL prints no driver warning: require against a server without SSL fails in one line, disable connects', async () => {
+    const { url } = await freshDatabase();
+    expect((await run(['save', '--model', 'M', '--db', url], ndjson(records('m', 1)))).code).toBe(0);
+    for (const mode of ['require', 'prefer', 'verify-full', 'no-verify']) {
+      const result = await run(['stats', '--db', `${url}?sslmode=${mode}`]);
+      expect(result.code, mode).toBe(1);
+      expectOneLineError(result.stderr, new RegExp(`^rcache: cannot connect to PostgreSQL at \\S+\\?sslmode=${mode}: the server does not support SSL connections`));
+    }
+    const disabled = await run(['stats', '--json', '--db', `${url}?sslmode=disable`]);
+    expect(disabled.stderr).toBe('');
+    expect(JSON.parse(String(disabled.stdout)).datasets).toHaveLength(1);
+    const fromVariable = await run(['stats', '--db', url], '', { env: { PGSSLMODE: 'require' } });
+    expectOneLineError(fromVariable.stderr, /the server does not support SSL connections/);
+    const unknown = await run(['stats', '--db', `${url}?sslmode=always`]);
+    expect(unknown.code).toBe(1);
+    expectOneLineError(unknown.stderr, /: sslmode always is not one of disable, prefer, require, verify-ca, verify-full/);
+    expectOneLineError((await run(['stats', '--db', `${url}?sslmode=verify-ca`])).stderr, /: sslmode verify-ca needs sslrootcert/);
   });
 
   test('a wrong password, a missing database and a stopped server: one line each, exit 1, no password anywhere', async () => {

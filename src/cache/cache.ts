@@ -249,7 +249,7 @@ export class Cache {
     const dataset = datasetOf(name);
     checkQuery(query);
     const info = await this.info();
-    const after = query.fromEnd ? info.lastPosition : query.cursor === undefined || query.cursor === '' ? undefined : positionOf(query.cursor, info);
+    const after = query.fromEnd ? await this.store.endOf(dataset) : query.cursor === undefined || query.cursor === '' ? undefined : positionOf(query.cursor, info);
     return new ChangeReader(this.store, info, dataset, { ...query, after });
   }
 

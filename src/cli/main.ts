@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { EmptyRefreshError, InputError, InterruptedError, InvalidArgumentError, RcacheError, StoreError } from '../errors.js';
+import { isServerLocation } from '../stores/open.js';
 import { UsageError } from './usage-error.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -295,7 +296,8 @@ export async function main(argv: string[]): Promise<void> {
   const fail = (error: unknown) => {
     const command = program.args[0] ?? '';
     // A failed write has been reported where it was met; the error it makes a command throw is the same one.
-    const code = error === outputFailure ? 1 : exitCodeFor(error, argv.includes('--debug'), WRITING.has(command) && !argv.includes('--dry-run'));
+    const writing = WRITING.has(command) && !argv.includes('--dry-run');
+    const code = error === outputFailure ? 1 : exitCodeFor(error, argv.includes('--debug'), writing, program.opts<{ db?: string }>().db);
     process.exitCode = code === 0 && outputFailure !== undefined ? 1 : code;
   };
   // An error outside the command's promise (a dependency's callback or forgotten promise) is said
@@ -316,13 +318,13 @@ function report(message: string, error: unknown, debug: boolean): void {
   if (debug) process.stderr.write(`${(error as Error)?.stack}\n`);
 }
 
-function exitCodeFor(error: unknown, debug: boolean, writing: boolean): number {
+function exitCodeFor(error: unknown, debug: boolean, writing: boolean, db: string | undefined): number {
   if (error instanceof CommanderError) {
     const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code) && error.exitCode === 0;
     return ok ? 0 : 2;
   }
   if (error instanceof StoreError) {
-    report(storeMessage(error, writing), error, debug);
+    report(storeMessage(error, writing, db), error, debug);
     return 1;
   }
   if (error instanceof RcacheError) {
@@ -360,13 +362,14 @@ const exitCodes: [abstract new (...args: never[]) => RcacheError, number][] = [
 ];
 
 /** A store failure in the terms of the command that met it: what to do, and whether a run was lost. */
-function storeMessage(error: StoreError, writing: boolean): string {
+function storeMessage(error: StoreError, writing: boolean, db: string | undefined): string {
   const lost = writing ? ': nothing from this run was saved' : '';
   switch (error.kind) {
     case 'busy':
       return `the database is locked by another process${lost} (wait, or raise --busy-timeout)`;
     case 'foreign':
-      return error.message.includes('is not an rcache database') ? `${error.message}; choose another file with --db` : error.message;
+      if (!error.message.includes('is not an rcache database')) return error.message;
+      return `${error.message}; ${db !== undefined && isServerLocation(db) ? 'choose another database with --db (rcache needs one of its own)' : 'choose another file with --db'}`;
     case 'missing':
       return error.message.startsWith('no rcache database') ? `${error.message} (save some records first, or pass --db)` : error.message;
     case 'bad-location':

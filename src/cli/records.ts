@@ -128,14 +128,18 @@ async function drain(reader: ChangeReader, progress: Progress, each: (change: Ch
 async function openForReading(options: RecordsOptions, interval: number, signal: AbortSignal): Promise<{ cache: Cache; waited: boolean } | undefined> {
   // A server's database without rcache's tables yet is waited for as a missing file is.
   const missing = (error: unknown) => error instanceof StoreError && error.kind === 'missing';
+  const where = displayLocation(options.db);
+  let waiting = `waiting for ${where} to be created (stop with Ctrl-C)`;
   if (!options.follow || (await databaseExists(options.db))) {
     try {
       return { cache: await open(options, true), waited: false };
     } catch (error) {
       if (!options.follow || !missing(error)) throw error;
+      // The database is there (a server's, say), only rcache's tables are not.
+      if ((error as StoreError).message.startsWith('no rcache database')) waiting = `waiting for the first save to ${where}: rcache has saved nothing there yet (stop with Ctrl-C)`;
     }
   }
-  process.stderr.write(`rcache: waiting for ${displayLocation(options.db)} to be created (stop with Ctrl-C)\n`);
+  process.stderr.write(`rcache: ${waiting}\n`);
   for (let retries = 0; ; ) {
     try {
       await sleep(interval, undefined, { signal });

@@ -19,6 +19,11 @@ export function displayLocation(location: string): string {
   return parseLocation(location)?.safe ?? unparsable(location);
 }
 
+/** Whether `location` names a database on a server (a URL) rather than a file. */
+export function isServerLocation(location: string): boolean {
+  return schemeOf(location) !== undefined;
+}
+
 function schemeOf(location: string): string | undefined {
   const match = /^([a-z][a-z0-9+.-]*):\/\//i.exec(location);
   return match ? match[1]!.toLowerCase() + ':' : undefined;

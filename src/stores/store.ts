@@ -274,7 +274,10 @@ export interface DatabaseInfo {
    * database on a server. A file the library writes (a rejects file) must be none of them.
    */
   files: string[];
-  /** The last position taken by a committed change (0 when none). */
+  /**
+   * At or after the last position taken by a committed change (0 when none): no cursor beyond it
+   * was ever issued. On a server it may count positions of runs still in flight; see Store.endOf.
+   */
   lastPosition: number;
 }
 
@@ -297,6 +300,13 @@ export interface Store {
 
   /** The dataset, or undefined when nothing was ever written to it (or it was expired since). */
   findDataset(dataset: Dataset): Promise<DatasetRef | undefined>;
+
+  /**
+   * "Now" in a dataset's change stream, for a reader that wants only what is committed from now
+   * on: a position at or after every committed change of the dataset, and before every change of
+   * a run on it still in flight, which will commit later (0 when the dataset has no records).
+   */
+  endOf(dataset: Dataset): Promise<number>;
 
   /**
    * One page of a dataset's change stream. Each call is its own short read: a reader never holds

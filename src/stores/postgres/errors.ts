@@ -6,6 +6,7 @@ interface DriverError {
 }
 
 const LOST = /Connection terminated|connection error|not queryable|ECONNRESET|EPIPE|socket hang up/i;
+const NO_SSL = /does not support SSL/i;
 
 function kindOf(code: string, message: string): StoreFailure {
   switch (code) {
@@ -37,7 +38,7 @@ function kindOf(code: string, message: string): StoreFailure {
     case '25006':
       return 'read-only';
     default:
-      return LOST.test(message) ? 'cannot-connect' : 'failed';
+      return LOST.test(message) || NO_SSL.test(message) ? 'cannot-connect' : 'failed';
   }
 }
 
@@ -70,6 +71,7 @@ function describe(code: string, message: string, where: string): string {
     default:
       if (/timeout expired/i.test(message)) return `cannot connect to PostgreSQL at ${where}: no answer from the server`;
       if (LOST.test(message)) return `lost the connection to PostgreSQL at ${where}`;
+      if (NO_SSL.test(message)) return `cannot connect to PostgreSQL at ${where}: the server does not support SSL connections, which sslmode asks for`;
       return `PostgreSQL at ${where}: ${message}`;
   }
 }

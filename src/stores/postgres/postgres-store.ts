@@ -24,6 +24,7 @@ import {
   type WaitResult,
   type WriteRun,
 } from '../store.js';
+import { Client, clientConfig } from './connection.js';
 import { storeError } from './errors.js';
 import { prepared } from './statements.js';
 import { parseLocation, unparsable } from './location.js';
@@ -94,7 +95,7 @@ class PostgresStore implements Store {
   ) {
     this.watch = new CommitWatch(
       async () => {
-        const client = new pg.Client(this.config);
+        const client = new Client(this.config);
         client.on('error', () => {});
         try {
           await client.connect();
@@ -229,6 +230,18 @@ class PostgresStore implements Store {
     );
     const row = rows[0];
     return row === undefined ? undefined : { ...dataset, uid: row[0], generation: row[1] };
+  }
+
+  async endOf(dataset: Dataset): Promise<number> {
+    // Not the sequence, which counts positions taken by runs in flight. A run takes its positions
+    // while it holds the dataset's lock, which it got after every committed writer of the dataset
+    // let it go: they are all above the dataset's committed ones.
+    const rows = await this.query<[number | null]>(
+      `SELECT (SELECT max(position) FROM rcache.records WHERE dataset_uid = d.uid)
+       FROM rcache.datasets d WHERE integration = $1 AND connection = $2 AND model = $3`,
+      names(dataset),
+    );
+    return rows[0]?.[0] ?? 0;
   }
 
   private changed(ref: DatasetRef): StoreError {
@@ -603,8 +616,7 @@ async function recordRun(
 export async function openPostgresStore(location: string, options: StoreOptions = {}): Promise<Store> {
   const parsed = parseLocation(location);
   if (parsed === undefined) throw new StoreError('bad-location', `cannot open ${unparsable(location)}: not a valid PostgreSQL URL`);
-  const config: pg.ClientConfig = {
-    connectionString: parsed.url,
+  const config = clientConfig(parsed, {
     application_name: 'rcache',
     // Keyset pages must come from the (dataset, position) index in order; before the first ANALYZE
     // of a freshly loaded table the planner prefers a bitmap scan and a sort of every later row.
@@ -613,8 +625,8 @@ export async function openPostgresStore(location: string, options: StoreOptions 
     connectionTimeoutMillis: 10_000,
     keepAlive: true,
     types,
-  };
-  const pool = new pg.Pool({ ...config, max: POOL_SIZE, idleTimeoutMillis: 30_000 });
+  });
+  const pool = new pg.Pool({ ...config, Client, max: POOL_SIZE, idleTimeoutMillis: 30_000 });
   // A connection that fails is discarded by the pool; the query that was using it reports the failure.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));

@@ -123,7 +123,7 @@ async function inspect(client: pg.ClientBase): Promise<Found> {
 }
 
 function refuse(found: Exclude<Found, Identity | 'absent'>, where: string): StoreError {
-  return new StoreError('foreign', `${where} is not an rcache database (${found.foreign}); give rcache a database of its own`);
+  return new StoreError('foreign', `${where} is not an rcache database (${found.foreign})`);
 }
 
 function checkVersion(identity: Identity, where: string): void {

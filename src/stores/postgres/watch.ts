@@ -26,10 +26,13 @@ export class CommitWatch {
   }
 
   private listen(): Promise<pg.Client> {
-    return (this.client ??= (async () => {
+    if (this.client !== undefined) return this.client;
+    const listening: Promise<pg.Client> = (async () => {
       const client = await this.connect();
+      // A lost connection reports itself twice (an error, then its end), maybe after a new one
+      // has taken its place: only the connection in place is let go.
       const lost = () => {
-        if (this.client === undefined) return;
+        if (this.client !== listening) return;
         this.client = undefined;
         client.end().catch(() => {});
         this.bump();
@@ -40,10 +43,12 @@ export class CommitWatch {
       await client.query('LISTEN rcache');
       if (!(await this.sameDatabase(client))) this.replaced = true;
       return client;
-    })().catch((error) => {
-      this.client = undefined;
-      throw error;
-    }));
+    })();
+    this.client = listening;
+    listening.catch(() => {
+      if (this.client === listening) this.client = undefined;
+    });
+    return listening;
   }
 
   async version(): Promise<number> {

@@ -140,6 +140,11 @@ export class SqliteStore implements Store {
     return { id: meta!.database_id, kind: 'sqlite', location: this.path, bytes, lastPosition: meta!.last, files };
   }
 
+  /** Writers take turns, and a reader sees the sequence as the last commit left it: every position in it is committed. */
+  async endOf(): Promise<number> {
+    return (await this.info()).lastPosition;
+  }
+
   private datasetRow(dataset: Dataset): DatasetRef | undefined {
     const row = this.statement('SELECT id, generation FROM datasets WHERE integration = ? AND connection = ? AND model = ?').get(
       dataset.integration,
