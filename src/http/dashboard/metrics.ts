@@ -3,11 +3,17 @@ import type { Dataset } from '../../stores/store.js';
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '"': '\\"', '\n': '\\n' };
+
 /** Label values may hold anything a dataset name holds: Prometheus escapes \, " and newlines. */
-function labels(pairs: Record<string, string>): string {
-  const text = Object.entries(pairs)
-    .map(([key, value]) => `${key}="${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
+function pairs(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([key, value]) => `${key}="${/[\\"\n]/.test(value) ? value.replace(/[\\"\n]/g, (c) => ESCAPES[c]!) : value}"`)
     .join(',');
+}
+
+function labels(values: Record<string, string>): string {
+  const text = pairs(values);
   return text === '' ? '' : `{${text}}`;
 }
 
@@ -64,11 +70,13 @@ function family(name: string, type: 'counter' | 'gauge' | 'histogram', help: str
  */
 export async function metricsText(cache: Cache, requests: RequestMetrics): Promise<string> {
   const [datasets, runCounts] = await Promise.all([cache.stats(), cache.datasetRunCounts()]);
-  const named = new Map(datasets.map((dataset) => [datasetKey(dataset), labels(nameLabels(dataset))]));
+  // Each dataset's names, escaped once.
+  const named = new Map(datasets.map((dataset) => [datasetKey(dataset), pairs({ integration: dataset.integration, connection: dataset.connection, model: dataset.model })]));
+  const names = (dataset: Dataset) => named.get(datasetKey(dataset));
   const out = [...family('rcache_datasets', 'gauge', 'Datasets in the cache.'), `rcache_datasets ${datasets.length}`];
   out.push(...family('rcache_records', 'gauge', 'Records of a dataset, by state.'));
   for (const dataset of datasets) {
-    for (const state of ['live', 'deleted', 'pruned'] as const) out.push(`rcache_records${labels({ ...nameLabels(dataset), state })} ${dataset[state]}`);
+    for (const state of ['live', 'deleted', 'pruned'] as const) out.push(`rcache_records{${names(dataset)},state="${state}"} ${dataset[state]}`);
   }
   const gauges = [
     ['rcache_payload_bytes', 'bytes', 'Payload bytes of a dataset.', 1],
@@ -77,7 +85,7 @@ export async function metricsText(cache: Cache, requests: RequestMetrics): Promi
   ] as const;
   for (const [name, key, help, unit] of gauges) {
     out.push(...family(name, 'gauge', help));
-    for (const dataset of datasets) if (dataset[key] !== null) out.push(`${name}${named.get(datasetKey(dataset))} ${dataset[key] / unit}`);
+    for (const dataset of datasets) if (dataset[key] !== null) out.push(`${name}{${names(dataset)}} ${dataset[key] / unit}`);
   }
   const byKind = new Map<string, number>();
   const byDataset = new Map<string, number>();
@@ -85,8 +93,9 @@ export async function metricsText(cache: Cache, requests: RequestMetrics): Promi
     const total = labels({ kind, outcome });
     byKind.set(total, (byKind.get(total) ?? 0) + count);
     // Runs of expired datasets count in the totals only: a series per dataset would outlive the dataset.
-    if (!named.has(datasetKey(dataset))) continue;
-    const key = labels({ ...nameLabels(dataset), kind });
+    const name = names(dataset);
+    if (name === undefined) continue;
+    const key = `{${name},${pairs({ kind })}}`;
     byDataset.set(key, (byDataset.get(key) ?? 0) + count);
   }
   out.push(...family('rcache_runs_total', 'counter', 'Committed runs, by kind and outcome.'));
@@ -96,10 +105,7 @@ export async function metricsText(cache: Cache, requests: RequestMetrics): Promi
   return [...out, ...requests.lines()].join('\n') + '\n';
 }
 
-function nameLabels(dataset: Dataset): Record<string, string> {
-  return { integration: dataset.integration, connection: dataset.connection, model: dataset.model };
-}
-
-function datasetKey(dataset: Dataset): string {
-  return JSON.stringify([dataset.integration, dataset.connection, dataset.model]);
+/** A dataset's names as one string that no other dataset's can be (each name but the last with its length before it). */
+function datasetKey({ integration, connection, model }: Dataset): string {
+  return `${integration.length}:${integration}${connection.length}:${connection}${model}`;
 }
