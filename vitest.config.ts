@@ -7,6 +7,7 @@ const ON_BOTH_STORES = [
   'test/lifecycle-cli.test.ts',
   'test/tailing.test.ts',
   'test/serve.test.ts',
+  'test/serve-answers.test.ts',
   'test/reader.test.ts',
   'test/ux.test.ts',
   'test/numbers.test.ts',

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, it } from 'vitest';
 import { CHROMIUM, chromiumInstalled, launchChromium } from '../scripts/chromium.mjs';
 import { openCache } from '../src/cache/cache.js';
 import { keyDigest } from '../src/http/auth.js';
+import { ServedDatabase } from '../src/http/database.js';
 import { baseUrl } from '../src/http/http.js';
 import { serveRoutes } from '../src/http/routes.js';
 import { startServer } from '../src/http/server.js';
@@ -87,12 +88,13 @@ async function serveProcess(db: string, secretKey: string | undefined): Promise<
 async function serveInProcess(db: string, secretKey: string | undefined, span: number): Promise<DashboardServer> {
   const cache = await openCache(db, { readonly: true });
   const secret = secretKey === undefined ? undefined : keyDigest(secretKey);
-  const server = await startServer({ cache, host: '127.0.0.1', port: 0, secret, log: () => {}, routes: serveRoutes({ span }) });
+  const database = await ServedDatabase.of(cache, () => openCache(db, { readonly: true }));
+  const server = await startServer({ database, host: '127.0.0.1', port: 0, secret, log: () => {}, routes: serveRoutes({ span }) });
   return {
     url: baseUrl(server.address.address, server.address.port),
     close: async () => {
       await server.stop();
-      await cache.close();
+      await database.close();
     },
   };
 }

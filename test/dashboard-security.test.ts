@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { browserSuite, dashboardServer, openPage, tableCells, useBrowser } from './dashboard-helpers.js';
 import { lines, ndjson, rcache, tempDir } from './helpers.js';
+import { parsePrometheus, sampleSum } from './prometheus.js';
 
 async function run(db: string, args: string[], input = ''): Promise<string> {
   const result = await rcache(['--db', db, ...args], { input, env: { RCACHE_NOW: undefined } });
@@ -11,39 +12,6 @@ async function run(db: string, args: string[], input = ''): Promise<string> {
 const XSS_INTEGRATION = '<img src=x onerror="window.__xss=1">';
 const XSS_MODEL = '"><script>window.__xss=2</script>';
 const XSS_ID = '<script>window.__xss=3</script>';
-
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** Prometheus' text format, strictly: every sample of a declared metric, label values unescaped. */
-function parsePrometheus(text: string): Sample[] {
-  expect(text.endsWith('\n')).toBe(true);
-  const types = new Map<string, string>();
-  const samples: Sample[] = [];
-  for (const line of text.slice(0, -1).split('\n')) {
-    const type = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$/.exec(line);
-    if (type) {
-      expect(types.has(type[1]!), `${type[1]} declared twice`).toBe(false);
-      types.set(type[1]!, type[2]!);
-      continue;
-    }
-    if (/^# HELP [a-zA-Z_:][a-zA-Z0-9_:]* .+$/.test(line)) continue;
-    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*",?)*)\})? (-?[0-9.e+-]+|\+Inf|NaN)$/.exec(line);
-    expect(sample, `not a Prometheus line: ${line}`).not.toBeNull();
-    const name = sample![1]!;
-    const family = types.has(name) ? name : name.replace(/_(bucket|sum|count)$/, '');
-    expect(types.has(family), `${name} has no TYPE`).toBe(true);
-    const labels: Record<string, string> = {};
-    for (const [, key, value] of (sample![2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
-      labels[key!] = value!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
-    }
-    samples.push({ name, labels, value: Number(sample![3]) });
-  }
-  return samples;
-}
 
 browserSuite('dashboard safety, keys and metrics', () => {
   useBrowser();
@@ -142,8 +110,7 @@ browserSuite('dashboard safety, keys and metrics', () => {
     const response = await fetch(`${server.url}/metrics`, auth);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const samples = parsePrometheus(await response.text());
-    const value = (name: string, labels: Record<string, string>) =>
-      samples.filter((sample) => sample.name === name && Object.entries(labels).every(([key, v]) => sample.labels[key] === v)).reduce((sum, sample) => sum + sample.value, 0);
+    const value = (name: string, labels: Record<string, string>) => sampleSum(samples, name, labels);
 
     expect(value('rcache_datasets', {})).toBe(stats.length);
     for (const dataset of stats) {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { afterEach } from 'vitest';
 import { BIN } from './helpers.js';
 
 export interface ServeProcess {
@@ -35,4 +36,18 @@ export async function killServe(child: ChildProcess): Promise<void> {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGKILL');
   await exited;
+}
+
+const owned = new Set<ChildProcess>();
+
+afterEach(async () => {
+  await Promise.all([...owned].map(killServe));
+  owned.clear();
+});
+
+/** As startServe, and killed after the test. */
+export async function startOwnedServe(db: string, args: string[] = [], env: Record<string, string | undefined> = {}): Promise<ServeProcess> {
+  const server = await startServe(db, args, env);
+  owned.add(server.child);
+  return server;
 }

@@ -1,12 +1,11 @@
 import { Nango, type ListRecordsRequestConfig } from '@nangohq/node';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ndjson, rcache, tempDir } from './helpers.js';
-import { ENV, killServe, startServe, type ServeProcess } from './serve-process.js';
+import { ENV, killServe, startOwnedServe, startServe, type ServeProcess } from './serve-process.js';
 import { dbLocation } from './store-under-test.js';
 
 const HEADERS = { 'Provider-Config-Key': 'default', 'Connection-Id': 'default' };
@@ -14,18 +13,9 @@ const DATASET = { providerConfigKey: 'default', connectionId: 'default' };
 
 type Server = ServeProcess;
 
-const children = new Set<ChildProcess>();
-
-afterEach(async () => {
-  await Promise.all([...children].map(killServe));
-  children.clear();
-});
-
 /** Starts the built `rcache serve --port 0`; unless `own` is false, it is killed after the test. */
-async function startServer(db: string, args: string[] = [], env: Record<string, string | undefined> = {}, own = true): Promise<Server> {
-  const server = await startServe(db, args, env);
-  if (own) children.add(server.child);
-  return server;
+function startServer(db: string, args: string[] = [], env: Record<string, string | undefined> = {}, own = true): Promise<Server> {
+  return own ? startOwnedServe(db, args, env) : startServe(db, args, env);
 }
 
 function contacts(count: number, from = 0): { id: string; name: string }[] {

@@ -2,7 +2,7 @@ import { InterruptedError, InvalidArgumentError, StoreError } from '../errors.js
 import { recordJson } from '../io/records.js';
 import type { RecordSource } from '../io/sources.js';
 import { openStore } from '../stores/open.js';
-import type { Change, DatabaseInfo, Dataset, DatasetCounts, PruneUntilCounts, RunCount, RunRecord, RunQuery, Store, Summary, WaitOptions, WaitResult } from '../stores/store.js';
+import type { Change, DatabaseInfo, Dataset, DatasetCounts, DatasetRunCount, PruneUntilCounts, RunCount, RunRecord, RunQuery, Store, Summary, WaitOptions, WaitResult } from '../stores/store.js';
 import type { PartialRecord } from './edit-runs.js';
 import { ChangeReader, checkCount, checkQuery, positionOf, type ChangeQuery } from './reader.js';
 import type { LibraryRun } from './runs.js';
@@ -347,6 +347,11 @@ export class Cache {
   /** The run history counted by kind and by outcome: changed, unchanged or rejected. */
   runCounts(): Promise<RunCount[]> {
     return this.store.runCounts();
+  }
+
+  /** The run history counted by dataset, kind and outcome. */
+  datasetRunCounts(): Promise<DatasetRunCount[]> {
+    return this.store.datasetRunCounts();
   }
 
   /** Every dataset's counts, or those matching `filter`. */

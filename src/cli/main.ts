@@ -1,10 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
 import { EmptyRefreshError, InputError, InterruptedError, InvalidArgumentError, RcacheError, StoreError } from '../errors.js';
 import { isServerLocation } from '../stores/open.js';
+import { VERSION } from '../version.js';
 import { UsageError } from './usage-error.js';
-
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { wholeNumber } from '../decisions/number.js';
 import { StoreError, type InterruptedError } from '../errors.js';
 import { keyDigest } from '../http/auth.js';
+import { ServedDatabase } from '../http/database.js';
 import { baseUrl, isLoopback } from '../http/http.js';
 import { startServer } from '../http/server.js';
 import { interruptible, open, parseCount, UsageError, type GlobalOptions } from './context.js';
@@ -36,10 +37,13 @@ function secretOf(options: ServeOptions): Buffer | undefined {
   return keyDigest(options.secretKey);
 }
 
-/** The database, writable for PATCH /records/prune where it can be; else read-only, since reading is most of what a server does. */
-async function openServed(options: ServeOptions, busyTimeout: number) {
+/**
+ * The database, writable for PATCH /records/prune where it can be; else read-only, since reading is
+ * most of what a server does. `create`: a missing one is created (at start, not once it was deleted).
+ */
+async function openServed(options: ServeOptions, busyTimeout: number, create: boolean) {
   try {
-    return await open({ ...options, busyTimeout: undefined }, false, busyTimeout);
+    return await open({ ...options, busyTimeout: undefined }, false, busyTimeout, create);
   } catch (error) {
     if (!(error instanceof StoreError) || error.kind !== 'read-only') throw error;
     process.stderr.write(`rcache serve: ${error.message}; serving it read-only (PATCH /records/prune will fail)\n`);
@@ -52,12 +56,12 @@ export async function serve(options: ServeOptions): Promise<void> {
   const port = parsePort(options.port);
   const secret = secretOf(options);
   const busyTimeout = options.busyTimeout === undefined ? DEFAULT_BUSY_TIMEOUT : parseCount(options.busyTimeout, '--busy-timeout', 0);
-  const cache = await openServed(options, busyTimeout);
+  const database = await ServedDatabase.of(await openServed(options, busyTimeout, true), () => openServed(options, busyTimeout, false));
   let abort = () => {};
   const stop = interruptible(() => abort());
   try {
     const log = (line: string) => process.stderr.write(`${line}\n`);
-    const server = await startServer({ cache, host: options.host, port, secret, log, debug: options.debug === true });
+    const server = await startServer({ database, host: options.host, port, secret, log, debug: options.debug === true });
     abort = server.abort;
     const key = secret ? 'secret key required' : 'no secret key: loopback only';
     log(`rcache serve: listening on ${baseUrl(server.address.address, server.address.port)} (database ${displayLocation(options.db)}, ${key})`);
@@ -67,6 +71,6 @@ export async function serve(options: ServeOptions): Promise<void> {
     log(`rcache serve: stopped by ${name}`);
   } finally {
     stop.dispose();
-    await cache.close();
+    await database.close();
   }
 }

@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { BlockList, isIP } from 'node:net';
 
 /** One reason a request was refused, in the shape of Nango's validation errors. */
@@ -41,6 +42,33 @@ export function sendJson(res: ServerResponse, status: number, body: string, head
     'Cache-Control': 'no-store',
   });
   res.end(body);
+}
+
+/**
+ * Answers a request that Node's parser refused before any handler saw it (a malformed request
+ * line or header, headers too large, too slow), in the shape and with the headers of every other answer.
+ */
+export function refuseMalformed(error: NodeJS.ErrnoException, socket: Duplex): void {
+  // A response already under way on this connection cannot be followed by another.
+  const underway = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage?.headersSent === true;
+  if (error.code === 'ECONNRESET' || !socket.writable || underway) {
+    socket.destroy();
+    return;
+  }
+  const refusal =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new HttpError(431, 'headers_too_large', 'the request headers are too large')
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new HttpError(408, 'request_timeout', 'the request was not received in time')
+        : new HttpError(400, 'invalid_request', 'the request is not valid HTTP/1.1');
+  const body = refusal.body;
+  socket.end(
+    `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n' +
+      body,
+  );
 }
 
 /** The request body as text, refusing (413) one larger than `limit` bytes without reading all of it. */

@@ -64,6 +64,29 @@ function name(text: string): string {
   return text;
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A name sent in a header. A header carries bytes, which are read as Latin-1, so a name with
+ * characters beyond ASCII cannot be sent as it is: it is sent percent-encoded as UTF-8, as in a URL,
+ * and every `%` followed by two hex digits is decoded.
+ */
+function headerName(text: string): string {
+  if (/[^\x00-\x7f]/.test(text)) {
+    throw new InvalidArgumentError(
+      'has characters beyond ASCII, which an HTTP header carries as Latin-1 bytes, not as text: send the name percent-encoded as UTF-8, as encodeURIComponent does (café: caf%C3%A9)',
+    );
+  }
+  const decoded = text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return UTF8.decode(Buffer.from(run.replace(/%/g, ''), 'hex'));
+    } catch {
+      throw new InvalidArgumentError(`'${run}' is not percent-encoded UTF-8: send a % that is part of the name as %25`);
+    }
+  });
+  return name(decoded);
+}
+
 function count(max: number) {
   return (text: string): number => {
     const value = wholeNumber(text, 1, max);
@@ -88,7 +111,7 @@ function datasetOf(req: IncomingMessage, model: string): Dataset {
   const checks = new Checks();
   const header = (key: string) => {
     const value = req.headers[key];
-    return checks.parse(key, checks.required(key, Array.isArray(value) ? value[0] : value), name);
+    return checks.parse(key, checks.required(key, Array.isArray(value) ? value[0] : value), headerName);
   };
   const integration = header('provider-config-key');
   const connection = header('connection-id');

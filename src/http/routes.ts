@@ -6,14 +6,14 @@ import { listRecords, pruneRecords } from './records-routes.js';
 
 const MAX_BODY = 1024 * 1024;
 
+/** A JSON body, sent with 200; or nothing, when the route has written the whole response itself (a stream, a file). */
+type Answer = Promise<string | void> | string | void;
+
 /** One endpoint: the methods it answers and how. */
-export interface Route {
-  methods: string[];
-  /** Answered without the secret key: it holds no data (the dashboard's page and scripts). */
-  public?: boolean;
-  /** A JSON body, sent with 200; or nothing, when the route has written the whole response itself (a stream, a file). */
-  answer: (cache: Cache, req: IncomingMessage, url: URL, res: ServerResponse) => Promise<string | void> | string | void;
-}
+export type Route =
+  | { methods: string[]; public?: false; answer: (cache: Cache, req: IncomingMessage, url: URL, res: ServerResponse) => Answer }
+  /** Answered without the secret key or the database: it holds no data (the dashboard's page and scripts). */
+  | { methods: string[]; public: true; answer: (req: IncomingMessage, url: URL, res: ServerResponse) => Answer };
 
 /** What a server answers. */
 export interface Routes {

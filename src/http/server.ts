@@ -1,16 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Cache } from '../cache/cache.js';
 import { RcacheError, StoreError } from '../errors.js';
 import { authorize, checkHost } from './auth.js';
-import { HttpError, sendJson } from './http.js';
+import type { ServedDatabase } from './database.js';
+import { HttpError, refuseMalformed, sendJson } from './http.js';
 import { serveRoutes, type Route, type Routes } from './routes.js';
 
 const MAX_URL = 16 * 1024;
 const SHUTDOWN_GRACE = 5000;
 
 export interface ServerOptions {
-  cache: Cache;
+  database: ServedDatabase;
   host: string;
   port: number;
   /** The secret key's digest (see keyDigest); without one, every request addressed to this machine is answered. */
@@ -23,7 +23,7 @@ export interface ServerOptions {
   routes?: Routes;
 }
 
-/** What every request needs: the open cache, the key's digest, and whether the server is stopping. */
+/** What every request needs: the database, the key's digest, and whether the server is stopping. */
 interface Served extends ServerOptions {
   routes: Routes;
   stopping: boolean;
@@ -54,8 +54,14 @@ async function answer(served: Served, req: IncomingMessage, res: ServerResponse,
   if (!route.methods.includes(method)) {
     throw new HttpError(405, 'method_not_allowed', `${method} is not allowed on ${path}: use ${route.methods[0]}`, undefined, { Allow: route.methods.join(', ') });
   }
-  if (!route.public) authorize(req, served.secret);
-  return route.answer(served.cache, req, url, res);
+  if (route.public) return route.answer(req, url, res);
+  authorize(req, served.secret);
+  const lease = await served.database.acquire();
+  try {
+    return await route.answer(lease.cache, req, url, res);
+  } finally {
+    lease.release();
+  }
 }
 
 /** An error as an answer; anything unexpected is logged on one line and answered with a bare 500. */
@@ -63,6 +69,9 @@ function failure(served: Served, req: IncomingMessage, error: unknown): HttpErro
   if (error instanceof HttpError) return error;
   if (error instanceof StoreError && error.kind === 'busy') {
     return new HttpError(503, 'database_busy', 'the database is locked by a writer; retry shortly', undefined, { 'Retry-After': '1' });
+  }
+  if (error instanceof StoreError && (error.kind === 'cannot-connect' || error.kind === 'missing')) {
+    return new HttpError(503, 'database_unavailable', error.message);
   }
   const message = error instanceof Error ? error.message : String(error);
   served.log(`rcache serve: internal error on ${req.method} ${logged(req)}: ${message}`);
@@ -79,6 +88,8 @@ function logged(req: IncomingMessage): string {
 function handle(served: Served, req: IncomingMessage, res: ServerResponse): void {
   const started = performance.now();
   let route = 'other';
+  // Every answer, errors included: a browser must never read a JSON error or a record as a page or a script.
+  res.setHeader('X-Content-Type-Options', 'nosniff');
   res.once('close', () => {
     const seconds = (performance.now() - started) / 1000;
     const aborted = res.writableFinished ? '' : ' (aborted)';
@@ -129,6 +140,7 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const served: Served = { ...options, routes: options.routes ?? serveRoutes(), stopping: false };
   const server = createServer({ maxHeaderSize: 2 * MAX_URL }, (req, res) => handle(served, req, res));
+  server.on('clientError', refuseMalformed);
   const address = await listen(server, options.port, options.host);
   return {
     address,

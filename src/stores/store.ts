@@ -206,11 +206,16 @@ export interface RunCount {
   count: number;
 }
 
+/** How many runs of one kind ended one way in one dataset (see RunCount). */
+export interface DatasetRunCount extends Dataset, RunCount {}
+
 export interface RunQuery {
   /** Narrows to the datasets matching every field given. */
   dataset?: Partial<Dataset>;
   /** Only runs that started at or after this time. */
   since?: number;
+  /** Only runs with a higher number (committed after that run). */
+  after?: number;
   /** At most this many runs, the first in `order`. */
   limit?: number;
   order: 'oldest-first' | 'newest-first';
@@ -337,6 +342,9 @@ export interface Store {
 
   /** The run history counted by kind and outcome (see RunCount), ordered by kind then outcome. */
   runCounts(): Promise<RunCount[]>;
+
+  /** The run history counted by dataset, kind and outcome, in that order; expired datasets included. */
+  datasetRunCounts(): Promise<DatasetRunCount[]>;
 
   /**
    * Retention in one transaction: expires datasets, then drops payloads past the cutoff (a deferred

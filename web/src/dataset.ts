@@ -2,10 +2,12 @@ import { api, ApiError } from './api.js';
 import { h, replace } from './dom.js';
 import { bytes, count, duration, shellQuote, time } from './format.js';
 import { jsonView } from './json-view.js';
-import { datasetHash, datasetParams, type Dataset, type DatasetStats, type Overview, type Page, type RecordDetail, type Run } from './types.js';
+import { datasetHash, datasetParams, type Dataset, type DatasetPage, type DatasetStats, type Page, type RecordDetail, type Run } from './types.js';
 
 const PAGE_SIZE = 50;
 const RUN_ROWS = 10;
+/** The runs the page keeps, newest first: the chart draws them all. */
+const RUN_HISTORY = 1000;
 
 interface PageStart {
   cursor: string | undefined;
@@ -29,6 +31,10 @@ interface View {
   /** Each page seen so far: the cursor it started from and how many records came before it. The last is shown. */
   pages: PageStart[];
   page: Page | undefined;
+  /** The dataset's figures as last drawn (JSON), to tell whether a commit changed anything here. */
+  figures: string | undefined;
+  /** The latest runs, newest first. */
+  runs: Run[];
   allRuns: boolean;
   /** Counts the change-stream requests made, so that only the latest one is drawn. */
   requests: number;
@@ -45,13 +51,16 @@ function fact(label: string, value: Node | string, id?: string): HTMLElement {
   return h('div', { class: 'fact' }, h('dt', {}, label), h('dd', { id }, value));
 }
 
-async function drawSummary(current: View): Promise<void> {
-  const overview = await api<Overview>('/api/overview');
-  current.database = overview.database.location;
-  const stats = overview.datasets.find((dataset) => sameDataset(dataset, current.dataset));
-  if (stats === undefined) {
+/** Draws the dataset's figures; false when they are those drawn already (a commit to another dataset). */
+async function drawSummary(current: View): Promise<boolean> {
+  const { database, dataset: stats } = await api<DatasetPage>('/api/dataset', datasetParams(current.dataset));
+  current.database = database.location;
+  const figures = JSON.stringify(stats);
+  if (figures === current.figures) return false;
+  current.figures = figures;
+  if (stats === null) {
     replace(current.elements.summary, h('p', { class: 'muted' }, 'This dataset has no records.'));
-    return;
+    return true;
   }
   const numbers = (key: keyof DatasetStats) => count(stats[key] as number);
   replace(
@@ -68,6 +77,14 @@ async function drawSummary(current: View): Promise<void> {
       fact('Last change', time(stats.last_change_at)),
     ),
   );
+  return true;
+}
+
+/** Reads the runs committed after the newest the page has (all of the latest, the first time). */
+async function loadRuns(current: View): Promise<void> {
+  const newest = current.runs[0]?.number;
+  const { runs } = await api<{ runs: Run[] }>('/api/runs', { ...datasetParams(current.dataset), limit: String(RUN_HISTORY), after: newest?.toString() });
+  current.runs = runs.length >= RUN_HISTORY ? runs : [...runs, ...current.runs].slice(0, RUN_HISTORY);
 }
 
 function runRow(run: Run): HTMLTableRowElement {
@@ -77,7 +94,7 @@ function runRow(run: Run): HTMLTableRowElement {
 }
 
 async function drawRuns(current: View): Promise<void> {
-  const { runs } = await api<{ runs: Run[] }>('/api/runs', { ...datasetParams(current.dataset), limit: '1000' });
+  const { runs } = current;
   const shown = current.allRuns ? runs : runs.slice(0, RUN_ROWS);
   const headers = ['Started', 'Kind', 'Added', 'Updated', 'Deleted', 'Unchanged', 'Rejected', 'Pruned', 'Duration'];
   const more = runs.length > shown.length ? h('button', { type: 'button' }, `Show all ${count(runs.length)} runs`) : null;
@@ -286,7 +303,18 @@ export async function showDataset(main: HTMLElement, dataset: Dataset, recordId:
     notice: h('p', { class: 'notice', hidden: true, role: 'status' }),
     record: h('section', { id: 'record', class: 'record', hidden: true, tabindex: '-1', 'aria-label': 'Record' }),
   };
-  const current: View = { dataset, database: '', query: { order: 'desc', filter: [], ids: '', modifiedAfter: '' }, pages: FIRST_PAGE, page: undefined, allRuns: false, requests: 0, elements };
+  const current: View = {
+    dataset,
+    database: '',
+    query: { order: 'desc', filter: [], ids: '', modifiedAfter: '' },
+    pages: FIRST_PAGE,
+    page: undefined,
+    figures: undefined,
+    runs: [],
+    allRuns: false,
+    requests: 0,
+    elements,
+  };
   view = current;
   replace(
     main,
@@ -296,15 +324,20 @@ export async function showDataset(main: HTMLElement, dataset: Dataset, recordId:
     h('section', {}, h('h2', {}, 'Runs'), elements.chart, elements.runs),
     h('div', { class: 'split' }, h('section', { class: 'stream' }, h('h2', {}, 'Change stream'), filterForm(current), elements.notice, elements.stream, elements.pager), elements.record),
   );
-  await drawSummary(current);
+  await Promise.all([drawSummary(current), loadRuns(current)]);
   await Promise.all([drawRuns(current), drawStream(current), drawRecord(current, recordId)]);
 }
 
-/** After a commit: the figures are redrawn; the stream too when the page shown is where new changes appear, else a note says so. */
+/**
+ * After a commit: the dataset's figures are read again, and when they changed (the commit was this
+ * dataset's), the runs committed since and the stream, when the page shown is where new changes
+ * appear, else a note says so. A commit to another dataset costs one small read.
+ */
 export async function refreshDataset(): Promise<void> {
   const current = view;
   if (current === undefined || !document.body.contains(current.elements.stream)) return;
-  const tasks = [drawSummary(current), drawRuns(current)];
+  if (!(await drawSummary(current))) return;
+  const tasks = [loadRuns(current).then(() => drawRuns(current))];
   const atEnd = current.query.order === 'asc' && current.page?.next_cursor === null;
   if (current.pages.length === 1 || atEnd) tasks.push(drawStream(current));
   else {

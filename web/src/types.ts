@@ -1,11 +1,12 @@
-import type { OverviewJson } from '../../src/http/dashboard/shapes.js';
-import type { DatasetJson, RunJson } from '../../src/io/stats-json.js';
+import type { DatasetPageJson, NumberedRunJson, OverviewJson } from '../../src/http/dashboard/shapes.js';
+import type { DatasetJson } from '../../src/io/stats-json.js';
 import type { Dataset } from '../../src/stores/store.js';
 
 export type { Dataset };
 export type DatasetStats = DatasetJson;
-export type Run = RunJson;
+export type Run = NumberedRunJson;
 export type Overview = OverviewJson;
+export type DatasetPage = DatasetPageJson;
 
 export interface StreamItem {
   id: string;

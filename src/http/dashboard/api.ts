@@ -2,13 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Cache } from '../../cache/cache.js';
 import { encodeCursor } from '../../decisions/cursor.js';
 import { parseFilter } from '../../decisions/filter.js';
+import { wholeNumber } from '../../decisions/number.js';
 import { iso, parseTimestamp } from '../../decisions/time.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { recordJson } from '../../io/records.js';
 import { datasetJson, runJson } from '../../io/stats-json.js';
 import type { Change, Dataset } from '../../stores/store.js';
 import { HttpError } from '../http.js';
-import type { DatabaseJson, OverviewJson } from './shapes.js';
+import type { DatabaseJson, DatasetPageJson, NumberedRunJson, OverviewJson } from './shapes.js';
 
 const MAX_PAGE = 500;
 const MAX_RUNS = 5000;
@@ -71,18 +72,36 @@ function payloadSize(change: Change): number | null {
   return change.payload === null ? null : Buffer.byteLength(change.payload);
 }
 
-export async function overview(cache: Cache): Promise<string> {
-  const [info, datasets, version] = await Promise.all([cache.info(), cache.stats(), cache.version()]);
-  const database: DatabaseJson = { location: info.location, size: info.bytes ?? null, store: info.kind };
-  return JSON.stringify({ database, datasets: datasets.map(datasetJson), version: String(version) } satisfies OverviewJson);
+async function database(cache: Cache): Promise<DatabaseJson> {
+  const info = await cache.info();
+  return { location: info.location, size: info.bytes ?? null, store: info.kind };
 }
 
+/** Every dataset's figures, for the overview. */
+export async function overview(cache: Cache): Promise<string> {
+  const [where, datasets] = await Promise.all([database(cache), cache.stats()]);
+  return JSON.stringify({ database: where, datasets: datasets.map(datasetJson) } satisfies OverviewJson);
+}
+
+/** One dataset's figures (null when it has none), for its page: one indexed read, however many datasets there are. */
+export async function dataset(cache: Cache, params: URLSearchParams): Promise<string> {
+  const [where, found] = await Promise.all([database(cache), cache.stats(new Params(params).dataset())]);
+  return JSON.stringify({ database: where, dataset: found.length ? datasetJson(found[0]!) : null } satisfies DatasetPageJson);
+}
+
+/** A dataset's runs, newest first; with `after` (a run's number) only those committed since. */
 export async function runs(cache: Cache, params: URLSearchParams): Promise<string> {
   const query = new Params(params);
   const dataset = query.dataset();
   const limit = query.count('limit', MAX_RUNS, 500);
   const since = query.parse('since', (text) => parseTimestamp(text));
-  return JSON.stringify({ runs: (await cache.runs({ dataset, limit, since, order: 'newest-first' })).map(runJson) });
+  const after = query.parse('after', (text) => {
+    const value = wholeNumber(text, 0);
+    if (value === undefined) throw new InvalidArgumentError(`must be a run's number, not '${text}'`);
+    return value;
+  });
+  const found = await cache.runs({ dataset, limit, since, after, order: 'newest-first' });
+  return JSON.stringify({ runs: found.map((run): NumberedRunJson => ({ number: run.number, ...runJson(run) })) });
 }
 
 /**

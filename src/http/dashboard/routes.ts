@@ -1,8 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import type { Cache } from '../../cache/cache.js';
+import { VERSION } from '../../version.js';
 import { HttpError, sendJson } from '../http.js';
 import type { Route, Routes } from '../routes.js';
-import { changes, events, overview, record, runs, sendText } from './api.js';
+import { changes, dataset, events, overview, record, runs, sendText } from './api.js';
 import { Assets, sendAsset } from './assets.js';
 import { metricsText, RequestMetrics } from './metrics.js';
 
@@ -18,7 +19,6 @@ export const CONTENT_SECURITY_POLICY =
 
 const SECURITY_HEADERS = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-  'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'X-Frame-Options': 'DENY',
 };
@@ -36,6 +36,12 @@ function secured(res: ServerResponse): ServerResponse {
   return res;
 }
 
+/** rcache's version, and the number of the last run committed in the database (null before the first). */
+async function health(cache: Cache): Promise<string> {
+  const [last] = await cache.runs({ limit: 1, order: 'newest-first' });
+  return JSON.stringify({ status: 'ok', version: VERSION, last_run_number: last?.number ?? null }) + '\n';
+}
+
 /** The dashboard's endpoints, all GET and HEAD, with the request metrics and the live streams they share. */
 export function dashboardRoutes(options: DashboardOptions = {}): Required<Routes> {
   const assets = options.assets ?? new Assets();
@@ -51,7 +57,7 @@ export function dashboardRoutes(options: DashboardOptions = {}): Required<Routes
     '/': {
       methods: METHODS,
       public: true,
-      answer: (_cache, req, _url, res) => {
+      answer: (req, _url, res) => {
         if (assets.page === undefined) throw new HttpError(503, 'dashboard_not_built', 'the dashboard is not built into this package: run npm run build');
         sendAsset(req, secured(res), assets.page, 'no-cache');
       },
@@ -59,19 +65,20 @@ export function dashboardRoutes(options: DashboardOptions = {}): Required<Routes
     '/assets/*': {
       methods: METHODS,
       public: true,
-      answer: (_cache, req, url, res) => {
+      answer: (req, url, res) => {
         const file = assets.asset(url.pathname.slice('/assets/'.length));
         if (file === undefined) throw new HttpError(404, 'not_found', `no asset ${url.pathname}`);
         sendAsset(req, res, file, IMMUTABLE);
       },
     },
     '/api/overview': api(overview),
+    '/api/dataset': api(dataset),
     '/api/runs': api(runs),
     '/api/changes': api((cache, params) => changes(cache, params, options.span)),
     '/api/record': api(record),
     '/api/events': { methods: METHODS, answer: (cache, req, _url, res) => events(cache, req, secured(res), closing.signal) },
     '/metrics': data(async (cache, res) => sendText(res, 'text/plain; version=0.0.4; charset=utf-8', await metricsText(cache, requests))),
-    '/health': api(async (cache) => JSON.stringify({ status: 'ok', version: String(await cache.version()) }) + '\n'),
+    '/health': api(health),
   };
   return {
     paths,

@@ -1,4 +1,4 @@
-import type { DatasetJson } from '../../io/stats-json.js';
+import type { DatasetJson, RunJson } from '../../io/stats-json.js';
 
 // The dashboard's answers, shared with the page's code (which must not import the server's).
 
@@ -13,6 +13,15 @@ export interface DatabaseJson {
 export interface OverviewJson {
   database: DatabaseJson;
   datasets: DatasetJson[];
-  /** Changes with every commit to the database. */
-  version: string;
+}
+
+/** What a dataset's page shows of it: its figures, null when it has none. */
+export interface DatasetPageJson {
+  database: DatabaseJson;
+  dataset: DatasetJson | null;
+}
+
+/** A run with its number, which grows with every run committed in the database. */
+export interface NumberedRunJson extends RunJson {
+  number: number;
 }

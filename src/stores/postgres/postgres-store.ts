@@ -10,6 +10,7 @@ import {
   type Dataset,
   type DatasetCounts,
   type DatasetRef,
+  type DatasetRunCount,
   type PruneCounts,
   type PruneRequest,
   type PruneUntilCounts,
@@ -336,6 +337,10 @@ class PostgresStore implements Store {
       params.push(query.since);
       clauses.push(`started_at >= $${params.length}`);
     }
+    if (query.after !== undefined) {
+      params.push(query.after);
+      clauses.push(`number > $${params.length}`);
+    }
     let limit = '';
     if (query.limit !== undefined) {
       params.push(query.limit);
@@ -376,6 +381,23 @@ class PostgresStore implements Store {
        FROM rcache.runs GROUP BY 1, 2 ORDER BY 1, 2`,
     );
     return rows.map(([kind, outcome, count]) => ({ kind, outcome, count }));
+  }
+
+  async datasetRunCounts(): Promise<DatasetRunCount[]> {
+    const rows = await this.query<[string, string, string, RunKind, RunCount['outcome'], number]>(
+      `SELECT integration, connection, model, kind, CASE WHEN rejected > 0 THEN 'rejected'
+           WHEN added + updated + deleted + pruned > 0 THEN 'changed' ELSE 'unchanged' END AS outcome,
+         count(*)
+       FROM rcache.runs GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`,
+    );
+    return rows.map(([integration, connection, model, kind, outcome, count]) => ({
+      integration: unescapeText(integration),
+      connection: unescapeText(connection),
+      model: unescapeText(model),
+      kind,
+      outcome,
+      count,
+    }));
   }
 
   async prune(request: PruneRequest): Promise<PruneCounts> {

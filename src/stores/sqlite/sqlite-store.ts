@@ -11,6 +11,7 @@ import {
   type DatabaseInfo,
   type DatasetCounts,
   type DatasetRef,
+  type DatasetRunCount,
   type PruneCounts,
   type PruneRequest,
   type PruneUntilCounts,
@@ -350,6 +351,10 @@ export class SqliteStore implements Store {
       sql += `${where ? ' AND' : ' WHERE'} started_at >= ?`;
       values.push(query.since);
     }
+    if (query.after !== undefined) {
+      sql += `${values.length ? ' AND' : ' WHERE'} id > ?`;
+      values.push(query.after);
+    }
     sql += query.order === 'newest-first' ? ' ORDER BY id DESC' : ' ORDER BY id';
     if (query.limit !== undefined) {
       sql += ' LIMIT ?';
@@ -368,6 +373,19 @@ export class SqliteStore implements Store {
              count(*) AS count
            FROM runs GROUP BY 1, 2 ORDER BY 1, 2`,
         ).all() as RunCount[],
+    );
+  }
+
+  async datasetRunCounts(): Promise<DatasetRunCount[]> {
+    return this.guard(
+      'read',
+      () =>
+        this.statement(
+          `SELECT integration, connection, model, kind, CASE WHEN rejected > 0 THEN 'rejected'
+               WHEN added + updated + deleted + pruned > 0 THEN 'changed' ELSE 'unchanged' END AS outcome,
+             count(*) AS count
+           FROM runs GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`,
+        ).all() as DatasetRunCount[],
     );
   }
 
