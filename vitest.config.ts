@@ -15,6 +15,7 @@ const ON_BOTH_STORES = [
   'test/cursor-form.test.ts',
   'test/cursor-file.test.ts',
   'test/process-limits.test.ts',
+  'test/terminal.test.ts',
 ];
 
 const configured = process.env.RCACHE_TEST_POSTGRES;

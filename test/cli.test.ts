@@ -263,7 +263,7 @@ describe('rcache records', () => {
     const db = await seeded();
     const result = await rcache(['--db', db, 'records', '--model', 'M', '--format', 'table']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/│ id +│ last action +│/);
+    expect(result.stdout).toMatch(/│ id +│ action +│/);
     expect(result.stdout).toContain('UPDATED');
     expect(result.stdout).not.toMatch(/\u001b\[/);
   });

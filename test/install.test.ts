@@ -52,6 +52,7 @@ describe('installing', () => {
     const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
     expect(listing).toContain('package/dist/cli/main.js');
     expect(listing).toContain('package/dist/index.d.ts');
+    expect(listing).toContain('package/LICENSE');
 
     const prebuilds = { npm_config_better_sqlite3_local_prebuilds: localPrebuilds() };
     const project = tempDir();

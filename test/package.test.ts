@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
@@ -62,5 +62,16 @@ describe('the package, imported by name from a program', () => {
     const [error, datasets] = result.stdout.trim().split('\n');
     expect(JSON.parse(error!)).toEqual({ input: true, message: expect.stringMatching(/^<input>:2: not valid JSON/), exitCode: null });
     expect(datasets).toBe('0');
+  });
+});
+
+describe('the tarball', () => {
+  it('carries the MIT licence that package.json names', () => {
+    const packed = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(packed.status, packed.stderr).toBe(0);
+    const [tarball] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { files: { path: string }[] }[];
+    expect(tarball!.files.map((file) => file.path)).toContain('LICENSE');
+    expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).license).toBe('MIT');
+    expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) /);
   });
 });

@@ -218,7 +218,7 @@ describe('prune gives the space it frees back', () => {
     const before = size();
     const result = await rcache(['--db', db, 'prune', '--dataset-ttl', '9999d', '--vacuum'], { env: LATER });
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toMatch(/3000 payloads pruned.*; [0-9.]+ MiB of disk space reclaimed/);
+    expect(result.stderr).toMatch(/3,000 payloads pruned.*; [0-9.]+ MiB of disk space reclaimed/);
     expect(size()).toBeLessThan(before / 2);
   });
 
@@ -231,7 +231,7 @@ describe('prune gives the space it frees back', () => {
     const before = size();
     const result = await rcache(['--db', db, 'prune', '--model', 'M', '--until-cursor', last, '--vacuum']);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toMatch(/3000 payloads pruned.*; [0-9.]+ MiB of disk space reclaimed/);
+    expect(result.stderr).toMatch(/3,000 payloads pruned.*; [0-9.]+ MiB of disk space reclaimed/);
     expect(size()).toBeLessThan(before / 2);
   });
 });

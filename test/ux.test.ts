@@ -32,7 +32,7 @@ describe('records as a table', () => {
     // Ids grow longer after the first rows: the column widens (a rule marks where) rather than cut them.
     const data = rows.filter((row) => row.startsWith('│ r-'));
     expect(data.map((row) => row.split(' ')[1])).toEqual(records.map((record) => record.id));
-    expect(rows[1]).toMatch(/^│ id +│ last action +│ last modified +│ cursor +│ payload +│$/);
+    expect(rows[1]).toMatch(/^│ id +│ action +│ last modified +│ cursor +│ payload +│$/);
     expect(rows.length - data.length).toBeLessThan(10);
     expect(new Set(rows.slice(-100).map((row) => stringWidth(row))).size).toBe(1);
 
@@ -314,7 +314,7 @@ describe('the progress line', () => {
     const result = onTerminal(['--db', join(dir, 'c.db'), 'save', '-m', 'A', file]);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/saving: \d+% · [\d,]+ records, [\d,]+\/s · about \d+(s|m\d\ds) left/);
-    expect(result.stdout).toMatch(/save A: 150000 added/);
+    expect(result.stdout).toMatch(/save A: 150,000 added/);
   });
 
   it('counts one record in the singular', { timeout: 30_000 }, () => {

@@ -1,7 +1,8 @@
 import { openCache, datasetOf as namedDataset, type Cache } from '../cache/cache.js';
+import { parseDuration } from '../decisions/duration.js';
 import { wholeNumber } from '../decisions/number.js';
 import { parseTimestamp } from '../decisions/time.js';
-import { InterruptedError } from '../errors.js';
+import { InterruptedError, InvalidArgumentError } from '../errors.js';
 import { UsageError } from './usage-error.js';
 
 export { UsageError };
@@ -45,6 +46,22 @@ export function clock(): () => number {
   if (fixed === undefined || fixed === '') return Date.now;
   const at = parseTimestamp(fixed, 'RCACHE_NOW');
   return () => at;
+}
+
+const DURATION = /^\s*\d+\s*[a-z]+\s*$/i;
+
+/**
+ * A time an option takes: an ISO 8601 time, or a duration back from now (`90m`, `12h`, `7d`), the
+ * same for every option that takes one.
+ */
+export function parseTime(text: string, option: string, now = clock()): number {
+  if (DURATION.test(text)) return now() - parseDuration(text, option);
+  try {
+    return parseTimestamp(text, option);
+  } catch (error) {
+    if (!(error instanceof InvalidArgumentError)) throw error;
+    throw new InvalidArgumentError(`${error.reason}, nor a duration back from now (90m, 12h, 7d)`, option);
+  }
 }
 
 /** `create` false: a command that only removes refuses a missing database rather than create an empty one. */

@@ -10,8 +10,19 @@ function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((line) => `  ${line}`).join('\n')}\n`;
 }
 
+/** --model where a command needs it: checked before the command runs, so that the error can name the models there are. */
+const requiredModels = new WeakSet<Option>();
+
 function modelOption(): Option {
-  return new Option('-m, --model <name>', 'the model (record type) of the dataset (required)').makeOptionMandatory();
+  const option = new Option('-m, --model <name>', 'the model (record type) of the dataset (required)');
+  requiredModels.add(option);
+  return option;
+}
+
+async function requireModel(command: Command): Promise<void> {
+  if (!command.options.some((option) => requiredModels.has(option)) || command.getOptionValue('model') !== undefined) return;
+  const { missingModel } = await import('./models.js');
+  throw await missingModel(command.optsWithGlobals());
 }
 
 function inputOptions(command: Command): Command {
@@ -63,6 +74,8 @@ export function buildProgram(): Command {
     .description('A local records cache: pipe NDJSON records in, read a cursor-ordered stream of what changed.')
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
+    // Each command's help lists the options every command takes (--db, --integration, ...).
+    .configureHelp({ showGlobalOptions: true })
     .addOption(new Option('--db <file>', 'database file').env('RCACHE_DB').default('rcache.db'))
     .addOption(new Option('--integration <key>', 'integration (provider config key)').env('RCACHE_INTEGRATION').default('default'))
     .addOption(new Option('--connection <id>', 'connection id').env('RCACHE_CONNECTION').default('default'))
@@ -72,7 +85,8 @@ export function buildProgram(): Command {
     .option('--debug', 'show stack traces of unexpected errors')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', TOP_HELP)
-    .hook('preAction', (_program, command) => {
+    .hook('preAction', async (_program, command) => {
+      await requireModel(command);
       checkCombinations(command);
       announceTerminalInput(command);
     })
@@ -152,7 +166,7 @@ export function buildProgram(): Command {
     .option('--ids <ids>', 'only these ids, comma-separated (spaces around each are dropped)')
     .option('--id <id>', 'only this id, exactly as given (repeatable; for ids holding commas)', collect)
     .option('--ids-file <file>', 'only the ids in this file, one per line')
-    .option('--modified-after <time>', 'only records modified at or after this ISO 8601 time')
+    .option('--modified-after <time>', 'only records modified at or after this ISO 8601 time, or this long ago (90m, 12h, 7d)')
     .addOption(new Option('--format <format>', 'output format').choices(['ndjson', 'json', 'table']).default('ndjson'))
     .addHelpText(
       'after',

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cache } from '../cache/cache.js';
 import type { ChangeQuery, ChangeReader } from '../cache/reader.js';
 import { parseFilter } from '../decisions/filter.js';
-import { iso, parseTimestamp } from '../decisions/time.js';
+import { iso } from '../decisions/time.js';
 import { CursorError, InterruptedError, InvalidArgumentError, RcacheError, StoreError } from '../errors.js';
 import { wantsColor } from '../io/color.js';
 import { CursorFile } from '../io/cursor-file.js';
@@ -11,9 +11,10 @@ import { trimJson } from '../io/ndjson.js';
 import { Output } from '../io/output.js';
 import { pipeReaderWatch } from '../io/reader-watch.js';
 import { writeRecord } from '../io/records.js';
+import type { Tone } from '../io/table.js';
 import { databaseExists, displayLocation } from '../stores/open.js';
 import type { Change, Dataset } from '../stores/store.js';
-import { datasetOf, interruptible, open, parseCount, UsageError, type DatasetOptions } from './context.js';
+import { datasetOf, interruptible, open, parseCount, parseTime, UsageError, type DatasetOptions } from './context.js';
 import { suggestDatasets } from './suggest.js';
 
 export interface RecordsOptions extends DatasetOptions {
@@ -93,7 +94,7 @@ function queryOf(options: RecordsOptions, cursor: string | undefined): ChangeQue
     cursor,
     actions: options.filter === undefined ? undefined : parseFilter(options.filter),
     ids: selectedIds(options),
-    modifiedAfter: options.modifiedAfter === undefined ? undefined : parseTimestamp(options.modifiedAfter, '--modified-after'),
+    modifiedAfter: options.modifiedAfter === undefined ? undefined : parseTime(options.modifiedAfter, '--modified-after'),
   };
 }
 
@@ -282,16 +283,26 @@ async function printDocument(reader: ChangeReader, progress: Progress): Promise<
   out.write(`],"next_cursor":${more && last ? `"${reader.cursorOf(last.position)}"` : 'null'}}\n`);
 }
 
+const TONES: Record<string, Tone> = { ADDED: 'green', UPDATED: 'yellow', DELETED: 'red' };
+
+/** The payload as the table shows it: without its leading id, which has a column of its own. */
+export function payloadExcerpt(payload: string | null): string {
+  if (payload === null) return '(pruned)';
+  const id = /^\{\s*"id"\s*:\s*(?:"(?:[^"\\]|\\.)*"|[-+.\deE]+)\s*(,\s*|(?=\}))/.exec(payload);
+  return id === null ? payload : `{${payload.slice(id[0].length)}`;
+}
+
 async function printTable(reader: ChangeReader, progress: Progress, color: boolean): Promise<void> {
   // Loaded only here: the table code is no part of the start-up of other formats.
   const { TableStream, terminalWidth } = await import('../io/table.js');
+  // On a narrow terminal the payload gives way first, the cursor (what a reader copies) never.
   const table = new TableStream(
     [
-      { name: 'id', min: 36 },
-      { name: 'last action', min: 7, drop: 2 },
-      { name: 'last modified', min: 24, drop: 1 },
-      { name: 'cursor', drop: 3 },
-      { name: 'payload', max: 60, drop: 0 },
+      { name: 'id', text: true },
+      { name: 'action', drop: 2, tone: (action) => TONES[action] },
+      { name: 'last modified', drop: 1 },
+      { name: 'cursor' },
+      { name: 'payload', excerpt: 20, max: 60, drop: 0 },
     ],
     { color, width: terminalWidth(process.stdout) },
   );
@@ -299,7 +310,7 @@ async function printTable(reader: ChangeReader, progress: Progress, color: boole
   let last: number | undefined;
   await drain(reader, progress, (change) => {
     last = change.position;
-    const text = table.push([change.id, change.action, iso(change.lastModifiedAt), reader.cursorOf(change.position), change.payload ?? '(pruned)']);
+    const text = table.push([change.id, change.action, iso(change.lastModifiedAt), reader.cursorOf(change.position), payloadExcerpt(change.payload)]);
     return text === '' ? undefined : out.write(text, change.position);
   });
   out.write(table.end(), last);

@@ -2,6 +2,7 @@ import type { Cache } from '../cache/cache.js';
 import { InvalidArgumentError } from '../errors.js';
 import { wantsColor } from '../io/color.js';
 import type { Dataset, Summary } from '../types.js';
+import { count } from '../io/words.js';
 import { datasetOf, interruptible, open, plural, type DatasetOptions, type GlobalOptions } from './context.js';
 import { UsageError } from './usage-error.js';
 
@@ -27,7 +28,7 @@ export async function reportSummary(kind: string, dataset: Dataset, summary: Sum
   const primary = PRIMARY[kind] ?? [];
   const others = (Object.keys(summary) as (keyof Summary)[]).filter((key) => !primary.includes(key) && summary[key] > 0);
   // Every count is named by an adjective but one, which is a noun.
-  const counted = (key: keyof Summary) => (key === 'duplicates' ? plural(summary[key], 'duplicate') : `${summary[key]} ${key}`);
+  const counted = (key: keyof Summary) => (key === 'duplicates' ? plural(summary[key], 'duplicate') : `${count(summary[key])} ${key}`);
   const parts = [...primary, ...others].map((key) => (colours[key] ?? String)(counted(key)));
   const seconds = ((performance.now() - startedAt) / 1000).toFixed(2);
   process.stderr.write(`${kind} ${c.bold(dataset.model)}: ${parts.join(', ')} (${seconds}s)\n`);

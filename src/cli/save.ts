@@ -1,4 +1,5 @@
 import { inputSize, Progress } from '../io/progress.js';
+import { count } from '../io/words.js';
 import { datasetOf } from './context.js';
 import { executeRun, writeOptions, type InputOptions } from './run-command.js';
 
@@ -24,7 +25,7 @@ export async function save(files: string[], options: SaveOptions): Promise<void>
     }
   });
   if (result.deletionSkipped) {
-    const rejected = result.rejected === 1 ? '1 line was' : `${result.rejected} lines were`;
+    const rejected = result.rejected === 1 ? '1 line was' : `${count(result.rejected)} lines were`;
     process.stderr.write(`rcache: ${rejected} rejected, so --full-refresh deleted nothing (their records would have been lost)\n`);
   }
 }

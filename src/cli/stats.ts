@@ -1,10 +1,9 @@
-import { parseDuration } from '../decisions/duration.js';
-import { parseTimestamp } from '../decisions/time.js';
 import { humanBytes } from '../io/bytes.js';
 import { datasetJson, runJson } from '../io/stats-json.js';
 import { wantsColor } from '../io/color.js';
 import { renderTable, terminalWidth, type Column } from '../io/table.js';
-import { clock, open, parseCount, plural, UsageError, type GlobalOptions } from './context.js';
+import { count } from '../io/words.js';
+import { open, parseCount, parseTime, plural, UsageError, type GlobalOptions } from './context.js';
 
 export interface StatsOptions extends GlobalOptions {
   model?: string;
@@ -14,46 +13,46 @@ export interface StatsOptions extends GlobalOptions {
   since?: string;
 }
 
-/** --since: an ISO 8601 time, or a duration back from now (`7d`, `12h`). */
-function parseSince(text: string): number {
-  return /^\d+[smhdw]$/.test(text.trim()) ? clock()() - parseDuration(text, '--since') : parseTimestamp(text, '--since');
-}
+const numeric = (name: string, drop?: number): Column => ({ name, right: true, drop });
+const named = (label: string, drop?: number): Column => ({ name: label, text: true, drop, quiet: drop === undefined ? undefined : 'default' });
 
-const count = (name: string, drop?: number): Column => ({ name, right: true, drop });
-
+// Dropped on a narrow terminal in the order of their ranks (a column that says only `default`
+// first); cells are never cut but for names, and those only when all that can go has gone.
 const DATASET_COLUMNS: Column[] = [
-  { name: 'integration', drop: 4, min: 7 },
-  { name: 'connection', drop: 3, min: 7 },
-  { name: 'model', min: 24 },
-  count('live'),
-  count('deleted', 7),
-  count('pruned', 2),
-  count('payloads', 6),
-  count('runs', 1),
+  named('integration', 4),
+  named('connection', 3),
+  named('model'),
+  numeric('live'),
+  numeric('deleted', 7),
+  numeric('pruned', 2),
+  numeric('payloads', 6),
+  numeric('runs', 1),
   { name: 'last run', drop: 0 },
   { name: 'last change', drop: 5 },
 ];
 
 const RUN_COLUMNS: Column[] = [
   { name: 'kind' },
-  { name: 'integration', drop: 7, min: 7 },
-  { name: 'connection', drop: 6, min: 7 },
-  { name: 'model', min: 24 },
-  { name: 'started' },
-  count('seconds', 5),
-  count('added'),
-  count('updated'),
-  count('unchanged', 4),
-  count('deleted'),
-  count('unknown', 1),
-  count('dupl.', 0),
-  count('rejected', 3),
-  count('pruned', 2),
+  named('integration', 7),
+  named('connection', 6),
+  named('model'),
+  { name: 'started', drop: 10 },
+  numeric('seconds', 5),
+  numeric('added'),
+  numeric('updated', 9),
+  numeric('unchanged', 4),
+  numeric('deleted', 8),
+  numeric('unknown', 1),
+  numeric('dupl.', 0),
+  numeric('rejected', 3),
+  numeric('pruned', 2),
 ];
+
+const seconds = (from: string, to: string) => ((Date.parse(to) - Date.parse(from)) / 1000).toLocaleString('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 export async function stats(options: StatsOptions): Promise<void> {
   if (!options.runs && (options.limit !== undefined || options.since !== undefined)) throw new UsageError('--limit and --since select runs: add --runs');
-  const query = { limit: options.limit === undefined ? undefined : parseCount(options.limit, '--limit'), since: options.since === undefined ? undefined : parseSince(options.since) };
+  const query = { limit: options.limit === undefined ? undefined : parseCount(options.limit, '--limit'), since: options.since === undefined ? undefined : parseTime(options.since, '--since') };
   const cache = await open(options, true);
   const filter = options.model === undefined ? undefined : { integration: options.integration, connection: options.connection, model: options.model };
   const table = { color: wantsColor(process.stdout, options.color), width: terminalWidth(process.stdout) };
@@ -71,8 +70,8 @@ export async function stats(options: StatsOptions): Promise<void> {
         run.connection,
         run.model,
         run.started_at,
-        ((Date.parse(run.finished_at) - Date.parse(run.started_at)) / 1000).toFixed(2),
-        ...[run.added, run.updated, run.unchanged, run.deleted, run.unknown, run.duplicates, run.rejected, run.pruned].map(String),
+        seconds(run.started_at, run.finished_at),
+        ...[run.added, run.updated, run.unchanged, run.deleted, run.unknown, run.duplicates, run.rejected, run.pruned].map(count),
       ]);
       process.stdout.write(`${database.path} (${humanBytes(database.bytes)}): ${plural(runs.length, 'run')}, newest first\n${renderTable(RUN_COLUMNS, rows, table)}`);
       return;
@@ -83,11 +82,11 @@ export async function stats(options: StatsOptions): Promise<void> {
       d.integration,
       d.connection,
       d.model,
-      String(d.live),
-      String(d.deleted),
-      String(d.pruned),
+      count(d.live),
+      count(d.deleted),
+      count(d.pruned),
       humanBytes(d.bytes),
-      String(d.runs),
+      count(d.runs),
       d.last_run_at ?? '-',
       d.last_change_at ?? '-',
     ]);

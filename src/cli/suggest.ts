@@ -27,13 +27,14 @@ export function suggestDatasets(wanted: Dataset, known: readonly Dataset[]): str
   if (models.length > 0) return [...new Set(models)].sort((a, b) => distance(a, wanted.model) - distance(b, wanted.model)).slice(0, 3).join(' or ');
   const elsewhere = known.filter((dataset) => !sameConnection(dataset) && near(dataset.model)).slice(0, 3);
   if (elsewhere.length === 0) return undefined;
-  return elsewhere
-    .map((dataset) => {
-      const flags = [
-        dataset.integration !== wanted.integration ? `--integration ${dataset.integration}` : '',
-        dataset.connection !== wanted.connection ? `--connection ${dataset.connection}` : '',
-      ];
-      return `${dataset.model} (${flags.filter(Boolean).join(' ')})`;
-    })
-    .join(' or ');
+  return elsewhere.map((dataset) => namedFrom(dataset, wanted)).join(' or ');
+}
+
+/** A dataset's model, with the options that reach it from the chosen integration and connection: `Invoice (--connection acme)`. */
+export function namedFrom(dataset: Dataset, chosen: Omit<Dataset, 'model'>): string {
+  const flags = [
+    dataset.integration !== chosen.integration ? `--integration ${dataset.integration}` : '',
+    dataset.connection !== chosen.connection ? `--connection ${dataset.connection}` : '',
+  ].filter(Boolean);
+  return flags.length === 0 ? dataset.model : `${dataset.model} (${flags.join(' ')})`;
 }

@@ -1,16 +1,30 @@
-import stringWidth from 'string-width';
+import { cut, displayWidth, precut, visible } from './cells.js';
+import { palette } from './palette.js';
 
-/** A column of a human table. */
+export { cut, displayWidth };
+
+export type Tone = 'green' | 'yellow' | 'red';
+
+/** A column of a human table. Unless it says otherwise, its cells are never cut: numbers, times, cursors. */
 export interface Column {
   name: string;
   /** Numbers: aligned right. */
   right?: boolean;
-  /** The narrowest it may be shortened to when the table is too wide (default: its header's width). */
-  min?: number;
-  /** The widest it is ever drawn. */
+  /** Text (ids, names): cut, down to its header's width, when the table is too wide with every droppable column dropped. */
+  text?: boolean;
+  /**
+   * An excerpt (the payload): cut first, down to this width, before any column is dropped; dropped
+   * rather than drawn narrower; given the room a wide terminal leaves.
+   */
+  excerpt?: number;
+  /** The widest it is drawn on a pipe or a file. */
   max?: number;
-  /** When the table is too wide even with every column at its narrowest, lower ranks are dropped first. */
+  /** When the table is too wide, columns with a rank are dropped, lowest first. */
   drop?: number;
+  /** A value that says nothing (`default`): a droppable column holding only it is dropped before any other. */
+  quiet?: string;
+  /** The colour of a cell, when colour is on. */
+  tone?: (cell: string) => Tone | undefined;
 }
 
 export interface TableOptions {
@@ -21,98 +35,43 @@ export interface TableOptions {
   sample?: number;
 }
 
-const ASCII = /^[\x20-\x7e]*$/;
-// Text where every UTF-16 unit is one character one column wide (printable Latin, Greek, most of
-// Cyrillic, dashes and quotes): measured and cut by length, without the grapheme segmenter.
-const NARROW = /^[\x20-\x7e\xa0-\xac\xae-\u02ff\u0370-\u0377\u037a-\u03ff\u0400-\u0482\u048a-\u04ff\u2010-\u2027\u2030-\u205e]*$/;
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
-/** Control characters would move the cursor or end the line: they are shown escaped. */
-function visible(text: string): string {
-  return ASCII.test(text) ? text : text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+/** Columns in the order they give way: quiet ones first, then by rank; those that are never dropped last. */
+function yieldOrder(columns: readonly Column[], quiet: readonly boolean[]): number[] {
+  const rank = (i: number) => (columns[i]!.drop === undefined ? Infinity : quiet[i] ? -Infinity : columns[i]!.drop!);
+  return columns.map((_, i) => i).sort((a, b) => rank(a) - rank(b) || a - b);
 }
+
+const drawnWidth = (widths: readonly (number | undefined)[]) => widths.reduce<number>((sum, w) => (w === undefined ? sum : sum + w + 3), 1);
 
 /**
- * One user-perceived character: a regional-indicator pair (a flag), or a character with the marks,
- * variation selectors, skin tones, tags and zero-width-joined characters that follow it. Close to
- * Unicode's extended grapheme cluster, and many times faster than Intl.Segmenter.
+ * Decides column widths to fit `width`: the excerpt is cut first, down to its minimum; then
+ * columns are dropped, quiet ones first and then by rank, until the table fits; a dropped column
+ * that fits in the room left comes back; room left over goes back to the excerpt. Text is cut only when the columns that are never dropped do not fit,
+ * and other cells never: such a table is wider than `width`. `quiet[i]`: column i holds only its
+ * quiet value.
  */
-const GRAPHEME = /\p{RI}\p{RI}|[^][\p{M}\u200c\ufe00-\ufe0f\u{1f3fb}-\u{1f3ff}\u{e0020}-\u{e007f}]*(?:\u200d[^][\p{M}\u200c\ufe00-\ufe0f\u{1f3fb}-\u{1f3ff}\u{e0020}-\u{e007f}]*)*/uy;
-const widths = new Map<string, number>();
-
-/** A long cell is cut before it is looked at, so a huge payload costs no more than a short one. */
-function precut(text: string, max: number | undefined): string {
-  if (max === undefined || text.length <= max * 4) return text;
-  let end = max * 4;
-  const last = text.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end--;
-  return `${text.slice(0, end)}…`;
-}
-
-/** Width of one grapheme: the common case (a Latin, Greek or Cyrillic letter) without a lookup. */
-function graphemeWidth(grapheme: string): number {
-  const code = grapheme.charCodeAt(0);
-  if (grapheme.length === 1 && code >= 0x20 && code < 0x300 && code !== 0x7f) return 1;
-  let width = widths.get(grapheme);
-  if (width === undefined) {
-    width = stringWidth(grapheme);
-    if (widths.size < 10_000) widths.set(grapheme, width);
-  }
-  return width;
-}
-
-/**
- * Cuts `text` to at most `width` columns, never inside a character (grapheme), ending in `…` when
- * cut; returns the text and its width. Only as much of the text is looked at as can be shown.
- */
-export function cut(text: string, width: number): [string, number] {
-  if (ASCII.test(text) || NARROW.test(text)) return text.length <= width ? [text, text.length] : width <= 0 ? ['', 0] : [`${text.slice(0, width - 1)}…`, width];
-  let used = 0;
-  let fits = 0;
-  let fitsWidth = 0;
-  for (let at = 0; at < text.length; ) {
-    GRAPHEME.lastIndex = at;
-    GRAPHEME.test(text);
-    const end = GRAPHEME.lastIndex;
-    const w = graphemeWidth(text.slice(at, end));
-    if (used + w > width) return width <= 0 ? ['', 0] : [`${text.slice(0, fits)}…`, fitsWidth + 1];
-    used += w;
-    at = end;
-    if (used <= width - 1) {
-      fits = at;
-      fitsWidth = used;
-    }
-  }
-  return [text, used];
-}
-
-/** Display width in terminal columns (CJK and most emoji take two), counted no further than `limit`. */
-export function displayWidth(text: string, limit = Infinity): number {
-  return ASCII.test(text) ? text.length : cut(text, limit)[1];
-}
-
-/**
- * Decides column widths to fit `width`: the least useful columns are shortened to their minimum
- * first, then dropped (least useful first) until the table fits; room left over goes back to the
- * most useful columns.
- */
-export function fitColumns(columns: readonly Column[], natural: readonly number[], width: number | undefined): (number | undefined)[] {
-  const full = natural.map((w, i) => Math.min(w, columns[i]!.max ?? Infinity));
+export function fitColumns(columns: readonly Column[], natural: readonly number[], width: number | undefined, quiet: readonly boolean[] = []): (number | undefined)[] {
+  const header = (i: number) => displayWidth(columns[i]!.name);
+  const full = natural.map((w, i) => Math.max(width === undefined ? Math.min(w, columns[i]!.max ?? Infinity) : w, header(i)));
   const widths: (number | undefined)[] = [...full];
   if (width === undefined) return widths;
-  const total = () => widths.reduce<number>((sum, w) => (w === undefined ? sum : sum + w + 3), 1);
-  const rank = (i: number) => columns[i]!.drop ?? Infinity;
-  const order = columns.map((_, i) => i).sort((a, b) => rank(a) - rank(b));
+  const order = yieldOrder(columns, quiet);
   const shrink = (i: number, floor: number) => {
-    const excess = total() - width;
+    const excess = drawnWidth(widths) - width;
     if (excess > 0 && widths[i] !== undefined) widths[i] = Math.max(Math.min(widths[i]!, floor), widths[i]! - excess);
   };
-  for (const i of order) shrink(i, columns[i]!.min ?? displayWidth(columns[i]!.name));
-  for (const i of order) if (total() > width && columns[i]!.drop !== undefined) widths[i] = undefined;
+  for (const i of order) if (columns[i]!.excerpt !== undefined) shrink(i, Math.max(columns[i]!.excerpt!, header(i)));
+  for (const i of order) if (drawnWidth(widths) > width && columns[i]!.drop !== undefined) widths[i] = undefined;
+  // A dropped column that fits in the room a wider one left comes back, the most useful first.
   for (const i of [...order].reverse()) {
-    const room = width - total();
+    const narrowest = columns[i]!.excerpt === undefined ? full[i]! : Math.min(full[i]!, Math.max(columns[i]!.excerpt!, header(i)));
+    if (widths[i] === undefined && !quiet[i] && drawnWidth(widths) + narrowest + 3 <= width) widths[i] = narrowest;
+  }
+  for (const i of [...order].reverse()) {
+    const room = width - drawnWidth(widths);
     if (room > 0 && widths[i] !== undefined) widths[i] = Math.min(full[i]!, widths[i]! + room);
   }
-  for (const i of order) shrink(i, 1);
+  for (const i of order) if (columns[i]!.text || columns[i]!.excerpt !== undefined) shrink(i, header(i));
   return widths;
 }
 
@@ -124,21 +83,22 @@ export function fitColumns(columns: readonly Column[], natural: readonly number[
 export class TableStream {
   private held: string[][] | undefined = [];
   private widths: (number | undefined)[] = [];
-  private readonly paint: { border: (text: string) => string; head: (text: string) => string };
+  private order: number[] = [];
+  private readonly paint: { border: (text: string) => string; head: (text: string) => string; tone: (tone: Tone, text: string) => string };
+  private readonly bar: string;
 
   constructor(
     private readonly columns: readonly Column[],
     private readonly options: TableOptions,
   ) {
-    const grey = (text: string) => `\u001b[90m${text}\u001b[39m`;
-    const cyan = (text: string) => `\u001b[36m${text}\u001b[39m`;
-    const plain = (text: string) => text;
-    this.paint = { border: options.color ? grey : plain, head: options.color ? cyan : plain };
+    const c = palette(options.color);
+    this.paint = { border: c.gray, head: c.cyan, tone: (tone, text) => c[tone](text) };
+    this.bar = c.gray('│');
   }
 
   /** Adds a row; returns the text to print now (empty while the first rows are held). */
   push(row: readonly string[]): string {
-    const cells = row.map((cell, i) => visible(precut(cell, this.columns[i]?.max)));
+    const cells = row.map((cell, i) => visible(precut(cell, this.limit(i))));
     if (this.held === undefined) return this.line(cells);
     this.held.push(cells);
     return this.held.length >= (this.options.sample ?? 1000) ? this.release() : '';
@@ -149,11 +109,19 @@ export class TableStream {
     return `${this.held === undefined ? '' : this.release()}${this.rule('└', '┴', '┘')}\n`;
   }
 
+  /** How much of a cell is ever looked at: an excerpt on a terminal may take the whole width. */
+  private limit(i: number): number | undefined {
+    const column = this.columns[i];
+    return column?.excerpt !== undefined && this.options.width !== undefined ? this.options.width : column?.max;
+  }
+
   private release(): string {
     const rows = this.held!;
     this.held = undefined;
-    const natural = this.columns.map((column, i) => rows.reduce((w, row) => Math.max(w, displayWidth(row[i] ?? '', column.max)), displayWidth(column.name)));
-    this.widths = fitColumns(this.columns, natural, this.options.width);
+    const natural = this.columns.map((column, i) => rows.reduce((w, row) => Math.max(w, displayWidth(row[i] ?? '', this.limit(i))), displayWidth(column.name)));
+    const quiet = this.columns.map((column, i) => column.quiet !== undefined && rows.length > 0 && rows.every((row) => row[i] === column.quiet));
+    this.widths = fitColumns(this.columns, natural, this.options.width, quiet);
+    this.order = yieldOrder(this.columns, quiet);
     const head = this.line(this.columns.map((c) => c.name), this.paint.head);
     return this.rule('┌', '┬', '┐') + '\n' + head + this.rule('├', '┼', '┤') + '\n' + rows.map((row) => this.line(row)).join('');
   }
@@ -163,18 +131,29 @@ export class TableStream {
     return this.paint.border(left + parts.join(middle) + right);
   }
 
-  /** A later cell wider than its column widens it while the table still fits (always on a pipe): nothing is cut that need not be. */
+  /**
+   * A later cell wider than its column widens it while the table still fits (always on a pipe):
+   * nothing is cut that need not be. A cell that is never cut takes the room it needs from the
+   * excerpt and text columns, as far as their headers.
+   */
   private widen(cells: readonly string[]): string {
     let widened = false;
     for (let i = 0; i < this.columns.length; i++) {
       const width = this.widths[i];
       if (width === undefined) continue;
-      const max = this.columns[i]!.max ?? Infinity;
+      const column = this.columns[i]!;
+      const max = this.limit(i) ?? Infinity;
       const need = Math.min(displayWidth(cells[i] ?? '', max), max);
       if (need <= width) continue;
-      const drawn = this.widths.reduce<number>((sum, w) => (w === undefined ? sum : sum + w + 3), 1);
-      const room = this.options.width === undefined ? Infinity : this.options.width - drawn;
-      const grow = Math.min(need - width, room);
+      const whole = !column.text && column.excerpt === undefined;
+      const room = () => (this.options.width === undefined ? Infinity : this.options.width - drawnWidth(this.widths));
+      for (const j of whole ? this.order : []) {
+        const other = this.widths[j];
+        const give = Math.min(need - width - room(), (other ?? 0) - displayWidth(this.columns[j]!.name));
+        if (j === i || other === undefined || give <= 0 || !(this.columns[j]!.text || this.columns[j]!.excerpt !== undefined)) continue;
+        this.widths[j] = other - give;
+      }
+      const grow = whole ? need - width : Math.min(need - width, room());
       if (grow <= 0) continue;
       this.widths[i] = width + grow;
       widened = true;
@@ -182,15 +161,18 @@ export class TableStream {
     return widened ? this.rule('├', '┼', '┤') + '\n' : '';
   }
 
-  private line(cells: readonly string[], paint: (text: string) => string = (text) => text): string {
-    const bar = this.paint.border('│');
+  private line(cells: readonly string[], paint?: (text: string) => string): string {
+    const bar = this.bar;
     let text = this.widen(cells) + bar;
     for (let i = 0; i < this.columns.length; i++) {
       const width = this.widths[i];
       if (width === undefined) continue;
-      const [cell, used] = cut(cells[i] ?? '', width);
+      const column = this.columns[i]!;
+      const [shown, used] = cut(cells[i] ?? '', width);
+      const tone = paint === undefined && this.options.color ? column.tone?.(cells[i] ?? '') : undefined;
+      const cell = paint ? paint(shown) : tone ? this.paint.tone(tone, shown) : shown;
       const pad = ' '.repeat(width - used);
-      text += ` ${paint(this.columns[i]!.right ? pad + cell : cell + pad)} ${bar}`;
+      text += ` ${column.right ? pad + cell : cell + pad} ${bar}`;
     }
     return text + '\n';
   }
