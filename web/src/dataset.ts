@@ -1,13 +1,11 @@
 import { api, ApiError } from './api.js';
 import { h, replace } from './dom.js';
-import { bytes, count, duration, shellQuote, time } from './format.js';
+import { bytes, count, shellQuote, time } from './format.js';
 import { jsonView } from './json-view.js';
-import { datasetHash, datasetParams, type Dataset, type DatasetPage, type DatasetStats, type Page, type RecordDetail, type Run } from './types.js';
+import { drawRuns, loadRuns, type RunsView } from './runs.js';
+import { datasetHash, datasetParams, type Dataset, type DatasetPage, type DatasetStats, type Page, type RecordDetail } from './types.js';
 
 const PAGE_SIZE = 50;
-const RUN_ROWS = 10;
-/** The runs the page keeps, newest first: the chart draws them all. */
-const RUN_HISTORY = 1000;
 
 interface PageStart {
   cursor: string | undefined;
@@ -24,7 +22,7 @@ interface StreamQuery {
 }
 
 /** What the dataset page shows; kept while live updates redraw parts of it. */
-interface View {
+interface View extends RunsView {
   dataset: Dataset;
   database: string;
   query: StreamQuery;
@@ -33,9 +31,6 @@ interface View {
   page: Page | undefined;
   /** The dataset's figures as last drawn (JSON), to tell whether a commit changed anything here. */
   figures: string | undefined;
-  /** The latest runs, newest first. */
-  runs: Run[];
-  allRuns: boolean;
   /** Counts the change-stream requests made, so that only the latest one is drawn. */
   requests: number;
   elements: { summary: HTMLElement; chart: HTMLElement; runs: HTMLElement; stream: HTMLElement; pager: HTMLElement; notice: HTMLElement; record: HTMLElement };
@@ -78,41 +73,6 @@ async function drawSummary(current: View): Promise<boolean> {
     ),
   );
   return true;
-}
-
-/** Reads the runs committed after the newest the page has (all of the latest, the first time). */
-async function loadRuns(current: View): Promise<void> {
-  const newest = current.runs[0]?.number;
-  const { runs } = await api<{ runs: Run[] }>('/api/runs', { ...datasetParams(current.dataset), limit: String(RUN_HISTORY), after: newest?.toString() });
-  current.runs = runs.length >= RUN_HISTORY ? runs : [...runs, ...current.runs].slice(0, RUN_HISTORY);
-}
-
-function runRow(run: Run): HTMLTableRowElement {
-  const took = Date.parse(run.finished_at) - Date.parse(run.started_at);
-  const numbers = (['added', 'updated', 'deleted', 'unchanged', 'rejected', 'pruned'] as const).map((key) => h('td', { class: 'num' }, count(run[key])));
-  return h('tr', {}, h('td', {}, time(run.started_at)), h('td', {}, run.kind), ...numbers, h('td', { class: 'num' }, duration(took)));
-}
-
-async function drawRuns(current: View): Promise<void> {
-  const { runs } = current;
-  const shown = current.allRuns ? runs : runs.slice(0, RUN_ROWS);
-  const headers = ['Started', 'Kind', 'Added', 'Updated', 'Deleted', 'Unchanged', 'Rejected', 'Pruned', 'Duration'];
-  const more = runs.length > shown.length ? h('button', { type: 'button' }, `Show all ${count(runs.length)} runs`) : null;
-  more?.addEventListener('click', () => {
-    current.allRuns = true;
-    void drawRuns(current);
-  });
-  replace(
-    current.elements.runs,
-    runs.length === 0
-      ? h('p', { class: 'muted' }, 'No runs yet.')
-      : h('div', { class: 'scroll' }, h('table', { id: 'runs' }, h('thead', {}, h('tr', {}, ...headers.map((text, i) => h('th', { scope: 'col', class: i > 1 ? 'num' : undefined }, text)))), h('tbody', {}, ...shown.map(runRow)))),
-    more,
-  );
-  if (runs.length > 0) {
-    const { drawChart } = await import('./chart.js');
-    drawChart(current.elements.chart, runs);
-  }
 }
 
 function streamParams(current: View): Record<string, string | undefined> {
