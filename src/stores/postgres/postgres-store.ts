@@ -82,6 +82,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 class PostgresStore implements Store {
   /** About 500 records of a few hundred bytes: each batch costs a round trip or two to the server. */
   readonly batchBytes = 256 * 1024;
+  /** A write holds a connection from begin to end; two are left for reads, so that readers never wait for writers. */
+  readonly concurrentWrites = POOL_SIZE - 2;
   private readonly openRuns = new Set<PostgresRun>();
   private readonly watch: CommitWatch;
 
@@ -150,7 +152,7 @@ class PostgresStore implements Store {
                 WHERE n.nspname = 'rcache' AND c.relkind IN ('r', 'S')),
               (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM rcache.positions)`,
     )) as [[number, number]];
-    return { id: this.databaseId, kind: 'postgres', location: this.where, bytes, lastPosition, files: [] };
+    return { id: this.databaseId, kind: 'PostgreSQL', location: this.where, bytes, lastPosition, files: [] };
   }
 
   async beginRun(dataset: Dataset, options: BeginOptions): Promise<WriteRun | undefined> {
