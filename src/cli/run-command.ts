@@ -2,7 +2,7 @@ import type { Cache } from '../cache/cache.js';
 import { InvalidArgumentError } from '../errors.js';
 import { wantsColor } from '../io/color.js';
 import type { Dataset, Summary } from '../types.js';
-import { datasetOf, interruptible, open, plural, type DatasetOptions, type GlobalOptions } from './context.js';
+import { flagDataset, interruptible, open, plural, type DatasetOptions, type GlobalOptions } from './context.js';
 import { UsageError } from './usage-error.js';
 
 // What the writing commands share; kept apart from context.ts so that readers load none of it.
@@ -59,7 +59,7 @@ export async function executeRun<S extends Summary>(
   call: (cache: Cache, signal: AbortSignal) => Promise<S>,
 ): Promise<S> {
   const startedAt = performance.now();
-  const dataset = datasetOf(options);
+  const dataset = flagDataset(options);
   // Listening before the database is opened: connecting to a server takes a while, and a Ctrl-C
   // meanwhile must end the command as one during the run does.
   const interrupt = interruptible();

@@ -1,5 +1,5 @@
 import { inputSize, Progress } from '../io/progress.js';
-import { datasetOf } from './context.js';
+import { flagDataset } from './context.js';
 import { executeRun, writeOptions, type InputOptions } from './run-command.js';
 
 export interface SaveOptions extends InputOptions {
@@ -12,7 +12,7 @@ export async function save(files: string[], options: SaveOptions): Promise<void>
   const progress = new Progress(process.stderr, 'saving', undefined, inputSize(files));
   const result = await executeRun('save', options, async (cache, signal) => {
     try {
-      return await cache.save(datasetOf(options), { files }, {
+      return await cache.save(flagDataset(options), { files }, {
         ...writeOptions(options, signal),
         ignoreFields: options.ignoreField,
         fullRefresh: options.fullRefresh,

@@ -1,4 +1,4 @@
-import { datasetOf } from './context.js';
+import { flagDataset } from './context.js';
 import { executeRun, writeOptions, type InputOptions } from './run-command.js';
 
 export interface UpdateOptions extends InputOptions {
@@ -7,6 +7,6 @@ export interface UpdateOptions extends InputOptions {
 
 export async function update(files: string[], options: UpdateOptions): Promise<void> {
   await executeRun('update', options, (cache, signal) =>
-    cache.update(datasetOf(options), { files }, { ...writeOptions(options, signal), ignoreFields: options.ignoreField }),
+    cache.update(flagDataset(options), { files }, { ...writeOptions(options, signal), ignoreFields: options.ignoreField }),
   );
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Cache } from '../cache/cache.js';
 import type { ChangeQuery } from '../cache/reader.js';
 import { decodeCursor } from '../decisions/cursor.js';
+import { checkName } from '../decisions/dataset.js';
 import { parseFilter } from '../decisions/filter.js';
 import { wholeNumber } from '../decisions/number.js';
 import { parseTimestamp } from '../decisions/time.js';
@@ -59,11 +60,6 @@ class Checks {
   }
 }
 
-function name(text: string): string {
-  if (text === '' || text.length > 255) throw new InvalidArgumentError('must be 1 to 255 characters');
-  return text;
-}
-
 function count(max: number) {
   return (text: string): number => {
     const value = wholeNumber(text, 1, max);
@@ -84,11 +80,11 @@ function modelName(model: string, variant: string | undefined): string {
   return variant === undefined || variant === 'base' ? model : `${model}::${variant}`;
 }
 
-function datasetOf(req: IncomingMessage, model: string): Dataset {
+function headerDataset(req: IncomingMessage, model: string): Dataset {
   const checks = new Checks();
   const header = (key: string) => {
     const value = req.headers[key];
-    return checks.parse(key, checks.required(key, Array.isArray(value) ? value[0] : value), name);
+    return checks.parse(key, checks.required(key, Array.isArray(value) ? value[0] : value), checkName);
   };
   const integration = header('provider-config-key');
   const connection = header('connection-id');
@@ -109,8 +105,8 @@ function listRequest(params: URLSearchParams): ListRequest {
     const values = params.getAll(key);
     return values.length > 1 ? checks.add(key, 'invalid_type', 'given more than once') : values[0];
   };
-  const model = checks.parse('model', checks.required('model', single('model')), name);
-  const variant = checks.parse('variant', single('variant'), name);
+  const model = checks.parse('model', checks.required('model', single('model')), checkName);
+  const variant = checks.parse('variant', single('variant'), checkName);
   const modifiedAfter = single('delta') ?? single('modified_after');
   const ids = params.getAll('ids');
   if (ids.length > MAX_IDS) checks.add('ids', 'too_big', `at most ${MAX_IDS} ids`);
@@ -144,7 +140,7 @@ async function checked<T>(path: string, code: string, work: () => Promise<T>): P
  */
 export async function listRecords(cache: Cache, req: IncomingMessage, params: URLSearchParams): Promise<string> {
   const { model, query, limit } = listRequest(params);
-  const dataset = datasetOf(req, model);
+  const dataset = headerDataset(req, model);
   const reader = await checked('cursor', 'invalid_query_params', () => cache.reader(dataset, query));
   const records: string[] = [];
   let bytes = 0;
@@ -196,8 +192,8 @@ function pruneRequest(text: string): PruneRequest {
     const value = fields[key];
     return value === undefined || typeof value === 'string' ? value : checks.add(key, 'invalid_type', 'must be a string');
   };
-  const model = checks.parse('model', checks.required('model', stringField('model')), name);
-  const variant = checks.parse('variant', stringField('variant'), name);
+  const model = checks.parse('model', checks.required('model', stringField('model')), checkName);
+  const variant = checks.parse('variant', stringField('variant'), checkName);
   const until = checks.parse('until_cursor', checks.required('until_cursor', stringField('until_cursor')), cursor);
   const limit = fields.limit === undefined ? undefined : checks.parse('limit', String(fields.limit), count(MAX_LIMIT));
   checks.done('invalid_body');
@@ -210,7 +206,7 @@ export async function pruneRecords(cache: Cache, req: IncomingMessage, params: U
   checks.unknown(params.keys(), []);
   checks.done('invalid_query_params');
   const { model, until, limit } = pruneRequest(body);
-  const dataset = datasetOf(req, model);
+  const dataset = headerDataset(req, model);
   const { count: pruned, hasMore } = await checked('until_cursor', 'invalid_body', () => cache.pruneUntil(dataset, until, { limit }));
   return JSON.stringify({ count: pruned, has_more: hasMore }) + '\n';
 }
