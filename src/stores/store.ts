@@ -24,7 +24,8 @@ export type { Action, Dataset, RunKind, Summary } from '../types.js';
  * - Writes (a run from beginRun to its commit or abort, prune, pruneUntil and reset, dry runs
  *   excepted) reach a store through a queue of the process (queued-store.ts): at most
  *   `concurrentWrites` at once, one at a time per dataset, and a write of every dataset, or one
- *   that compacts, alone. Waiting there counts against the busy timeout as waiting for a lock does.
+ *   that compacts, alone. A write waiting there gives up (StoreError 'busy') when no write has
+ *   ended for the busy timeout.
  * - Reads may come at any time, also while runs are open, and must see only what is committed:
  *   never the rows of a run not yet committed, which spans many awaits (it writes its input batch
  *   by batch). A store that writes on one connection therefore reads on another.

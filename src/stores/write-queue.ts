@@ -7,6 +7,8 @@ interface Waiter {
   scope: WriteScope;
   grant: (release: () => void) => void;
   refuse: (error: unknown) => void;
+  /** Starts the wait's timeout over. */
+  restart: () => void;
 }
 
 function conflict(a: WriteScope, b: WriteScope): boolean {
@@ -16,7 +18,8 @@ function conflict(a: WriteScope, b: WriteScope): boolean {
 /**
  * The writes of one process, queued: at most `slots` at once, one at a time per dataset, and a
  * write of every dataset alone. Waiters are served in order, except that one may pass an earlier
- * waiter it does not conflict with; nobody passes a waiter for every dataset.
+ * waiter it does not conflict with; nobody passes a waiter for every dataset. A waiter gives up
+ * when no write has ended for `timeout` ms: a long queue of short writes is no reason to.
  */
 export class WriteQueue {
   private readonly held: WriteScope[] = [];
@@ -27,7 +30,8 @@ export class WriteQueue {
 
   /**
    * Resolves, once the write may run, with the function that ends it. Rejects with `timedOut()`
-   * after `timeout` ms, with the signal's reason when it aborts, or when the queue is closed.
+   * when no write ended for `timeout` ms, with the signal's reason when it aborts, or when the
+   * queue is closed.
    */
   enter(scope: WriteScope, timeout: number, timedOut: () => Error, signal?: AbortSignal): Promise<() => void> {
     if (this.closedWith) return Promise.reject(this.closedWith);
@@ -41,7 +45,7 @@ export class WriteQueue {
         this.serve();
       };
       const onAbort = () => fail(signal!.reason);
-      const timer = setTimeout(() => fail(timedOut()), timeout);
+      let timer = setTimeout(() => fail(timedOut()), timeout);
       const settle = () => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
@@ -55,6 +59,10 @@ export class WriteQueue {
         refuse: (error) => {
           settle();
           reject(error);
+        },
+        restart: () => {
+          clearTimeout(timer);
+          timer = setTimeout(() => fail(timedOut()), timeout);
         },
       };
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -92,6 +100,7 @@ export class WriteQueue {
       released = true;
       this.held.splice(this.held.indexOf(scope), 1);
       this.serve();
+      for (const waiter of this.waiting) waiter.restart();
     };
   }
 }
