@@ -1,5 +1,5 @@
 import type { StoreOpeners } from '../stores/open.js';
-import type { Summary } from '../types.js';
+import type { Action, Summary } from '../types.js';
 import type { DatasetName } from '../decisions/dataset.js';
 import type { ChangeQuery } from './reader.js';
 
@@ -60,7 +60,7 @@ export interface CacheRecord {
   _nango_metadata: {
     first_seen_at: string;
     last_modified_at: string;
-    last_action: 'ADDED' | 'UPDATED' | 'DELETED';
+    last_action: Action;
     deleted_at: string | null;
     pruned_at: string | null;
     cursor: string;
