@@ -2,7 +2,8 @@ import { datasetOf, type DatasetName } from '../decisions/dataset.js';
 import { InterruptedError, InvalidArgumentError, StoreError } from '../errors.js';
 import { recordJson } from '../io/records.js';
 import type { RecordSource } from '../io/sources.js';
-import { openStore } from '../stores/open.js';
+import { displayLocation, openStore } from '../stores/open.js';
+import { QueuedStore } from '../stores/queued-store.js';
 import type { Change, DatabaseInfo, Dataset, DatasetCounts, RunCount, RunRecord, RunQuery, Store, Summary, WaitOptions, WaitResult } from '../stores/store.js';
 import type { PartialRecord } from './edit-runs.js';
 import { checkOptions } from './options.js';
@@ -31,17 +32,23 @@ const PAGE = 1000;
 
 /** An open records cache: save, delete and update records, read and follow the change stream, retention, stats. */
 export class Cache {
-  private infoCache: DatabaseInfo | undefined;
+  private readonly store: Store;
 
+  /**
+   * A cache on a store already open; `location` names the database in messages, `busyTimeout` bounds
+   * how long a write waits for its turn. The store's writes from this cache take turns (see Store).
+   */
   constructor(
-    private readonly store: Store,
+    store: Store,
     readonly now: () => number,
-  ) {}
+    options: { location?: string; busyTimeout?: number } = {},
+  ) {
+    this.store = new QueuedStore(store, options.location, options.busyTimeout);
+  }
 
   /** Identity, kind, location and size of the database. */
-  async info(): Promise<DatabaseInfo> {
-    this.infoCache = await this.store.info();
-    return this.infoCache;
+  info(): Promise<DatabaseInfo> {
+    return this.store.info();
   }
 
   /** A source's batches of lines, joined into larger ones for a store that wants them. */
@@ -311,5 +318,5 @@ function shaped(change: Change, reader: ChangeReader, text: boolean | undefined)
 export async function openCache(location: string, options: CacheOptions = {}): Promise<Cache> {
   checkOptions(options, 'openCache');
   const store = await openStore(location, { readonly: options.readonly, busyTimeout: options.busyTimeout, create: options.create }, options.stores);
-  return new Cache(store, options.now ?? Date.now);
+  return new Cache(store, options.now ?? Date.now, { location: displayLocation(location), busyTimeout: options.busyTimeout });
 }

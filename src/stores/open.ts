@@ -1,6 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
 import { parseLocation, unparsable } from './postgres/location.js';
-import { QueuedStore } from './queued-store.js';
 import { StoreError, type Store, type StoreOptions } from './store.js';
 
 /** Opens a store of one kind at a location whose scheme selects it. */
@@ -18,7 +17,6 @@ const SCHEMES: Record<string, () => Promise<StoreOpener>> = {
 
 const SQLITE = async (): Promise<StoreOpener> => (await import('./sqlite/sqlite-store.js')).openSqliteStore;
 
-const DEFAULT_BUSY_TIMEOUT = 60_000;
 const SCHEME = /^[a-z][a-z0-9+.-]*:$/i;
 
 /** A location as rcache prints it: a URL loses its password (and any other secret in it). */
@@ -56,7 +54,7 @@ export async function databaseExists(location: string): Promise<boolean> {
 /**
  * Opens the store that `location` names: a location with a scheme of `stores` (a program's own
  * stores, which may also take the place of rcache's), a `scheme://` URL of rcache's, or else a
- * SQLite file path. Its writes are queued in this process (see QueuedStore).
+ * SQLite file path.
  */
 export async function openStore(location: string, options: StoreOptions = {}, stores: StoreOpeners = {}): Promise<Store> {
   checkOpeners(stores);
@@ -66,6 +64,5 @@ export async function openStore(location: string, options: StoreOptions = {}, st
     const own = Object.keys(stores).map((name) => `, a ${name} location`).join('');
     throw new StoreError('bad-location', `cannot open ${scheme}// database: rcache does not know the scheme ${scheme}//; give a file path${own} or a postgres:// URL`);
   }
-  const store = await opener(location, options);
-  return new QueuedStore(store, displayLocation(location), options.busyTimeout ?? DEFAULT_BUSY_TIMEOUT);
+  return opener(location, options);
 }

@@ -24,8 +24,9 @@ export class QueuedStore implements Store {
 
   constructor(
     private readonly store: Store,
-    private readonly location: string,
-    private readonly busyTimeout: number,
+    /** The database as messages name it. */
+    private readonly location = 'the database',
+    private readonly busyTimeout = 60_000,
   ) {
     this.queue = new WriteQueue(Math.max(1, store.concurrentWrites ?? 1));
   }
