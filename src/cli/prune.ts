@@ -5,7 +5,7 @@ import { wantsColor } from '../io/color.js';
 import { palette } from '../io/palette.js';
 import { flagDataset, open, plural, UsageError, type GlobalOptions } from './context.js';
 
-export interface PruneOptions extends GlobalOptions {
+export interface PruneCommandOptions extends GlobalOptions {
   model?: string;
   payloadTtl: string;
   datasetTtl: string;
@@ -15,7 +15,7 @@ export interface PruneOptions extends GlobalOptions {
   json?: boolean;
 }
 
-export async function prune(options: PruneOptions): Promise<void> {
+export async function prune(options: PruneCommandOptions): Promise<void> {
   const payloadTtl = parseDuration(options.payloadTtl, '--payload-ttl');
   const datasetTtl = parseDuration(options.datasetTtl, '--dataset-ttl');
   if (options.untilCursor !== undefined && options.model === undefined) throw new UsageError('--until-cursor needs --model: a cursor is a position in one dataset (add --model NAME)');
