@@ -51,7 +51,7 @@ export class QueuedStore implements Store {
 
   private enter(scope: WriteScope, signal?: AbortSignal): Promise<() => void> {
     const timedOut = () =>
-      new StoreError('busy', `cannot write to ${this.location}: the writes of this program before this one did not move for the busy timeout (${this.busyTimeout} ms)`);
+      new StoreError('busy', `cannot write to ${this.location}: for the busy timeout (${this.busyTimeout} ms), no other write of this program ended`);
     return this.queue.enter(scope, Math.min(this.busyTimeout, LONGEST_TIMER), timedOut, signal);
   }
 
