@@ -22,13 +22,14 @@ export type { Action, Dataset, RunKind, Summary } from '../types.js';
  * prunes, resets, reads, follows) and each behaves as if it ran alone. The library keeps part of
  * that promise and each store the rest:
  * - Writes (a run from beginRun to its commit or abort, prune, pruneUntil and reset, dry runs
- *   excepted) reach a store through a queue of the process (queued-store.ts): at most
+ *   excepted) reach a store through the Cache's queue (queued-store.ts): at most
  *   `concurrentWrites` at once, one at a time per dataset, and a write of every dataset, or one
  *   that compacts, alone. A write waiting there gives up (StoreError 'busy') when no write has
  *   ended for the busy timeout.
  * - Reads may come at any time, also while runs are open, and must see only what is committed:
  *   never the rows of a run not yet committed, which spans many awaits (it writes its input batch
- *   by batch). A store that writes on one connection therefore reads on another.
+ *   by batch). A store that writes on one connection therefore reads on another; one with a
+ *   pool keeps its writes' connections apart from its reads', so that neither waits for the other.
  * - Other processes share the database too: a store still takes its database's locks, so that
  *   writers of one dataset queue across processes and positions are taken in commit order.
  */
