@@ -1,19 +1,43 @@
-export {
-  openCache,
-  Cache,
-  type CacheOptions,
-  type CacheRecord,
-  type DatasetName,
-  type FollowOptions,
-  type PruneOptions,
-  type PruneResult,
-  type ReadOptions,
-  type SaveOptions,
-  type SaveResult,
-  type UpdateOptions,
-  type WriteOptions,
-} from './cache/cache.js';
+// The library: open a cache, then save, delete, update, read and follow its records.
+export { openCache, Cache } from './cache/cache.js';
+export type {
+  CacheOptions,
+  CacheRecord,
+  FollowOptions,
+  PruneOptions,
+  PruneResult,
+  PruneUntilOptions,
+  PruneUntilResult,
+  ReadOptions,
+  SaveOptions,
+  SaveResult,
+  UpdateOptions,
+  WriteOptions,
+} from './cache/types.js';
+export type { DatasetName } from './decisions/dataset.js';
 export type { ChangeReader, ChangeQuery } from './cache/reader.js';
 export type { RecordSource } from './io/sources.js';
-export type { Action, Change, DatabaseInfo, Dataset, DatasetCounts, RunCount, RunRecord, Summary } from './stores/store.js';
+export type { Action, Dataset, RunKind, Summary } from './types.js';
+export type { Change, DatabaseInfo, DatasetCounts, RunCount, RunQuery, RunRecord, WaitOptions, WaitResult } from './stores/store.js';
+
+// A program's own store, registered with openCache(location, { stores: { 'scheme:': opener } }).
+export type { StoreOpener, StoreOpeners } from './stores/open.js';
+export { DEFERRED_HASH } from './stores/store.js';
+export { storedPayloadHash } from './decisions/hash.js';
+export type {
+  BeginOptions,
+  ChangePage,
+  CounterDelta,
+  DatasetRef,
+  PruneCounts,
+  PruneRequest,
+  PruneUntilCounts,
+  RunOutcome,
+  Store,
+  StoredRecord,
+  StoreOptions,
+  WriteOp,
+  WriteRun,
+} from './stores/store.js';
+
 export { RcacheError, InvalidArgumentError, CursorError, InputError, EmptyRefreshError, InterruptedError, StoreError, type StoreFailure } from './errors.js';

@@ -5,8 +5,8 @@ export interface Dataset {
   model: string;
 }
 
-export type Action = 'ADDED' | 'UPDATED' | 'DELETED';
-export const ACTIONS: readonly Action[] = ['ADDED', 'UPDATED', 'DELETED'];
+export const ACTIONS = ['ADDED', 'UPDATED', 'DELETED'] as const;
+export type Action = (typeof ACTIONS)[number];
 
 /** What a writing run did, counted in distinct ids (duplicates and rejected count lines). */
 export interface Summary {

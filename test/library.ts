@@ -44,9 +44,9 @@ export async function changes(cache: Cache, after = 0, dataset = CONTACTS): Prom
   return reader.next(1_000_000);
 }
 
-/** Prune's counts, as `prune --json` prints them. */
+/** Prune's counts, without the bytes it gave back. */
 export async function prune(cache: Cache, options: PruneOptions) {
-  const { reclaimed_bytes: _, ...counts } = await cache.prune(options);
+  const { reclaimedBytes: _, ...counts } = await cache.prune(options);
   return counts;
 }
 

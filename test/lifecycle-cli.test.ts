@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, lines, ndjson, query, rcache, tempDir } from './helpers.js';
-import { dbLocation } from './store-under-test.js';
+import { dbLocation, ON_POSTGRES } from './store-under-test.js';
 
 const ESC = /\u001b\[/;
 
@@ -135,7 +135,7 @@ describe('rcache stats', () => {
     const result = await rcache(['--db', db, 'stats', '--json']);
     expect(result.code).toBe(0);
     const { datasets, database } = JSON.parse(result.stdout);
-    expect(database).toEqual({ path: db, bytes: expect.any(Number) });
+    expect(database).toEqual({ path: db, bytes: expect.any(Number), store: ON_POSTGRES ? 'PostgreSQL' : 'SQLite' });
     expect(datasets).toEqual([
       {
         integration: 'default',
@@ -171,7 +171,7 @@ describe('rcache stats', () => {
   it('prints a plain table when piped or with NO_COLOR, and colours it with --color or FORCE_COLOR', async () => {
     const db = await seeded();
     const plain = await rcache(['--db', db, 'stats']);
-    expect(plain.stdout).toMatch(new RegExp(`^${db.replace(/[.]/g, '\\.')} \\(\\d+\\.\\d KiB\\): 1 dataset\\n`));
+    expect(plain.stdout).toMatch(new RegExp(`^${db.replace(/[.]/g, '\\.')} \\((SQLite|PostgreSQL), \\d+\\.\\d [KM]iB\\): 1 dataset\\n`));
     expect(plain.stdout).toMatch(/│ default +│ default +│ Contact │ +300 │ +0 │ +0 │/);
     expect(plain.stdout).not.toMatch(ESC);
     const forced = await rcache(['--db', db, 'stats', '--color']);

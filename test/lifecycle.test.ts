@@ -158,7 +158,7 @@ describe('prune', () => {
     at('2024-01-01T00:00:00.002Z');
     await save(cache, [{ id: 'young', n: 1 }]);
     at('2024-01-31T00:00:00.001Z');
-    expect(await prune(cache, ttl)).toEqual({ pruned: 1, datasets_expired: 0, records_deleted: 0 });
+    expect(await prune(cache, ttl)).toEqual({ pruned: 1, datasetsExpired: 0, recordsDeleted: 0 });
     expect(stored(cache, 'old')).toMatchObject({ payload: null, pruned_at: Date.parse('2024-01-31T00:00:00.001Z') });
     expect(stored(cache, 'young')!.payload).toBe('{"id":"young","n":1}');
     await expectExactCounts(cache);
@@ -210,10 +210,10 @@ describe('prune', () => {
     at('2024-01-02T00:00:00Z');
     await save(cache, [{ id: 'a' }], [], { ...CONTACTS, model: 'Fresh' });
     at('2024-03-01T00:00:00Z');
-    expect(await prune(cache, { ...ttl, dryRun: true })).toEqual({ pruned: 1, datasets_expired: 1, records_deleted: 2 });
+    expect(await prune(cache, { ...ttl, dryRun: true })).toEqual({ pruned: 1, datasetsExpired: 1, recordsDeleted: 2 });
     expect(await datasetStats(cache)).toHaveLength(2);
     at('2024-03-01T00:00:00.001Z');
-    expect(await prune(cache, ttl)).toEqual({ pruned: 1, datasets_expired: 1, records_deleted: 2 });
+    expect(await prune(cache, ttl)).toEqual({ pruned: 1, datasetsExpired: 1, recordsDeleted: 2 });
     expect((await datasetStats(cache)).map((d) => d.model)).toEqual(['Fresh']);
     expect(await changes(cache)).toEqual([]);
     expect((await runHistory(cache, { model: 'Contact' })).map((r) => r.kind)).toEqual(['save', 'prune']);
@@ -227,7 +227,7 @@ describe('prune', () => {
     at('2025-01-01T00:00:00Z');
     const snapshot = () => [...sql(cache, 'SELECT * FROM records'), ...sql(cache, 'SELECT * FROM datasets'), ...sql(cache, 'SELECT count(*) FROM runs')];
     const before = snapshot();
-    expect((await prune(cache, { ...ttl, dryRun: true })).datasets_expired).toBe(1);
+    expect((await prune(cache, { ...ttl, dryRun: true })).datasetsExpired).toBe(1);
     expect(snapshot()).toEqual(before);
   });
 

@@ -1,137 +1,54 @@
+import { datasetOf, type DatasetName } from '../decisions/dataset.js';
 import { InterruptedError, InvalidArgumentError, StoreError } from '../errors.js';
 import { recordJson } from '../io/records.js';
 import type { RecordSource } from '../io/sources.js';
-import { openStore } from '../stores/open.js';
-import type { Change, DatabaseInfo, Dataset, DatasetCounts, DatasetRunCount, PruneUntilCounts, RunCount, RunRecord, RunQuery, Store, Summary, WaitOptions, WaitResult } from '../stores/store.js';
+import { displayLocation, openStore } from '../stores/open.js';
+import { QueuedStore } from '../stores/queued-store.js';
+import type { Change, DatabaseInfo, Dataset, DatasetCounts, DatasetRunCount, RunCount, RunRecord, RunQuery, Store, Summary, WaitOptions, WaitResult } from '../stores/store.js';
 import type { PartialRecord } from './edit-runs.js';
+import { checkOptions } from './options.js';
 import { ChangeReader, checkCount, checkQuery, positionOf, type ChangeQuery } from './reader.js';
 import type { LibraryRun } from './runs.js';
+import type {
+  CacheOptions,
+  CacheRecord,
+  FollowOptions,
+  PruneOptions,
+  PruneResult,
+  PruneUntilOptions,
+  PruneUntilResult,
+  ReadOptions,
+  SaveOptions,
+  SaveResult,
+  UpdateOptions,
+  WriteOptions,
+} from './types.js';
 
 // Writers are loaded when first used: a program (or command) that only reads never loads them.
 const writers = () => import('./writers.js');
 type Writers = Awaited<ReturnType<typeof writers>>;
 
-/** A dataset by name; integration and connection default to `default`. */
-export interface DatasetName {
-  integration?: string;
-  connection?: string;
-  model: string;
-}
-
-export interface CacheOptions {
-  /** Open for reading only: the database must exist; nothing is created or migrated. */
-  readonly?: boolean;
-  /** False: the database must exist (StoreError 'missing'), as for a program that only removes or updates records. Default true. */
-  create?: boolean;
-  /** How long a writer waits for another writer of the same dataset, in milliseconds (default 60,000). */
-  busyTimeout?: number;
-  /** The clock, in milliseconds since the epoch: what times are stamped and retention is measured against. */
-  now?: () => number;
-}
-
-export interface WriteOptions {
-  /** Report and skip bad lines instead of failing the whole run (counted as `rejected`). */
-  skipInvalid?: boolean;
-  /** With skipInvalid: a file that keeps every skipped line verbatim. */
-  rejects?: string;
-  /** Told of each skipped line (`file:line: reason (skipped)`). */
-  onWarning?: (message: string) => void;
-  /** Told after each batch how many lines were read so far, and the bytes of that batch. */
-  onProgress?: (lines: number, bytes: number) => void;
-  /** Stops the run; it is rolled back and the promise rejects with the signal's reason. */
-  signal?: AbortSignal;
-}
-
-export interface SaveOptions extends WriteOptions {
-  /** Dotted paths of volatile fields left out of change detection (still stored). */
-  ignoreFields?: readonly string[];
-  /** The input is the dataset's complete current set: live records missing from it are soft-deleted. */
-  fullRefresh?: boolean;
-  /** With fullRefresh: let an empty input delete every record. */
-  allowEmpty?: boolean;
-}
-
-export interface SaveResult extends Summary {
-  /** A full refresh looked for no deletions because lines were rejected (their records would have been lost). */
-  deletionSkipped: boolean;
-}
-
-export interface UpdateOptions extends WriteOptions {
-  ignoreFields?: readonly string[];
-}
-
-/** A record of the change stream as Nango's API gives it: the payload, its id as a string, and `_nango_metadata`. */
-export interface CacheRecord {
-  id: string;
-  _nango_metadata: {
-    first_seen_at: string;
-    last_modified_at: string;
-    last_action: 'ADDED' | 'UPDATED' | 'DELETED';
-    deleted_at: string | null;
-    pruned_at: string | null;
-    cursor: string;
-  };
-  [field: string]: unknown;
-}
-
-export interface ReadOptions extends ChangeQuery {
-  /** Stop after this many records. */
-  limit?: number;
-}
-
-export interface FollowOptions extends ReadOptions {
-  /** How often to look for a new commit, in milliseconds (default 1,000). */
-  interval?: number;
-  /** Ends the iteration (without an error) once aborted. */
-  signal?: AbortSignal;
-}
-
-export interface PruneOptions {
-  /** Drop the payload of records not changed for this long (ms). */
-  payloadTtl: number;
-  /** Hard-delete datasets with no save, delete or update for this long (ms). */
-  datasetTtl: number;
-  /** Only this dataset; every dataset without it. */
-  dataset?: DatasetName;
-  /** Count what would be pruned, change nothing. */
-  dryRun?: boolean;
-  /** Then give the space freed back to the file system (slow on a large database; waits for every writer). */
-  compact?: boolean;
-}
-
-export interface PruneResult {
-  pruned: number;
-  datasets_expired: number;
-  records_deleted: number;
-  /** Bytes of storage given back after the prune. */
-  reclaimed_bytes: number;
-  /** Why the space could not be given back (the prune itself was committed); absent when it was, or was not asked for. */
-  not_reclaimed?: string;
-}
-
 const PAGE = 1000;
-
-export function datasetOf(name: DatasetName): Dataset {
-  const dataset = { integration: name.integration ?? 'default', connection: name.connection ?? 'default', model: name.model };
-  for (const key of ['integration', 'connection', 'model'] as const) {
-    if (typeof dataset[key] !== 'string' || dataset[key].trim() === '') throw new InvalidArgumentError(`must not be empty`, key, ' ');
-  }
-  return dataset;
-}
 
 /** An open records cache: save, delete and update records, read and follow the change stream, retention, stats. */
 export class Cache {
-  private infoCache: DatabaseInfo | undefined;
+  private readonly store: Store;
 
+  /**
+   * A cache on a store already open; `location` names the database in messages, `busyTimeout` bounds
+   * how long a write waits for its turn. The store's writes from this cache take turns (see Store).
+   */
   constructor(
-    private readonly store: Store,
+    store: Store,
     readonly now: () => number,
-  ) {}
+    options: { location?: string; busyTimeout?: number } = {},
+  ) {
+    this.store = new QueuedStore(store, options.location, options.busyTimeout);
+  }
 
   /** Identity, kind, location and size of the database. */
-  async info(): Promise<DatabaseInfo> {
-    this.infoCache = await this.store.info();
-    return this.infoCache;
+  info(): Promise<DatabaseInfo> {
+    return this.store.info();
   }
 
   /** A source's batches of lines, joined into larger ones for a store that wants them. */
@@ -166,6 +83,7 @@ export class Cache {
 
   /** Saves records (SPEC §2): each is added, updated or unchanged against what is stored, in one atomic run. */
   async save(name: DatasetName, source: RecordSource, options: SaveOptions = {}): Promise<SaveResult> {
+    checkOptions(options, 'save');
     await this.checkRejects(source, options);
     const w = await writers();
     const { SaveRun, IgnoreFields, saveBatches } = w;
@@ -179,6 +97,7 @@ export class Cache {
 
   /** Soft-deletes records by id (`{ ids }`), or by the `id` of each record of a source. Never creates the dataset. */
   async delete(name: DatasetName, source: { ids: readonly string[] } | RecordSource, options: WriteOptions = {}): Promise<Summary> {
+    checkOptions(options, 'delete');
     await this.checkRejects(source, options);
     const { DeleteRun, checkId, parseId, RecordError } = await writers();
     const run = new DeleteRun(this.store, datasetOf(name), this.now);
@@ -204,6 +123,7 @@ export class Cache {
 
   /** Deep-merges partial records into live records (objects merge key by key; arrays and scalars replace). Never creates the dataset. */
   async update(name: DatasetName, source: RecordSource, options: UpdateOptions = {}): Promise<Summary> {
+    checkOptions(options, 'update');
     await this.checkRejects(source, options);
     const { UpdateRun, IgnoreFields, preparePartial } = await writers();
     const run = new UpdateRun(this.store, datasetOf(name), new IgnoreFields(options.ignoreFields ?? []), this.now);
@@ -247,6 +167,7 @@ export class Cache {
   /** A reader of a dataset's change stream, page by page; the cursor is checked against this database. */
   async reader(name: DatasetName, query: ChangeQuery = {}): Promise<ChangeReader> {
     const dataset = datasetOf(name);
+    checkOptions(query, 'reader');
     checkQuery(query);
     const info = await this.info();
     const after = query.fromEnd ? await this.store.endOf(dataset) : query.cursor === undefined || query.cursor === '' ? undefined : positionOf(query.cursor, info);
@@ -259,40 +180,53 @@ export class Cache {
     return ref === undefined ? undefined : this.store.readRecord(ref, id);
   }
 
-  /** The dataset's records whose latest change comes after the cursor, in change order, as Nango's API shows them. */
-  async *changes(name: DatasetName, options: ReadOptions = {}): AsyncGenerator<CacheRecord> {
+  /**
+   * The dataset's records whose latest change comes after the cursor, in change order, as Nango's
+   * API shows them; with `text`, each as its JSON text, numbers with every digit.
+   */
+  changes(name: DatasetName, options: ReadOptions & { text: true }): AsyncGenerator<string>;
+  changes(name: DatasetName, options?: ReadOptions & { text?: false }): AsyncGenerator<CacheRecord>;
+  changes(name: DatasetName, options?: ReadOptions): AsyncGenerator<CacheRecord | string>;
+  async *changes(name: DatasetName, options: ReadOptions = {}): AsyncGenerator<CacheRecord | string> {
+    checkOptions(options, 'changes');
     checkCount(options.limit, 'limit', 0);
-    const reader = await this.reader(name, options);
-    let left = options.limit ?? Number.POSITIVE_INFINITY;
+    const { limit, text, ...query } = options;
+    const reader = await this.reader(name, query);
+    let left = limit ?? Number.POSITIVE_INFINITY;
     while (left > 0) {
       const want = Math.min(PAGE, left);
       const page = await reader.next(want);
-      for (const change of page) yield JSON.parse(recordJson(change, reader.cursorOf(change.position))) as CacheRecord;
+      for (const change of page) yield shaped(change, reader, text);
       left -= page.length;
       if (page.length < want) return;
     }
   }
 
   /** As changes(), then each new change as it is committed, until the signal aborts or the limit is reached. */
-  async *follow(name: DatasetName, options: FollowOptions = {}): AsyncGenerator<CacheRecord> {
+  follow(name: DatasetName, options: FollowOptions & { text: true }): AsyncGenerator<string>;
+  follow(name: DatasetName, options?: FollowOptions & { text?: false }): AsyncGenerator<CacheRecord>;
+  follow(name: DatasetName, options?: FollowOptions): AsyncGenerator<CacheRecord | string>;
+  async *follow(name: DatasetName, options: FollowOptions = {}): AsyncGenerator<CacheRecord | string> {
+    checkOptions(options, 'follow');
     checkCount(options.limit, 'limit', 0);
     if (options.interval !== undefined && !(options.interval > 0 && options.interval <= 2 ** 31 - 1)) {
       throw new InvalidArgumentError(`must be a number of milliseconds above 0, not ${String(options.interval)}`, 'interval');
     }
-    const reader = await this.reader(name, options);
-    let left = options.limit ?? Number.POSITIVE_INFINITY;
-    while (left > 0 && !options.signal?.aborted) {
+    const { limit, text, interval, signal, ...query } = options;
+    const reader = await this.reader(name, query);
+    let left = limit ?? Number.POSITIVE_INFINITY;
+    while (left > 0 && !signal?.aborted) {
       // Taken before the read: a commit made while the page is consumed is not missed.
       const version = await this.store.version();
       for (;;) {
         const want = Math.min(PAGE, left);
         const page = await reader.next(want);
-        for (const change of page) yield JSON.parse(recordJson(change, reader.cursorOf(change.position))) as CacheRecord;
+        for (const change of page) yield shaped(change, reader, text);
         left -= page.length;
         if (page.length < want || left === 0) break;
       }
       if (left === 0) return;
-      const { reason } = await this.store.waitForCommit(version, { interval: options.interval ?? 1000, signal: options.signal });
+      const { reason } = await this.store.waitForCommit(version, { interval: interval ?? 1000, signal });
       if (reason === 'replaced') throw new StoreError('dataset-changed', 'the database was deleted or replaced while it was followed');
     }
   }
@@ -307,11 +241,13 @@ export class Cache {
    * ended: 'committed', 'aborted', 'stopped' (`stop` said so) or 'replaced' (not the database opened).
    */
   waitForCommit(version: number, options: Partial<WaitOptions> = {}): Promise<WaitResult> {
+    checkOptions(options, 'waitForCommit');
     return this.store.waitForCommit(version, { ...options, interval: options.interval ?? 1000 });
   }
 
   /** Retention (SPEC §5): payload TTL and dataset TTL, measured against the clock. */
   async prune(options: PruneOptions): Promise<PruneResult> {
+    checkOptions(options, 'prune');
     const now = this.now();
     const counts = await this.store.prune({
       now,
@@ -321,8 +257,8 @@ export class Cache {
       dryRun: options.dryRun === true,
       compact: options.compact,
     });
-    const result: PruneResult = { pruned: counts.pruned, datasets_expired: counts.datasetsExpired, records_deleted: counts.recordsDeleted, reclaimed_bytes: counts.reclaimedBytes };
-    if (counts.notReclaimed !== undefined) result.not_reclaimed = counts.notReclaimed;
+    const result: PruneResult = { pruned: counts.pruned, datasetsExpired: counts.datasetsExpired, recordsDeleted: counts.recordsDeleted, reclaimedBytes: counts.reclaimedBytes };
+    if (counts.notReclaimed !== undefined) result.notReclaimed = counts.notReclaimed;
     return result;
   }
 
@@ -330,13 +266,14 @@ export class Cache {
    * Drops the payloads of a dataset's records up to and including `cursor` (Nango's pruneRecords);
    * at most `limit`. With `compact`, then gives the space freed back (`reclaimedBytes`).
    */
-  async pruneUntil(
-    name: DatasetName,
-    cursor: string,
-    options: { limit?: number; dryRun?: boolean; compact?: boolean } = {},
-  ): Promise<PruneUntilCounts> {
+  async pruneUntil(name: DatasetName, cursor: string, options: PruneUntilOptions = {}): Promise<PruneUntilResult> {
+    checkOptions(options, 'pruneUntil');
+    const dataset = datasetOf(name);
     const until = positionOf(cursor, await this.info());
-    return this.store.pruneUntil(datasetOf(name), until, { now: this.now(), limit: options.limit, dryRun: options.dryRun === true, compact: options.compact });
+    const counts = await this.store.pruneUntil(dataset, until, { now: this.now(), limit: options.limit, dryRun: options.dryRun === true, compact: options.compact });
+    const result: PruneUntilResult = { count: counts.count, hasMore: counts.hasMore, reclaimedBytes: counts.reclaimedBytes };
+    if (counts.notReclaimed !== undefined) result.notReclaimed = counts.notReclaimed;
+    return result;
   }
 
   /** Hard-deletes every record of a dataset, to sync it again from scratch; undefined (nothing created) when there is no such dataset. */
@@ -361,6 +298,7 @@ export class Cache {
 
   /** The run history, oldest first unless asked otherwise. */
   runs(query: Partial<RunQuery> = {}): Promise<RunRecord[]> {
+    checkOptions(query, 'runs');
     return this.store.runs({ order: 'oldest-first', ...query });
   }
 
@@ -369,9 +307,21 @@ export class Cache {
   }
 }
 
-/** Opens the cache at a file path (SQLite), or a `postgres://` URL where that store is available. */
-export async function openCache(location: string, options: CacheOptions = {}): Promise<Cache> {
-  const store = await openStore(location, { readonly: options.readonly, busyTimeout: options.busyTimeout, create: options.create });
-  return new Cache(store, options.now ?? Date.now);
+/**
+ * A change as changes() and follow() yield it: an object as Nango's API gives it, or, with `text`,
+ * its JSON text, whose numbers keep the digits that JSON.parse would round.
+ */
+function shaped(change: Change, reader: ChangeReader, text: boolean | undefined): CacheRecord | string {
+  const json = recordJson(change, reader.cursorOf(change.position));
+  return text ? json : (JSON.parse(json) as CacheRecord);
 }
 
+/**
+ * Opens the cache at a file path (SQLite), a `postgres://` URL, or a location of a store the
+ * program registers in `stores`.
+ */
+export async function openCache(location: string, options: CacheOptions = {}): Promise<Cache> {
+  checkOptions(options, 'openCache');
+  const store = await openStore(location, { readonly: options.readonly, busyTimeout: options.busyTimeout, create: options.create }, options.stores);
+  return new Cache(store, options.now ?? Date.now, { location: displayLocation(location), busyTimeout: options.busyTimeout });
+}

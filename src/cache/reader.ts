@@ -1,6 +1,7 @@
 import { decodeCursor, encodeCursor } from '../decisions/cursor.js';
 import { CursorError, InvalidArgumentError, StoreError } from '../errors.js';
 import type { Action, Change, Dataset, DatasetRef, Store } from '../stores/store.js';
+import { ACTIONS } from '../types.js';
 
 /** Which changes to read. */
 export interface ChangeQuery {
@@ -23,8 +24,6 @@ export interface ChangeQuery {
    */
   span?: number;
 }
-
-const ACTIONS: readonly Action[] = ['ADDED', 'UPDATED', 'DELETED'];
 
 /** Refuses a count that is not a whole number of at least `least` (undefined passes: the default applies). */
 export function checkCount(value: unknown, what: string, least: number): void {

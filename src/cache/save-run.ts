@@ -5,6 +5,7 @@ import { DEFERRED_HASH, likelyId, prepareRecord, type PreparedRecord } from '../
 import { EmptyRefreshError } from '../errors.js';
 import type { Dataset, Store, StoredRecord, WriteOp, WriteRun } from '../stores/store.js';
 import { RowSet } from './row-set.js';
+import type { SaveOptions } from './types.js';
 import { LibraryRun, stateOf, type Known } from './runs.js';
 
 /** What a run learned of a batch of lines before they were parsed, for applying them later in order. */
@@ -20,13 +21,6 @@ export interface Check {
   compared: boolean[];
   /** Batches the run had applied when it looked these lines up: later writes are not in `rows`. */
   after: number;
-}
-
-export interface SaveOptions {
-  /** The input is the dataset's complete current set: live records missing from it are deleted. */
-  fullRefresh?: boolean;
-  /** Let an empty input delete every record in a full refresh. */
-  allowEmpty?: boolean;
 }
 
 const REFRESH_PAGE = 2000;
@@ -71,7 +65,7 @@ export class SaveRun extends LibraryRun {
   constructor(
     store: Store,
     dataset: Dataset,
-    private readonly options: SaveOptions,
+    private readonly options: Pick<SaveOptions, 'fullRefresh' | 'allowEmpty'>,
     readonly ignore: IgnoreFields,
     now: () => number,
   ) {

@@ -1,4 +1,5 @@
-import { openCache, datasetOf as namedDataset, type Cache } from '../cache/cache.js';
+import { openCache, type Cache } from '../cache/cache.js';
+import { datasetOf } from '../decisions/dataset.js';
 import { parseDuration } from '../decisions/duration.js';
 import { wholeNumber } from '../decisions/number.js';
 import { parseTimestamp } from '../decisions/time.js';
@@ -23,11 +24,14 @@ export interface DatasetOptions extends GlobalOptions {
 }
 
 
-export function datasetOf(options: DatasetOptions): Dataset {
-  for (const [name, value] of [['--integration', options.integration], ['--connection', options.connection], ['--model', options.model]] as const) {
-    if (value.trim() === '') throw new UsageError(`${name} must not be empty`);
+/** The dataset the flags name, by the library's rule; a name it refuses is a usage error naming the flag. */
+export function flagDataset(options: DatasetOptions): Dataset {
+  try {
+    return datasetOf(options);
+  } catch (error) {
+    if (error instanceof InvalidArgumentError && error.what !== undefined) throw new UsageError(`--${error.what} ${error.reason}`);
+    throw error;
   }
-  return namedDataset(options);
 }
 
 export { plural } from '../io/words.js';

@@ -1,10 +1,10 @@
-import { datasetOf, open, type DatasetOptions } from './context.js';
+import { flagDataset, open, type DatasetOptions } from './context.js';
 import { noticeUnknownDataset } from './records.js';
 import { displayLocation } from '../stores/open.js';
 
 /** Prints the current end of the change stream: a cursor after which only later changes come. */
 export async function cursor(options: DatasetOptions): Promise<void> {
-  const dataset = datasetOf(options);
+  const dataset = flagDataset(options);
   const cache = await open(options, true);
   try {
     await noticeUnknownDataset(cache, dataset, displayLocation(options.db));

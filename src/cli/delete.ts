@@ -1,11 +1,11 @@
 import { checkId, RecordError } from '../decisions/record.js';
-import { datasetOf, UsageError } from './context.js';
+import { flagDataset, UsageError } from './context.js';
 import { executeRun, writeOptions, type InputOptions } from './run-command.js';
 
 export async function remove(ids: string[], options: InputOptions): Promise<void> {
   const checked = ids.map(checkArgument);
   await executeRun('delete', options, (cache, signal) =>
-    cache.delete(datasetOf(options), checked.length === 0 ? { files: ['-'] } : { ids: checked }, writeOptions(options, signal)),
+    cache.delete(flagDataset(options), checked.length === 0 ? { files: ['-'] } : { ids: checked }, writeOptions(options, signal)),
   );
 }
 

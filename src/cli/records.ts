@@ -14,7 +14,7 @@ import { writeRecord } from '../io/records.js';
 import type { Tone } from '../io/table.js';
 import { databaseExists, displayLocation } from '../stores/open.js';
 import type { Change, Dataset } from '../stores/store.js';
-import { datasetOf, interruptible, open, parseCount, parseTime, UsageError, type DatasetOptions } from './context.js';
+import { flagDataset, interruptible, open, parseCount, parseTime, UsageError, type DatasetOptions } from './context.js';
 import { suggestDatasets } from './suggest.js';
 
 export interface RecordsOptions extends DatasetOptions {
@@ -169,7 +169,7 @@ export async function noticeUnknownDataset(cache: Cache, dataset: Dataset, db: s
 
 export async function records(options: RecordsOptions): Promise<void> {
   checkOptions(options);
-  const dataset = datasetOf(options);
+  const dataset = flagDataset(options);
   const cursorFile = options.cursorFile === undefined ? undefined : new CursorFile(options.cursorFile);
   const stored = cursorFile ? cursorFile.read() : options.cursor;
   const query = queryOf(options, stored);

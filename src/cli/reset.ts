@@ -1,10 +1,10 @@
 import { emptySummary } from '../types.js';
-import { datasetOf, open, type DatasetOptions } from './context.js';
+import { flagDataset, open, type DatasetOptions } from './context.js';
 import { reportSummary } from './run-command.js';
 
 export async function reset(options: DatasetOptions & { json?: boolean }): Promise<void> {
   const startedAt = performance.now();
-  const dataset = datasetOf(options);
+  const dataset = flagDataset(options);
   const cache = await open(options, false, undefined, false);
   try {
     const deleted = await cache.reset(dataset);

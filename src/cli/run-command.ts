@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { wantsColor } from '../io/color.js';
 import type { Dataset, Summary } from '../types.js';
 import { count } from '../io/words.js';
-import { datasetOf, interruptible, open, plural, type DatasetOptions, type GlobalOptions } from './context.js';
+import { flagDataset, interruptible, open, plural, type DatasetOptions, type GlobalOptions } from './context.js';
 import { UsageError } from './usage-error.js';
 
 // What the writing commands share; kept apart from context.ts so that readers load none of it.
@@ -60,7 +60,7 @@ export async function executeRun<S extends Summary>(
   call: (cache: Cache, signal: AbortSignal) => Promise<S>,
 ): Promise<S> {
   const startedAt = performance.now();
-  const dataset = datasetOf(options);
+  const dataset = flagDataset(options);
   // Listening before the database is opened: connecting to a server takes a while, and a Ctrl-C
   // meanwhile must end the command as one during the run does.
   const interrupt = interruptible();

@@ -1,19 +1,19 @@
 import { inputSize, Progress } from '../io/progress.js';
 import { count } from '../io/words.js';
-import { datasetOf } from './context.js';
+import { flagDataset } from './context.js';
 import { executeRun, writeOptions, type InputOptions } from './run-command.js';
 
-export interface SaveOptions extends InputOptions {
+export interface SaveCommandOptions extends InputOptions {
   ignoreField?: string[];
   fullRefresh?: boolean;
   allowEmpty?: boolean;
 }
 
-export async function save(files: string[], options: SaveOptions): Promise<void> {
+export async function save(files: string[], options: SaveCommandOptions): Promise<void> {
   const progress = new Progress(process.stderr, 'saving', undefined, inputSize(files));
   const result = await executeRun('save', options, async (cache, signal) => {
     try {
-      return await cache.save(datasetOf(options), { files }, {
+      return await cache.save(flagDataset(options), { files }, {
         ...writeOptions(options, signal),
         ignoreFields: options.ignoreField,
         fullRefresh: options.fullRefresh,

@@ -64,7 +64,9 @@ export async function serve(options: ServeOptions): Promise<void> {
     const server = await startServer({ database, host: options.host, port, secret, log, debug: options.debug === true });
     abort = server.abort;
     const key = secret ? 'secret key required' : 'no secret key: loopback only';
-    log(`rcache serve: listening on ${baseUrl(server.address.address, server.address.port)} (database ${displayLocation(options.db)}, ${key})`);
+    const lease = await database.acquire();
+    const { kind } = await lease.cache.info().finally(() => lease.release());
+    log(`rcache serve: listening on ${baseUrl(server.address.address, server.address.port)} (${kind} database ${displayLocation(options.db)}, ${key})`);
     if (!stop.signal.aborted) await once(stop.signal, 'abort');
     const { signal: name } = stop.signal.reason as InterruptedError;
     await server.stop();

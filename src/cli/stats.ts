@@ -58,7 +58,8 @@ export async function stats(options: StatsOptions): Promise<void> {
   const table = { color: wantsColor(process.stdout, options.color), width: terminalWidth(process.stdout) };
   try {
     const info = await cache.info();
-    const database = { path: info.location, bytes: info.bytes ?? 0 };
+    const database = { path: info.location, bytes: info.bytes ?? 0, store: info.kind };
+    const heading = `${database.path} (${info.kind}, ${humanBytes(database.bytes)})`;
     if (options.runs) {
       // The newest runs that match, shown oldest first as the history reads.
       const newest = await cache.runs({ dataset: filter, ...query, order: 'newest-first' });
@@ -73,7 +74,7 @@ export async function stats(options: StatsOptions): Promise<void> {
         seconds(run.started_at, run.finished_at),
         ...[run.added, run.updated, run.unchanged, run.deleted, run.unknown, run.duplicates, run.rejected, run.pruned].map(count),
       ]);
-      process.stdout.write(`${database.path} (${humanBytes(database.bytes)}): ${plural(runs.length, 'run')}, newest first\n${renderTable(RUN_COLUMNS, rows, table)}`);
+      process.stdout.write(`${heading}: ${plural(runs.length, 'run')}, newest first\n${renderTable(RUN_COLUMNS, rows, table)}`);
       return;
     }
     const datasets = (await cache.stats(filter)).map(datasetJson);
@@ -90,7 +91,7 @@ export async function stats(options: StatsOptions): Promise<void> {
       d.last_run_at ?? '-',
       d.last_change_at ?? '-',
     ]);
-    process.stdout.write(`${database.path} (${humanBytes(database.bytes)}): ${plural(datasets.length, 'dataset')}\n${renderTable(DATASET_COLUMNS, rows, table)}`);
+    process.stdout.write(`${heading}: ${plural(datasets.length, 'dataset')}\n${renderTable(DATASET_COLUMNS, rows, table)}`);
   } finally {
     await cache.close();
   }

@@ -1,19 +1,5 @@
+import { distance } from '../decisions/distance.js';
 import type { Dataset } from '../types.js';
-
-/** Edit distance (insertions, deletions, substitutions), ignoring case. */
-function distance(a: string, b: string): number {
-  a = a.toLowerCase();
-  b = b.toLowerCase();
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
-}
 
 /**
  * The datasets a mistyped one was probably meant to be, as a phrase ("Contact", or

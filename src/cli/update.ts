@@ -1,12 +1,12 @@
-import { datasetOf } from './context.js';
+import { flagDataset } from './context.js';
 import { executeRun, writeOptions, type InputOptions } from './run-command.js';
 
-export interface UpdateOptions extends InputOptions {
+export interface UpdateCommandOptions extends InputOptions {
   ignoreField?: string[];
 }
 
-export async function update(files: string[], options: UpdateOptions): Promise<void> {
+export async function update(files: string[], options: UpdateCommandOptions): Promise<void> {
   await executeRun('update', options, (cache, signal) =>
-    cache.update(datasetOf(options), { files }, { ...writeOptions(options, signal), ignoreFields: options.ignoreField }),
+    cache.update(flagDataset(options), { files }, { ...writeOptions(options, signal), ignoreFields: options.ignoreField }),
   );
 }

@@ -76,7 +76,8 @@ export class ServedDatabase {
   /** Serves `cache`; `reopen` opens the database at the same location again, without creating one. */
   static async of(cache: Cache, reopen: () => Promise<Cache>): Promise<ServedDatabase> {
     const info = await cache.info();
-    const path = info.kind === 'sqlite' ? info.location : undefined;
+    // A database in a local file has its files listed; one on a server has none.
+    const path = info.files[0];
     const opened = { cache, file: path && identity(path), log: path && identity(`${path}-wal`), users: 0, retired: false };
     return new ServedDatabase(opened, path, reopen);
   }

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Cache } from '../cache/cache.js';
 import type { ChangeQuery } from '../cache/reader.js';
 import { decodeCursor } from '../decisions/cursor.js';
+import { checkName } from '../decisions/dataset.js';
 import { parseFilter } from '../decisions/filter.js';
 import { wholeNumber } from '../decisions/number.js';
 import { parseTimestamp } from '../decisions/time.js';
@@ -59,11 +60,6 @@ class Checks {
   }
 }
 
-function name(text: string): string {
-  if (text === '' || text.length > 255) throw new InvalidArgumentError('must be 1 to 255 characters');
-  return text;
-}
-
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
@@ -84,7 +80,7 @@ function headerName(text: string): string {
       throw new InvalidArgumentError(`'${run}' is not percent-encoded UTF-8: send a % that is part of the name as %25`);
     }
   });
-  return name(decoded);
+  return checkName(decoded);
 }
 
 function count(max: number) {
@@ -107,7 +103,7 @@ function modelName(model: string, variant: string | undefined): string {
   return variant === undefined || variant === 'base' ? model : `${model}::${variant}`;
 }
 
-function datasetOf(req: IncomingMessage, model: string): Dataset {
+function headerDataset(req: IncomingMessage, model: string): Dataset {
   const checks = new Checks();
   const header = (key: string) => {
     const value = req.headers[key];
@@ -132,8 +128,8 @@ function listRequest(params: URLSearchParams): ListRequest {
     const values = params.getAll(key);
     return values.length > 1 ? checks.add(key, 'invalid_type', 'given more than once') : values[0];
   };
-  const model = checks.parse('model', checks.required('model', single('model')), name);
-  const variant = checks.parse('variant', single('variant'), name);
+  const model = checks.parse('model', checks.required('model', single('model')), checkName);
+  const variant = checks.parse('variant', single('variant'), checkName);
   const modifiedAfter = single('delta') ?? single('modified_after');
   const ids = params.getAll('ids');
   if (ids.length > MAX_IDS) checks.add('ids', 'too_big', `at most ${MAX_IDS} ids`);
@@ -167,7 +163,7 @@ async function checked<T>(path: string, code: string, work: () => Promise<T>): P
  */
 export async function listRecords(cache: Cache, req: IncomingMessage, params: URLSearchParams): Promise<string> {
   const { model, query, limit } = listRequest(params);
-  const dataset = datasetOf(req, model);
+  const dataset = headerDataset(req, model);
   const reader = await checked('cursor', 'invalid_query_params', () => cache.reader(dataset, query));
   const records: string[] = [];
   let bytes = 0;
@@ -219,8 +215,8 @@ function pruneRequest(text: string): PruneRequest {
     const value = fields[key];
     return value === undefined || typeof value === 'string' ? value : checks.add(key, 'invalid_type', 'must be a string');
   };
-  const model = checks.parse('model', checks.required('model', stringField('model')), name);
-  const variant = checks.parse('variant', stringField('variant'), name);
+  const model = checks.parse('model', checks.required('model', stringField('model')), checkName);
+  const variant = checks.parse('variant', stringField('variant'), checkName);
   const until = checks.parse('until_cursor', checks.required('until_cursor', stringField('until_cursor')), cursor);
   const limit = fields.limit === undefined ? undefined : checks.parse('limit', String(fields.limit), count(MAX_LIMIT));
   checks.done('invalid_body');
@@ -233,7 +229,7 @@ export async function pruneRecords(cache: Cache, req: IncomingMessage, params: U
   checks.unknown(params.keys(), []);
   checks.done('invalid_query_params');
   const { model, until, limit } = pruneRequest(body);
-  const dataset = datasetOf(req, model);
+  const dataset = headerDataset(req, model);
   const { count: pruned, hasMore } = await checked('until_cursor', 'invalid_body', () => cache.pruneUntil(dataset, until, { limit }));
   return JSON.stringify({ count: pruned, has_more: hasMore }) + '\n';
 }

@@ -17,6 +17,21 @@ export type { Action, Dataset, RunKind, Summary } from '../types.js';
  *   Payloads are JSON text and must round-trip byte for byte: never parse or re-encode them.
  * - Every failure of the database reaches callers as a StoreError of one of the kinds below;
  *   nothing engine-specific (error codes, driver classes) crosses this interface.
+ *
+ * Concurrency. A program may make any calls on one Cache at once (saves, deletes, updates,
+ * prunes, resets, reads, follows) and each behaves as if it ran alone. The library keeps part of
+ * that promise and each store the rest:
+ * - Writes (a run from beginRun to its commit or abort, prune, pruneUntil and reset, dry runs
+ *   excepted) reach a store through the Cache's queue (queued-store.ts): at most
+ *   `concurrentWrites` at once, one at a time per dataset, and a write of every dataset, or one
+ *   that compacts, alone. A write waiting there gives up (StoreError 'busy') when no write has
+ *   ended for the busy timeout.
+ * - Reads may come at any time, also while runs are open, and must see only what is committed:
+ *   never the rows of a run not yet committed, which spans many awaits (it writes its input batch
+ *   by batch). A store that writes on one connection therefore reads on another; one with a
+ *   pool keeps its writes' connections apart from its reads', so that neither waits for the other.
+ * - Other processes share the database too: a store still takes its database's locks, so that
+ *   writers of one dataset queue across processes and positions are taken in commit order.
  */
 
 /**
@@ -268,7 +283,8 @@ export interface PruneCounts {
  */
 export interface DatabaseInfo {
   id: string;
-  kind: 'sqlite' | 'postgres';
+  /** The store's name, as people read it (stats, serve and the dashboard show it): 'SQLite', 'PostgreSQL', or a registered store's own. */
+  kind: string;
   /** A file path, or a URL with any password removed: safe to print. */
   location: string;
   /** Bytes the database occupies, when the store can tell. */
@@ -292,6 +308,12 @@ export interface Store {
    * round trip to a server; undefined: batches as they are read.
    */
   readonly batchBytes?: number;
+
+  /**
+   * How many writes from one process the store can carry at once (see Concurrency above): 1, the
+   * default, for a store that writes on a single connection; more for one with a pool of them.
+   */
+  readonly concurrentWrites?: number;
 
   /** Identity, location and size, read fresh on each call. */
   info(): Promise<DatabaseInfo>;

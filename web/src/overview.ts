@@ -78,7 +78,7 @@ export async function showOverview(main: HTMLElement): Promise<void> {
       'p',
       { class: 'database' },
       h('span', {}, 'Database ', h('code', { id: 'db-location' }, database.location)),
-      h('span', {}, `${database.store === 'postgres' ? 'PostgreSQL' : 'SQLite'} store`),
+      h('span', {}, `${database.store} store`),
       database.size === null ? null : h('span', { title: `${count(database.size)} bytes` }, bytes(database.size)),
     ),
     search,

@@ -7,7 +7,8 @@ export interface DatabaseJson {
   location: string;
   /** Bytes on disk, or null when the store cannot tell. */
   size: number | null;
-  store: 'sqlite' | 'postgres';
+  /** The store's name, as it gives it: 'SQLite', 'PostgreSQL', or a store a program registered. */
+  store: string;
 }
 
 export interface OverviewJson {

@@ -1,31 +1,13 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { finished } from 'node:stream/promises';
 
-interface CopyConnection {
-  sendCopyFromChunk(chunk: Buffer): void;
-  endCopyFrom(): void;
-}
-
-/** A `COPY … FROM STDIN` whose rows are one buffer in COPY's text format. */
-class CopyIn extends pg.Query {
-  constructor(
-    text: string,
-    private readonly data: Buffer,
-    done: (error: Error | undefined, result: { rowCount?: number | null }) => void,
-  ) {
-    super(text, done);
-  }
-
-  handleCopyInResponse(connection: CopyConnection): void {
-    connection.sendCopyFromChunk(this.data);
-    connection.endCopyFrom();
-  }
-}
-
-/** Sends rows to a `COPY … FROM STDIN` statement; resolves with the number of rows copied. */
-export function copyIn(client: pg.ClientBase, statement: string, rows: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    client.query(new CopyIn(statement, Buffer.from(rows), (error, result) => (error ? reject(error) : resolve(result?.rowCount ?? 0))));
-  });
+/** Sends rows, in COPY's text format, to a `COPY … FROM STDIN` statement; resolves with the number of rows copied. */
+export async function copyIn(client: pg.ClientBase, statement: string, rows: string): Promise<number> {
+  const stream = client.query(copyFrom(statement));
+  stream.end(rows);
+  await finished(stream);
+  return stream.rowCount;
 }
 
 const SPECIAL = /[\\\n\r\t]/;

@@ -35,8 +35,13 @@ import { CommitWatch } from './watch.js';
 import { NOTIFY_AND_COMMIT, PostgresRun } from './write-run.js';
 
 const DEFAULT_BUSY_TIMEOUT = 60_000;
-/** Connections a store opens at most: a run holds one, readers (a server's requests) share the rest. */
+/** Connections a store opens at most for reads (a server's requests share them). */
 const POOL_SIZE = 8;
+/**
+ * Connections for writes, a pool of their own: a write holds one from its begin to its end, and
+ * neither readers nor writers wait for a connection the other holds.
+ */
+const WRITERS = 6;
 /** Rows whose deferred hash prune computes per round trip. */
 const HASH_BATCH = 1000;
 
@@ -84,6 +89,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 class PostgresStore implements Store {
   /** About 500 records of a few hundred bytes: each batch costs a round trip or two to the server. */
   readonly batchBytes = 256 * 1024;
+  readonly concurrentWrites = WRITERS;
   private readonly openRuns = new Set<PostgresRun>();
   private readonly watch: CommitWatch;
 
@@ -93,6 +99,7 @@ class PostgresStore implements Store {
     private readonly where: string,
     private readonly databaseId: string,
     private readonly busyTimeout: number,
+    private readonly writers: pg.Pool,
   ) {
     this.watch = new CommitWatch(
       async () => {
@@ -123,7 +130,7 @@ class PostgresStore implements Store {
 
   private async connect(): Promise<pg.PoolClient> {
     try {
-      return await this.pool.connect();
+      return await this.writers.connect();
     } catch (error) {
       throw storeError(error, this.where);
     }
@@ -152,7 +159,7 @@ class PostgresStore implements Store {
                 WHERE n.nspname = 'rcache' AND c.relkind IN ('r', 'S')),
               (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM rcache.positions)`,
     )) as [[number, number]];
-    return { id: this.databaseId, kind: 'postgres', location: this.where, bytes, lastPosition, files: [] };
+    return { id: this.databaseId, kind: 'PostgreSQL', location: this.where, bytes, lastPosition, files: [] };
   }
 
   async beginRun(dataset: Dataset, options: BeginOptions): Promise<WriteRun | undefined> {
@@ -557,6 +564,7 @@ class PostgresStore implements Store {
     for (const run of [...this.openRuns]) await run.abort();
     await this.watch.close();
     await this.pool.end().catch(() => {});
+    await this.writers.end().catch(() => {});
   }
 }
 
@@ -648,16 +656,20 @@ export async function openPostgresStore(location: string, options: StoreOptions 
     keepAlive: true,
     types,
   });
-  const pool = new pg.Pool({ ...config, Client, max: POOL_SIZE, idleTimeoutMillis: 30_000 });
-  // A connection that fails is discarded by the pool; the query that was using it reports the failure.
-  pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
+  const newPool = (max: number) => {
+    const pool = new pg.Pool({ ...config, Client, max, idleTimeoutMillis: 30_000 });
+    // A connection that fails is discarded by the pool; the query that was using it reports the failure.
+    pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
+    return pool;
+  };
+  const pool = newPool(POOL_SIZE);
   let client: pg.PoolClient | undefined;
   try {
     client = await pool.connect();
     const identity = await ensureSchema(client, parsed.safe, { readonly: options.readonly ?? false, create: options.create ?? true });
     client.release();
-    return new PostgresStore(pool, config, parsed.safe, identity.databaseId, options.busyTimeout ?? DEFAULT_BUSY_TIMEOUT);
+    return new PostgresStore(pool, config, parsed.safe, identity.databaseId, options.busyTimeout ?? DEFAULT_BUSY_TIMEOUT, newPool(WRITERS));
   } catch (error) {
     client?.release(true);
     await pool.end().catch(() => {});

@@ -218,6 +218,16 @@ export function openDatabase(path: string, options: ConnectOptions = {}): Db {
   }
 }
 
+/**
+ * A second connection to a database just opened for writing, that only reads: in WAL mode it reads
+ * the last committed state while the first one is in the middle of a write.
+ */
+export function openReader(path: string, busyTimeout: number): Db {
+  const db = connect(path, { readonly: true, fileMustExist: true, timeout: busyTimeout });
+  db.pragma('cache_size = -8192');
+  return db;
+}
+
 /** The largest file read into memory for a reader that cannot use SQLite's shared memory. */
 const COPY_LIMIT = 512 * 1024 * 1024;
 

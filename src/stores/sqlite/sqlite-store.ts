@@ -26,7 +26,7 @@ import {
   type WaitResult,
   type WriteRun,
 } from '../store.js';
-import { DEFAULT_BUSY_TIMEOUT, openDatabase, refreshCopy, type Db } from './connection.js';
+import { DEFAULT_BUSY_TIMEOUT, openDatabase, openReader, refreshCopy, type Db } from './connection.js';
 import { translate } from './errors.js';
 import { SqliteWriteRun } from './write-run.js';
 
@@ -81,20 +81,40 @@ function fileIdentity(path: string): string | undefined {
 /** Counts of one run, for the history. */
 type RunCounts = Partial<Summary> & { pruned?: number };
 
-/** rcache's records in one SQLite file, in WAL mode: readers never wait for the writer. */
+interface Connection {
+  db: Db;
+  statements: Map<string, Statement>;
+}
+
+/**
+ * rcache's records in one SQLite file, in WAL mode: readers never wait for the writer. Writes go
+ * one at a time through `db`; reads go through a connection of their own, since a run that is
+ * open across awaits has written rows on `db` that nobody may see before it commits.
+ */
 export class SqliteStore implements Store {
+  /** A single connection writes: the library queues writes one at a time (see Store). */
+  readonly concurrentWrites = 1;
   private readonly statements = new Map<string, Statement>();
   private hashFunction = false;
   private open: SqliteWriteRun | undefined;
   /** The file opened, as device and inode. */
   private readonly fileIdentity: string | undefined;
+  /** True while a read runs (see guard): statements are then prepared on the reading connection. */
+  private reading = false;
 
   constructor(
     public db: Db,
     readonly path: string,
     readonly busyTimeout: number,
+    /** Undefined for a store opened read-only, whose one connection only reads. */
+    private readonly reader?: Connection,
   ) {
     this.fileIdentity = fileIdentity(path);
+  }
+
+  /** The connection the work in hand runs on. */
+  private get connection(): Connection {
+    return this.reading && this.reader ? this.reader : { db: this.db, statements: this.statements };
   }
 
   /** A reader that reads a copy of the file in memory reads a new copy once the file has changed. */
@@ -109,18 +129,23 @@ export class SqliteStore implements Store {
 
   /** A prepared statement, prepared once per connection. */
   statement(sql: string): Statement {
-    let statement = this.statements.get(sql);
-    if (statement === undefined) this.statements.set(sql, (statement = this.db.prepare(sql)));
+    const { db, statements } = this.connection;
+    let statement = statements.get(sql);
+    if (statement === undefined) statements.set(sql, (statement = db.prepare(sql)));
     return statement;
   }
 
-  /** Runs `work` so that any SQLite failure reaches callers as a StoreError. */
+  /** Runs `work` on the connection of its kind, so that any SQLite failure reaches callers as a StoreError. */
   guard<T>(doing: 'read' | 'write', work: () => T): T {
     if (this.open === undefined) this.refresh();
+    const reading = this.reading;
+    this.reading = doing === 'read';
     try {
       return work();
     } catch (error) {
       throw translate(error, this.path, doing);
+    } finally {
+      this.reading = reading;
     }
   }
 
@@ -138,7 +163,7 @@ export class SqliteStore implements Store {
       // Deleted since it was opened: its files are named by the path it was opened at.
     }
     const files = [real, ...['-wal', '-shm', '-journal'].map((suffix) => real + suffix)];
-    return { id: meta!.database_id, kind: 'sqlite', location: this.path, bytes, lastPosition: meta!.last, files };
+    return { id: meta!.database_id, kind: 'SQLite', location: this.path, bytes, lastPosition: meta!.last, files };
   }
 
   /** Writers take turns, and a reader sees the sequence as the last commit left it: every position in it is committed. */
@@ -268,7 +293,7 @@ export class SqliteStore implements Store {
 
   async readChanges(ref: DatasetRef, page: ChangePage): Promise<Change[]> {
     return this.guard('read', () =>
-      this.db
+      this.connection.db
         .transaction(() => {
           this.checkCurrent(ref);
           // Rows come as arrays: better-sqlite3 builds objects for each row far more slowly than this loop.
@@ -452,7 +477,7 @@ export class SqliteStore implements Store {
       }
     };
     if (dryRun) {
-      this.guard('read', () => this.db.transaction(work).deferred());
+      this.guard('read', () => this.connection.db.transaction(work).deferred());
       return result;
     }
     await this.defineHashFunction();
@@ -531,11 +556,22 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    this.reader?.db.close();
     this.db.close();
   }
 }
 
 export async function openSqliteStore(path: string, options: StoreOptions): Promise<SqliteStore> {
   const busyTimeout = options.busyTimeout ?? DEFAULT_BUSY_TIMEOUT;
-  return new SqliteStore(openDatabase(path, { readonly: options.readonly, busyTimeout, create: options.create }), path, busyTimeout);
+  const db = openDatabase(path, { readonly: options.readonly, busyTimeout, create: options.create });
+  if (options.readonly || db.readonly) return new SqliteStore(db, path, busyTimeout);
+  // Opened now, on the file just opened: should the path be replaced later, both still read the same file.
+  let reader: Db;
+  try {
+    reader = openReader(path, busyTimeout);
+  } catch (error) {
+    db.close();
+    throw translate(error, path, 'open');
+  }
+  return new SqliteStore(db, path, busyTimeout, { db: reader, statements: new Map() });
 }

@@ -1,0 +1,73 @@
+// Every type that a public call takes or gives can be named from the package: a program writing
+// its own wrapper, or its own store, never reaches into rcache's files. Checked by the compiler
+// (npx tsc -p tsconfig.test.json); the test itself only loads the package's entry point.
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import * as rcache from '../src/index.js';
+import type {
+  Cache,
+  CacheOptions,
+  CacheRecord,
+  Change,
+  ChangeQuery,
+  ChangeReader,
+  DatabaseInfo,
+  Dataset,
+  DatasetCounts,
+  DatasetName,
+  FollowOptions,
+  PruneOptions,
+  PruneResult,
+  PruneUntilOptions,
+  PruneUntilResult,
+  ReadOptions,
+  RecordSource,
+  RunCount,
+  RunQuery,
+  RunRecord,
+  SaveOptions,
+  SaveResult,
+  Store,
+  StoreOpener,
+  StoreOptions,
+  Summary,
+  UpdateOptions,
+  WaitOptions,
+  WaitResult,
+  WriteOptions,
+} from '../src/index.js';
+
+describe('the package exports', () => {
+  it('the types of every call of a Cache', () => {
+    expectTypeOf<typeof rcache.openCache>().parameters.toEqualTypeOf<[string, CacheOptions?]>();
+    expectTypeOf<Cache['info']>().returns.toEqualTypeOf<Promise<DatabaseInfo>>();
+    expectTypeOf<Cache['save']>().parameters.toEqualTypeOf<[DatasetName, RecordSource, SaveOptions?]>();
+    expectTypeOf<Cache['save']>().returns.toEqualTypeOf<Promise<SaveResult>>();
+    expectTypeOf<Cache['delete']>().parameters.toEqualTypeOf<[DatasetName, { ids: readonly string[] } | RecordSource, WriteOptions?]>();
+    expectTypeOf<Cache['update']>().parameters.toEqualTypeOf<[DatasetName, RecordSource, UpdateOptions?]>();
+    expectTypeOf<Cache['update']>().returns.toEqualTypeOf<Promise<Summary>>();
+    expectTypeOf<Cache['reader']>().parameters.toEqualTypeOf<[DatasetName, ChangeQuery?]>();
+    expectTypeOf<Cache['reader']>().returns.toEqualTypeOf<Promise<ChangeReader>>();
+    expectTypeOf<ChangeReader['next']>().returns.toEqualTypeOf<Promise<Change[]>>();
+    expectTypeOf<Cache['record']>().returns.toEqualTypeOf<Promise<Change | undefined>>();
+    // Of overloaded calls, the last (most general) signature.
+    expectTypeOf<Parameters<Cache['changes']>>().toEqualTypeOf<[DatasetName, ReadOptions?]>();
+    expectTypeOf<ReturnType<Cache['changes']>>().toEqualTypeOf<AsyncGenerator<CacheRecord | string>>();
+    expectTypeOf<Parameters<Cache['follow']>>().toEqualTypeOf<[DatasetName, FollowOptions?]>();
+    expectTypeOf<Cache['waitForCommit']>().parameters.toEqualTypeOf<[number, Partial<WaitOptions>?]>();
+    expectTypeOf<Cache['waitForCommit']>().returns.toEqualTypeOf<Promise<WaitResult>>();
+    expectTypeOf<Cache['prune']>().parameters.toEqualTypeOf<[PruneOptions]>();
+    expectTypeOf<Cache['prune']>().returns.toEqualTypeOf<Promise<PruneResult>>();
+    expectTypeOf<Cache['pruneUntil']>().parameters.toEqualTypeOf<[DatasetName, string, PruneUntilOptions?]>();
+    expectTypeOf<Cache['pruneUntil']>().returns.toEqualTypeOf<Promise<PruneUntilResult>>();
+    expectTypeOf<Cache['reset']>().returns.toEqualTypeOf<Promise<number | undefined>>();
+    expectTypeOf<Cache['runCounts']>().returns.toEqualTypeOf<Promise<RunCount[]>>();
+    expectTypeOf<Cache['stats']>().parameters.toEqualTypeOf<[Partial<Dataset>?]>();
+    expectTypeOf<Cache['stats']>().returns.toEqualTypeOf<Promise<DatasetCounts[]>>();
+    expectTypeOf<Cache['runs']>().parameters.toEqualTypeOf<[Partial<RunQuery>?]>();
+    expectTypeOf<Cache['runs']>().returns.toEqualTypeOf<Promise<RunRecord[]>>();
+    expectTypeOf<StoreOpener>().toEqualTypeOf<(location: string, options: StoreOptions) => Promise<Store>>();
+    expect(Object.keys(rcache).sort()).toEqual(
+      ['Cache', 'CursorError', 'DEFERRED_HASH', 'EmptyRefreshError', 'InputError', 'InterruptedError', 'InvalidArgumentError', 'RcacheError', 'StoreError', 'openCache', 'storedPayloadHash'].sort(),
+    );
+  });
+});
