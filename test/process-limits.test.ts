@@ -135,6 +135,6 @@ describe.skipIf(!onLinux)('limits of the system are said in one line', () => {
     const result = await limited(`-v ${limit}`, ['--db', db, 'save', '--model', 'M'], ndjson(records));
     expect(result.stderr).not.toMatch(/Fatal|OOM|#/);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toMatch(/^save M: 50000 added/);
+    expect(result.stderr).toMatch(/^save M: 50,000 added/);
   });
 });

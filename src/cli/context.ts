@@ -63,7 +63,8 @@ export function parseTime(text: string, option: string, now = clock()): number {
   try {
     return parseTimestamp(text, option);
   } catch (error) {
-    if (!(error instanceof InvalidArgumentError)) throw error;
+    // A text that starts as a date was meant as one: only its own fault is named.
+    if (!(error instanceof InvalidArgumentError) || /^\d{4}-/.test(text)) throw error;
     throw new InvalidArgumentError(`${error.reason}, nor a duration back from now (90m, 12h, 7d)`, option);
   }
 }
