@@ -1,4 +1,5 @@
-import { digest, type IgnoreFields } from '../decisions/canonical.js';
+import type { IgnoreFields } from '../decisions/canonical.js';
+import { rawDigest } from '../decisions/raw-hash.js';
 import { storedPayloadHash } from '../decisions/hash.js';
 import { decideSave, needsComparison, planRefresh } from '../decisions/outcome.js';
 import { DEFERRED_HASH, likelyId, prepareRecord, type PreparedRecord } from '../decisions/record.js';
@@ -92,7 +93,7 @@ export class SaveRun extends LibraryRun {
     texts.forEach((text, i) => {
       const guess = guesses[i];
       const row = guess === undefined ? undefined : found?.get(guess);
-      const rawHash = row === undefined ? undefined : digest(text);
+      const rawHash = row === undefined ? undefined : rawDigest(text, this.ignore);
       check.rawHashes.push(rawHash);
       check.guesses.push(guess);
       check.rows.push(row);

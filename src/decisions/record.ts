@@ -1,4 +1,5 @@
-import { IgnoreFields, MAX_DEPTH, MAY_LOSE_PRECISION, canonicalNumber, digest, payloadHash } from './canonical.js';
+import { IgnoreFields, MAX_DEPTH, MAY_LOSE_PRECISION, canonicalNumber, payloadHash } from './canonical.js';
+import { rawDigest } from './raw-hash.js';
 import { ExactNumber, nestedDeeperThan, parseExact, topLevelMembers } from './json-text.js';
 
 export const MAX_ID_LENGTH = 255;
@@ -16,7 +17,7 @@ export interface PreparedRecord {
    * a new record need not be compared with anything until a later line for its id differs.
    */
   hash?: string;
-  /** Hash of the text as given: an identical line is known unchanged without canonicalising. */
+  /** Hash of the text as given, less the values of ignored fields (see rawDigest): an identical line is known unchanged without canonicalising. */
   rawHash: string;
 }
 
@@ -113,7 +114,7 @@ export interface PrepareOptions {
 /** Turns one line of input (already trimmed) into a record ready to store, or throws RecordError. */
 export function prepareRecord(text: string, ignore: IgnoreFields, options: PrepareOptions = {}): PreparedRecord {
   const record = parseObject(text);
-  const rawHash = options.rawHash ?? digest(text);
+  const rawHash = options.rawHash ?? rawDigest(text, ignore);
   const tooDeep = () => new RecordError(`record is nested more than ${MAX_DEPTH} levels deep`);
   try {
     const id = idText(text, record);
