@@ -10,6 +10,8 @@ const ON_BOTH_STORES = [
   'test/reader.test.ts',
   'test/ux.test.ts',
   'test/numbers.test.ts',
+  'test/sync-writes.test.ts',
+  'test/schema-cli.test.ts',
 ];
 
 const configured = process.env.RCACHE_TEST_POSTGRES;
