@@ -159,6 +159,14 @@ function plan({ records, runs, before }, files, tools) {
       ],
     },
     {
+      // Every record checked against a schema of ten typed fields (bench/deal.schema.json).
+      name: 'save fresh with a schema',
+      subjects: [
+        { id: 'rcache-save-schema', label: 'rcache save --schema, fresh', records, prepare: () => removeDb(db('rcache')), command: rcache('rcache', 'save', '--model', MODEL, '--json', '--schema', path('deal.schema.json'), files.fresh), capture: true, check: expectSummary({ added: records }) },
+        { id: 'rcache-save-plain', label: 'rcache save, fresh (the same, without)', records, prepare: () => removeDb(db('rcache')), command: save('rcache', files.fresh), capture: true, check: expectSummary({ added: records }) },
+      ],
+    },
+    {
       // A sync that stamps each record with the time it fetched it (--ignore-field fetched_at): a
       // re-save where only that field changed, against a byte-identical re-save of the same records.
       name: 're-save, only an ignored field changed',
@@ -244,6 +252,7 @@ function evaluate(subjects, records) {
   ratio('re-save unchanged vs save fresh', 'rcache-save-same', 'rcache-save-fresh', 0.6);
   ratio('re-save unchanged vs minimal script', 'rcache-save-same', 'baseline-save-same');
   ratio('re-save 10% changed vs minimal script', 'rcache-save-changed', 'baseline-save-changed');
+  ratio('save with a schema vs without', 'rcache-save-schema', 'rcache-save-plain', 1.3);
   ratio('re-save, only ignored fields changed vs identical', 'rcache-save-ignored-changed', 'rcache-save-ignored-same', 2.0);
   ratio('records vs minimal reader', 'rcache-records', 'baseline-read', 1.25);
   ratio('start-up vs bare node', 'rcache-version', 'node-startup');

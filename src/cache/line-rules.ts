@@ -15,8 +15,8 @@ export interface ReadyRules {
   checks: RecordChecks;
 }
 
-/** Makes rules ready: the schema is compiled (Ajv is loaded only when there is one). */
-export async function readyRules(rules: LineRules): Promise<ReadyRules> {
-  const validate = rules.schema === undefined ? undefined : await (await import('../schema/compile.js')).compileSchema(rules.schema);
+/** Makes rules ready: the schema is compiled (Ajv is loaded only when there is one); `checked`: it was compiled once already. */
+export async function readyRules(rules: LineRules, checked = false): Promise<ReadyRules> {
+  const validate = rules.schema === undefined ? undefined : await (await import('../schema/compile.js')).compileSchema(rules.schema, { checked });
   return { ignore: new IgnoreFields(rules.ignoreFields), checks: { versionPath: rules.versionPath, validate } };
 }

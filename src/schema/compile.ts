@@ -12,7 +12,7 @@ const DRAFT_2020_12 = /^https?:\/\/json-schema\.org\/draft\/2020-12\/schema#?$/;
  * records. Ajv and its formats are loaded only here: a save without a schema never loads them.
  * A schema that is not one, or of another draft, is an InvalidArgumentError.
  */
-export async function compileSchema(schema: unknown): Promise<RecordCheck> {
+export async function compileSchema(schema: unknown, { checked = false } = {}): Promise<RecordCheck> {
   if (typeof schema !== 'boolean' && (typeof schema !== 'object' || schema === null || Array.isArray(schema))) {
     throw new InvalidArgumentError('must be a JSON Schema: an object (or true or false)', 'schema');
   }
@@ -20,10 +20,12 @@ export async function compileSchema(schema: unknown): Promise<RecordCheck> {
   if (declared !== undefined && (typeof declared !== 'string' || !(DRAFT_07.test(declared) || DRAFT_2020_12.test(declared)))) {
     throw new InvalidArgumentError(`only JSON Schema draft 2020-12 and draft-07 are supported, not $schema ${JSON.stringify(declared)}`, 'schema');
   }
-  const [{ Ajv }, { Ajv2020 }, formats] = await Promise.all([import('ajv'), import('ajv/dist/2020.js'), import('ajv-formats')]);
-  // Unknown keywords (annotations such as "x-order") are allowed; a schema that breaks its draft's rules is not.
-  const options = { allErrors: false, strict: false, logger: false as const };
-  const ajv = declared !== undefined && DRAFT_07.test(declared) ? new Ajv(options) : new Ajv2020(options);
+  // Unknown keywords (annotations such as "x-order") are allowed; a schema that breaks its draft's
+  // rules is not. Checking that (against the draft's meta-schema) is most of the cost of compiling:
+  // a schema `checked` on another thread already is not checked again.
+  const options = { allErrors: false, strict: false, logger: false as const, validateSchema: !checked };
+  const draft07 = declared !== undefined && DRAFT_07.test(declared);
+  const [ajv, formats] = await Promise.all([draft07 ? import('ajv').then(({ Ajv }) => new Ajv(options)) : import('ajv/dist/2020.js').then(({ Ajv2020 }) => new Ajv2020(options)), import('ajv-formats')]);
   (formats.default as unknown as (ajv: unknown) => void)(ajv);
   let validate: ValidateFunction;
   try {
