@@ -16,6 +16,8 @@ const ON_BOTH_STORES = [
   'test/cursor-file.test.ts',
   'test/process-limits.test.ts',
   'test/terminal.test.ts',
+  'test/sync-writes.test.ts',
+  'test/schema-cli.test.ts',
 ];
 
 const configured = process.env.RCACHE_TEST_POSTGRES;

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Deterministic benchmark fixtures: N realistic ~500-byte records, an identical copy, and a copy
-// with 10% of the records changed in one field. Reused when bench/data/ already has them.
+// Deterministic benchmark fixtures: N realistic ~500-byte records, an identical copy, a copy
+// with 10% of the records changed in one field, and the records with a `fetched_at` field twice,
+// with other times. Reused when bench/data/ already has them.
 // Usage: node bench/generate.mjs [--records N]
-import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 // Bump when the record shape changes, so old files are regenerated instead of reused.
@@ -29,6 +30,7 @@ const STAGES = ['lead', 'qualified', 'proposal', 'negotiation', 'won', 'lost'];
 const TAGS = ['customer', 'vip', 'newsletter', 'partner', 'churned', 'beta', 'event-2024', 'enterprise'];
 const DAY = 86_400_000;
 const EPOCH = Date.UTC(2023, 0, 1);
+const FETCHED = Date.UTC(2024, 4, 1);
 
 function record(n, random) {
   const pick = (list) => list[Math.floor(random() * list.length)];
@@ -78,7 +80,14 @@ function lineWriter(path) {
 /** Paths of the three fixture files for `records` records, generating them when missing or stale. */
 export function fixtures(records, { log = () => {} } = {}) {
   const base = `${DATA_DIR}deals-${records}`;
-  const files = { fresh: `${base}.ndjson`, same: `${base}-same.ndjson`, changed: `${base}-changed.ndjson` };
+  const files = {
+    fresh: `${base}.ndjson`,
+    same: `${base}-same.ndjson`,
+    changed: `${base}-changed.ndjson`,
+    // The same records with a volatile field, as a sync stamps them, and fetched again later.
+    fetched: `${base}-fetched.ndjson`,
+    refetched: `${base}-refetched.ndjson`,
+  };
   const metaPath = `${base}.meta.json`;
   const params = { format: FORMAT, seed: SEED, records };
   if (existsSync(metaPath)) {
@@ -86,16 +95,19 @@ export function fixtures(records, { log = () => {} } = {}) {
     const intact = Object.entries(files).every(([key, path]) => existsSync(path) && statSync(path).size === meta.bytes[key]);
     if (JSON.stringify(meta.params) === JSON.stringify(params) && intact) return { ...files, meta };
   }
+  mkdirSync(DATA_DIR, { recursive: true });
   log(`generating ${records} records in ${DATA_DIR} ...`);
   const started = performance.now();
   const random = prng(SEED);
-  const out = { fresh: lineWriter(files.fresh), same: lineWriter(files.same), changed: lineWriter(files.changed) };
+  const out = Object.fromEntries(Object.entries(files).map(([key, path]) => [key, lineWriter(path)]));
   let changed = 0;
   for (let n = 1; n <= records; n++) {
     const value = record(n, random);
     const line = JSON.stringify(value);
     out.fresh.write(line);
     out.same.write(line);
+    out.fetched.write(JSON.stringify({ ...value, fetched_at: new Date(FETCHED + n).toISOString() }));
+    out.refetched.write(JSON.stringify({ ...value, fetched_at: new Date(FETCHED + DAY + n).toISOString() }));
     if (n % 10 === 3) {
       // One field changed in every tenth record, as an incremental sync would see it.
       value.amount = Math.round((value.amount + 1.25) * 100) / 100;

@@ -43,6 +43,21 @@ export class EmptyRefreshError extends RcacheError {
   }
 }
 
+/** A full refresh would delete more of a dataset's live records than its limit allows; nothing was saved. */
+export class DeletionLimitError extends RcacheError {
+  constructor(
+    /** How many live records it would have deleted. */
+    readonly count: number,
+    readonly live: number,
+    /** The limit, as given: a number of records or a percentage. */
+    readonly limit: string,
+    readonly model: string,
+    share: string,
+  ) {
+    super(`a full refresh would delete ${count} of the ${live} live records of ${model} (${share}), more than the limit of ${limit}: nothing was saved`);
+  }
+}
+
 /** The run was stopped by a signal and rolled back. */
 export class InterruptedError extends RcacheError {
   constructor(readonly signal = 'SIGINT') {

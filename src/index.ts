@@ -13,7 +13,9 @@ export type {
   SaveResult,
   UpdateOptions,
   WriteOptions,
+  WriteResult,
 } from './cache/types.js';
+export { inferSchema } from './schema/infer.js';
 export type { DatasetName } from './decisions/dataset.js';
 export type { ChangeReader, ChangeQuery } from './cache/reader.js';
 export type { RecordSource } from './io/sources.js';
@@ -40,4 +42,4 @@ export type {
   WriteRun,
 } from './stores/store.js';
 
-export { RcacheError, InvalidArgumentError, CursorError, InputError, EmptyRefreshError, InterruptedError, StoreError, type StoreFailure } from './errors.js';
+export { RcacheError, InvalidArgumentError, CursorError, InputError, EmptyRefreshError, DeletionLimitError, InterruptedError, StoreError, type StoreFailure } from './errors.js';

@@ -27,7 +27,7 @@ describe('rcache save', () => {
     await rcache([...args, join(FIXTURES, 'contacts.ndjson')]);
     const result = await rcache([...args, join(FIXTURES, 'contacts-changed.ndjson')]);
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ added: 15, updated: 30, unchanged: 260, deleted: 0, unknown: 0, duplicates: 0, rejected: 0 });
+    expect(JSON.parse(result.stdout)).toEqual({ added: 15, updated: 30, unchanged: 260, deleted: 0, unknown: 0, duplicates: 0, rejected: 0, skipped: 0 });
   });
 
   it('reads several files and - for standard input, in order', async () => {

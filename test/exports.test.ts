@@ -30,6 +30,7 @@ import type {
   StoreOpener,
   StoreOptions,
   Summary,
+  WriteResult,
   UpdateOptions,
   WaitOptions,
   WaitResult,
@@ -44,7 +45,8 @@ describe('the package exports', () => {
     expectTypeOf<Cache['save']>().returns.toEqualTypeOf<Promise<SaveResult>>();
     expectTypeOf<Cache['delete']>().parameters.toEqualTypeOf<[DatasetName, { ids: readonly string[] } | RecordSource, WriteOptions?]>();
     expectTypeOf<Cache['update']>().parameters.toEqualTypeOf<[DatasetName, RecordSource, UpdateOptions?]>();
-    expectTypeOf<Cache['update']>().returns.toEqualTypeOf<Promise<Summary>>();
+    expectTypeOf<Cache['update']>().returns.toEqualTypeOf<Promise<WriteResult>>();
+    expectTypeOf<Cache['delete']>().returns.toEqualTypeOf<Promise<WriteResult>>();
     expectTypeOf<Cache['reader']>().parameters.toEqualTypeOf<[DatasetName, ChangeQuery?]>();
     expectTypeOf<Cache['reader']>().returns.toEqualTypeOf<Promise<ChangeReader>>();
     expectTypeOf<ChangeReader['next']>().returns.toEqualTypeOf<Promise<Change[]>>();

@@ -23,7 +23,7 @@ describe('rcache update', () => {
     ]);
     const result = await rcache(['--db', db, 'update', '--model', 'Contact', '--json'], { input });
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ added: 0, updated: 2, unchanged: 1, deleted: 0, unknown: 1, duplicates: 0, rejected: 0 });
+    expect(JSON.parse(result.stdout)).toEqual({ added: 0, updated: 2, unchanged: 1, deleted: 0, unknown: 1, duplicates: 0, rejected: 0, skipped: 0 });
     const [first] = lines((await rcache(['--db', db, 'records', '--model', 'Contact', '--ids', 'contact-1'])).stdout);
     expect(first!.address).toMatchObject({ city: 'Bergen', country: expect.any(String), geo: expect.any(Object) });
     expect(first!._nango_metadata.last_action).toBe('UPDATED');

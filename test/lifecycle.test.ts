@@ -13,8 +13,8 @@ function at(time: string): void {
   process.env.RCACHE_NOW = time;
 }
 
-function fullRefresh(cache: Cache, records: unknown[], allowEmpty = false) {
-  return save(cache, records, [], CONTACTS, { fullRefresh: true, allowEmpty });
+function fullRefresh(cache: Cache, records: unknown[], allowEmpty = false, maxDelete?: string) {
+  return save(cache, records, [], CONTACTS, { fullRefresh: true, allowEmpty, maxDelete });
 }
 
 async function pruneUntil(cache: Cache, dataset: Dataset, position: number, limit?: number) {
@@ -143,7 +143,7 @@ describe('save --full-refresh', () => {
     const cache = await freshCache();
     await save(cache, [{ id: 'a' }], [], { ...CONTACTS, model: 'Deal' });
     await save(cache, [{ id: 'a' }]);
-    await fullRefresh(cache, [{ id: 'b' }]);
+    await fullRefresh(cache, [{ id: 'b' }], false, '100%');
     expect((await datasetStats(cache)).map((d) => [d.model, d.live, d.deleted])).toEqual([['Contact', 1, 1], ['Deal', 1, 0]]);
   });
 });
@@ -276,7 +276,7 @@ describe('reset and counts', () => {
     await expectExactCounts(cache);
     await save(cache, [{ id: 0, v: 0, pad: '' }, { id: 1, v: 1 }, { id: 4, v: 'x' }]);
     await expectExactCounts(cache);
-    await fullRefresh(cache, Array.from({ length: 10 }, (_, i) => ({ id: i, v: i })));
+    await fullRefresh(cache, Array.from({ length: 10 }, (_, i) => ({ id: i, v: i })), false, '100%');
     await expectExactCounts(cache);
     await pruneUntil(cache, CONTACTS, (await changes(cache))[3]!.position);
     await expectExactCounts(cache);

@@ -160,7 +160,7 @@ describe('help', () => {
     expect(top.stdout).toMatch(/Exit codes:\n  0 +success[\s\S]*\n  2 +usage error[\s\S]*\n  65 +bad input[\s\S]*\n  130 +interrupted/);
     const save = await rcache(['help', 'save']);
     expect(save.code).toBe(0);
-    expect(save.stdout).toMatch(/-m, --model <name> +the model \(record type\) of the dataset \(required\)/);
+    expect(save.stdout).toMatch(/-m, --model <name> +the model \(record type\) of the dataset\s+\(required\)/);
     const help = await rcache(['help', 'help']);
     expect(help).toMatchObject({ code: 0, stderr: '' });
     expect(help.stdout).toMatch(/^Usage: rcache help \[options\] \[command\]\n\nshow the help of a command\n/);

@@ -1,5 +1,5 @@
 import { datasetOf, type DatasetName } from '../decisions/dataset.js';
-import { InterruptedError, InvalidArgumentError, StoreError } from '../errors.js';
+import { CursorError, InterruptedError, InvalidArgumentError, StoreError } from '../errors.js';
 import { recordJson } from '../io/records.js';
 import type { RecordSource } from '../io/sources.js';
 import { displayLocation, openStore } from '../stores/open.js';
@@ -22,6 +22,7 @@ import type {
   SaveResult,
   UpdateOptions,
   WriteOptions,
+  WriteResult,
 } from './types.js';
 
 // Writers are loaded when first used: a program (or command) that only reads never loads them.
@@ -81,26 +82,50 @@ export class Cache {
     checkRejects(options.rejects, (await this.info()).files, inputs);
   }
 
+  /** The position of an `unlessModifiedAfter` cursor in this database, checked before anything is read. */
+  private async unlessModifiedAfter(options: WriteOptions): Promise<number | undefined> {
+    const cursor = options.unlessModifiedAfter;
+    if (cursor === undefined) return undefined;
+    const what = 'unlessModifiedAfter';
+    if (typeof cursor !== 'string') throw new InvalidArgumentError(`takes a cursor that rcache printed (rcache cursor), not a ${typeof cursor}`, what, ' ');
+    try {
+      return positionOf(cursor, await this.info());
+    } catch (error) {
+      if (error instanceof CursorError) throw new CursorError(`takes a cursor of this database: ${error.message}`, what, ' ');
+      if (error instanceof InvalidArgumentError) throw new CursorError(`takes a cursor that rcache printed (rcache cursor), not '${cursor}'`, what, ' ');
+      throw error;
+    }
+  }
+
   /** Saves records (SPEC §2): each is added, updated or unchanged against what is stored, in one atomic run. */
   async save(name: DatasetName, source: RecordSource, options: SaveOptions = {}): Promise<SaveResult> {
     checkOptions(options, 'save');
     await this.checkRejects(source, options);
     const w = await writers();
-    const { SaveRun, IgnoreFields, saveBatches } = w;
-    const ignoreFields = options.ignoreFields ?? [];
-    const run = new SaveRun(this.store, datasetOf(name), options, new IgnoreFields(ignoreFields), this.now);
-    await this.execute(run, options.signal, () =>
-      saveBatches(run, (signal) => this.batches(w, source, signal), ignoreFields, { ...options, warn: options.onWarning }),
-    );
-    return { ...run.summary, deletionSkipped: run.deletionSkipped };
+    const { SaveRun, readyRules, saveBatches, deleteLimit, versionPath } = w;
+    const dataset = datasetOf(name);
+    const maxDelete = options.maxDelete === undefined ? undefined : deleteLimit(options.maxDelete);
+    let path: string[] | undefined;
+    if (options.versionField !== undefined) {
+      path = typeof options.versionField === 'string' ? versionPath(options.versionField) : undefined;
+      if (path === undefined) throw new InvalidArgumentError(`takes a dotted field path (updated_at, meta.version), not ${JSON.stringify(options.versionField)}`, 'versionField', ' ');
+    }
+    const rules = { ignoreFields: options.ignoreFields ?? [], versionPath: path, schema: options.schema };
+    const run = new SaveRun(this.store, dataset, { ...options, maxDelete }, { rules, ready: await readyRules(rules) }, this.now);
+    run.unlessModifiedAfter = await this.unlessModifiedAfter(options);
+    await this.execute(run, options.signal, () => saveBatches(run, (signal) => this.batches(w, source, signal), { ...options, warn: options.onWarning }));
+    const result: SaveResult = { ...run.summary, skipped: run.skipped, deletionSkipped: run.deletionSkipped };
+    if (run.liveBefore !== undefined) result.liveBefore = run.liveBefore;
+    return result;
   }
 
   /** Soft-deletes records by id (`{ ids }`), or by the `id` of each record of a source. Never creates the dataset. */
-  async delete(name: DatasetName, source: { ids: readonly string[] } | RecordSource, options: WriteOptions = {}): Promise<Summary> {
+  async delete(name: DatasetName, source: { ids: readonly string[] } | RecordSource, options: WriteOptions = {}): Promise<WriteResult> {
     checkOptions(options, 'delete');
     await this.checkRejects(source, options);
     const { DeleteRun, checkId, parseId, RecordError } = await writers();
     const run = new DeleteRun(this.store, datasetOf(name), this.now);
+    run.unlessModifiedAfter = await this.unlessModifiedAfter(options);
     await this.execute(run, options.signal, async () => {
       if ('ids' in source) {
         const ids = source.ids.map((id: unknown) => {
@@ -118,17 +143,19 @@ export class Cache {
       }
       await this.feed(source, options, run, (text) => parseId(text), (ids) => run.write(ids, options.signal));
     });
-    return run.summary;
+    return { ...run.summary, skipped: run.skipped };
   }
 
   /** Deep-merges partial records into live records (objects merge key by key; arrays and scalars replace). Never creates the dataset. */
-  async update(name: DatasetName, source: RecordSource, options: UpdateOptions = {}): Promise<Summary> {
+  async update(name: DatasetName, source: RecordSource, options: UpdateOptions = {}): Promise<WriteResult> {
     checkOptions(options, 'update');
     await this.checkRejects(source, options);
-    const { UpdateRun, IgnoreFields, preparePartial } = await writers();
-    const run = new UpdateRun(this.store, datasetOf(name), new IgnoreFields(options.ignoreFields ?? []), this.now);
+    const { UpdateRun, readyRules, preparePartial } = await writers();
+    const dataset = datasetOf(name);
+    const run = new UpdateRun(this.store, dataset, await readyRules({ ignoreFields: options.ignoreFields ?? [], schema: options.schema }), this.now);
+    run.unlessModifiedAfter = await this.unlessModifiedAfter(options);
     await this.execute(run, options.signal, () => this.feed<PartialRecord>(source, options, run, preparePartial, (partials) => run.write(partials, options.signal)));
-    return run.summary;
+    return { ...run.summary, skipped: run.skipped };
   }
 
   /** Reads a source line by line and writes what each line gives, a batch of the input at a time. */

@@ -1,10 +1,10 @@
-import type { IgnoreFields } from '../decisions/canonical.js';
 import { storedPayloadHash } from '../decisions/hash.js';
 import { mergePartial } from '../decisions/merge.js';
 import { canMerge, decideDelete, decideUpdate } from '../decisions/outcome.js';
 import { DEFERRED_HASH, parseId, prepareRecord, RecordError } from '../decisions/record.js';
 import type { Dataset, Store, StoredRecord, WriteOp } from '../stores/store.js';
 import { IdSet } from './id-set.js';
+import type { ReadyRules } from './line-rules.js';
 import { LibraryRun, stateOf, type Known } from './runs.js';
 
 /** A `delete` run: live records get a deleted mark and keep their last payload. */
@@ -33,6 +33,10 @@ export class DeleteRun extends LibraryRun {
     const ops: WriteOp[] = [];
     for (const id of fresh) {
       const row = stored.get(id);
+      if (row !== undefined && this.changedSince(row, run)) {
+        this.skipped++;
+        continue;
+      }
       const decision = decideDelete(stateOf(row, run.startPosition));
       if (decision.write.kind === 'delete') {
         ops.push({ op: 'delete', key: row!.key });
@@ -62,7 +66,8 @@ export function preparePartial(text: string, reject?: (reason: string) => void):
 
 /**
  * An `update` run: partial records deep-merged into live records. The merged payload is hashed
- * like a saved one, so saving the same content later is unchanged.
+ * like a saved one, so saving the same content later is unchanged, and checked against the
+ * schema when there is one.
  */
 export class UpdateRun extends LibraryRun {
   private readonly seen = new IdSet();
@@ -70,7 +75,7 @@ export class UpdateRun extends LibraryRun {
   constructor(
     store: Store,
     dataset: Dataset,
-    private readonly ignore: IgnoreFields,
+    private readonly rules: ReadyRules,
     now: () => number,
   ) {
     super(store, 'update', dataset, now);
@@ -93,6 +98,11 @@ export class UpdateRun extends LibraryRun {
     for (const partial of partials) {
       const duplicate = !this.seen.add(partial.id);
       const row: StoredRecord | Known | undefined = merged.get(partial.id) ?? stored.get(partial.id);
+      if (row !== undefined && !('changedInRun' in row) && this.changedSince(row, run)) {
+        if (duplicate) this.summary.duplicates++;
+        else this.skipped++;
+        continue;
+      }
       const state = stateOf(row, run.startPosition);
       if (!canMerge(state)) {
         this.count('unknown', duplicate, false);
@@ -101,7 +111,7 @@ export class UpdateRun extends LibraryRun {
       const before = 'payload' in row! ? row.payload : payloads.get(row!.key!)!;
       let record;
       try {
-        record = prepareRecord(mergePartial(before, partial.text), this.ignore);
+        record = prepareRecord(mergePartial(before, partial.text), this.rules.ignore, this.rules.checks);
       } catch (error) {
         if (!(error instanceof RecordError) || partial.reject === undefined) throw error;
         partial.reject(error.message);

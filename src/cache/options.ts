@@ -7,16 +7,16 @@ import type { CacheOptions, FollowOptions, PruneOptions, PruneUntilOptions, Read
 /** Every name of an options type, and no other: the compiler holds each list to its type. */
 type Names<T> = Record<keyof T, true>;
 
-const WRITE: Names<WriteOptions> = { skipInvalid: true, rejects: true, onWarning: true, onProgress: true, signal: true };
+const WRITE: Names<WriteOptions> = { skipInvalid: true, rejects: true, onWarning: true, onProgress: true, signal: true, unlessModifiedAfter: true };
 const QUERY: Names<ChangeQuery> = { cursor: true, actions: true, ids: true, modifiedAfter: true, fromEnd: true, order: true, span: true };
 const READ: Names<ReadOptions> = { ...QUERY, limit: true, text: true };
 
 /** The options each call of the library takes, by the call's name. */
 export const OPTIONS = {
   openCache: { readonly: true, create: true, busyTimeout: true, now: true, stores: true } satisfies Names<CacheOptions>,
-  save: { ...WRITE, ignoreFields: true, fullRefresh: true, allowEmpty: true } satisfies Names<SaveOptions>,
+  save: { ...WRITE, ignoreFields: true, fullRefresh: true, allowEmpty: true, maxDelete: true, versionField: true, schema: true } satisfies Names<SaveOptions>,
   delete: WRITE,
-  update: { ...WRITE, ignoreFields: true } satisfies Names<UpdateOptions>,
+  update: { ...WRITE, ignoreFields: true, schema: true } satisfies Names<UpdateOptions>,
   reader: QUERY,
   changes: READ,
   follow: { ...READ, interval: true, signal: true } satisfies Names<FollowOptions>,

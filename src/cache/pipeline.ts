@@ -30,7 +30,6 @@ export interface PipelineOptions extends BadLineOptions {
 export async function saveBatches(
   run: SaveRun,
   source: (signal: AbortSignal) => AsyncIterable<LineBatch>,
-  ignoreFields: readonly string[],
   options: PipelineOptions,
 ): Promise<void> {
   const bad = new BadLines(options, () => run.reject());
@@ -61,7 +60,7 @@ export async function saveBatches(
       const { positions, texts } = linesOf(batch);
       const check = await run.check(texts, options.signal);
       const prepared = check.pending.length
-        ? (preparer ??= new Preparer(ignoreFields)).prepare(
+        ? (preparer ??= new Preparer(run.lines.rules, run.lines.ready)).prepare(
             check.pending.map((i) => texts[i]!),
             check.pending.map((i) => check.rawHashes[i]),
             check.compared,
@@ -114,5 +113,5 @@ async function land(run: SaveRun, { batch, positions, check, prepared }: Flight,
     if (record instanceof RecordError) bad.handle(batch, i, record.message);
     else entries.push({ index, record });
   }
-  await run.apply(check, entries);
+  await run.apply(check, entries, (index, reason) => bad.handle(batch, positions[index]!, reason));
 }

@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads';
-import { IgnoreFields } from '../decisions/canonical.js';
 import { RecordError, prepareRecord, type PreparedRecord } from '../decisions/record.js';
 import { splitLines, trimJson } from '../io/ndjson.js';
 import { roomForThread } from './address-space.js';
+import type { LineRules, ReadyRules } from './line-rules.js';
 
 /** Lines to prepare: as strings, or as the bytes of a batch and which of its lines (trimmed) to take. */
 export type PrepareLines = { texts: string[] } | { bytes: Uint8Array; lines: number[] };
@@ -16,8 +16,8 @@ export type PrepareJob = PrepareLines & {
 
 export type PrepareRequest = PrepareJob & { batch: number };
 
-/** Per line: [id, payload or null when it is the text, hash or null when deferred, raw hash], or the reason the line is not a record. */
-export type PrepareResults = ([string, string | null, string | null, string] | string)[];
+/** Per line: [id, payload or null when it is the text, hash or null when deferred, raw hash, version or null], or the reason the line is not a record. */
+export type PrepareResults = ([string, string | null, string | null, string, string | null] | string)[];
 
 export interface PrepareReply {
   batch: number;
@@ -34,13 +34,14 @@ function textsOf(job: PrepareLines): string[] {
 }
 
 /** Prepares a batch of lines, in a form that can be posted between threads. */
-export function prepareBatch(job: PrepareJob, ignore: IgnoreFields): PrepareResults {
+export function prepareBatch(job: PrepareJob, { ignore, checks }: ReadyRules): PrepareResults {
   const { rawHashes, hashNow } = job;
+  const { versionPath, validate } = checks;
   return textsOf(job).map((text, i) => {
     try {
-      const record = prepareRecord(text, ignore, { rawHash: rawHashes[i], deferHash: !hashNow[i] });
+      const record = prepareRecord(text, ignore, { rawHash: rawHashes[i], deferHash: !hashNow[i], versionPath, validate });
       // The payload is usually the text itself, which the main thread still has.
-      return [record.id, record.payload === text ? null : record.payload, record.hash ?? null, record.rawHash];
+      return [record.id, record.payload === text ? null : record.payload, record.hash ?? null, record.rawHash, record.version ?? null];
     } catch (error) {
       if (error instanceof RecordError) return error.message;
       throw error;
@@ -54,7 +55,6 @@ export function prepareBatch(job: PrepareJob, ignore: IgnoreFields): PrepareResu
  * wait for a thread to start and a large one does not wait for its first batch.
  */
 export class Preparer {
-  private readonly ignore: IgnoreFields;
   private worker: Worker | undefined;
   private ready = false;
   /** Whether a worker may be started; without one, every batch is prepared on the calling thread. */
@@ -63,17 +63,19 @@ export class Preparer {
   private next = 0;
   private failure: Error | undefined;
 
-  constructor(private readonly ignoreFields: readonly string[] = []) {
-    this.ignore = new IgnoreFields(ignoreFields);
-  }
+  constructor(
+    private readonly rules: LineRules,
+    /** The same rules, ready for preparing lines on this thread. */
+    private readonly local: ReadyRules,
+  ) {}
 
   private start(): Worker {
     // A small young generation keeps the worker's memory flat: its garbage is short-lived strings.
     // Hashing every record (with ignored fields) makes several times more of it, and a young
     // generation that small would be collected all the time.
     const worker = new Worker(new URL('./prepare-worker.js', import.meta.url), {
-      workerData: [...this.ignoreFields],
-      resourceLimits: { maxYoungGenerationSizeMb: this.ignoreFields.length > 0 ? 8 : 2 },
+      workerData: this.rules,
+      resourceLimits: { maxYoungGenerationSizeMb: this.rules.ignoreFields.length > 0 ? 8 : 2 },
     });
     worker.on('message', (reply: PrepareReply | 'ready') => {
       if (reply === 'ready') {
@@ -100,7 +102,7 @@ export class Preparer {
     const batch = this.next++;
     if (!this.ready) {
       if (batch > 0 && (this.threaded ??= roomForThread())) this.worker ??= this.start();
-      return Promise.resolve(toPrepared(texts, prepareBatch({ texts, rawHashes, hashNow }, this.ignore)));
+      return Promise.resolve(toPrepared(texts, prepareBatch({ texts, rawHashes, hashNow }, this.local)));
     }
     const reply = new Promise<PrepareReply>((resolve, reject) => this.waiting.set(batch, { resolve, reject }));
     const lines: PrepareLines = source ?? { texts };
@@ -117,6 +119,6 @@ function toPrepared(texts: string[], results: PrepareResults): Prepared[] {
   return results.map((result, i) =>
     typeof result === 'string'
       ? new RecordError(result)
-      : { id: result[0], payload: result[1] ?? texts[i]!, hash: result[2] ?? undefined, rawHash: result[3] },
+      : { id: result[0], payload: result[1] ?? texts[i]!, hash: result[2] ?? undefined, rawHash: result[3], version: result[4] ?? undefined },
   );
 }

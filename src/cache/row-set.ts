@@ -20,6 +20,16 @@ export class RowSet {
     return true;
   }
 
+  /** Removes `rowid`; false when it was not there. */
+  delete(rowid: number): boolean {
+    const page = this.pages.get(Math.floor(rowid / PAGE_BITS));
+    const bit = rowid % PAGE_BITS;
+    const mask = 1 << (bit & 31);
+    if (page === undefined || (page[bit >>> 5]! & mask) === 0) return false;
+    page[bit >>> 5]! &= ~mask;
+    return true;
+  }
+
   has(rowid: number): boolean {
     const page = this.pages.get(Math.floor(rowid / PAGE_BITS));
     if (page === undefined) return false;

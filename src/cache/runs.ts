@@ -24,6 +24,10 @@ export function stateOf(stored: StoredRecord | Known | undefined, startPosition:
  */
 export abstract class LibraryRun {
   readonly summary: Summary = emptySummary();
+  /** Records left as they were because the store holds newer data than the input: counted once each, like the summary's counts. */
+  skipped = 0;
+  /** A position: a record whose latest change came after it is left exactly as it is (`unlessModifiedAfter`). */
+  unlessModifiedAfter: number | undefined;
   protected readonly delta: CounterDelta = { live: 0, deleted: 0, pruned: 0, bytes: 0 };
   protected run: WriteRun | undefined;
   /** The dataset does not exist and this kind of run does not create one: nothing is written. */
@@ -60,6 +64,11 @@ export abstract class LibraryRun {
   protected count(outcome: Outcome, duplicate: boolean, changedInRun: boolean, delta?: CounterDelta): void {
     countOutcome(this.summary, outcome, duplicate, changedInRun);
     if (delta) addDelta(this.delta, delta);
+  }
+
+  /** Whether a stored record was changed after the position `unlessModifiedAfter` names (by another run: this one's changes do not count). */
+  protected changedSince(row: StoredRecord, run: WriteRun): boolean {
+    return this.unlessModifiedAfter !== undefined && row.position > this.unlessModifiedAfter && row.position <= run.startPosition;
   }
 
   /** Counts a line that was rejected as invalid and skipped. */

@@ -1,9 +1,14 @@
-import { digest, type IgnoreFields } from '../decisions/canonical.js';
+import type { IgnoreFields } from '../decisions/canonical.js';
 import { storedPayloadHash } from '../decisions/hash.js';
 import { decideSave, needsComparison, planRefresh } from '../decisions/outcome.js';
-import { DEFERRED_HASH, likelyId, prepareRecord, type PreparedRecord } from '../decisions/record.js';
-import { EmptyRefreshError } from '../errors.js';
+import { rawDigest } from '../decisions/raw-hash.js';
+import { DEFERRED_HASH, likelyId, prepareRecord, RecordError, type PreparedRecord } from '../decisions/record.js';
+import { valueText, versionOrder } from '../decisions/version.js';
+import { EmptyRefreshError, InputError } from '../errors.js';
 import type { Dataset, Store, StoredRecord, WriteOp, WriteRun } from '../stores/store.js';
+import { BatchWrites, type Written } from './batch-writes.js';
+import { checkDeletions, DEFAULT_DELETE_LIMIT, deleteRows, unnamedLive, type DeleteLimit } from './guard.js';
+import type { LineRules, ReadyRules } from './line-rules.js';
 import { RowSet } from './row-set.js';
 import type { SaveOptions } from './types.js';
 import { LibraryRun, stateOf, type Known } from './runs.js';
@@ -23,7 +28,19 @@ export interface Check {
   after: number;
 }
 
+export interface SaveRunOptions {
+  /** The input is the dataset's complete current set: live records missing from it are deleted. */
+  fullRefresh?: boolean;
+  /** Let an empty input delete every record in a full refresh. */
+  allowEmpty?: boolean;
+  /** How many live records a full refresh may delete (default: half of them). */
+  maxDelete?: DeleteLimit;
+}
+
 const REFRESH_PAGE = 2000;
+
+/** Rejects line `index` of the batch being applied, as a bad line of the input is. */
+export type RejectLine = (index: number, reason: string) => void;
 
 /** A line of a checked batch to apply: its index in the batch, and the record, unless the check found it identical to what is stored. */
 export interface Entry {
@@ -31,26 +48,14 @@ export interface Entry {
   record: PreparedRecord | undefined;
 }
 
-/** A record this run wrote, as a later line for its id is decided against. */
-interface Written extends Known {
-  /** The batch that wrote it (the run's count of applied batches then). */
-  batch: number;
-  /** While its insert is not yet written: where that insert stands in the batch's ops. */
-  insertAt?: number;
-}
-
-/** The writes of the batch being applied, by id, and the ops they make (in input order; a dropped op is undefined). */
-interface BatchWrites {
-  byId: Map<string, Written>;
-  ops: (WriteOp | undefined)[];
-  /** For each op: the record it writes. */
-  owners: (Written | undefined)[];
-}
-
 /** A `save` run: each record is added, updated or found unchanged against what is stored (SPEC §2). */
 export class SaveRun extends LibraryRun {
   /** True when a full refresh did not look for deletions because some input lines were rejected. */
   deletionSkipped = false;
+  /** Of a full refresh that looked for deletions: the dataset's live records when it began. */
+  liveBefore: number | undefined;
+  /** The stored records left alone so far, by row: a later line that does change one counts it as that change instead. */
+  private skippedRows: RowSet | undefined;
   /** The records this run has met unchanged, by row: which lines repeat an id, and which records a full refresh keeps. */
   private readonly met = new RowSet();
   /** Checks made and not yet applied: what they looked up may be older than this run's later writes. */
@@ -65,11 +70,16 @@ export class SaveRun extends LibraryRun {
   constructor(
     store: Store,
     dataset: Dataset,
-    private readonly options: Pick<SaveOptions, 'fullRefresh' | 'allowEmpty'>,
-    readonly ignore: IgnoreFields,
+    private readonly options: SaveRunOptions,
+    /** How lines are prepared: as rules for the worker thread, and ready for this one. */
+    readonly lines: { rules: LineRules; ready: ReadyRules },
     now: () => number,
   ) {
     super(store, 'save', dataset, now);
+  }
+
+  private get ignore(): IgnoreFields {
+    return this.lines.ready.ignore;
   }
 
   /**
@@ -86,7 +96,7 @@ export class SaveRun extends LibraryRun {
     texts.forEach((text, i) => {
       const guess = guesses[i];
       const row = guess === undefined ? undefined : found?.get(guess);
-      const rawHash = row === undefined ? undefined : digest(text);
+      const rawHash = row === undefined ? undefined : rawDigest(text, this.ignore);
       check.rawHashes.push(rawHash);
       check.guesses.push(guess);
       check.rows.push(row);
@@ -111,16 +121,17 @@ export class SaveRun extends LibraryRun {
 
   /**
    * Second half: applies lines of a checked batch, in input order. `record` is the prepared line,
-   * or undefined for a line the check found identical to its stored record.
+   * or undefined for a line the check found identical to its stored record. A line found bad only
+   * now (its version cannot be compared with the stored one) goes to `reject`.
    */
-  async apply(check: Check, entries: readonly Entry[]): Promise<void> {
+  async apply(check: Check, entries: readonly Entry[], reject: RejectLine = refuse): Promise<void> {
     const run = this.run!;
     this.unapplied.delete(check);
     const carried = this.carried;
     const elsewhere = await this.lookupElsewhere(run, check, entries);
-    const payloads = await this.deferredPayloads(run, check, entries, elsewhere);
+    const payloads = await this.storedPayloads(run, check, entries, elsewhere);
 
-    const writes: BatchWrites = { byId: new Map(), ops: [], owners: [] };
+    const writes = new BatchWrites();
     const { byId } = writes;
     for (const { index, record: prepared } of entries) {
       const guess = check.guesses[index];
@@ -128,16 +139,24 @@ export class SaveRun extends LibraryRun {
       if (record === undefined) {
         if (!byId.has(guess!) && !(carried.size > 0 && carried.has(guess!))) {
           const row = check.rows[index]!;
-          this.count('unchanged', this.isDuplicate(row, run), row.position > run.startPosition);
+          if (this.changedSince(row, run)) this.skip(row, run);
+          else this.count('unchanged', this.isDuplicate(row, run), row.position > run.startPosition);
           continue;
         }
         // Identical to the record as it was looked up, but this run has changed it since.
-        record = prepareRecord(check.texts[index]!, this.ignore, { rawHash: check.rawHashes[index], deferHash: true });
+        try {
+          record = prepareRecord(check.texts[index]!, this.ignore, { rawHash: check.rawHashes[index], deferHash: true, ...this.lines.ready.checks });
+        } catch (error) {
+          if (!(error instanceof RecordError)) throw error;
+          reject(index, error.message);
+          continue;
+        }
       }
       const stored = byId.get(record.id) ?? (carried.size > 0 ? carried.get(record.id) : undefined) ?? (record.id === guess ? check.rows[index] : elsewhere.get(record.id));
-      this.decide(run, record, stored, payloads, writes);
+      const problem = this.decide(run, record, index, stored, payloads, writes);
+      if (problem !== undefined) reject(index, problem);
     }
-    await this.flush(run, writes);
+    await this.flush(run, writes, reject);
     this.carry(writes.byId, carried);
     this.applied++;
   }
@@ -165,17 +184,28 @@ export class SaveRun extends LibraryRun {
     return ids.length === 0 ? new Map<string, StoredRecord>() : run.lookup(ids);
   }
 
-  /** Payloads of stored records whose hash was deferred and is about to be compared: one read for the batch. */
-  private async deferredPayloads(run: WriteRun, check: Check, entries: readonly Entry[], elsewhere: Map<string, StoredRecord>) {
+  /** Payloads of stored records that are about to be compared (a deferred hash, a version): one read for the batch. */
+  private async storedPayloads(run: WriteRun, check: Check, entries: readonly Entry[], elsewhere: Map<string, StoredRecord>) {
     const keys: number[] = [];
     if (run.emptyAtStart) return new Map<number, string | null>();
     const carried = this.carried;
     for (const { index, record } of entries) {
       if (record === undefined || (carried.size > 0 && carried.has(record.id))) continue;
       const row = record.id === check.guesses[index] ? check.rows[index] : elsewhere.get(record.id);
-      if (row !== undefined && row.hash === DEFERRED_HASH && row.deletedAt === null && row.rawHash !== record.rawHash) keys.push(row.key);
+      if (row !== undefined && this.needsPayload(run, row, record)) keys.push(row.key);
     }
     return keys.length === 0 ? new Map<number, string | null>() : run.payloads(keys);
+  }
+
+  /**
+   * Whether deciding `record` against the stored `row` reads its payload: to compute a deferred
+   * hash, or, with a version field, to read the stored version of a record whose content differs
+   * (a deleted one included). A record with the same content is unchanged whatever its version.
+   */
+  private needsPayload(run: WriteRun, row: StoredRecord, record: PreparedRecord): boolean {
+    if (row.prunedAt !== null || this.changedSince(row, run)) return false;
+    if (row.hash === DEFERRED_HASH && row.deletedAt === null && row.rawHash !== record.rawHash) return true;
+    return record.version !== undefined && (row.deletedAt !== null || row.hash !== record.hash);
   }
 
   /** Whether an earlier line of this run named the stored record `row`. */
@@ -183,51 +213,53 @@ export class SaveRun extends LibraryRun {
     return row.position > run.startPosition || !this.met.add(row.key);
   }
 
-  private decide(run: WriteRun, record: PreparedRecord, stored: StoredRecord | Written | undefined, payloads: Map<number, string | null>, writes: BatchWrites): void {
+  /** Decides line `index` of the batch, `record`, against what is stored; the reason the line is bad, if it is found so only here. */
+  private decide(
+    run: WriteRun,
+    record: PreparedRecord,
+    index: number,
+    stored: StoredRecord | Written | undefined,
+    payloads: Map<number, string | null>,
+    writes: BatchWrites,
+  ): string | undefined {
+    const known = stored !== undefined && 'changedInRun' in stored;
+    if (stored !== undefined && !known && this.changedSince(stored as StoredRecord, run)) return this.skip(stored, run);
     const state = stored === undefined ? undefined : stateOf(stored, run.startPosition);
     const size = Buffer.byteLength(record.payload);
     const same = needsComparison(state) ? this.sameContent(stored!, record, payloads) : undefined;
+    if (stored !== undefined && !same && record.version !== undefined) {
+      const order = this.versionOrder(record, stored, payloads);
+      if (typeof order === 'string') return order;
+      if (order < 0) return this.skip(stored, run);
+    }
     const decision = decideSave(state, same, size, run.time);
-    const known = stored !== undefined && 'changedInRun' in stored;
     const duplicate = stored !== undefined && (known || this.isDuplicate(stored as StoredRecord, run));
+    // A record left alone for an earlier line and changed by this one is counted as changed.
+    if (decision.outcome !== 'unchanged' && !known && stored !== undefined && this.skippedRows?.delete(stored.key!)) {
+      this.skipped--;
+      this.summary.unchanged++;
+    }
     this.count(decision.outcome, duplicate, state?.changedInRun ?? false, decision.delta);
+    writes.add(decision.write, record, size, index, stored, state, run.time, this.applied);
+    return undefined;
+  }
 
-    const { write } = decision;
-    if (write.kind === 'none') return;
-    const hash = record.hash ?? DEFERRED_HASH;
-    const key = stored?.key;
-    const next: Written = {
-      key,
-      action: write.kind === 'replace' ? write.action : write.kind === 'insert' ? 'ADDED' : state!.action,
-      firstSeenAt: write.kind === 'replace' ? write.firstSeenAt : write.kind === 'insert' ? run.time : state!.firstSeenAt,
-      size,
-      deletedAt: null,
-      prunedAt: null,
-      changedInRun: write.kind !== 'restore' || state!.changedInRun,
-      hash: write.kind === 'restore' ? stored!.hash : hash,
-      rawHash: record.rawHash,
-      payload: record.payload,
-      batch: this.applied,
-    };
-    writes.byId.set(record.id, next);
-    const { ops, owners } = writes;
-    const { payload, rawHash } = record;
-    if (write.kind === 'insert' || (write.kind === 'replace' && key === undefined)) {
-      // A record inserted earlier in this batch is inserted once, with its last content, where the last line stands.
-      const earlier = (stored as Written | undefined)?.insertAt;
-      if (earlier !== undefined) ops[earlier] = owners[earlier] = undefined;
-      next.insertAt = ops.length;
-      owners.push(next);
-      ops.push({ op: 'insert', id: record.id, payload, hash, rawHash, size });
+  /** Leaves a stored record as it is: counted as skipped, once per record. */
+  private skip(stored: StoredRecord | Written, run: WriteRun): undefined {
+    if ('changedInRun' in stored || this.isDuplicate(stored, run)) {
+      this.summary.duplicates++;
       return;
     }
-    if (write.kind === 'replace') {
-      owners.push(next);
-      ops.push({ op: 'replace', key: key!, action: write.action, firstSeenAt: write.firstSeenAt, payload, hash, rawHash, size });
-    } else if (write.kind === 'restore') {
-      owners.push(next);
-      ops.push({ op: 'restore', key: key!, payload, rawHash, size });
-    }
+    this.skipped++;
+    (this.skippedRows ??= new RowSet()).add(stored.key);
+  }
+
+  /** How a record's version compares with the stored one's (see versionOrder); a pruned record has none. */
+  private versionOrder(record: PreparedRecord, stored: StoredRecord | Written, payloads: Map<number, string | null>): number | string {
+    const path = this.lines.ready.checks.versionPath!;
+    const payload = 'changedInRun' in stored ? undefined : payloads.get(stored.key);
+    const storedVersion = 'changedInRun' in stored ? stored.version : typeof payload === 'string' ? valueText(payload, path) : undefined;
+    return versionOrder(record.version!, storedVersion, path);
   }
 
   /** Whether a record's content is the stored one; hashes that were deferred are computed only when the texts differ. */
@@ -244,17 +276,11 @@ export class SaveRun extends LibraryRun {
   }
 
   /** Writes a batch's ops; inserts of ids stored after all (an initial load looks nothing up) are decided again. */
-  private async flush(run: WriteRun, writes: BatchWrites): Promise<void> {
-    const written: WriteOp[] = [];
-    const owners: Written[] = [];
-    writes.ops.forEach((op, i) => {
-      if (op === undefined) return;
-      written.push(op);
-      owners.push(writes.owners[i]!);
-    });
+  private async flush(run: WriteRun, writes: BatchWrites, reject: RejectLine): Promise<void> {
+    const { ops: written, owners } = writes.pending();
     if (written.length === 0) return;
     const keys = await run.write(written);
-    const repeated: string[] = [];
+    const repeated = new Map<string, { record: PreparedRecord; index: number }>();
     let inserted = 0;
     written.forEach((op, i) => {
       if (op.op !== 'insert') return;
@@ -265,42 +291,51 @@ export class SaveRun extends LibraryRun {
         owner.key = key;
         return;
       }
-      repeated.push(op.id);
+      const record = { id: op.id, payload: op.payload, hash: op.hash === DEFERRED_HASH ? undefined : op.hash, rawHash: op.rawHash, version: owner.version };
+      repeated.set(op.id, { record, index: owner.index });
       writes.byId.delete(op.id);
       // Counted as a new record, it was a repeat of one this run saved before.
       this.summary.added--;
       this.delta.live--;
       this.delta.bytes -= op.size;
     });
-    if (repeated.length === 0) return;
-    const stored = await run.lookup(repeated);
-    const again: BatchWrites = { byId: writes.byId, ops: [], owners: [] };
-    const payloads = await run.payloads([...stored.values()].filter((row) => row.hash === DEFERRED_HASH).map((row) => row.key));
-    for (const op of written) {
-      if (op.op !== 'insert' || !repeated.includes(op.id)) continue;
-      const record: PreparedRecord = { id: op.id, payload: op.payload, hash: op.hash === DEFERRED_HASH ? undefined : op.hash, rawHash: op.rawHash };
-      this.decide(run, record, stored.get(op.id), payloads, again);
+    if (repeated.size === 0) return;
+    const stored = await run.lookup([...repeated.keys()]);
+    const again = new BatchWrites(writes.byId);
+    const payloads = await run.payloads([...stored.values()].filter((row) => this.needsPayload(run, row, repeated.get(row.id)!.record)).map((row) => row.key));
+    for (const { record, index } of repeated.values()) {
+      const problem = this.decide(run, record, index, stored.get(record.id), payloads, again);
+      if (problem !== undefined) reject(index, problem);
     }
-    await this.flush(run, again);
+    await this.flush(run, again, reject);
   }
 
-  /** Deletion detection: every live record the input did not name is soft-deleted, in this run. */
+  /**
+   * Deletion detection: every live record the input did not name is soft-deleted, in this run,
+   * unless that is more than the limit allows (then nothing of the run is saved).
+   */
   protected override async finish(run: WriteRun): Promise<void> {
     if (!this.options.fullRefresh) return;
-    const plan = planRefresh(this.summary, { allowEmpty: this.options.allowEmpty, emptyAtStart: run.emptyAtStart });
+    // Records left alone were named by the input: it was not empty.
+    const named = { ...this.summary, unchanged: this.summary.unchanged + this.skipped };
+    const plan = planRefresh(named, { allowEmpty: this.options.allowEmpty, emptyAtStart: run.emptyAtStart });
     if (plan === 'skip-rejected') this.deletionSkipped = true;
     if (plan === 'refuse-empty') throw new EmptyRefreshError(run.liveAtStart, this.dataset.model);
     if (plan !== 'detect-deletions') return;
-    for (let after = 0; ; ) {
-      const page = await run.untouchedLive(after, REFRESH_PAGE);
-      if (page.length === 0) return;
-      after = page[page.length - 1]!.key;
-      const ops: WriteOp[] = [];
-      for (const { key } of page) if (!this.met.has(key)) ops.push({ op: 'delete', key });
-      await run.write(ops);
-      this.summary.deleted += ops.length;
-      this.delta.live -= ops.length;
-      this.delta.deleted += ops.length;
-    }
+    this.liveBefore = run.liveAtStart;
+    const { gone, left } = await unnamedLive(run, this.met, this.unlessModifiedAfter === undefined ? undefined : (row) => this.changedSince(row, run));
+    this.skipped += left;
+    // An empty input that was allowed to delete everything needs no other limit.
+    const emptyInput = named.added + named.updated + named.unchanged === 0;
+    if (!emptyInput) checkDeletions(this.options.maxDelete ?? DEFAULT_DELETE_LIMIT, gone.length, run.liveAtStart, this.dataset.model);
+    await deleteRows(run, gone);
+    this.summary.deleted += gone.length;
+    this.delta.live -= gone.length;
+    this.delta.deleted += gone.length;
   }
+}
+
+/** Where no one else deals with bad lines: a line found bad while it is applied fails the run. */
+function refuse(_index: number, reason: string): never {
+  throw new InputError(reason);
 }

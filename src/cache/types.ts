@@ -33,6 +33,11 @@ export interface WriteOptions {
   onProgress?: (lines: number, bytes: number) => void;
   /** Stops the run; it is rolled back and the promise rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * A cursor taken before the records were fetched: a record whose latest change came after it
+   * is left exactly as it is (the store holds newer data than the input), counted as `skipped`.
+   */
+  unlessModifiedAfter?: string;
 }
 
 export interface SaveOptions extends WriteOptions {
@@ -42,16 +47,39 @@ export interface SaveOptions extends WriteOptions {
   fullRefresh?: boolean;
   /** With fullRefresh: let an empty input delete every record. */
   allowEmpty?: boolean;
+  /**
+   * With fullRefresh: how many live records it may delete, a number (7) or a share of the live
+   * records ('25%', '100%'); default '50%'. Deleting more is a DeletionLimitError, and nothing is saved.
+   */
+  maxDelete?: number | string;
+  /**
+   * The dotted path of a field that orders versions of a record (`updated_at`): a record whose
+   * version is lower than the stored one's is left alone (`skipped`); of several lines for an id,
+   * the highest version wins. A record without a usable version (a number, an ISO 8601 time, a
+   * string) is a bad line.
+   */
+  versionField?: string;
+  /** A JSON Schema (parsed; draft 2020-12, or draft-07 by its `$schema`) that every record saved must satisfy, or be a bad line. */
+  schema?: unknown;
 }
 
-export interface SaveResult extends Summary {
+/** What a writing run did: the counts of its summary, and the records it left alone (`unlessModifiedAfter`, `versionField`). */
+export interface WriteResult extends Summary {
+  skipped: number;
+}
+
+export interface SaveResult extends WriteResult {
   /** A full refresh looked for no deletions because lines were rejected (their records would have been lost). */
   deletionSkipped: boolean;
+  /** A full refresh that looked for deletions: the dataset's live records when it began. */
+  liveBefore?: number;
 }
 
 export interface UpdateOptions extends WriteOptions {
   /** Dotted paths left out of change detection, as for save. */
   ignoreFields?: readonly string[];
+  /** A JSON Schema every record must satisfy once merged, or its line is a bad line. */
+  schema?: unknown;
 }
 
 /** A record of the change stream as Nango's API gives it: the payload, its id as a string, and `_nango_metadata`. */

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { EmptyRefreshError, InputError, InterruptedError, InvalidArgumentError, RcacheError, StoreError } from '../errors.js';
+import { DeletionLimitError, EmptyRefreshError, InputError, InterruptedError, InvalidArgumentError, RcacheError, StoreError } from '../errors.js';
 import { isServerLocation } from '../stores/open.js';
 import { VERSION } from '../version.js';
 import { UsageError } from './usage-error.js';
@@ -29,8 +29,11 @@ function inputOptions(command: Command): Command {
   return command
     .option('--json', 'print the summary as one JSON object on stdout')
     .option('--skip-invalid', 'report and skip bad lines instead of failing the whole run')
-    .option('--rejects <file>', 'with --skip-invalid, keep the skipped lines verbatim in this file');
+    .option('--rejects <file>', 'with --skip-invalid, keep the skipped lines verbatim in this file')
+    .option('--unless-modified-after <cursor>', 'leave alone (and count as skipped) records changed after this cursor, taken with rcache cursor before the fetch');
 }
+
+const SCHEMA_HELP = 'check every record against this JSON Schema (draft 2020-12 or draft-07): one that fails is a bad line';
 
 const TOP_HELP = `${examples([
   'cat contacts.ndjson | rcache save --model Contact',
@@ -41,9 +44,11 @@ const TOP_HELP = `${examples([
 ])}
 Exit codes:
   0    success (also when the reader of the output goes away)
-  1    runtime failure (the database cannot be opened, read or written)
+  1    runtime failure (the database cannot be opened, read or written), or a full refresh
+       that would delete more than --max-delete allows (nothing was saved)
   2    usage error: an unknown command or option, a missing --model, a bad value
-  65   bad input data (the message names the file and line)
+  65   bad input data (the message names the file and line): not a record, failing
+       --schema, or without a usable --version-field
   130  interrupted by SIGINT or SIGTERM: the run was rolled back
 `;
 
@@ -53,6 +58,7 @@ function checkCombinations(command: Command): void {
   const needs: [string, string, string][] = [
     ['interval', 'follow', '--interval only applies with --follow: add --follow (-f)'],
     ['rejects', 'skipInvalid', '--rejects only applies with --skip-invalid: add --skip-invalid'],
+    ['maxDelete', 'fullRefresh', '--max-delete only applies with --full-refresh: add --full-refresh'],
   ];
   for (const [option, other, message] of needs) {
     if (given(option) && command.getOptionValue(other) === undefined) throw new UsageError(message);
@@ -103,7 +109,10 @@ export function buildProgram(): Command {
       .addOption(modelOption())
       .option('--ignore-field <path>', 'leave a dotted field out of change detection (repeatable)', collect)
       .option('--full-refresh', 'the input is the complete set: soft-delete live records it does not contain')
-      .option('--allow-empty', 'with --full-refresh, let an empty input delete every record'),
+      .option('--allow-empty', 'with --full-refresh, let an empty input delete every record')
+      .option('--max-delete <n|p%>', 'with --full-refresh, how many live records it may delete: a number, or a share (default 50%; 100% allows all)')
+      .option('--version-field <path>', 'a dotted field ordering versions of a record: a lower version than the stored one is skipped')
+      .option('--schema <file>', SCHEMA_HELP),
   )
     .addHelpText(
       'after',
@@ -112,6 +121,9 @@ export function buildProgram(): Command {
         'rcache save --model Contact --full-refresh all-contacts.ndjson',
         'rcache save --model Contact page1.ndjson page2.ndjson --json',
         'rcache save --model Contact --ignore-field fetched_at --skip-invalid --rejects bad.ndjson data.ndjson',
+        'rcache save --model Contact --full-refresh --max-delete 80% all-contacts.ndjson',
+        'CURSOR=$(rcache cursor --model Contact); fetch > new.ndjson; rcache save --model Contact --unless-modified-after "$CURSOR" new.ndjson',
+        'rcache save --model Contact --version-field updated_at --schema contact.schema.json data.ndjson',
       ]),
     )
     .action(async (files: string[], _options, command: Command) => {
@@ -128,7 +140,11 @@ export function buildProgram(): Command {
   )
     .addHelpText(
       'after',
-      examples(['rcache delete --model Contact contact-7 contact-9', 'rcache delete --model Contact < removed.ndjson']),
+      examples([
+        'rcache delete --model Contact contact-7 contact-9',
+        'rcache delete --model Contact < removed.ndjson',
+        'rcache delete --model Contact --unless-modified-after "$CURSOR" < removed.ndjson',
+      ]),
     )
     .action(async (ids: string[], _options, command: Command) => {
       const { remove } = await import('./delete.js');
@@ -141,11 +157,16 @@ export function buildProgram(): Command {
       .description('deep-merge partial records into live records (objects merge, arrays and scalars replace)')
       .argument('[files...]', 'NDJSON files of partial records with an "id"; - or none reads standard input')
       .addOption(modelOption())
-      .option('--ignore-field <path>', 'leave a dotted field out of change detection (repeatable)', collect),
+      .option('--ignore-field <path>', 'leave a dotted field out of change detection (repeatable)', collect)
+      .option('--schema <file>', `${SCHEMA_HELP} once merged`),
   )
     .addHelpText(
       'after',
-      examples([`echo '{"id":"contact-7","address":{"city":"Berlin"}}' | rcache update --model Contact`, 'rcache update --model Contact patches.ndjson --json']),
+      examples([
+        `echo '{"id":"contact-7","address":{"city":"Berlin"}}' | rcache update --model Contact`,
+        'rcache update --model Contact patches.ndjson --json',
+        'rcache update --model Contact --schema contact.schema.json --unless-modified-after "$CURSOR" patches.ndjson',
+      ]),
     )
     .action(async (files: string[], _options, command: Command) => {
       const { update } = await import('./update.js');
@@ -341,7 +362,7 @@ function exitCodeFor(error: unknown, debug: boolean, writing: boolean, db: strin
   }
   if (error instanceof RcacheError) {
     const code = exitCodes.find(([kind]) => error instanceof kind)?.[1] ?? 1;
-    report(error instanceof EmptyRefreshError ? `${error.message}; pass --allow-empty to allow that` : error.message, error, debug);
+    report(hinted(error), error, debug);
     return code;
   }
   if (error instanceof RangeError && /out of memory|allocation failed/i.test(error.message)) {
@@ -364,6 +385,13 @@ const SYSTEM_LIMITS: Record<string, (error: Error) => string> = {
   EMFILE: () => 'too many open files: raise the limit on open files (ulimit -n) and run again',
   ENFILE: () => "the system's table of open files is full: close some programs and run again",
 };
+
+/** A library error's message, with the flag that allows what it refused. */
+function hinted(error: RcacheError): string {
+  if (error instanceof EmptyRefreshError) return `${error.message}; pass --allow-empty to allow that`;
+  if (error instanceof DeletionLimitError) return `${error.message}; if that is right, pass --max-delete ${error.count} (or 100% to allow any share)`;
+  return error.message;
+}
 
 const exitCodes: [abstract new (...args: never[]) => RcacheError, number][] = [
   [UsageError, 2],

@@ -1,22 +1,37 @@
 import type { Cache } from '../cache/cache.js';
 import { InvalidArgumentError } from '../errors.js';
 import { wantsColor } from '../io/color.js';
-import type { Dataset, Summary } from '../types.js';
+import { emptySummary, type Dataset, type Summary } from '../types.js';
 import { count } from '../io/words.js';
 import { flagDataset, interruptible, open, plural, type DatasetOptions, type GlobalOptions } from './context.js';
 import { UsageError } from './usage-error.js';
 
 // What the writing commands share; kept apart from context.ts so that readers load none of it.
 
-const PRIMARY: Record<string, (keyof Summary)[]> = {
+const PRIMARY: Record<string, (keyof Summary | 'skipped')[]> = {
   save: ['added', 'updated', 'unchanged'],
   delete: ['deleted', 'unchanged', 'unknown'],
   update: ['updated', 'unchanged', 'unknown'],
   reset: ['deleted'],
 };
 
-/** The summary of a writing run: one JSON object on stdout with --json, else one line on stderr. */
-export async function reportSummary(kind: string, dataset: Dataset, summary: Summary, options: GlobalOptions & { json?: boolean }, startedAt: number): Promise<void> {
+type Counts = Summary & { skipped: number };
+
+/**
+ * The summary of a writing run: one JSON object on stdout with --json, else one line on stderr.
+ * `notes` adds words after a count in that line (`10 deleted (10% of 100 live)`).
+ */
+export async function reportSummary(
+  kind: string,
+  dataset: Dataset,
+  result: Summary & { skipped?: number },
+  options: GlobalOptions & { json?: boolean },
+  startedAt: number,
+  notes: Partial<Record<keyof Counts, string>> = {},
+): Promise<void> {
+  // Every count, 0 where it does not apply, and nothing else.
+  const summary: Counts = { ...emptySummary(), skipped: 0 };
+  for (const key of Object.keys(summary) as (keyof Counts)[]) summary[key] = result[key] ?? 0;
   if (options.json) {
     process.stdout.write(JSON.stringify(summary) + '\n');
     return;
@@ -24,11 +39,11 @@ export async function reportSummary(kind: string, dataset: Dataset, summary: Sum
   // Loaded only here: scripts that ask for --json never need the colour library.
   const { palette } = await import('../io/palette.js');
   const c = palette(wantsColor(process.stderr, options.color));
-  const colours: Partial<Record<keyof Summary, (text: string) => string>> = { added: c.green, updated: c.yellow, deleted: c.red, rejected: c.red };
+  const colours: Partial<Record<keyof Counts, (text: string) => string>> = { added: c.green, updated: c.yellow, deleted: c.red, rejected: c.red };
   const primary = PRIMARY[kind] ?? [];
-  const others = (Object.keys(summary) as (keyof Summary)[]).filter((key) => !primary.includes(key) && summary[key] > 0);
+  const others = (Object.keys(summary) as (keyof Counts)[]).filter((key) => !primary.includes(key) && (summary[key] > 0 || notes[key] !== undefined));
   // Every count is named by an adjective but one, which is a noun.
-  const counted = (key: keyof Summary) => (key === 'duplicates' ? plural(summary[key], 'duplicate') : `${count(summary[key])} ${key}`);
+  const counted = (key: keyof Counts) => (key === 'duplicates' ? plural(summary[key], 'duplicate') : `${count(summary[key])} ${key}`) + (notes[key] === undefined ? '' : ` ${notes[key]}`);
   const parts = [...primary, ...others].map((key) => (colours[key] ?? String)(counted(key)));
   const seconds = ((performance.now() - startedAt) / 1000).toFixed(2);
   process.stderr.write(`${kind} ${c.bold(dataset.model)}: ${parts.join(', ')} (${seconds}s)\n`);
@@ -38,6 +53,7 @@ export interface InputOptions extends DatasetOptions {
   json?: boolean;
   skipInvalid?: boolean;
   rejects?: string;
+  unlessModifiedAfter?: string;
 }
 
 /** What the library needs of a writing command's input options. */
@@ -45,10 +61,20 @@ export function writeOptions(options: InputOptions, signal: AbortSignal) {
   return {
     skipInvalid: options.skipInvalid,
     rejects: options.rejects,
+    unlessModifiedAfter: options.unlessModifiedAfter,
     signal,
     onWarning: (message: string) => process.stderr.write(`rcache: ${message}\n`),
   };
 }
+
+/** The options of the library's writing calls by the flags that give them, for messages about their values. */
+const OPTIONS: Record<string, string> = {
+  rejects: '--rejects',
+  unlessModifiedAfter: '--unless-modified-after',
+  maxDelete: '--max-delete',
+  versionField: '--version-field',
+  schema: '--schema',
+};
 
 /**
  * The shape of every writing command: open the database, run the library call, print the
@@ -58,6 +84,7 @@ export async function executeRun<S extends Summary>(
   kind: string,
   options: InputOptions,
   call: (cache: Cache, signal: AbortSignal) => Promise<S>,
+  notes?: (result: S) => Partial<Record<keyof Counts, string>>,
 ): Promise<S> {
   const startedAt = performance.now();
   const dataset = flagDataset(options);
@@ -69,10 +96,10 @@ export async function executeRun<S extends Summary>(
     cache = await open(options, false, undefined, kind === 'save');
     interrupt.signal.throwIfAborted();
     const summary = await call(cache, interrupt.signal).catch((error: unknown) => {
-      throw error instanceof InvalidArgumentError && error.what === 'rejects' ? new UsageError(`--rejects ${error.reason}`) : error;
+      const option = error instanceof InvalidArgumentError && error.what !== undefined ? OPTIONS[error.what] : undefined;
+      throw option === undefined ? error : new UsageError(`${option} ${(error as InvalidArgumentError).reason}`);
     });
-    const { deletionSkipped: _, ...counts } = summary as S & { deletionSkipped?: boolean };
-    await reportSummary(kind, dataset, counts, options, startedAt);
+    await reportSummary(kind, dataset, summary, options, startedAt, notes?.(summary));
     return summary;
   } finally {
     interrupt.dispose();

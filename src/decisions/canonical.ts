@@ -8,14 +8,20 @@ export const MAY_LOSE_PRECISION = /[0-9][0-9.]{15}|[eE][+-]?[0-9]{3}/;
 /** Records nested deeper than this are refused, so that every stored record can be merged and printed. */
 export const MAX_DEPTH = 1000;
 
-const LEAF = true;
-type IgnoreNode = Map<string, IgnoreNode | typeof LEAF>;
+export const LEAF = true;
+export type IgnoreNode = Map<string, IgnoreNode | typeof LEAF>;
 
 /** Dotted field paths left out of the payload hash; arrays on the way are looked through. */
 export class IgnoreFields {
   readonly root: IgnoreNode | undefined;
+  /** The set of paths, in a form no JSON text starts with: mixed into raw hashes made with these fields left out. */
+  readonly signature: string = '';
+  /** The last key of each path as it is written in JSON text: a line holding none of them has nothing to leave out. */
+  readonly leafKeys: readonly string[] = [];
   constructor(paths: readonly string[] = []) {
     if (paths.length === 0) return;
+    this.signature = `\u0000${JSON.stringify([...new Set(paths)].sort())}\u0000`;
+    this.leafKeys = [...new Set(paths.map((path) => JSON.stringify(path.split('.').at(-1))))];
     this.root = new Map();
     for (const path of paths) {
       const parts = path.split('.');

@@ -1,5 +1,6 @@
 // Helpers over JSON text that JSON.parse has already accepted: they find where top-level members
 // stand, so a payload can be kept byte for byte, and they parse numbers without losing digits.
+// Given any other text they still end (at its end), with positions that mean nothing.
 
 export interface Member {
   key: string;
@@ -19,6 +20,7 @@ function skipWhitespace(text: string, i: number): number {
 function skipString(text: string, i: number): number {
   for (;;) {
     const close = text.indexOf('"', i + 1);
+    if (close === -1) return text.length;
     let backslashes = 0;
     while (text.charCodeAt(close - 1 - backslashes) === 0x5c) backslashes++;
     if (backslashes % 2 === 0) return close + 1;
@@ -32,6 +34,7 @@ function skipValue(text: string, i: number): number {
   if (c === 0x7b || c === 0x5b) {
     let depth = 0;
     for (;;) {
+      if (i >= text.length) return i;
       const d = text.charCodeAt(i);
       if (d === 0x22) {
         i = skipString(text, i);
@@ -70,10 +73,10 @@ function readKey(text: string, start: number, end: number): string {
   return raw.includes('\\') ? (JSON.parse(text.slice(start, end)) as string) : raw;
 }
 
-/** The members of a JSON object's text, in order, with their positions. */
-export function topLevelMembers(text: string): Member[] {
+/** The members of a JSON object's text (the one starting at `from`), in order, with their positions. */
+export function topLevelMembers(text: string, from = 0): Member[] {
   const members: Member[] = [];
-  let i = skipWhitespace(text, 0) + 1;
+  let i = skipWhitespace(text, from) + 1;
   i = skipWhitespace(text, i);
   if (text.charCodeAt(i) === 0x7d) return members;
   for (;;) {
@@ -85,6 +88,20 @@ export function topLevelMembers(text: string): Member[] {
     members.push({ key, start, valueStart, end });
     i = skipWhitespace(text, end);
     if (text.charCodeAt(i) !== 0x2c) return members;
+    i = skipWhitespace(text, i + 1);
+  }
+}
+
+/** Where the elements of a JSON array's text (the one starting at `from`) start and end. */
+export function arrayElements(text: string, from = 0): [start: number, end: number][] {
+  const elements: [number, number][] = [];
+  let i = skipWhitespace(text, skipWhitespace(text, from) + 1);
+  if (text.charCodeAt(i) === 0x5d) return elements;
+  for (;;) {
+    const end = skipValue(text, i);
+    elements.push([i, end]);
+    i = skipWhitespace(text, end);
+    if (text.charCodeAt(i) !== 0x2c) return elements;
     i = skipWhitespace(text, i + 1);
   }
 }

@@ -1,4 +1,6 @@
-import { IgnoreFields, MAX_DEPTH, MAY_LOSE_PRECISION, canonicalNumber, digest, payloadHash } from './canonical.js';
+import { IgnoreFields, MAX_DEPTH, MAY_LOSE_PRECISION, canonicalNumber, payloadHash } from './canonical.js';
+import { rawDigest } from './raw-hash.js';
+import { valueText, versionOf } from './version.js';
 import { ExactNumber, nestedDeeperThan, parseExact, topLevelMembers } from './json-text.js';
 
 export const MAX_ID_LENGTH = 255;
@@ -16,7 +18,9 @@ export interface PreparedRecord {
    * a new record need not be compared with anything until a later line for its id differs.
    */
   hash?: string;
-  /** Hash of the text as given: an identical line is known unchanged without canonicalising. */
+  /** With a version field: the JSON text of the record's version (see version.ts). */
+  version?: string;
+  /** Hash of the text as given, less the values of ignored fields (see rawDigest): an identical line is known unchanged without canonicalising. */
   rawHash: string;
 }
 
@@ -100,7 +104,15 @@ export function likelyId(text: string): string | undefined {
   return match ? match[0] : undefined;
 }
 
-export interface PrepareOptions {
+/** What a run checks of each record it prepares, beyond being one. */
+export interface RecordChecks {
+  /** The dotted path of the field that orders versions of a record: a record without a usable one is refused. */
+  versionPath?: readonly string[];
+  /** The reason a payload (parsed, `_nango_metadata` dropped, the id a string) fails a schema, or undefined. */
+  validate?: (payload: Record<string, unknown>) => string | undefined;
+}
+
+export interface PrepareOptions extends RecordChecks {
   /** The hash of the text as given, when the caller already has it. */
   rawHash?: string;
   /**
@@ -113,20 +125,41 @@ export interface PrepareOptions {
 /** Turns one line of input (already trimmed) into a record ready to store, or throws RecordError. */
 export function prepareRecord(text: string, ignore: IgnoreFields, options: PrepareOptions = {}): PreparedRecord {
   const record = parseObject(text);
-  const rawHash = options.rawHash ?? digest(text);
+  const rawHash = options.rawHash ?? rawDigest(text, ignore);
   const tooDeep = () => new RecordError(`record is nested more than ${MAX_DEPTH} levels deep`);
   try {
     const id = idText(text, record);
     const payload = storedPayload(text, id, record);
+    if (options.validate !== undefined) checkPayload(record, id, options.validate);
+    const version = options.versionPath === undefined ? undefined : usableVersion(payload, options.versionPath);
     if (options.deferHash && ignore.root === undefined) {
       // The payload, not the line: `_nango_metadata`, dropped, is not held to the limit.
       if (nestedDeeperThan(payload, MAX_DEPTH)) throw tooDeep();
-      return { id, payload, rawHash };
+      return { id, payload, rawHash, version };
     }
     const exact = MAY_LOSE_PRECISION.test(text) ? (parseExact(text) as Record<string, unknown>) : record;
-    return { id, payload, hash: payloadHash(exact, id, ignore), rawHash };
+    return { id, payload, hash: payloadHash(exact, id, ignore), rawHash, version };
   } catch (error) {
     if (error instanceof RangeError) throw tooDeep();
     throw error;
   }
+}
+
+/** Checks the payload as it will be stored: without `_nango_metadata`, with the id as a string. */
+function checkPayload(record: Record<string, unknown>, id: string, validate: NonNullable<RecordChecks['validate']>): void {
+  let payload = record;
+  if (Object.hasOwn(record, METADATA_KEY) || typeof record.id !== 'string') {
+    payload = { ...record, id };
+    delete payload[METADATA_KEY];
+  }
+  const reason = validate(payload);
+  if (reason !== undefined) throw new RecordError(reason);
+}
+
+/** The JSON text of a payload's version, or RecordError when it has no usable one. */
+export function usableVersion(payload: string, path: readonly string[]): string {
+  const token = valueText(payload, path);
+  const version = versionOf(token, path);
+  if (typeof version === 'string') throw new RecordError(version);
+  return token!;
 }

@@ -7,3 +7,12 @@ export function count(value: number): string {
 export function plural(value: number, noun: string, shown = count(value)): string {
   return `${shown} ${noun}${value === 1 ? '' : 's'}`;
 }
+
+/** What share `part` is of `whole`, as a percentage to one decimal that never rounds to 0% or 100% when it is not. */
+export function percent(part: number, whole: number): string {
+  if (whole === 0 || part === 0) return '0%';
+  const share = Math.round((part * 1000) / whole) / 10;
+  if (share === 0) return '<0.1%';
+  if (share === 100 && part < whole) return '>99.9%';
+  return `${share}%`;
+}
