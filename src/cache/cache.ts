@@ -2,7 +2,7 @@ import { InterruptedError, InvalidArgumentError, StoreError } from '../errors.js
 import { recordJson } from '../io/records.js';
 import type { RecordSource } from '../io/sources.js';
 import { openStore } from '../stores/open.js';
-import type { Change, DatabaseInfo, Dataset, DatasetCounts, PruneUntilCounts, RunCount, RunRecord, RunQuery, Store, Summary, WaitOptions, WaitResult } from '../stores/store.js';
+import type { Change, DatabaseInfo, Dataset, Deliveries, DatasetCounts, PruneUntilCounts, RunCount, RunRecord, RunQuery, Store, Summary, WaitOptions, WaitResult } from '../stores/store.js';
 import type { PartialRecord } from './edit-runs.js';
 import { ChangeReader, checkCount, checkQuery, positionOf, type ChangeQuery } from './reader.js';
 import type { LibraryRun } from './runs.js';
@@ -357,6 +357,11 @@ export class Cache {
   /** The run history, oldest first unless asked otherwise. */
   runs(query: Partial<RunQuery> = {}): Promise<RunRecord[]> {
     return this.store.runs({ order: 'oldest-first', ...query });
+  }
+
+  /** Webhook receivers' delivery positions and holds, kept in the database (see deliverWebhooks). */
+  deliveries(): Deliveries {
+    return this.store.deliveries();
   }
 
   close(): Promise<void> {

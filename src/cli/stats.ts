@@ -1,7 +1,7 @@
 import { parseDuration } from '../decisions/duration.js';
 import { parseTimestamp } from '../decisions/time.js';
 import { humanBytes } from '../io/bytes.js';
-import { datasetJson, runJson } from '../io/stats-json.js';
+import { datasetJson, runJson, webhookJson, type WebhookJson } from '../io/stats-json.js';
 import { wantsColor } from '../io/color.js';
 import { renderTable, terminalWidth, type Column } from '../io/table.js';
 import { clock, open, parseCount, plural, UsageError, type GlobalOptions } from './context.js';
@@ -51,6 +51,31 @@ const RUN_COLUMNS: Column[] = [
   count('pruned', 2),
 ];
 
+const WEBHOOK_COLUMNS: Column[] = [
+  { name: 'url', min: 24 },
+  count('position', 3),
+  count('backlog'),
+  count('delivered', 2),
+  count('failures', 4),
+  { name: 'last error', min: 16 },
+  { name: 'holder', drop: 1 },
+];
+
+/** The webhook receivers, after the datasets, when there are any. */
+function webhookTable(webhooks: WebhookJson[], table: { color: boolean; width: number | undefined }): string {
+  if (webhooks.length === 0) return '';
+  const rows = webhooks.map((w) => [
+    w.url,
+    String(w.position),
+    String(w.backlog),
+    String(w.delivered),
+    String(w.failures),
+    w.last_error === null ? '-' : `${w.last_error_at} ${w.last_error}`,
+    w.holder ?? '-',
+  ]);
+  return `\nwebhooks: ${plural(webhooks.length, 'receiver')}\n${renderTable(WEBHOOK_COLUMNS, rows, table)}`;
+}
+
 export async function stats(options: StatsOptions): Promise<void> {
   if (!options.runs && (options.limit !== undefined || options.since !== undefined)) throw new UsageError('--limit and --since select runs: add --runs');
   const query = { limit: options.limit === undefined ? undefined : parseCount(options.limit, '--limit'), since: options.since === undefined ? undefined : parseSince(options.since) };
@@ -78,7 +103,8 @@ export async function stats(options: StatsOptions): Promise<void> {
       return;
     }
     const datasets = (await cache.stats(filter)).map(datasetJson);
-    if (options.json) return void process.stdout.write(JSON.stringify({ database, datasets }) + '\n');
+    const webhooks = (await cache.deliveries().list()).map(webhookJson);
+    if (options.json) return void process.stdout.write(JSON.stringify({ database, datasets, webhooks }) + '\n');
     const rows = datasets.map((d) => [
       d.integration,
       d.connection,
@@ -91,7 +117,9 @@ export async function stats(options: StatsOptions): Promise<void> {
       d.last_run_at ?? '-',
       d.last_change_at ?? '-',
     ]);
-    process.stdout.write(`${database.path} (${humanBytes(database.bytes)}): ${plural(datasets.length, 'dataset')}\n${renderTable(DATASET_COLUMNS, rows, table)}`);
+    process.stdout.write(
+      `${database.path} (${humanBytes(database.bytes)}): ${plural(datasets.length, 'dataset')}\n${renderTable(DATASET_COLUMNS, rows, table)}${webhookTable(webhooks, table)}`,
+    );
   } finally {
     await cache.close();
   }
