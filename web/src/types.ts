@@ -1,10 +1,11 @@
 import type { OverviewJson } from '../../src/http/dashboard/shapes.js';
-import type { DatasetJson, RunJson } from '../../src/io/stats-json.js';
+import type { DatasetJson, RunJson, WebhookJson } from '../../src/io/stats-json.js';
 import type { Dataset } from '../../src/stores/store.js';
 
 export type { Dataset };
 export type DatasetStats = DatasetJson;
 export type Run = RunJson;
+export type Webhook = WebhookJson;
 export type Overview = OverviewJson;
 
 export interface StreamItem {

@@ -5,7 +5,7 @@ import { parseFilter } from '../../decisions/filter.js';
 import { iso, parseTimestamp } from '../../decisions/time.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { recordJson } from '../../io/records.js';
-import { datasetJson, runJson } from '../../io/stats-json.js';
+import { datasetJson, runJson, webhookJson } from '../../io/stats-json.js';
 import type { Change, Dataset } from '../../stores/store.js';
 import { HttpError } from '../http.js';
 import type { DatabaseJson, OverviewJson } from './shapes.js';
@@ -72,9 +72,9 @@ function payloadSize(change: Change): number | null {
 }
 
 export async function overview(cache: Cache): Promise<string> {
-  const [info, datasets, version] = await Promise.all([cache.info(), cache.stats(), cache.version()]);
+  const [info, datasets, webhooks, version] = await Promise.all([cache.info(), cache.stats(), cache.deliveries().list(), cache.version()]);
   const database: DatabaseJson = { location: info.location, size: info.bytes ?? null, store: info.kind };
-  return JSON.stringify({ database, datasets: datasets.map(datasetJson), version: String(version) } satisfies OverviewJson);
+  return JSON.stringify({ database, datasets: datasets.map(datasetJson), webhooks: webhooks.map(webhookJson), version: String(version) } satisfies OverviewJson);
 }
 
 export async function runs(cache: Cache, params: URLSearchParams): Promise<string> {

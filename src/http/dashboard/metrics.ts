@@ -1,4 +1,5 @@
 import type { Cache } from '../../cache/cache.js';
+import { displayUrl } from '../../decisions/url.js';
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -56,7 +57,7 @@ export class RequestMetrics {
 
 /** The cache's figures and the server's request metrics in Prometheus' text format (version 0.0.4). */
 export async function metricsText(cache: Cache, requests: RequestMetrics): Promise<string> {
-  const [datasets, runCounts] = await Promise.all([cache.stats(), cache.runCounts()]);
+  const [datasets, runCounts, webhooks] = await Promise.all([cache.stats(), cache.runCounts(), cache.deliveries().list()]);
   const out = ['# HELP rcache_datasets Datasets in the cache.', '# TYPE rcache_datasets gauge', `rcache_datasets ${datasets.length}`];
   out.push('# HELP rcache_records Records of a dataset, by state.', '# TYPE rcache_records gauge');
   for (const dataset of datasets) {
@@ -69,5 +70,14 @@ export async function metricsText(cache: Cache, requests: RequestMetrics): Promi
   }
   out.push('# HELP rcache_runs_total Committed runs, by kind and outcome.', '# TYPE rcache_runs_total counter');
   for (const { kind, outcome, count } of runCounts) out.push(`rcache_runs_total${labels({ kind, outcome })} ${count}`);
+  const receivers: [string, string, string, (state: (typeof webhooks)[number]) => number][] = [
+    ['rcache_webhook_backlog', 'gauge', 'Runs committed after a webhook receiver\'s position.', (state) => state.backlog],
+    ['rcache_webhook_delivered_total', 'counter', 'Deliveries a webhook receiver took.', (state) => state.delivered],
+    ['rcache_webhook_failures_total', 'counter', 'Failed attempts at delivering to a webhook receiver.', (state) => state.failures],
+  ];
+  for (const [name, type, help, value] of receivers) {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const state of webhooks) out.push(`${name}${labels({ url: displayUrl(state.url) })} ${value(state)}`);
+  }
   return [...out, ...requests.lines()].join('\n') + '\n';
 }

@@ -1,4 +1,4 @@
-import type { DatasetJson } from '../../io/stats-json.js';
+import type { DatasetJson, WebhookJson } from '../../io/stats-json.js';
 
 // The dashboard's answers, shared with the page's code (which must not import the server's).
 
@@ -13,6 +13,8 @@ export interface DatabaseJson {
 export interface OverviewJson {
   database: DatabaseJson;
   datasets: DatasetJson[];
+  /** Webhook receivers and how far each is, as stats --json shows them. */
+  webhooks: WebhookJson[];
   /** Changes with every commit to the database. */
   version: string;
 }
