@@ -296,9 +296,9 @@ describe.skipIf(!STORES.includes('sqlite'))('holds on SQLite, which are leases',
     expect(await first.renew()).toBe(true);
     let second;
     await until(async () => (second = await two.hold(url, { lease: 60_000 })) !== undefined, 'the lease to lapse');
-    expect(await first.advance(5, Date.now(), true)).toBe(false);
-    expect(await second!.advance(3, Date.now(), true)).toBe(true);
-    expect(await second!.advance(2, Date.now(), false)).toBe(true);
+    expect(await first.advance(5, Date.now(), 1)).toBe(false);
+    expect(await second!.advance(3, Date.now(), 1)).toBe(true);
+    expect(await second!.advance(2, Date.now(), 0)).toBe(true);
     expect((await one.list())[0]).toMatchObject({ position: 3, delivered: 1 });
   });
 });

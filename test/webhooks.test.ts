@@ -114,15 +114,22 @@ describe('rcache webhooks', () => {
     await until(() => receiver.hung.length === 1, 'the third run in flight');
     first.child.kill('SIGKILL');
     await first.exit;
+    const beforeKill = receiver.requests.length;
     holding = false;
     for (const count of [4, 5]) await run(db, count);
     const second = deliverer(db, args);
     await until(() => receiver.taken().length === 5, 'every run');
     await stop(second);
-    expect(added(receiver.requests.map((request) => request.json))).toEqual([1, 2, 3, 3, 4, 5]);
+    const sent = added(receiver.requests.map((request) => request.json));
+    expect(sent.slice(0, beforeKill)).toEqual([1, 2, 3]);
+    // The second starts again from a run no later than the one in flight (its position is written
+    // every so often, or when it waits), and goes on in order from there: none skipped.
+    const resumed = sent.slice(beforeKill);
+    expect(resumed[0]).toBeLessThanOrEqual(3);
+    expect(resumed).toEqual(Array.from({ length: 6 - resumed[0] }, (_, i) => resumed[0] + i));
     expect(added(receiver.taken())).toEqual([1, 2, 3, 4, 5]);
-    expect(keyOf(receiver.requests[2]!)).toBe(keyOf(receiver.requests[3]!));
-    expect(second.err()).toContain(`${receiver.url()}: resuming after run 2, 3 runs since`);
+    expect(keyOf(receiver.requests[2]!)).toBe(keyOf(receiver.requests.find((request, i) => i >= beforeKill && request.json.responseResults.added === 3)!));
+    expect(second.err()).toMatch(new RegExp(`${receiver.url()}: resuming after run ${resumed[0] - 1}, ${6 - resumed[0]} runs since`));
     for (const request of receiver.requests) expect(signedBy(request, KEY).hmac).toBe(true);
   });
 

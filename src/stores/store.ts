@@ -322,8 +322,8 @@ export interface DeliveryHold {
   readonly url: string;
   /** The URL's position when the hold was taken. */
   readonly position: number;
-  /** The receiver is done with the runs up to `position` (the position never moves back); `delivered`: it took one more delivery. */
-  advance(position: number, at: number, delivered: boolean): Promise<boolean>;
+  /** The receiver is done with the runs up to `position` (the position never moves back), having taken `delivered` more deliveries, the last at `at`. */
+  advance(position: number, at: number, delivered: number): Promise<boolean>;
   /** A failed attempt at the run after the position. */
   fail(error: string, at: number): Promise<boolean>;
   /** Whether the hold still stands, extending it where the store keeps holds as leases. */

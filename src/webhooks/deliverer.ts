@@ -4,7 +4,8 @@ import { StoreError } from '../errors.js';
 import type { Deliveries, DeliveryHold, RunAfter } from '../stores/store.js';
 import { retryDelay, type Backoff } from './backoff.js';
 import { idempotencyKey, signatureHeaders, webhookOf, type Webhook } from './payload.js';
-import { post } from './post.js';
+import { PositionKeeper } from './position.js';
+import { post, type Connections } from './post.js';
 import { scrub, type Receiver } from './receiver.js';
 
 /** What a deliverer tells its caller as it goes; `url` is always the receiver's printable URL. */
@@ -36,6 +37,7 @@ export interface Settings {
   lease: number;
   /** How often to look for a commit the store is not told of at once. */
   interval: number;
+  connections: Connections;
   now: () => number;
   emit: (event: WebhookEvent) => void;
 }
@@ -46,6 +48,8 @@ const BATCH = 100;
 const TRANSIENT = new Set(['busy', 'cannot-connect']);
 /** How soon to read again when a run numbered below one read may still be committed. */
 const GAP_RECHECK = 100;
+/** While deliveries follow each other, a URL's position is written at most this often (ms). */
+const POSITION_EVERY = 100;
 
 /** Sleeps `ms`; false when the signal stopped the sleep. */
 async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
@@ -128,29 +132,19 @@ export class UrlDeliverer {
     };
     // A renewal that fails (the database locked for long) leaves the hold to the next write to settle.
     const renewing = setInterval(() => void hold.renew().then(check, () => {}), Math.max(10, lease / 3));
-    let position = hold.position;
+    const keeper = new PositionKeeper(hold, now, POSITION_EVERY);
     try {
       while (!signal.aborted) {
         // Read before the runs: a commit made while they are delivered ends the wait below at once.
         const version = await cache.version();
-        const { runs, waiting } = await deliveries.runsAfter(position, BATCH);
-        let passed: number | undefined;
+        const { runs, waiting } = await deliveries.runsAfter(keeper.current, BATCH);
         for (const run of runs) {
           const webhook = this.settings.accepts(run) ? webhookOf(run, this.settings.always) : undefined;
-          if (webhook === undefined) {
-            passed = run.number;
-            continue;
-          }
-          if (!(await this.send(hold, run.number, webhook, signal, check))) return;
-          if (!check(await hold.advance(run.number, now(), true))) return;
-          position = run.number;
-          passed = undefined;
-        }
-        if (passed !== undefined) {
-          if (!check(await hold.advance(passed, now(), false))) return;
-          position = passed;
+          if (webhook !== undefined && !(await this.send(keeper, run.number, webhook, signal, check))) return;
+          if (!check(keeper.passed(run.number, webhook !== undefined))) return;
         }
         if (runs.length === BATCH) continue;
+        if (!check(await keeper.flush())) return;
         const deadline = waiting ? Date.now() + GAP_RECHECK : Number.POSITIVE_INFINITY;
         const interval = waiting ? Math.min(this.settings.interval, GAP_RECHECK) : this.settings.interval;
         const { reason } = await cache.waitForCommit(version, { interval, signal, stop: () => Date.now() >= deadline });
@@ -158,12 +152,14 @@ export class UrlDeliverer {
       }
     } finally {
       clearInterval(renewing);
+      // What was delivered before stopping stays delivered.
+      if (!lost.signal.aborted) await keeper.flush().catch(() => false);
       if (lost.signal.aborted && !this.signal.aborted) this.emit({ type: 'lost', url: this.receiver.display });
     }
   }
 
   /** Sends one webhook until the receiver takes it; false when stopped first, or the hold was lost. */
-  private async send(hold: DeliveryHold, run: number, webhook: Webhook, signal: AbortSignal, check: (held: boolean) => boolean): Promise<boolean> {
+  private async send(keeper: PositionKeeper, run: number, webhook: Webhook, signal: AbortSignal, check: (held: boolean) => boolean): Promise<boolean> {
     const { signingKey, timeout, backoff, now } = this.settings;
     const body = JSON.stringify(webhook);
     const headers: Record<string, string> = {
@@ -176,14 +172,14 @@ export class UrlDeliverer {
     const url = this.receiver.display;
     for (let failures = 1; ; failures++) {
       const started = performance.now();
-      const attempt = await post(this.receiver.key, body, headers, { timeout, signal });
+      const attempt = await post(this.receiver.key, body, headers, { timeout, signal, connections: this.settings.connections });
       if (signal.aborted) return false;
       if (attempt.taken) {
         this.emit({ type: 'delivered', url, run, webhook, status: attempt.status, ms: Math.round(performance.now() - started) });
         return true;
       }
       const error = scrub(attempt.error, [signingKey, ...this.receiver.secrets]);
-      if (!check(await hold.fail(error, now()))) return false;
+      if (!check((await keeper.flush()) && (await keeper.fail(error, now())))) return false;
       const retryIn = retryDelay(failures, backoff);
       this.emit({ type: 'failed', url, run, error, failures, retryIn });
       if (!(await pause(retryIn, signal))) return false;

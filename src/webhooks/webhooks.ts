@@ -2,6 +2,7 @@ import type { Cache } from '../cache/cache.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { RunAfter } from '../stores/store.js';
 import { UrlDeliverer, type Settings, type WebhookEvent } from './deliverer.js';
+import { Connections } from './post.js';
 import { receiverOf, type Receiver } from './receiver.js';
 
 export interface WebhookOptions {
@@ -91,6 +92,7 @@ export async function deliverWebhooks(cache: Cache, options: WebhookOptions): Pr
     timeout: duration(options, 'timeout', 20_000),
     lease: duration(options, 'lease', 30_000),
     interval: duration(options, 'interval', info.kind === 'sqlite' ? 50 : 1000),
+    connections: new Connections(),
     now: cache.now,
     emit: (event) => options.onEvent?.(event),
   };
@@ -105,6 +107,7 @@ export async function deliverWebhooks(cache: Cache, options: WebhookOptions): Pr
       }),
     ),
   );
+  settings.connections.close();
   const rejected = results.find((result) => result.status === 'rejected');
   if (rejected !== undefined) throw rejected.reason;
 }

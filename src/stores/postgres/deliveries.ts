@@ -199,12 +199,12 @@ class PostgresHold implements DeliveryHold {
     }
   }
 
-  advance(position: number, at: number, delivered: boolean): Promise<boolean> {
+  advance(position: number, at: number, delivered: number): Promise<boolean> {
     return this.held(
       `UPDATE rcache.webhook_deliveries SET position = greatest(position, $2), attempts = 0, delivered = delivered + $3,
          last_delivered_at = CASE WHEN $3 > 0 THEN $4 ELSE last_delivered_at END
        WHERE id = $1`,
-      [this.id, position, delivered ? 1 : 0, at],
+      [this.id, position, delivered, at],
     );
   }
 

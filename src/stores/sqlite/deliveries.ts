@@ -142,13 +142,13 @@ class SqliteHold implements DeliveryHold {
     return this.deliveries.update(`${sql} WHERE url = ? AND holder = ?`, [...params, this.url, this.token]).then((changes) => changes === 1);
   }
 
-  advance(position: number, at: number, delivered: boolean): Promise<boolean> {
+  advance(position: number, at: number, delivered: number): Promise<boolean> {
     return this.held(
       `UPDATE webhook_deliveries SET position = max(position, ?), attempts = 0, delivered = delivered + ?,
-         last_delivered_at = iif(?, ?, last_delivered_at), lease_until = ?`,
+         last_delivered_at = iif(? > 0, ?, last_delivered_at), lease_until = ?`,
       position,
-      delivered ? 1 : 0,
-      delivered ? 1 : 0,
+      delivered,
+      delivered,
       at,
       Date.now() + this.lease,
     );
