@@ -1,6 +1,10 @@
+import { Nango } from '@nangohq/node';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, ndjson, rcache, tempDir } from './helpers.js';
+import { BIN, lines, ndjson, rcache, tempDir } from './helpers.js';
 import { killServe, startServe } from './serve-process.js';
 import { dbLocation } from './store-under-test.js';
 import { signedBy, startReceiver, type Received } from './webhook-receiver.js';
@@ -222,6 +226,61 @@ describe('rcache webhooks', () => {
     expect(added(changes.taken())).toEqual([1, 1]);
     expect(proc.err().match(/no signing key/g)).toHaveLength(1);
     expect(always.requests[0]!.headers['x-nango-hmac-sha256']).toBeUndefined();
+  });
+
+  it("the README's recipe: an app checks each webhook with Nango's client, then reads what changed from rcache serve after its cursor", async () => {
+    const db = dbLocation(tempDir());
+    const server = await startServe(db, ['--secret-key', 'api-k3y']);
+    const nango = new Nango({ host: server.url, secretKey: 'api-k3y', webhookSigningKey: KEY });
+    // The app keeps a copy of each dataset and the cursor it has read up to.
+    const copy = new Map<string, Record<string, any>>();
+    let cursor: string | undefined;
+    const handled: string[] = [];
+    const app = createServer(async (req, res) => {
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      if (!nango.verifyIncomingWebhookRequest(body, req.headers)) return void res.writeHead(401).end();
+      const webhook = JSON.parse(body);
+      const dataset = { providerConfigKey: webhook.providerConfigKey, connectionId: webhook.connectionId, model: webhook.model, variant: webhook.syncVariant };
+      if (webhook.type === 'resync') {
+        copy.clear();
+        cursor = undefined;
+      }
+      for (;;) {
+        const page = await nango.listRecords({ ...dataset, cursor, limit: 2 });
+        for (const record of page.records) {
+          if (record._nango_metadata.last_action === 'DELETED') copy.delete(String(record.id));
+          else copy.set(String(record.id), record);
+        }
+        if (page.records.length > 0) cursor = page.records.at(-1)!._nango_metadata.cursor;
+        if (!page.next_cursor) break;
+      }
+      handled.push(webhook.type === 'resync' ? 'resync' : `${webhook.syncType} ${webhook.responseResults.added}/${webhook.responseResults.updated}/${webhook.responseResults.deleted}`);
+      res.writeHead(200).end();
+    });
+    app.listen(0, '127.0.0.1');
+    await once(app, 'listening');
+    try {
+      const proc = deliverer(db, ['--url', `http://127.0.0.1:${(app.address() as AddressInfo).port}/webhooks`, ...FAST], { RCACHE_WEBHOOK_SIGNING_KEY: KEY });
+      await until(() => proc.err().includes('new receiver'), 'the deliverer to start');
+      const write = async (args: string[], input = '') => expect((await rcache(['--db', db, ...args, '--model', 'Contact'], { input })).code).toBe(0);
+      await write(['save'], ndjson([{ id: 'a' }, { id: 'b' }, { id: 'c' }]));
+      await write(['save'], ndjson([{ id: 'a' }, { id: 'b', v: 2 }, { id: 'c' }]));
+      await write(['delete', 'c']);
+      await until(() => handled.length === 3, 'the first three runs');
+      expect([...copy.keys()].sort()).toEqual(['a', 'b']);
+      expect(copy.get('b')).toMatchObject({ id: 'b', v: 2 });
+      await write(['reset']);
+      await write(['save'], ndjson([{ id: 'd' }]));
+      await until(() => handled.length === 5, 'the reset and the next run');
+      await stop(proc);
+      expect(handled).toEqual(['INITIAL 3/0/0', 'INCREMENTAL 0/1/0', 'INCREMENTAL 0/0/1', 'resync', 'INITIAL 1/0/0']);
+      const live = lines((await rcache(['--db', db, 'records', '--model', 'Contact'])).stdout).filter((r) => r._nango_metadata.last_action !== 'DELETED');
+      expect([...copy.values()]).toEqual(live);
+    } finally {
+      app.close();
+      await killServe(server.child);
+    }
   });
 
   it('refuses a missing or bad URL, a bad timeout and an empty key, without printing credentials', async () => {
