@@ -119,10 +119,11 @@ describe('rcache webhooks', () => {
     first.child.kill('SIGKILL');
     await first.exit;
     const beforeKill = receiver.requests.length;
+    await until(async () => (await webhookStats(db))[0]?.holder === null, 'stats to show the killed holder gone');
     holding = false;
     for (const count of [4, 5]) await run(db, count);
     const second = deliverer(db, args);
-    await until(() => receiver.taken().length === 5, 'every run');
+    await until(() => added(receiver.taken()).includes(5), 'the last run');
     await stop(second);
     const sent = added(receiver.requests.map((request) => request.json));
     expect(sent.slice(0, beforeKill)).toEqual([1, 2, 3]);
@@ -131,7 +132,7 @@ describe('rcache webhooks', () => {
     const resumed = sent.slice(beforeKill);
     expect(resumed[0]).toBeLessThanOrEqual(3);
     expect(resumed).toEqual(Array.from({ length: 6 - resumed[0] }, (_, i) => resumed[0] + i));
-    expect(added(receiver.taken())).toEqual([1, 2, 3, 4, 5]);
+    expect(new Set(added(receiver.taken()))).toEqual(new Set([1, 2, 3, 4, 5]));
     expect(keyOf(receiver.requests[2]!)).toBe(keyOf(receiver.requests.find((request, i) => i >= beforeKill && request.json.responseResults.added === 3)!));
     expect(second.err()).toMatch(new RegExp(`${receiver.url()}: resuming after run ${resumed[0] - 1}, ${6 - resumed[0]} runs since`));
     for (const request of receiver.requests) expect(signedBy(request, KEY).hmac).toBe(true);

@@ -29,11 +29,31 @@ function alive(pid: number): boolean {
   }
 }
 
+interface Holder {
+  holder: string | null;
+  holder_host: string | null;
+  holder_pid: number | null;
+  holder_pidns: string | null;
+  lease_until: number | null;
+}
+
 const STATE = `
   SELECT url, position, (SELECT count(*) FROM runs WHERE id > d.position) AS backlog, delivered, failures, attempts,
     last_error AS lastError, last_error_at AS lastErrorAt, last_delivered_at AS lastDeliveredAt,
-    CASE WHEN lease_until > @now THEN holder_host || ' (pid ' || holder_pid || ')' END AS holder
+    CASE WHEN lease_until > @now THEN holder_host END AS holder_host, holder_pid, holder_pidns
   FROM webhook_deliveries d`;
+
+type StateRow = Omit<DeliveryState, 'holder'> & Pick<Holder, 'holder_host' | 'holder_pid' | 'holder_pidns'>;
+
+/** Whether a hold's holder is a process on this host that is gone. */
+function gone(row: Pick<Holder, 'holder_host' | 'holder_pid' | 'holder_pidns'>): boolean {
+  return row.holder_host === HOST && row.holder_pidns === PID_NAMESPACE && row.holder_pid !== null && !alive(row.holder_pid);
+}
+
+function toState({ holder_host, holder_pid, holder_pidns, ...state }: StateRow): DeliveryState {
+  const held = holder_host !== null && !gone({ holder_host, holder_pid, holder_pidns });
+  return { ...state, holder: held ? `${holder_host} (pid ${holder_pid})` : null };
+}
 
 const RUNS_AFTER = `
   SELECT r.id AS number, r.kind, r.integration, r.connection, r.model, r.started_at AS startedAt, r.finished_at AS finishedAt,
@@ -43,14 +63,6 @@ const RUNS_AFTER = `
         AND NOT (p.kind = 'prune' AND p.pruned > 0)
       ORDER BY p.id DESC LIMIT 1) AS previous
   FROM runs r WHERE r.id > ? ORDER BY r.id LIMIT ?`;
-
-interface Holder {
-  holder: string | null;
-  holder_host: string | null;
-  holder_pid: number | null;
-  holder_pidns: string | null;
-  lease_until: number | null;
-}
 
 /** One write transaction at a time per store: the connection is shared by every URL's deliverer. */
 const queues = new WeakMap<SqliteStore, Promise<unknown>>();
@@ -72,7 +84,7 @@ export class SqliteDeliveries implements Deliveries {
   }
 
   private state(url: string): DeliveryState {
-    return this.store.statement(`${STATE} WHERE url = @url`).get({ url, now: Date.now() }) as DeliveryState;
+    return toState(this.store.statement(`${STATE} WHERE url = @url`).get({ url, now: Date.now() }) as StateRow);
   }
 
   async register(url: string, start: 'end' | 'beginning'): Promise<{ state: DeliveryState; created: boolean }> {
@@ -95,8 +107,7 @@ export class SqliteDeliveries implements Deliveries {
         | undefined;
       if (row === undefined) throw new Error(`${url} is not registered for delivery`);
       const now = Date.now();
-      const gone = row.holder_host === HOST && row.holder_pidns === PID_NAMESPACE && row.holder_pid !== null && !alive(row.holder_pid);
-      if (row.holder !== null && row.lease_until! > now && !gone) return undefined;
+      if (row.holder !== null && row.lease_until! > now && !gone(row)) return undefined;
       const token = randomUUID();
       const position = this.store
         .statement(
@@ -121,7 +132,7 @@ export class SqliteDeliveries implements Deliveries {
   }
 
   async list(): Promise<DeliveryState[]> {
-    return this.store.guard('read', () => this.store.statement(`${STATE} ORDER BY url`).all({ now: Date.now() }) as DeliveryState[]);
+    return this.store.guard('read', () => (this.store.statement(`${STATE} ORDER BY url`).all({ now: Date.now() }) as StateRow[]).map(toState));
   }
 }
 
