@@ -13,22 +13,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { openCache } from '../dist/index.js';
 
 const RCACHE = fileURLToPath(new URL('../bin/rcache.js', import.meta.url));
 
-function options(argv) {
-  const value = (name, fallback) => {
-    const at = argv.indexOf(name);
-    return at < 0 ? fallback : argv[at + 1];
-  };
-  const number = (name, fallback) => {
-    const n = Number(value(name, fallback));
-    if (!(n > 0)) throw new Error(`${name} takes a positive number`);
+function options() {
+  const { values } = parseArgs({
+    options: { rate: { type: 'string', default: '50' }, seconds: { type: 'string', default: '20' }, writers: { type: 'string', default: '1' }, db: { type: 'string' } },
+  });
+  const positive = (name) => {
+    const n = Number(values[name]);
+    if (!(n > 0)) throw new Error(`--${name} takes a positive number`);
     return n;
   };
-  return { rate: number('--rate', 50), seconds: number('--seconds', 20), writers: number('--writers', 1), db: value('--db', undefined) };
+  return { rate: positive('rate'), seconds: positive('seconds'), writers: positive('writers'), db: values.db };
 }
 
 /** Milliseconds on one clock shared by every thread. */
@@ -76,7 +76,7 @@ function startWriter(data) {
 }
 
 async function main() {
-  const opts = options(process.argv.slice(2));
+  const opts = options();
   const dir = mkdtempSync(join(tmpdir(), 'rcache-bench-webhooks-'));
   const db = opts.db ?? join(dir, 'bench.db');
   // The first open creates the database before the deliverer and the writers start.

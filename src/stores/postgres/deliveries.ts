@@ -36,8 +36,9 @@ function toState([url, position, backlog, delivered, failures, attempts, lastErr
 }
 
 const RUNS_AFTER = `
-  SELECT r.number, r.kind, r.integration, r.connection, r.model, r.started_at, r.finished_at,
-    r.added, r.updated, r.unchanged, r.deleted, r.unknown, r.duplicates, r.rejected, r.pruned, p.kind, p.pruned
+  SELECT r.number, r.kind, r.integration, r.connection, r.model, r.started_at AS "startedAt", r.finished_at AS "finishedAt",
+    r.added, r.updated, r.unchanged, r.deleted, r.unknown, r.duplicates, r.rejected, r.pruned,
+    p.kind AS "previousKind", p.pruned AS "previousPruned"
   FROM rcache.runs r LEFT JOIN LATERAL (
     SELECT kind, pruned FROM rcache.runs p
     WHERE p.integration = r.integration AND p.connection = r.connection AND p.model = r.model AND p.number < r.number
@@ -46,30 +47,11 @@ const RUNS_AFTER = `
   ) p ON true
   WHERE r.number > $1 ORDER BY r.number LIMIT $2`;
 
-type RunRow = [number, RunKind, string, string, string, number, number, ...number[]];
+type RunRow = Omit<RunAfter, 'previous'> & { previousKind: RunKind | null; previousPruned: number | null };
 
-function toRun(row: unknown[]): RunAfter {
-  const [number, kind, integration, connection, model, startedAt, finishedAt, added, updated, unchanged, deleted, unknown, duplicates, rejected, pruned] =
-    row as RunRow;
-  const previousKind = row[15] as RunKind | null;
-  return {
-    number,
-    kind,
-    integration: unescapeText(integration),
-    connection: unescapeText(connection),
-    model: unescapeText(model),
-    startedAt,
-    finishedAt,
-    added: added!,
-    updated: updated!,
-    unchanged: unchanged!,
-    deleted: deleted!,
-    unknown: unknown!,
-    duplicates: duplicates!,
-    rejected: rejected!,
-    pruned: pruned!,
-    previous: previousKind === null ? null : { kind: previousKind, pruned: row[16] as number },
-  };
+function toRun({ previousKind, previousPruned, ...run }: RunRow): RunAfter {
+  const names = { integration: unescapeText(run.integration), connection: unescapeText(run.connection), model: unescapeText(run.model) };
+  return { ...run, ...names, previous: previousKind === null ? null : { kind: previousKind, pruned: previousPruned! } };
 }
 
 /**
@@ -152,7 +134,13 @@ export class PostgresDeliveries implements Deliveries {
   }
 
   async runsAfter(after: number, limit: number): Promise<RunsAfter> {
-    const read = async () => (await this.query<unknown[]>(RUNS_AFTER, [after, limit])).map(toRun);
+    const read = async () => {
+      try {
+        return (await this.pool.query<RunRow>(RUNS_AFTER, [after, limit])).rows.map(toRun);
+      } catch (error) {
+        throw storeError(error, this.where);
+      }
+    };
     const first = await read();
     const whole = unbroken(first, after);
     if (whole === first.length) return { runs: first, waiting: false };
