@@ -254,7 +254,7 @@ export function buildProgram(): Command {
     .description("deliver each run that changed something to URLs as Nango's sync webhooks, in order, retrying until taken")
     .requiredOption('--url <url>', 'a receiver (repeatable); a user and password in it are sent as Basic authentication', collect)
     .option('-m, --model <name>', 'only runs of this model (repeatable; all models without it)', collect)
-    .addOption(new Option('--signing-key <key>', "sign each delivery as Nango does (X-Nango-Hmac-Sha256)").env('RCACHE_WEBHOOK_SIGNING_KEY'))
+    .addOption(new Option('--signing-key <key>', 'sign each delivery as Nango does (better in the variable: a command line is visible to other users)').env('RCACHE_WEBHOOK_SIGNING_KEY'))
     .option('--always', 'also send runs that changed nothing')
     .option('--from-beginning', 'a URL not seen before gets every run of the history, not only the runs from now on')
     .option('--timeout <seconds>', 'how long to wait for a receiver to answer', '20')
