@@ -1,6 +1,8 @@
 import { expect, it } from 'vitest';
 import { browserSuite, dashboardServer, openPage, tableCells, useBrowser } from './dashboard-helpers.js';
+import { start } from './faults-helpers.js';
 import { lines, ndjson, rcache, tempDir } from './helpers.js';
+import { startReceiver } from './webhook-receiver.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -172,6 +174,30 @@ browserSuite('dashboard in a browser', () => {
     expect(command).toBe(`rcache records --db ${db} --integration default --connection default --model Contact --cursor ${b!._nango_metadata.cursor}`);
     const after = await rcache(command.split(' ').slice(1));
     expect(lines(after.stdout)).toEqual([a]);
+    expect(errors).toEqual([]);
+  });
+  it('shows each webhook URL without its credentials, with its backlog and last error, and sees it catch up', async () => {
+    const db = `${tempDir()}/cache.db`;
+    await run(db, ['save', '--model', 'Contact'], ndjson(people(3)));
+    await run(db, ['save', '--model', 'Contact'], ndjson(people(2, 3)));
+    let accept = false;
+    const receiver = await startReceiver(() => (accept ? 200 : { status: 503, body: 'down for maintenance' }));
+    const deliverer = start(['--db', db, 'webhooks', '--url', `http://hook:pa55word@127.0.0.1:${receiver.port}/hooks`, '--from-beginning', '--retry-delay', '0.05']);
+    const server = await dashboardServer(db);
+    const { page, errors } = await openPage(`${server.url}/`);
+    const row = page.locator('#webhooks tbody tr');
+    await expect.poll(() => row.locator('td').nth(5).textContent(), { timeout: 15_000 }).toContain('HTTP 503: down for maintenance');
+    const cells = (await tableCells(page, '#webhooks'))[0]!;
+    expect(cells[0]).toBe(`http://127.0.0.1:${receiver.port}/hooks`);
+    expect([cells[1], cells[2], cells[3]].map(number)).toEqual([0, 2, 0]);
+    expect(cells[6]).toMatch(/ \(pid \d+\)$/);
+    expect(await page.locator('#webhooks').textContent()).not.toContain('pa55word');
+    accept = true;
+    // No run is committed: the page looks again by itself while the URL is behind.
+    await expect.poll(async () => (await tableCells(page, '#webhooks'))[0]![2], { timeout: 15_000 }).toBe('0');
+    expect(number((await tableCells(page, '#webhooks'))[0]![3])).toBe(2);
+    deliverer.child.kill('SIGTERM');
+    expect((await deliverer.exit).code).toBe(0);
     expect(errors).toEqual([]);
   });
 });
