@@ -204,7 +204,7 @@ class PostgresHold implements DeliveryHold {
   }
 
   renew(): Promise<boolean> {
-    return this.held('SELECT 1', []);
+    return this.held('SELECT true AS holding', []);
   }
 
   async release(): Promise<void> {
