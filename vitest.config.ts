@@ -18,6 +18,7 @@ const ON_BOTH_STORES = [
   'test/terminal.test.ts',
   'test/sync-writes.test.ts',
   'test/schema-cli.test.ts',
+  'test/webhooks.test.ts',
 ];
 
 const configured = process.env.RCACHE_TEST_POSTGRES;

@@ -43,3 +43,7 @@ export type {
 } from './stores/store.js';
 
 export { RcacheError, InvalidArgumentError, CursorError, InputError, EmptyRefreshError, DeletionLimitError, InterruptedError, StoreError, type StoreFailure } from './errors.js';
+export { deliverWebhooks, type WebhookOptions } from './webhooks/webhooks.js';
+export type { WebhookEvent } from './webhooks/deliverer.js';
+export type { Webhook, SyncWebhook, ResyncWebhook } from './webhooks/payload.js';
+export type { DeliveryState } from './stores/store.js';

@@ -1,6 +1,8 @@
 import { expect, it } from 'vitest';
 import { browserSuite, dashboardServer, openPage, tableCells, useBrowser } from './dashboard-helpers.js';
+import { start } from './faults-helpers.js';
 import { lines, ndjson, rcache, tempDir } from './helpers.js';
+import { startReceiver } from './webhook-receiver.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -175,4 +177,33 @@ browserSuite('dashboard in a browser', () => {
     expect(lines(after.stdout)).toEqual([a]);
     expect(errors).toEqual([]);
   });
+  it('shows each webhook URL without its credentials, with its backlog and last error, and sees it catch up', async () => {
+    const db = `${tempDir()}/cache.db`;
+    await run(db, ['save', '--model', 'Contact'], ndjson(people(3)));
+    await run(db, ['save', '--model', 'Contact'], ndjson(people(2, 3)));
+    let accept = false;
+    const receiver = await startReceiver(() => (accept ? 200 : { status: 503, body: 'down for maintenance' }));
+    const args = ['--db', db, 'webhooks', '--url', `http://hook:pa55word@127.0.0.1:${receiver.port}/hooks`, '--from-beginning', '--retry-delay', '0.05'];
+    const failing = start(args);
+    const server = await dashboardServer(db);
+    const { page, errors } = await openPage(`${server.url}/`);
+    const row = page.locator('#webhooks tbody tr');
+    await expect.poll(() => row.locator('td').nth(5).textContent(), { timeout: 15_000 }).toContain('HTTP 503: down for maintenance');
+    const cells = (await tableCells(page, '#webhooks'))[0]!;
+    expect(cells[0]).toBe(`http://127.0.0.1:${receiver.port}/hooks`);
+    expect([cells[1], cells[2], cells[3]].map(number)).toEqual([0, 2, 0]);
+    expect(cells[6]).toMatch(/ \(pid \d+\)$/);
+    expect(await page.locator('#webhooks').textContent()).not.toContain('pa55word');
+    // A deliverer started again tries at once, rather than after a wait grown while the receiver was down.
+    failing.child.kill('SIGTERM');
+    expect((await failing.exit).code).toBe(0);
+    accept = true;
+    const deliverer = start(args);
+    // No run is committed: the page looks again by itself while the URL is behind.
+    await expect.poll(async () => (await tableCells(page, '#webhooks'))[0]![2], { timeout: 15_000 }).toBe('0');
+    expect(number((await tableCells(page, '#webhooks'))[0]![3])).toBe(2);
+    deliverer.child.kill('SIGTERM');
+    expect((await deliverer.exit).code).toBe(0);
+    expect(errors).toEqual([]);
+  }, 60_000);
 });

@@ -4,7 +4,7 @@ import { recordJson } from '../io/records.js';
 import type { RecordSource } from '../io/sources.js';
 import { displayLocation, openStore } from '../stores/open.js';
 import { QueuedStore } from '../stores/queued-store.js';
-import type { Change, DatabaseInfo, Dataset, DatasetCounts, DatasetRunCount, RunCount, RunRecord, RunQuery, Store, Summary, WaitOptions, WaitResult } from '../stores/store.js';
+import type { Change, DatabaseInfo, Dataset, DatasetCounts, DatasetRunCount, Deliveries, RunCount, RunRecord, RunQuery, Store, Summary, WaitOptions, WaitResult } from '../stores/store.js';
 import type { PartialRecord } from './edit-runs.js';
 import { checkOptions } from './options.js';
 import { ChangeReader, checkCount, checkQuery, positionOf, type ChangeQuery } from './reader.js';
@@ -327,6 +327,11 @@ export class Cache {
   runs(query: Partial<RunQuery> = {}): Promise<RunRecord[]> {
     checkOptions(query, 'runs');
     return this.store.runs({ order: 'oldest-first', ...query });
+  }
+
+  /** Webhook receivers' delivery positions and holds, kept in the database (see deliverWebhooks). */
+  deliveries(): Deliveries {
+    return this.store.deliveries();
   }
 
   close(): Promise<void> {

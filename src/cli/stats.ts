@@ -1,5 +1,5 @@
 import { humanBytes } from '../io/bytes.js';
-import { datasetJson, runJson } from '../io/stats-json.js';
+import { datasetJson, runJson, webhookJson, type WebhookJson } from '../io/stats-json.js';
 import { wantsColor } from '../io/color.js';
 import { renderTable, terminalWidth, type Column } from '../io/table.js';
 import { count } from '../io/words.js';
@@ -50,6 +50,31 @@ const RUN_COLUMNS: Column[] = [
 
 const seconds = (from: string, to: string) => ((Date.parse(to) - Date.parse(from)) / 1000).toLocaleString('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
+const WEBHOOK_COLUMNS: Column[] = [
+  { name: 'url', text: true },
+  numeric('position', 3),
+  numeric('backlog'),
+  numeric('delivered', 2),
+  numeric('failures', 4),
+  { name: 'last error', text: true },
+  { name: 'holder', text: true, drop: 1 },
+];
+
+/** The webhook receivers, after the datasets, when there are any. */
+function webhookTable(webhooks: WebhookJson[], table: { color: boolean; width: number | undefined }): string {
+  if (webhooks.length === 0) return '';
+  const rows = webhooks.map((w) => [
+    w.url,
+    count(w.position),
+    count(w.backlog),
+    count(w.delivered),
+    count(w.failures),
+    w.last_error === null ? '-' : `${w.last_error_at} ${w.last_error}`,
+    w.holder ?? '-',
+  ]);
+  return `\nwebhooks: ${plural(webhooks.length, 'receiver')}\n${renderTable(WEBHOOK_COLUMNS, rows, table)}`;
+}
+
 export async function stats(options: StatsOptions): Promise<void> {
   if (!options.runs && (options.limit !== undefined || options.since !== undefined)) throw new UsageError('--limit and --since select runs: add --runs');
   const query = { limit: options.limit === undefined ? undefined : parseCount(options.limit, '--limit'), since: options.since === undefined ? undefined : parseTime(options.since, '--since') };
@@ -78,7 +103,8 @@ export async function stats(options: StatsOptions): Promise<void> {
       return;
     }
     const datasets = (await cache.stats(filter)).map(datasetJson);
-    if (options.json) return void process.stdout.write(JSON.stringify({ database, datasets }) + '\n');
+    const webhooks = (await cache.deliveries().list()).map(webhookJson);
+    if (options.json) return void process.stdout.write(JSON.stringify({ database, datasets, webhooks }) + '\n');
     const rows = datasets.map((d) => [
       d.integration,
       d.connection,
@@ -91,7 +117,7 @@ export async function stats(options: StatsOptions): Promise<void> {
       d.last_run_at ?? '-',
       d.last_change_at ?? '-',
     ]);
-    process.stdout.write(`${heading}: ${plural(datasets.length, 'dataset')}\n${renderTable(DATASET_COLUMNS, rows, table)}`);
+    process.stdout.write(`${heading}: ${plural(datasets.length, 'dataset')}\n${renderTable(DATASET_COLUMNS, rows, table)}${webhookTable(webhooks, table)}`);
   } finally {
     await cache.close();
   }

@@ -1,5 +1,6 @@
 import { iso } from '../decisions/time.js';
-import type { Dataset, DatasetCounts, RunRecord, Summary } from '../stores/store.js';
+import { displayUrl } from '../decisions/url.js';
+import type { Dataset, DatasetCounts, DeliveryState, RunRecord, Summary } from '../stores/store.js';
 
 /** A dataset's figures as `stats --json` prints them. */
 export interface DatasetJson extends Dataset {
@@ -40,5 +41,34 @@ export function runJson(run: RunRecord): RunJson {
     duplicates: run.duplicates,
     rejected: run.rejected,
     pruned: run.pruned,
+  };
+}
+
+/** A webhook receiver as `stats --json` and the dashboard show it: its URL with no credentials. */
+export interface WebhookJson {
+  url: string;
+  position: number;
+  backlog: number;
+  delivered: number;
+  failures: number;
+  attempts: number;
+  last_error: string | null;
+  last_error_at: string | null;
+  last_delivered_at: string | null;
+  holder: string | null;
+}
+
+export function webhookJson(state: DeliveryState): WebhookJson {
+  return {
+    url: displayUrl(state.url),
+    position: state.position,
+    backlog: state.backlog,
+    delivered: state.delivered,
+    failures: state.failures,
+    attempts: state.attempts,
+    last_error: state.lastError,
+    last_error_at: iso(state.lastErrorAt),
+    last_delivered_at: iso(state.lastDeliveredAt),
+    holder: state.holder,
   };
 }

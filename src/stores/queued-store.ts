@@ -1,6 +1,8 @@
 import {
   StoreError,
   type BeginOptions,
+  type Deliveries,
+  type DeliveryHold,
   type Dataset,
   type PruneRequest,
   type PruneUntilCounts,
@@ -10,6 +12,8 @@ import {
 import { EVERY_DATASET, WriteQueue, type WriteScope } from './write-queue.js';
 
 const LONGEST_TIMER = 2 ** 31 - 1;
+/** The scope of webhook positions' writes: apart from every dataset's. */
+const DELIVERIES: WriteScope = '\u0000deliveries';
 
 function scopeOf(dataset: Dataset): WriteScope {
   return JSON.stringify([dataset.integration, dataset.connection, dataset.model]);
@@ -120,6 +124,29 @@ export class QueuedStore implements Store {
 
   datasetRunCounts() {
     return this.store.datasetRunCounts();
+  }
+
+  /** Webhook positions are written on the store's connection too: their writes take turns with the runs'. */
+  deliveries(): Deliveries {
+    const deliveries = this.store.deliveries();
+    const turn = <T>(write: () => Promise<T>) => this.queued(DELIVERIES, write);
+    const held = (hold: DeliveryHold): DeliveryHold => ({
+      url: hold.url,
+      position: hold.position,
+      advance: (...args) => turn(() => hold.advance(...args)),
+      fail: (...args) => turn(() => hold.fail(...args)),
+      renew: () => turn(() => hold.renew()),
+      release: () => turn(() => hold.release()),
+    });
+    return {
+      register: (...args) => turn(() => deliveries.register(...args)),
+      hold: async (...args) => {
+        const hold = await turn(() => deliveries.hold(...args));
+        return hold && held(hold);
+      },
+      runsAfter: (...args) => deliveries.runsAfter(...args),
+      list: () => deliveries.list(),
+    };
   }
 
   endOf(...args: Parameters<Store['endOf']>) {

@@ -10,6 +10,8 @@ let version: string | undefined;
 let rendering = Promise.resolve();
 /** A live refresh waits for the draw in progress; commits arriving meanwhile share that one refresh. */
 let refreshQueued = false;
+const CATCH_UP_MS = 2000;
+let catchUp: ReturnType<typeof setTimeout> | undefined;
 
 function route(): { name: 'overview' } | { name: 'dataset'; integration: string; connection: string; model: string; record?: string } {
   const hash = location.hash.replace(/^#/, '');
@@ -34,7 +36,9 @@ function render(refresh: boolean): Promise<void> {
         else await showDataset(main, where, where.record);
         document.title = `${where.model} — rcache`;
       } else {
-        await showOverview(main);
+        // Deliveries move no version: while one is behind, the overview looks again now and then.
+        clearTimeout(catchUp);
+        if (await showOverview(main)) catchUp = setTimeout(() => route().name === 'overview' && !refreshQueued && void render(true), CATCH_UP_MS);
         document.title = 'rcache dashboard';
       }
     } catch (error) {

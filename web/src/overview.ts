@@ -2,6 +2,7 @@ import { api } from './api.js';
 import { h, replace } from './dom.js';
 import { bytes, count, time } from './format.js';
 import { datasetHash, type DatasetStats, type Overview } from './types.js';
+import { webhookSection } from './webhooks.js';
 
 type Column = { key: keyof DatasetStats; label: string; numeric?: boolean };
 
@@ -58,7 +59,8 @@ function table(datasets: DatasetStats[], onSort: () => void): HTMLElement {
   return h('div', {}, h('div', { class: 'scroll' }, h('table', { id: 'datasets' }, h('thead', {}, h('tr', {}, ...header)), h('tbody', {}, ...rows))), empty);
 }
 
-export async function showOverview(main: HTMLElement): Promise<void> {
+/** Draws the overview; true while a webhook receiver has a backlog, which no commit will announce the end of. */
+export async function showOverview(main: HTMLElement): Promise<boolean> {
   const overview = await api<Overview>('/api/overview');
   const { database } = overview;
   const search = h('input', { type: 'search', id: 'search', placeholder: 'Search datasets', 'aria-label': 'Search datasets' });
@@ -83,6 +85,8 @@ export async function showOverview(main: HTMLElement): Promise<void> {
     ),
     search,
     holder,
+    webhookSection(overview.webhooks),
   );
   if (focused) search.focus();
+  return overview.webhooks.some((webhook) => webhook.backlog > 0);
 }

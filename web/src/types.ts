@@ -1,10 +1,11 @@
 import type { DatasetPageJson, NumberedRunJson, OverviewJson } from '../../src/http/dashboard/shapes.js';
-import type { DatasetJson } from '../../src/io/stats-json.js';
+import type { DatasetJson, WebhookJson } from '../../src/io/stats-json.js';
 import type { Dataset } from '../../src/stores/store.js';
 
 export type { Dataset };
 export type DatasetStats = DatasetJson;
 export type Run = NumberedRunJson;
+export type Webhook = WebhookJson;
 export type Overview = OverviewJson;
 export type DatasetPage = DatasetPageJson;
 

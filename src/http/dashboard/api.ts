@@ -6,7 +6,7 @@ import { wholeNumber } from '../../decisions/number.js';
 import { iso, parseTimestamp } from '../../decisions/time.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { recordJson } from '../../io/records.js';
-import { datasetJson, runJson } from '../../io/stats-json.js';
+import { datasetJson, runJson, webhookJson } from '../../io/stats-json.js';
 import type { Change, Dataset } from '../../stores/store.js';
 import { HttpError } from '../http.js';
 import type { DatabaseJson, DatasetPageJson, NumberedRunJson, OverviewJson } from './shapes.js';
@@ -79,8 +79,8 @@ async function database(cache: Cache): Promise<DatabaseJson> {
 
 /** Every dataset's figures, for the overview. */
 export async function overview(cache: Cache): Promise<string> {
-  const [where, datasets] = await Promise.all([database(cache), cache.stats()]);
-  return JSON.stringify({ database: where, datasets: datasets.map(datasetJson) } satisfies OverviewJson);
+  const [where, datasets, webhooks] = await Promise.all([database(cache), cache.stats(), cache.deliveries().list()]);
+  return JSON.stringify({ database: where, datasets: datasets.map(datasetJson), webhooks: webhooks.map(webhookJson) } satisfies OverviewJson);
 }
 
 /** One dataset's figures (null when it has none), for its page: one indexed read, however many datasets there are. */

@@ -1,5 +1,6 @@
 import type { Cache } from '../../cache/cache.js';
 import type { Dataset } from '../../stores/store.js';
+import { displayUrl } from '../../decisions/url.js';
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -69,7 +70,7 @@ function family(name: string, type: 'counter' | 'gauge' | 'histogram', help: str
  * dataset, kind and outcome.
  */
 export async function metricsText(cache: Cache, requests: RequestMetrics): Promise<string> {
-  const [datasets, runCounts] = await Promise.all([cache.stats(), cache.datasetRunCounts()]);
+  const [datasets, runCounts, webhooks] = await Promise.all([cache.stats(), cache.datasetRunCounts(), cache.deliveries().list()]);
   // Each dataset's names, escaped once.
   const named = new Map(datasets.map((dataset) => [datasetKey(dataset), pairs({ integration: dataset.integration, connection: dataset.connection, model: dataset.model })]));
   const names = (dataset: Dataset) => named.get(datasetKey(dataset));
@@ -102,6 +103,15 @@ export async function metricsText(cache: Cache, requests: RequestMetrics): Promi
   for (const [key, count] of [...byKind].sort(([a], [b]) => (a < b ? -1 : 1))) out.push(`rcache_runs_total${key} ${count}`);
   out.push(...family('rcache_dataset_runs_total', 'counter', 'Committed runs of a dataset, by kind.'));
   for (const [key, count] of byDataset) out.push(`rcache_dataset_runs_total${key} ${count}`);
+  const receivers: [string, string, string, (state: (typeof webhooks)[number]) => number][] = [
+    ['rcache_webhook_backlog', 'gauge', 'Runs committed after a webhook receiver\'s position.', (state) => state.backlog],
+    ['rcache_webhook_delivered_total', 'counter', 'Deliveries a webhook receiver took.', (state) => state.delivered],
+    ['rcache_webhook_failures_total', 'counter', 'Failed attempts at delivering to a webhook receiver.', (state) => state.failures],
+  ];
+  for (const [name, type, help, value] of receivers) {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const state of webhooks) out.push(`${name}${labels({ url: displayUrl(state.url) })} ${value(state)}`);
+  }
   return [...out, ...requests.lines()].join('\n') + '\n';
 }
 

@@ -1,4 +1,4 @@
-import type { DatasetJson, RunJson } from '../../io/stats-json.js';
+import type { DatasetJson, RunJson, WebhookJson } from '../../io/stats-json.js';
 
 // The dashboard's answers, shared with the page's code (which must not import the server's).
 
@@ -14,6 +14,8 @@ export interface DatabaseJson {
 export interface OverviewJson {
   database: DatabaseJson;
   datasets: DatasetJson[];
+  /** Webhook receivers and how far each is, as stats --json shows them. */
+  webhooks: WebhookJson[];
 }
 
 /** What a dataset's page shows of it: its figures, null when it has none. */

@@ -9,6 +9,7 @@ import {
   type DatabaseInfo,
   type Dataset,
   type DatasetCounts,
+  type Deliveries,
   type DatasetRef,
   type DatasetRunCount,
   type PruneCounts,
@@ -32,6 +33,7 @@ import { parseLocation, unparsable } from './location.js';
 import { ensureSchema } from './schema.js';
 import { escapeText, unescapeText } from './text.js';
 import { CommitWatch } from './watch.js';
+import { PostgresDeliveries } from './deliveries.js';
 import { NOTIFY_AND_COMMIT, PostgresRun } from './write-run.js';
 
 const DEFAULT_BUSY_TIMEOUT = 60_000;
@@ -558,6 +560,10 @@ class PostgresStore implements Store {
       await recordRun(client, 'reset', dataset, at, at, { deleted: count }, true);
       return count;
     });
+  }
+
+  deliveries(): Deliveries {
+    return new PostgresDeliveries(this.pool, this.config, this.where);
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { newDatabaseId } from '../../decisions/cursor.js';
 import { StoreError } from '../store.js';
+import webhookDeliveries from './migrations/002-webhook-deliveries.js';
 
 /** Everything rcache keeps lives in this schema of the database it is given. */
 export const SCHEMA = 'rcache';
@@ -87,6 +88,7 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX runs_by_dataset ON rcache.runs (integration, connection, model, number);
   `,
+  webhookDeliveries,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

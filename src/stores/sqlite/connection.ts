@@ -7,6 +7,7 @@ import { StoreError } from '../store.js';
 import { translate } from './errors.js';
 import initial from './migrations/001-initial.js';
 import identity from './migrations/002-identity.js';
+import webhookDeliveries from './migrations/003-webhook-deliveries.js';
 
 export type Db = Database.Database;
 
@@ -30,7 +31,7 @@ function connect(path: string | Buffer, options: Database.Options = {}): Db {
 export const APPLICATION_ID = 0x72636163;
 
 // Each migration runs in one transaction with the bump of user_version; index = version - 1.
-const MIGRATIONS: readonly string[] = [initial, identity];
+const MIGRATIONS: readonly string[] = [initial, identity, webhookDeliveries];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 export const DEFAULT_BUSY_TIMEOUT = 60_000;

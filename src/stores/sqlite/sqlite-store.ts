@@ -9,6 +9,7 @@ import {
   type ChangePage,
   type Dataset,
   type DatabaseInfo,
+  type Deliveries,
   type DatasetCounts,
   type DatasetRef,
   type DatasetRunCount,
@@ -29,6 +30,7 @@ import {
 import { DEFAULT_BUSY_TIMEOUT, openDatabase, openReader, refreshCopy, type Db } from './connection.js';
 import { translate } from './errors.js';
 import { SqliteWriteRun } from './write-run.js';
+import { SqliteDeliveries } from './deliveries.js';
 
 type ChangeRow = [string, string | null, number, Change['action'], number, number, number | null, number | null];
 
@@ -222,7 +224,7 @@ export class SqliteStore implements Store {
   }
 
   /** Runs `work` in one write transaction, holding the lock as a run does. */
-  private async transaction<T>(work: () => T, signal?: AbortSignal): Promise<T> {
+  async transaction<T>(work: () => T, signal?: AbortSignal): Promise<T> {
     await this.lock(signal);
     try {
       const result = this.guard('write', work);
@@ -552,6 +554,10 @@ export class SqliteStore implements Store {
       this.recordRun('reset', dataset, at, at, { deleted: count });
       return count;
     });
+  }
+
+  deliveries(): Deliveries {
+    return new SqliteDeliveries(this);
   }
 
   async close(): Promise<void> {
