@@ -69,7 +69,7 @@ describe('the package exports', () => {
     expectTypeOf<Cache['runs']>().returns.toEqualTypeOf<Promise<RunRecord[]>>();
     expectTypeOf<StoreOpener>().toEqualTypeOf<(location: string, options: StoreOptions) => Promise<Store>>();
     expect(Object.keys(rcache).sort()).toEqual(
-      ['Cache', 'CursorError', 'DEFERRED_HASH', 'EmptyRefreshError', 'InputError', 'InterruptedError', 'InvalidArgumentError', 'RcacheError', 'StoreError', 'openCache', 'storedPayloadHash'].sort(),
+      ['Cache', 'CursorError', 'DEFERRED_HASH', 'DeletionLimitError', 'EmptyRefreshError', 'InputError', 'InterruptedError', 'InvalidArgumentError', 'RcacheError', 'StoreError', 'deliverWebhooks', 'inferSchema', 'openCache', 'storedPayloadHash'],
     );
   });
 });
