@@ -70,6 +70,15 @@ describe('inferSchema', () => {
   });
 });
 
+describe('ignored fields and lines saved before they were ignored', () => {
+  it('a line byte for byte as saved without ignoreFields is unchanged with them; one that differs is compared under them', async () => {
+    const cache = await freshCache();
+    await save(cache, [{ id: 'a', n: 1, fetched_at: 1 }, { id: 'b', n: 1, fetched_at: 1 }]);
+    expect(await save(cache, [{ id: 'a', n: 1, fetched_at: 1 }, { id: 'b', n: 1, fetched_at: 2 }], ['fetched_at'])).toMatchObject({ unchanged: 1, updated: 1 });
+    expect(await save(cache, [{ id: 'a', n: 1, fetched_at: 1 }, { id: 'b', n: 1, fetched_at: 3 }], ['fetched_at'])).toMatchObject({ unchanged: 2 });
+  });
+});
+
 describe('the library options of the sync side', () => {
   it('unlessModifiedAfter, versionField and schema are checked before any input is read', async () => {
     const cache = await freshCache();

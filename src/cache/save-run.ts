@@ -1,7 +1,7 @@
 import type { IgnoreFields } from '../decisions/canonical.js';
 import { storedPayloadHash } from '../decisions/hash.js';
 import { decideSave, needsComparison, planRefresh } from '../decisions/outcome.js';
-import { rawDigest } from '../decisions/raw-hash.js';
+import { rawDigestAgainst } from '../decisions/raw-hash.js';
 import { DEFERRED_HASH, likelyId, prepareRecord, RecordError, type PreparedRecord } from '../decisions/record.js';
 import { valueText, versionOrder } from '../decisions/version.js';
 import { EmptyRefreshError, InputError } from '../errors.js';
@@ -96,7 +96,7 @@ export class SaveRun extends LibraryRun {
     texts.forEach((text, i) => {
       const guess = guesses[i];
       const row = guess === undefined ? undefined : found?.get(guess);
-      const rawHash = row === undefined ? undefined : rawDigest(text, this.ignore);
+      const rawHash = row === undefined ? undefined : rawDigestAgainst(text, this.ignore, row.rawHash);
       check.rawHashes.push(rawHash);
       check.guesses.push(guess);
       check.rows.push(row);

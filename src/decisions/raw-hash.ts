@@ -41,6 +41,16 @@ export function rawDigest(text: string, ignore: IgnoreFields): string {
   return digest(marked + text.slice(at));
 }
 
+/**
+ * The raw hash of a line to compare with a record's stored raw hash `stored`. With ignored fields,
+ * a record whose stored hash is the plain hash of this very line (saved without those fields left
+ * out, or by an older rcache) is recognised too: the line is byte for byte what was saved.
+ */
+export function rawDigestAgainst(text: string, ignore: IgnoreFields, stored: string): string {
+  const raw = rawDigest(text, ignore);
+  return raw !== stored && ignore.root !== undefined && digest(text) === stored ? stored : raw;
+}
+
 /** Adds to `spans` where the values of the object at `from` that `node` ignores start and end; the top-level id is never ignored here, since it confirms which record a line is compared with. */
 function ignoredValues(text: string, from: number, node: IgnoreNode, depth: number, spans: number[]): void {
   for (const member of topLevelMembers(text, from)) {
