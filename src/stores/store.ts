@@ -1,6 +1,8 @@
-import type { Action, Dataset, RunKind, Summary } from '../types.js';
+import type { Action, CounterDelta, Dataset, RunKind, Summary } from '../types.js';
 
-export type { Action, Dataset, RunKind, Summary } from '../types.js';
+export type { Action, CounterDelta, Dataset, RunKind, Summary } from '../types.js';
+export { DEFERRED_HASH } from '../types.js';
+export { StoreError, type StoreFailure } from '../errors.js';
 
 /*
  * The operations every store implements. Callers (the library in src/cache/) hold the decisions:
@@ -18,13 +20,6 @@ export type { Action, Dataset, RunKind, Summary } from '../types.js';
  * - Every failure of the database reaches callers as a StoreError of one of the kinds below;
  *   nothing engine-specific (error codes, driver classes) crosses this interface.
  */
-
-/**
- * The stored hash of a record whose canonical hash was not computed when it was saved: it stands
- * for storedPayloadHash(payload) (src/decisions/hash.ts). A store that drops a payload (prune)
- * computes that hash first, in JavaScript, and keeps it.
- */
-export const DEFERRED_HASH = '';
 
 /** A dataset as one store knows it. */
 export interface DatasetRef extends Dataset {
@@ -75,14 +70,6 @@ export type WriteOp =
   | { op: 'restore'; key: number; payload: string; rawHash: string; size: number }
   /** Soft delete of a live record: action DELETED, deleted_at = run.time, payload kept. */
   | { op: 'delete'; key: number };
-
-/** How a run moved its dataset's kept counters; applied at commit. */
-export interface CounterDelta {
-  live: number;
-  deleted: number;
-  pruned: number;
-  bytes: number;
-}
 
 /** What a run reports when it commits: the row of the run history and the counter changes. */
 export interface RunOutcome {
@@ -382,39 +369,4 @@ export interface StoreOptions {
    * ("no rcache database at <location>") and nothing is created. Default true.
    */
   create?: boolean;
-}
-
-/** Kinds of database failure, each with its own message and exit status in the CLI. */
-export type StoreFailure =
-  /** Another writer held the lock past the busy timeout. */
-  | 'busy'
-  /** The disk (or the server's) is full. */
-  | 'full'
-  /** The database, its directory or its file system cannot be written. */
-  | 'read-only'
-  /** There is no database at the location (for a read that must not create one). */
-  | 'missing'
-  /** The location names something that is not a database rcache may use (another program's, a FIFO, a directory). */
-  | 'foreign'
-  /** The database was written by a newer rcache. */
-  | 'newer-schema'
-  /** The location itself is not acceptable (empty, in memory, a URI with options). */
-  | 'bad-location'
-  /** The server cannot be reached, refused the credentials, or the connection was lost. */
-  | 'cannot-connect'
-  /** The dataset a reader follows was expired or reset after the reader found it. */
-  | 'dataset-changed'
-  /** Anything else the database reported. */
-  | 'failed';
-
-/** A database failure in rcache's terms. The message is one line, names the location, never a password. */
-export class StoreError extends Error {
-  constructor(
-    readonly kind: StoreFailure,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'StoreError';
-  }
 }

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { newDatabaseId } from '../../decisions/cursor.js';
-import { StoreError } from '../store.js';
+import { newDatabaseId } from '../../database-id.js';
+import { StoreError } from '../../errors.js';
 
 /** Everything rcache keeps lives in this schema of the database it is given. */
 export const SCHEMA = 'rcache';
@@ -159,7 +158,7 @@ export async function ensureSchema(client: pg.ClientBase, where: string, { reado
     if (current !== 'absent' && 'foreign' in current) throw refuse(current, where);
     let identity: Identity;
     if (current === 'absent') {
-      identity = { version: 0, databaseId: newDatabaseId(randomBytes) };
+      identity = { version: 0, databaseId: newDatabaseId() };
     } else {
       checkVersion(current, where);
       identity = current;

@@ -1,9 +1,8 @@
 import Database from 'better-sqlite3';
-import { randomBytes } from 'node:crypto';
 import { closeSync, constants, lstatSync, openSync, readFileSync, readlinkSync, readSync, statSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
-import { newDatabaseId } from '../../decisions/cursor.js';
-import { StoreError } from '../store.js';
+import { newDatabaseId } from '../../database-id.js';
+import { StoreError } from '../../errors.js';
 import { translate } from './errors.js';
 import initial from './migrations/001-initial.js';
 import identity from './migrations/002-identity.js';
@@ -128,7 +127,7 @@ function migrate(db: Db, path: string): void {
       throw new StoreError('foreign', `${path} is not an rcache database (it is another program's SQLite database)`);
     }
     for (let next = version; next < SCHEMA_VERSION; next++) {
-      db.exec(MIGRATIONS[next]!.replace(':database_id', `'${newDatabaseId(randomBytes)}'`));
+      db.exec(MIGRATIONS[next]!.replace(':database_id', `'${newDatabaseId()}'`));
     }
     db.pragma(`application_id = ${APPLICATION_ID}`);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
