@@ -107,10 +107,10 @@ describe.skipIf(POSTGRES_URL === undefined)('the PostgreSQL store', () => {
       const run = (await store.beginRun(CONTACTS, { kind: 'save', now: 2, create: true }))!;
       const found = await run.lookup(['a', 'b', 'c']);
       const keys = await run.write([
-        { op: 'delete', key: found.get('c')!.key },
+        { op: 'delete', rowid: found.get('c')!.rowid },
         insert('d'),
         insert('a'),
-        { op: 'replace', key: found.get('a')!.key, action: 'UPDATED', payload: '{"id":"a","v":2}', hash: 'x', rawHash: 'y', size: 16, firstSeenAt: 1 },
+        { op: 'replace', rowid: found.get('a')!.rowid, action: 'UPDATED', payload: '{"id":"a","v":2}', hash: 'x', rawHash: 'y', size: 16, firstSeenAt: 1 },
         insert('d'),
       ]);
       expect(keys[0]).toBeTypeOf('number');
@@ -231,7 +231,7 @@ describe.skipIf(POSTGRES_URL === undefined)('the PostgreSQL store', () => {
           await run.write([
             insert(`${name}-${i}-a`),
             shared
-              ? { op: 'replace', key: shared.key, action: 'UPDATED', payload: `{"id":"shared","by":"${name}-${i}"}`, hash: `${name}${i}`, rawHash: `${name}${i}`, size: 30, firstSeenAt: shared.firstSeenAt }
+              ? { op: 'replace', rowid: shared.rowid, action: 'UPDATED', payload: `{"id":"shared","by":"${name}-${i}"}`, hash: `${name}${i}`, rawHash: `${name}${i}`, size: 30, firstSeenAt: shared.firstSeenAt }
               : insert('shared', `{"id":"shared","by":"${name}-${i}"}`),
             insert(`${name}-${i}-b`),
           ]);

@@ -5,7 +5,7 @@ import { emptySummary, type Summary } from '../types.js';
 /** A record as the run knows it after writing it itself: what a later line for the same id is decided against. */
 export interface Known extends StoredState {
   /** Undefined while its insert is not yet written. */
-  key: number | undefined;
+  rowid: number | undefined;
   hash: string;
   rawHash: string;
   payload: string;

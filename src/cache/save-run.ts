@@ -173,20 +173,20 @@ export class SaveRun extends LibraryRun {
 
   /** Payloads of stored records whose hash was deferred and is about to be compared: one read for the batch. */
   private async deferredPayloads(run: WriteRun, check: Check, entries: readonly Entry[], elsewhere: Map<string, StoredRecord>) {
-    const keys: number[] = [];
+    const rowids: number[] = [];
     if (run.emptyAtStart) return new Map<number, string | null>();
     const carried = this.carried;
     for (const { index, record } of entries) {
       if (record === undefined || (carried.size > 0 && carried.has(record.id))) continue;
       const row = record.id === check.guesses[index] ? check.rows[index] : elsewhere.get(record.id);
-      if (row !== undefined && row.hash === DEFERRED_HASH && row.deletedAt === null && row.rawHash !== record.rawHash) keys.push(row.key);
+      if (row !== undefined && row.hash === DEFERRED_HASH && row.deletedAt === null && row.rawHash !== record.rawHash) rowids.push(row.rowid);
     }
-    return keys.length === 0 ? new Map<number, string | null>() : run.payloads(keys);
+    return rowids.length === 0 ? new Map<number, string | null>() : run.payloads(rowids);
   }
 
   /** Whether an earlier line of this run named the stored record `row`. */
   private isDuplicate(row: StoredRecord, run: WriteRun): boolean {
-    return row.position > run.startPosition || !this.met.add(row.key);
+    return row.position > run.startPosition || !this.met.add(row.rowid);
   }
 
   private decide(run: WriteRun, record: PreparedRecord, stored: StoredRecord | Written | undefined, payloads: Map<number, string | null>, writes: BatchWrites): void {
@@ -201,9 +201,9 @@ export class SaveRun extends LibraryRun {
     const { write } = decision;
     if (write.kind === 'none') return;
     const hash = record.hash ?? DEFERRED_HASH;
-    const key = stored?.key;
+    const rowid = stored?.rowid;
     const next: Written = {
-      key,
+      rowid,
       action: write.kind === 'replace' ? write.action : write.kind === 'insert' ? 'ADDED' : state!.action,
       firstSeenAt: write.kind === 'replace' ? write.firstSeenAt : write.kind === 'insert' ? run.time : state!.firstSeenAt,
       size,
@@ -218,7 +218,7 @@ export class SaveRun extends LibraryRun {
     writes.byId.set(record.id, next);
     const { ops, owners } = writes;
     const { payload, rawHash } = record;
-    if (write.kind === 'insert' || (write.kind === 'replace' && key === undefined)) {
+    if (write.kind === 'insert' || (write.kind === 'replace' && rowid === undefined)) {
       // A record inserted earlier in this batch is inserted once, with its last content, where the last line stands.
       const earlier = (stored as Written | undefined)?.insertAt;
       if (earlier !== undefined) ops[earlier] = owners[earlier] = undefined;
@@ -229,10 +229,10 @@ export class SaveRun extends LibraryRun {
     }
     if (write.kind === 'replace') {
       owners.push(next);
-      ops.push({ op: 'replace', key: key!, action: write.action, firstSeenAt: write.firstSeenAt, payload, hash, rawHash, size });
+      ops.push({ op: 'replace', rowid: rowid!, action: write.action, firstSeenAt: write.firstSeenAt, payload, hash, rawHash, size });
     } else if (write.kind === 'restore') {
       owners.push(next);
-      ops.push({ op: 'restore', key: key!, payload, rawHash, size });
+      ops.push({ op: 'restore', rowid: rowid!, payload, rawHash, size });
     }
   }
 
@@ -241,8 +241,8 @@ export class SaveRun extends LibraryRun {
     if (stored.prunedAt === null && stored.rawHash === record.rawHash) return true;
     let hash = stored.hash;
     if (hash === DEFERRED_HASH) {
-      const payload = 'payload' in stored ? stored.payload : payloads.get(stored.key!);
-      if (typeof payload !== 'string') throw new Error(`the payload of row ${stored.key} was not read before it was compared`);
+      const payload = 'payload' in stored ? stored.payload : payloads.get(stored.rowid!);
+      if (typeof payload !== 'string') throw new Error(`the payload of row ${stored.rowid} was not read before it was compared`);
       hash = storedPayloadHash(payload);
     }
     record.hash ??= prepareRecord(record.payload, this.ignore).hash!;
@@ -259,16 +259,16 @@ export class SaveRun extends LibraryRun {
       owners.push(writes.owners[i]!);
     });
     if (written.length === 0) return;
-    const keys = await run.write(written);
+    const rowids = await run.write(written);
     const repeated: string[] = [];
     let inserted = 0;
     written.forEach((op, i) => {
       if (op.op !== 'insert') return;
-      const key = keys[inserted++];
+      const rowid = rowids[inserted++];
       const owner = owners[i]!;
       owner.insertAt = undefined;
-      if (key !== undefined) {
-        owner.key = key;
+      if (rowid !== undefined) {
+        owner.rowid = rowid;
         return;
       }
       repeated.push(op.id);
@@ -281,7 +281,7 @@ export class SaveRun extends LibraryRun {
     if (repeated.length === 0) return;
     const stored = await run.lookup(repeated);
     const again: BatchWrites = { byId: writes.byId, ops: [], owners: [] };
-    const payloads = await run.payloads([...stored.values()].filter((row) => row.hash === DEFERRED_HASH).map((row) => row.key));
+    const payloads = await run.payloads([...stored.values()].filter((row) => row.hash === DEFERRED_HASH).map((row) => row.rowid));
     for (const op of written) {
       if (op.op !== 'insert' || !repeated.includes(op.id)) continue;
       const record: PreparedRecord = { id: op.id, payload: op.payload, hash: op.hash === DEFERRED_HASH ? undefined : op.hash, rawHash: op.rawHash };
@@ -300,9 +300,9 @@ export class SaveRun extends LibraryRun {
     for (let after = 0; ; ) {
       const page = await run.untouchedLive(after, REFRESH_PAGE);
       if (page.length === 0) return;
-      after = page[page.length - 1]!.key;
+      after = page[page.length - 1]!.rowid;
       const ops: WriteOp[] = [];
-      for (const { key } of page) if (!this.met.has(key)) ops.push({ op: 'delete', key });
+      for (const { rowid } of page) if (!this.met.has(rowid)) ops.push({ op: 'delete', rowid });
       await run.write(ops);
       this.summary.deleted += ops.length;
       this.delta.live -= ops.length;

@@ -32,13 +32,13 @@ export interface DatasetRef extends Dataset {
 /** What a write run needs to know of one stored record to decide what a line does to it. */
 export interface StoredRecord {
   /**
-   * A number naming the row within its database for as long as the write run that read it is
-   * open (SQLite: its rowid). Runs keep sets of keys, not of ids, to remember which rows they met.
-   * Between runs a key may change (SQLite's VACUUM renumbers rows, and compaction waits for every
-   * writer), so no key is kept past its run's commit or abort; within a run a store may reuse a
-   * key only for a row created after the one it named was hard-deleted.
+   * A number naming the row within its database, for as long as the write run that read it is
+   * open. Runs keep sets of row ids, not of record ids, to remember which rows they met. A store
+   * may renumber rows between runs (compaction waits for every writer), so no row id is kept past
+   * its run's commit or abort; within a run a store may reuse one only for a row created after the
+   * one it named was hard-deleted.
    */
-  key: number;
+  rowid: number;
   id: string;
   /** Position of the record's latest change; above the run's startPosition means this run made it. */
   position: number;
@@ -65,11 +65,11 @@ export type WriteOp =
    * A new state of a stored record: payload and hashes replaced, deleted and pruned marks cleared,
    * first_seen_at set as given (kept for UPDATED, run.time for a deleted record ADDED again).
    */
-  | { op: 'replace'; key: number; action: 'ADDED' | 'UPDATED'; payload: string; hash: string; rawHash: string; size: number; firstSeenAt: number }
+  | { op: 'replace'; rowid: number; action: 'ADDED' | 'UPDATED'; payload: string; hash: string; rawHash: string; size: number; firstSeenAt: number }
   /** A pruned record met again with the same hash: its payload comes back; not a change, no position. */
-  | { op: 'restore'; key: number; payload: string; rawHash: string; size: number }
+  | { op: 'restore'; rowid: number; payload: string; rawHash: string; size: number }
   /** Soft delete of a live record: action DELETED, deleted_at = run.time, payload kept. */
-  | { op: 'delete'; key: number };
+  | { op: 'delete'; rowid: number };
 
 /** What a run reports when it commits: the row of the run history and the counter changes. */
 export interface RunOutcome {
@@ -111,19 +111,19 @@ export interface WriteRun {
 
   /** The stored records of these ids in the dataset, keyed by id; ids not stored are absent. */
   lookup(ids: readonly string[]): Promise<Map<string, StoredRecord>>;
-  /** The payloads of these rows (null when pruned), keyed by row key: for hashes that were deferred and for merges. */
-  payloads(keys: readonly number[]): Promise<Map<number, string | null>>;
+  /** The payloads of these rows (null when pruned), keyed by row id: for hashes that were deferred and for merges. */
+  payloads(rowids: readonly number[]): Promise<Map<number, string | null>>;
   /**
    * Applies ops in order, positions assigned by the store in that order. Returns, for each insert
-   * op in order, the new row's key, or undefined when the id was stored already and nothing was
+   * op in order, the new row's id, or undefined when the id was stored already and nothing was
    * written for it (a run that skipped lookups, as an initial load does, learns of repeats so).
    */
   write(ops: readonly WriteOp[]): Promise<(number | undefined)[]>;
   /**
    * Up to `limit` live records of the dataset that this run has not written (position at most
-   * startPosition), with key above `afterKey`, in key order: what a full refresh may delete.
+   * startPosition), with row id above `afterRowid`, in row id order: what a full refresh may delete.
    */
-  untouchedLive(afterKey: number, limit: number): Promise<{ key: number; id: string }[]>;
+  untouchedLive(afterRowid: number, limit: number): Promise<{ rowid: number; id: string }[]>;
   /** Records the run in the history, applies the counter delta, makes every write visible, releases the lock. */
   commit(outcome: RunOutcome): Promise<void>;
   /** Rolls back everything this run did and releases the lock. Safe to call more than once, and after commit. */

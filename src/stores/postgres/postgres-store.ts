@@ -170,7 +170,7 @@ class PostgresStore implements Store {
       const { rows } = await client.query<[number, number, boolean]>({
         text: `SELECT (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM rcache.positions),
                  greatest((SELECT max(last_time) FROM rcache.datasets), (SELECT last_time FROM rcache.meta)),
-                 NOT EXISTS (SELECT 1 FROM rcache.records WHERE dataset_uid = $1)`,
+                 NOT EXISTS (SELECT 1 FROM rcache.records WHERE dataset_id = $1)`,
         values: [uid],
         rowMode: 'array',
       });
@@ -211,7 +211,7 @@ class PostgresStore implements Store {
     // A dataset expired while this run waited for it is gone: it is created again, under a new uid.
     for (let attempt = 0; attempt < 10; attempt++) {
       const { rows } = await client.query<[number, number, number]>({
-        text: 'SELECT uid, generation, live FROM rcache.datasets WHERE integration = $1 AND connection = $2 AND model = $3 FOR UPDATE',
+        text: 'SELECT id, generation, live FROM rcache.datasets WHERE integration = $1 AND connection = $2 AND model = $3 FOR UPDATE',
         values: params,
         rowMode: 'array',
       });
@@ -224,7 +224,7 @@ class PostgresStore implements Store {
 
   async findDataset(dataset: Dataset): Promise<DatasetRef | undefined> {
     const rows = await this.query<[number, number]>(
-      'SELECT uid, generation FROM rcache.datasets WHERE integration = $1 AND connection = $2 AND model = $3',
+      'SELECT id, generation FROM rcache.datasets WHERE integration = $1 AND connection = $2 AND model = $3',
       names(dataset),
     );
     const row = rows[0];
@@ -237,7 +237,7 @@ class PostgresStore implements Store {
 
   async readChanges(ref: DatasetRef, page: ChangePage): Promise<Change[]> {
     const params: unknown[] = [ref.uid, page.limit];
-    const where = ['r.dataset_uid = d.uid'];
+    const where = ['r.dataset_id = d.id'];
     const newest = page.order === 'newest-first';
     if (page.after !== undefined) {
       params.push(page.after);
@@ -267,7 +267,7 @@ class PostgresStore implements Store {
          SELECT ${CHANGE_COLUMNS} FROM rcache.records r WHERE ${where.join(' AND ')}
          ORDER BY r.position ${newest ? 'DESC' : 'ASC'} LIMIT $2
        ) r ON true
-       WHERE d.uid = $1`,
+       WHERE d.id = $1`,
       params,
     );
     if (rows.length === 0 || rows[0]![0] !== ref.generation) throw this.changed(ref);
@@ -277,8 +277,8 @@ class PostgresStore implements Store {
   async readRecord(ref: DatasetRef, id: string): Promise<Change | undefined> {
     const rows = await this.query<ChangeRow>(
       `SELECT d.generation, ${CHANGE_COLUMNS}
-       FROM rcache.datasets d LEFT JOIN rcache.records r ON r.dataset_uid = d.uid AND r.id = $2
-       WHERE d.uid = $1`,
+       FROM rcache.datasets d LEFT JOIN rcache.records r ON r.dataset_id = d.id AND r.id = $2
+       WHERE d.id = $1`,
       [ref.uid, escapeText(id)],
     );
     if (rows.length === 0 || rows[0]![0] !== ref.generation) throw this.changed(ref);
@@ -369,8 +369,8 @@ class PostgresStore implements Store {
     const counts: PruneCounts = { pruned: 0, datasetsExpired: 0, recordsDeleted: 0, reclaimedBytes: 0 };
     const params: unknown[] = [];
     const clauses = narrow(request.dataset, params);
-    const select = `SELECT uid, integration, connection, model, coalesce(last_sync_at, last_run_at)
-      FROM rcache.datasets ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY uid`;
+    const select = `SELECT id, integration, connection, model, coalesce(last_sync_at, last_run_at)
+      FROM rcache.datasets ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY id`;
     type Row = [number, string, string, string, number | null];
     const expired = (row: Row) => row[4] === null || row[4] <= request.datasetCutoff;
     const named = (row: Row): Dataset => ({ integration: row[1], connection: row[2], model: row[3] });
@@ -378,12 +378,12 @@ class PostgresStore implements Store {
     if (request.dryRun) {
       for (const row of await this.query<Row>(select, params)) {
         if (expired(row)) {
-          const [[count]] = (await this.query<[number]>('SELECT count(*) FROM rcache.records WHERE dataset_uid = $1', [row[0]])) as [[number]];
+          const [[count]] = (await this.query<[number]>('SELECT count(*) FROM rcache.records WHERE dataset_id = $1', [row[0]])) as [[number]];
           counts.datasetsExpired++;
           counts.recordsDeleted += count;
         } else {
           const [[count]] = (await this.query<[number]>(
-            'SELECT count(*) FROM rcache.records WHERE dataset_uid = $1 AND pruned_at IS NULL AND last_modified_at <= $2',
+            'SELECT count(*) FROM rcache.records WHERE dataset_id = $1 AND pruned_at IS NULL AND last_modified_at <= $2',
             [row[0], request.payloadCutoff],
           )) as [[number]];
           counts.pruned += count;
@@ -399,9 +399,9 @@ class PostgresStore implements Store {
       for (const row of rows) {
         const [uid] = row;
         if (expired(row)) {
-          const deleted = await client.query('DELETE FROM rcache.records WHERE dataset_uid = $1', [uid]);
+          const deleted = await client.query('DELETE FROM rcache.records WHERE dataset_id = $1', [uid]);
           await client.query(
-            `WITH gone AS (DELETE FROM rcache.datasets WHERE uid = $1 RETURNING last_time)
+            `WITH gone AS (DELETE FROM rcache.datasets WHERE id = $1 RETURNING last_time)
              UPDATE rcache.meta SET last_time = greatest(last_time, (SELECT last_time FROM gone))`,
             [uid],
           );
@@ -459,7 +459,7 @@ class PostgresStore implements Store {
     if (ref === undefined) return { count: 0, hasMore: false, ...(await reclaim()) };
     if (options.dryRun) {
       const [[count]] = (await this.query<[number]>(
-        'SELECT count(*) FROM rcache.records WHERE dataset_uid = $1 AND pruned_at IS NULL AND position <= $2',
+        'SELECT count(*) FROM rcache.records WHERE dataset_id = $1 AND pruned_at IS NULL AND position <= $2',
         [ref.uid, until],
       )) as [[number]];
       return {
@@ -478,11 +478,11 @@ class PostgresStore implements Store {
           : await dropPayloads(
               client,
               locked,
-              `key IN (SELECT key FROM rcache.records WHERE dataset_uid = $1 AND pruned_at IS NULL AND position <= $2 ORDER BY position LIMIT $3)`,
+              `rowid IN (SELECT rowid FROM rcache.records WHERE dataset_id = $1 AND pruned_at IS NULL AND position <= $2 ORDER BY position LIMIT $3)`,
               [until, options.limit],
               at,
             );
-      const more = await client.query('SELECT 1 FROM rcache.records WHERE dataset_uid = $1 AND pruned_at IS NULL AND position <= $2 LIMIT 1', [
+      const more = await client.query('SELECT 1 FROM rcache.records WHERE dataset_id = $1 AND pruned_at IS NULL AND position <= $2 LIMIT 1', [
         locked,
         until,
       ]);
@@ -495,7 +495,7 @@ class PostgresStore implements Store {
   /** The dataset's uid with its row lock held, in a transaction already begun; undefined when it does not exist. */
   private async lockInTransaction(client: pg.ClientBase, dataset: Dataset): Promise<number | undefined> {
     const { rows } = await client.query<[number]>({
-      text: 'SELECT uid FROM rcache.datasets WHERE integration = $1 AND connection = $2 AND model = $3 FOR UPDATE',
+      text: 'SELECT id FROM rcache.datasets WHERE integration = $1 AND connection = $2 AND model = $3 FOR UPDATE',
       values: names(dataset),
       rowMode: 'array',
     });
@@ -506,9 +506,9 @@ class PostgresStore implements Store {
     return this.transaction(async (client) => {
       const uid = await this.lockInTransaction(client, dataset);
       if (uid === undefined) return undefined;
-      const deleted = await client.query('DELETE FROM rcache.records WHERE dataset_uid = $1', [uid]);
+      const deleted = await client.query('DELETE FROM rcache.records WHERE dataset_id = $1', [uid]);
       await client.query(
-        'UPDATE rcache.datasets SET live = 0, deleted = 0, pruned = 0, bytes = 0, generation = generation + 1 WHERE uid = $1',
+        'UPDATE rcache.datasets SET live = 0, deleted = 0, pruned = 0, bytes = 0, generation = generation + 1 WHERE id = $1',
         [uid],
       );
       const count = deleted.rowCount ?? 0;
@@ -544,12 +544,12 @@ async function stampTime(client: pg.ClientBase, now: number): Promise<number> {
  * from the payload first, so the record keeps its hash without its payload.
  */
 async function dropPayloads(client: pg.ClientBase, uid: number, where: string, params: unknown[], at: number): Promise<number> {
-  const selected = `dataset_uid = $1 AND pruned_at IS NULL AND ${where}`;
+  const selected = `dataset_id = $1 AND pruned_at IS NULL AND ${where}`;
   for (let after = 0; ; ) {
     const keyParam = params.length + 2;
     const { rows } = await client.query<[number, string]>({
-      text: `SELECT key, payload FROM rcache.records WHERE ${selected} AND hash = '${DEFERRED_HASH}' AND key > $${keyParam}
-             ORDER BY key LIMIT ${HASH_BATCH}`,
+      text: `SELECT rowid, payload FROM rcache.records WHERE ${selected} AND hash = '${DEFERRED_HASH}' AND rowid > $${keyParam}
+             ORDER BY rowid LIMIT ${HASH_BATCH}`,
       values: [uid, ...params, after],
       rowMode: 'array',
     });
@@ -557,7 +557,7 @@ async function dropPayloads(client: pg.ClientBase, uid: number, where: string, p
     const hashes = rows.map(([key, payload]) => ({ k: key, h: storedPayloadHash(payload) }));
     await client.query(
       `UPDATE rcache.records r SET hash = x.h FROM json_to_recordset($2::json) AS x(k bigint, h text)
-       WHERE r.dataset_uid = $1 AND r.key = x.k`,
+       WHERE r.dataset_id = $1 AND r.rowid = x.k`,
       [uid, JSON.stringify(hashes)],
     );
     after = rows[rows.length - 1]![0];
@@ -568,7 +568,7 @@ async function dropPayloads(client: pg.ClientBase, uid: number, where: string, p
              UPDATE rcache.records SET payload = NULL, pruned_at = $${atParam} WHERE ${selected} RETURNING size
            ), totals AS (SELECT count(*) AS dropped_count, coalesce(sum(size), 0) AS dropped_bytes FROM dropped)
            UPDATE rcache.datasets SET pruned = pruned + dropped_count, bytes = bytes - dropped_bytes
-           FROM totals WHERE uid = $1 RETURNING dropped_count`,
+           FROM totals WHERE id = $1 RETURNING dropped_count`,
     values: [uid, ...params, at],
     rowMode: 'array',
   });

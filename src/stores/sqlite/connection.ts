@@ -5,7 +5,8 @@ import { newDatabaseId } from '../../database-id.js';
 import { StoreError } from '../../errors.js';
 import { translate } from './errors.js';
 import initial from './migrations/001-initial.js';
-import identity from './migrations/002-identity.js';
+import identityColumns from './migrations/002-identity.js';
+import names from './migrations/003-names.js';
 
 export type Db = Database.Database;
 
@@ -29,7 +30,7 @@ function connect(path: string | Buffer, options: Database.Options = {}): Db {
 export const APPLICATION_ID = 0x72636163;
 
 // Each migration runs in one transaction with the bump of user_version; index = version - 1.
-const MIGRATIONS: readonly string[] = [initial, identity];
+const MIGRATIONS: readonly string[] = [initial, identityColumns, names];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 export const DEFAULT_BUSY_TIMEOUT = 60_000;
@@ -118,7 +119,22 @@ function inspect(path: string): boolean {
   return classify(path, { applicationId: header.readUInt32BE(68), version: header.readUInt32BE(60), empty: header.readUInt32BE(40) === 0 });
 }
 
+/**
+ * Creates or migrates the schema, under the write lock, in one transaction with the version bump.
+ * Foreign keys are not enforced meanwhile, as a table is rebuilt (SQLite's ALTER TABLE steps), but
+ * checked before the commit.
+ */
 function migrate(db: Db, path: string): void {
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+  db.pragma('foreign_keys = OFF');
+  try {
+    migrateUnchecked(db, path);
+  } finally {
+    db.pragma(`foreign_keys = ${foreignKeys}`);
+  }
+}
+
+function migrateUnchecked(db: Db, path: string): void {
   db.transaction(() => {
     // Another process may have initialised or migrated the file while this one waited for the lock.
     const version = db.pragma('user_version', { simple: true }) as number;
@@ -129,6 +145,8 @@ function migrate(db: Db, path: string): void {
     for (let next = version; next < SCHEMA_VERSION; next++) {
       db.exec(MIGRATIONS[next]!.replace(':database_id', `'${newDatabaseId()}'`));
     }
+    const broken = db.pragma('foreign_key_check') as unknown[];
+    if (broken.length > 0) throw new StoreError('failed', `${path}: ${broken.length} records name no dataset after the upgrade of its schema; nothing was changed`);
     db.pragma(`application_id = ${APPLICATION_ID}`);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();

@@ -31,7 +31,7 @@ import { SqliteWriteRun } from './write-run.js';
 
 type ChangeRow = [string, string | null, number, Change['action'], number, number, number | null, number | null];
 
-const CHANGE_COLUMNS = 'id, payload, seq, action, first_seen_at, last_modified_at, deleted_at, pruned_at';
+const CHANGE_COLUMNS = 'id, payload, position, action, first_seen_at, last_modified_at, deleted_at, pruned_at';
 
 function toChange(row: ChangeRow): Change {
   return {
@@ -49,14 +49,14 @@ function toChange(row: ChangeRow): Change {
 function changesSql(page: ChangePage): string {
   const newest = page.order === 'newest-first';
   // With ids, the unary plus keeps SQLite from walking the position index: looking each id up is far cheaper.
-  const seq = page.ids?.length ? '+seq' : 'seq';
+  const position = page.ids?.length ? '+position' : 'position';
   let sql = `SELECT ${CHANGE_COLUMNS} FROM records WHERE dataset_id = @dataset`;
-  if (page.after !== undefined) sql += ` AND ${seq} > @after`;
-  if (page.before !== undefined) sql += ` AND ${seq} < @before`;
+  if (page.after !== undefined) sql += ` AND ${position} > @after`;
+  if (page.before !== undefined) sql += ` AND ${position} < @before`;
   if (page.actions?.length) sql += ' AND action IN (SELECT value FROM json_each(@actions))';
   if (page.ids?.length) sql += ' AND id IN (SELECT value FROM json_each(@ids))';
   if (page.modifiedAfter !== undefined) sql += ' AND last_modified_at >= @modifiedAfter';
-  return sql + (newest ? ` ORDER BY ${seq} DESC` : ` ORDER BY ${seq}`) + ' LIMIT @limit';
+  return sql + (newest ? ` ORDER BY ${position} DESC` : ` ORDER BY ${position}`) + ' LIMIT @limit';
 }
 
 function narrow(dataset: Partial<Dataset> | undefined): { where: string; params: string[] } {
@@ -124,7 +124,7 @@ export class SqliteStore implements Store {
   }
 
   async info(): Promise<DatabaseInfo> {
-    const meta = this.guard('read', () => this.statement('SELECT database_id, (SELECT value FROM sequence WHERE id = 1) AS last FROM meta WHERE id = 1').get()) as
+    const meta = this.guard('read', () => this.statement('SELECT database_id, (SELECT last_value FROM positions WHERE id = 1) AS last FROM meta WHERE id = 1').get()) as
       | { database_id: string; last: number }
       | undefined;
     let bytes = 0;
@@ -157,8 +157,9 @@ export class SqliteStore implements Store {
   ensureDataset(dataset: Dataset): DatasetRef {
     const found = this.datasetRow(dataset);
     if (found) return found;
-    const uid = this.statement('UPDATE meta SET next_dataset = next_dataset + 1 WHERE id = 1 RETURNING next_dataset - 1').pluck().get() as number;
-    this.statement('INSERT INTO datasets (id, integration, connection, model) VALUES (?, ?, ?, ?)').run(uid, dataset.integration, dataset.connection, dataset.model);
+    const uid = this.statement('INSERT INTO datasets (integration, connection, model) VALUES (?, ?, ?) RETURNING id')
+      .pluck()
+      .get(dataset.integration, dataset.connection, dataset.model) as number;
     return { ...dataset, uid, generation: 0 };
   }
 
@@ -218,7 +219,7 @@ export class SqliteStore implements Store {
           return undefined;
         }
         const time = this.stampTime(options.now);
-        const startPosition = this.statement('SELECT value FROM sequence WHERE id = 1').pluck().get() as number;
+        const startPosition = this.statement('SELECT last_value FROM positions WHERE id = 1').pluck().get() as number;
         const live = this.statement('SELECT live FROM datasets WHERE id = ?').pluck().get(ref.uid) as number;
         const empty = this.statement('SELECT NOT EXISTS (SELECT 1 FROM records WHERE dataset_id = ?)').pluck().get(ref.uid) === 1;
         this.open = new SqliteWriteRun(this, options.kind, ref, time, startPosition, empty, live, () => (this.open = undefined));
@@ -300,7 +301,7 @@ export class SqliteStore implements Store {
 
   async version(): Promise<number> {
     // Every commit that changes anything records a run in the same transaction.
-    return this.guard('read', () => (this.statement('SELECT coalesce(max(id), 0) FROM runs').pluck().get() as number));
+    return this.guard('read', () => (this.statement('SELECT coalesce(max(number), 0) FROM runs').pluck().get() as number));
   }
 
   async waitForCommit(version: number, options: WaitOptions): Promise<WaitResult> {
@@ -337,7 +338,7 @@ export class SqliteStore implements Store {
 
   async runs(query: RunQuery): Promise<RunRecord[]> {
     const { where, params } = narrow(query.dataset);
-    let sql = `SELECT id AS number, kind, integration, connection, model, started_at AS startedAt, finished_at AS finishedAt,
+    let sql = `SELECT number, kind, integration, connection, model, started_at AS startedAt, finished_at AS finishedAt,
          added, updated, unchanged, deleted, unknown, duplicates, rejected, pruned
        FROM runs ${where}`;
     const values: (string | number)[] = [...params];
@@ -345,7 +346,7 @@ export class SqliteStore implements Store {
       sql += `${where ? ' AND' : ' WHERE'} started_at >= ?`;
       values.push(query.since);
     }
-    sql += query.order === 'newest-first' ? ' ORDER BY id DESC' : ' ORDER BY id';
+    sql += query.order === 'newest-first' ? ' ORDER BY number DESC' : ' ORDER BY number';
     if (query.limit !== undefined) {
       sql += ' LIMIT ?';
       values.push(query.limit);
@@ -468,7 +469,7 @@ export class SqliteStore implements Store {
     const reclaim = () => (options.compact && !options.dryRun ? this.compactAfterPrune() : { reclaimedBytes: 0 });
     if (ref === undefined) return { count: 0, hasMore: false, ...reclaim() };
     const id = ref.uid;
-    const countLeft = () => this.statement('SELECT count(*) FROM records WHERE dataset_id = ? AND pruned_at IS NULL AND seq <= ?').pluck().get(id, until) as number;
+    const countLeft = () => this.statement('SELECT count(*) FROM records WHERE dataset_id = ? AND pruned_at IS NULL AND position <= ?').pluck().get(id, until) as number;
     if (options.dryRun) {
       return this.guard('read', () => {
         const left = countLeft();
@@ -481,14 +482,14 @@ export class SqliteStore implements Store {
       const at = this.stampTime(options.now);
       const count =
         options.limit === undefined
-          ? this.dropPayloads(id, 'seq <= ?', [until], at)
+          ? this.dropPayloads(id, 'position <= ?', [until], at)
           : this.dropPayloads(
               id,
-              'rowid IN (SELECT rowid FROM records WHERE dataset_id = ? AND pruned_at IS NULL AND seq <= ? ORDER BY seq LIMIT ?)',
+              'rowid IN (SELECT rowid FROM records WHERE dataset_id = ? AND pruned_at IS NULL AND position <= ? ORDER BY position LIMIT ?)',
               [id, until, options.limit],
               at,
             );
-      const hasMore = this.statement('SELECT 1 FROM records WHERE dataset_id = ? AND pruned_at IS NULL AND seq <= ? LIMIT 1').get(id, until) !== undefined;
+      const hasMore = this.statement('SELECT 1 FROM records WHERE dataset_id = ? AND pruned_at IS NULL AND position <= ? LIMIT 1').get(id, until) !== undefined;
       if (count > 0) this.recordRun('prune', dataset, at, at, { pruned: count });
       return { count, hasMore };
     });

@@ -2,7 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { DatasetRef, RunOutcome, StoredRecord, WriteOp, WriteRun } from '../store.js';
 import type { SqliteStore } from './sqlite-store.js';
 
-const STORED_COLUMNS = 'rowid, id, seq, action, hash, raw_hash, size, first_seen_at, deleted_at, pruned_at';
+const STORED_COLUMNS = 'rowid, id, position, action, hash, raw_hash, size, first_seen_at, deleted_at, pruned_at';
 
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
@@ -43,8 +43,8 @@ export class SqliteWriteRun implements WriteRun {
     const plain: string[] = [];
     const escaped: string[] = [];
     for (const id of ids) (NEEDS_ESCAPE.test(id) ? escaped : plain).push(id);
-    const toRecord = ([key, id, position, action, hash, rawHash, size, firstSeenAt, deletedAt, prunedAt]: StoredRow): StoredRecord => ({
-      key,
+    const toRecord = ([rowid, id, position, action, hash, rawHash, size, firstSeenAt, deletedAt, prunedAt]: StoredRow): StoredRecord => ({
+      rowid,
       id,
       position,
       action,
@@ -72,23 +72,23 @@ export class SqliteWriteRun implements WriteRun {
     return found;
   }
 
-  async payloads(keys: readonly number[]): Promise<Map<number, string | null>> {
+  async payloads(rowids: readonly number[]): Promise<Map<number, string | null>> {
     this.check();
     const found = new Map<number, string | null>();
     const select = this.statement('SELECT payload FROM records WHERE rowid = ?').pluck();
     this.store.guard('write', () => {
-      for (const key of keys) found.set(key, select.get(key) as string | null);
+      for (const rowid of rowids) found.set(rowid, select.get(rowid) as string | null);
     });
     return found;
   }
 
   async write(ops: readonly WriteOp[]): Promise<(number | undefined)[]> {
     this.check();
-    const keys: (number | undefined)[] = [];
+    const rowids: (number | undefined)[] = [];
     const { uid } = this.dataset;
     const time = this.time;
     const insert = this.statement(
-      `INSERT INTO records (dataset_id, id, seq, action, hash, raw_hash, payload, size, first_seen_at, last_modified_at)
+      `INSERT INTO records (dataset_id, id, position, action, hash, raw_hash, payload, size, first_seen_at, last_modified_at)
        VALUES (?, ?, ?, 'ADDED', ?, ?, ?, ?, ?, ?) ON CONFLICT (dataset_id, id) DO NOTHING`,
     );
     this.store.guard('write', () => {
@@ -97,48 +97,48 @@ export class SqliteWriteRun implements WriteRun {
           case 'insert': {
             const { changes, lastInsertRowid } = insert.run(uid, op.id, this.position + 1, op.hash, op.rawHash, op.payload, op.size, time, time);
             if (changes === 0) {
-              keys.push(undefined);
+              rowids.push(undefined);
             } else {
               this.position++;
-              keys.push(Number(lastInsertRowid));
+              rowids.push(Number(lastInsertRowid));
             }
             break;
           }
           case 'replace':
             this.statement(
-              `UPDATE records SET seq = ?, action = ?, hash = ?, raw_hash = ?, payload = ?, size = ?,
+              `UPDATE records SET position = ?, action = ?, hash = ?, raw_hash = ?, payload = ?, size = ?,
                  first_seen_at = ?, last_modified_at = ?, deleted_at = NULL, pruned_at = NULL
                WHERE rowid = ?`,
-            ).run(++this.position, op.action, op.hash, op.rawHash, op.payload, op.size, op.firstSeenAt, time, op.key);
+            ).run(++this.position, op.action, op.hash, op.rawHash, op.payload, op.size, op.firstSeenAt, time, op.rowid);
             break;
           case 'restore':
-            this.statement('UPDATE records SET payload = ?, raw_hash = ?, size = ?, pruned_at = NULL WHERE rowid = ?').run(op.payload, op.rawHash, op.size, op.key);
+            this.statement('UPDATE records SET payload = ?, raw_hash = ?, size = ?, pruned_at = NULL WHERE rowid = ?').run(op.payload, op.rawHash, op.size, op.rowid);
             break;
           case 'delete':
-            this.statement(`UPDATE records SET seq = ?, action = 'DELETED', deleted_at = ?, last_modified_at = ? WHERE rowid = ?`).run(
+            this.statement(`UPDATE records SET position = ?, action = 'DELETED', deleted_at = ?, last_modified_at = ? WHERE rowid = ?`).run(
               ++this.position,
               time,
               time,
-              op.key,
+              op.rowid,
             );
             break;
         }
       }
     });
-    return keys;
+    return rowids;
   }
 
-  async untouchedLive(afterKey: number, limit: number): Promise<{ key: number; id: string }[]> {
+  async untouchedLive(afterRowid: number, limit: number): Promise<{ rowid: number; id: string }[]> {
     this.check();
     return this.store.guard(
       'write',
       () =>
-        this.statement('SELECT rowid AS key, id FROM records WHERE dataset_id = ? AND deleted_at IS NULL AND rowid > ? AND seq <= ? ORDER BY rowid LIMIT ?').all(
+        this.statement('SELECT rowid, id FROM records WHERE dataset_id = ? AND deleted_at IS NULL AND rowid > ? AND position <= ? ORDER BY rowid LIMIT ?').all(
           this.dataset.uid,
-          afterKey,
+          afterRowid,
           this.startPosition,
           limit,
-        ) as { key: number; id: string }[],
+        ) as { rowid: number; id: string }[],
     );
   }
 
@@ -147,7 +147,7 @@ export class SqliteWriteRun implements WriteRun {
     const changed = this.position > this.startPosition;
     try {
       this.store.guard('write', () => {
-        if (changed) this.statement('UPDATE sequence SET value = ? WHERE id = 1').run(this.position);
+        if (changed) this.statement('UPDATE positions SET last_value = ? WHERE id = 1').run(this.position);
         this.statement(
           `UPDATE datasets SET live = live + ?, deleted = deleted + ?, pruned = pruned + ?, bytes = bytes + ?,
              last_sync_at = ?, last_change_at = CASE WHEN ? THEN ? ELSE last_change_at END
