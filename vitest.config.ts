@@ -10,6 +10,7 @@ const ON_BOTH_STORES = [
   'test/reader.test.ts',
   'test/ux.test.ts',
   'test/numbers.test.ts',
+  'test/retention-cli.test.ts',
 ];
 
 const configured = process.env.RCACHE_TEST_POSTGRES;

@@ -2,9 +2,11 @@ import { InterruptedError, InvalidArgumentError, StoreError } from '../errors.js
 import { recordJson } from '../io/records.js';
 import type { RecordSource } from '../io/sources.js';
 import { openStore } from '../stores/open.js';
-import type { Change, DatabaseInfo, Dataset, DatasetCounts, PruneUntilCounts, RunCount, RunRecord, RunQuery, Store, Summary, WaitOptions, WaitResult } from '../stores/store.js';
+import type { Change, DatabaseInfo, Dataset, DatasetCounts, RunCount, RunRecord, RunQuery, Store, Summary, WaitOptions, WaitResult } from '../stores/store.js';
 import type { PartialRecord } from './edit-runs.js';
 import { ChangeReader, checkCount, checkQuery, positionOf, type ChangeQuery } from './reader.js';
+import * as retention from './retention.js';
+import type { PruneUntilCounts } from './retention.js';
 import type { LibraryRun } from './runs.js';
 
 // Writers are loaded when first used: a program (or command) that only reads never loads them.
@@ -313,8 +315,7 @@ export class Cache {
   /** Retention (SPEC §5): payload TTL and dataset TTL, measured against the clock. */
   async prune(options: PruneOptions): Promise<PruneResult> {
     const now = this.now();
-    const counts = await this.store.prune({
-      now,
+    const counts = await retention.prune(this.store, this.now, {
       payloadCutoff: now - options.payloadTtl,
       datasetCutoff: now - options.datasetTtl,
       dataset: options.dataset === undefined ? undefined : datasetOf(options.dataset),
@@ -336,12 +337,12 @@ export class Cache {
     options: { limit?: number; dryRun?: boolean; compact?: boolean } = {},
   ): Promise<PruneUntilCounts> {
     const until = positionOf(cursor, await this.info());
-    return this.store.pruneUntil(datasetOf(name), until, { now: this.now(), limit: options.limit, dryRun: options.dryRun === true, compact: options.compact });
+    return retention.pruneUntil(this.store, this.now, datasetOf(name), until, { limit: options.limit, dryRun: options.dryRun === true, compact: options.compact });
   }
 
   /** Hard-deletes every record of a dataset, to sync it again from scratch; undefined (nothing created) when there is no such dataset. */
   async reset(name: DatasetName): Promise<number | undefined> {
-    return this.store.reset(datasetOf(name), this.now());
+    return retention.reset(this.store, this.now, datasetOf(name));
   }
 
   /** The run history counted by kind and by outcome: changed, unchanged or rejected. */

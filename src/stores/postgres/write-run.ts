@@ -1,9 +1,8 @@
-import type pg from 'pg';
-import type { DatasetRef, RunOutcome, StoredRecord, WriteOp, WriteRun } from '../store.js';
+import type { DatasetMove, DatasetRef, RunEntry, StoredRecord, WriteOp, WriteRun } from '../store.js';
 import { copyField, copyIn } from './copy.js';
-import { storeError } from './errors.js';
-import { prepared } from './statements.js';
+import { appendRun } from './history.js';
 import { escapeText, unescapeText } from './text.js';
+import type { Transaction } from './transaction.js';
 
 /*
  * A batch of ops travels as two texts (the driver serialises array parameters slowly): the ops as
@@ -89,24 +88,6 @@ SELECT rowid, id FROM rcache.records
 WHERE dataset_id = $1 AND deleted_at IS NULL AND position <= $2 AND rowid > $3
 ORDER BY rowid LIMIT $4`;
 
-const COMMIT = `
-WITH d AS (
-  UPDATE rcache.datasets SET
-    live = live + $2, deleted = deleted + $3, pruned = pruned + $4, bytes = bytes + $5,
-    runs = runs + 1, last_run_at = $6::bigint, last_sync_at = $6::bigint,
-    last_change_at = CASE WHEN $7::boolean THEN $8::bigint ELSE last_change_at END,
-    last_time = CASE WHEN $7 THEN greatest(last_time, $8) ELSE last_time END
-  WHERE id = $1
-  RETURNING integration, connection, model
-)
-INSERT INTO rcache.runs (kind, integration, connection, model, started_at, finished_at,
-  added, updated, unchanged, deleted, unknown, duplicates, rejected)
-SELECT $9::text, integration, connection, model, $10::bigint, $6::bigint,
-  $11::bigint, $12::bigint, $13::bigint, $14::bigint, $15::bigint, $16::bigint, $17::bigint FROM d`;
-
-/** Wakes readers waiting for a commit (see watch.ts); delivered only if the transaction commits. */
-export const NOTIFY_AND_COMMIT = 'NOTIFY rcache; COMMIT';
-
 type StoredRow = [number, string, number, StoredRecord['action'], string, string, number, number, number | null, number | null];
 
 export interface RunStart {
@@ -115,7 +96,6 @@ export interface RunStart {
   startPosition: number;
   emptyAtStart: boolean;
   liveAtStart: number;
-  kind: string;
 }
 
 /** One writing run: a transaction on its own connection, holding the dataset's row lock. */
@@ -125,32 +105,20 @@ export class PostgresRun implements WriteRun {
   readonly startPosition: number;
   readonly emptyAtStart: boolean;
   readonly liveAtStart: number;
-  private readonly kind: string;
-  private changed = false;
-  private ended = false;
 
   constructor(
-    private readonly client: pg.PoolClient,
+    private readonly tx: Transaction,
     start: RunStart,
-    private readonly where: string,
-    private readonly onEnd: (run: PostgresRun) => void,
   ) {
     this.dataset = start.dataset;
     this.time = start.time;
     this.startPosition = start.startPosition;
     this.emptyAtStart = start.emptyAtStart;
     this.liveAtStart = start.liveAtStart;
-    this.kind = start.kind;
   }
 
-  private async query<R extends unknown[] = unknown[]>(sql: string, params: unknown[]): Promise<R[]> {
-    if (this.ended) throw new Error('this run has already ended');
-    try {
-      return (await this.client.query<R>(prepared(sql, params))).rows;
-    } catch (error) {
-      await this.end(error);
-      throw storeError(error, this.where);
-    }
+  private query<R extends unknown[] = unknown[]>(sql: string, params: unknown[]): Promise<R[]> {
+    return this.tx.query<R>(sql, params);
   }
 
   async lookup(ids: readonly string[]): Promise<Map<string, StoredRecord>> {
@@ -196,13 +164,12 @@ export class PostgresRun implements WriteRun {
           return { n, o: op.op, k: op.rowid };
       }
     });
-    const [[, taken, rowidsText]] = (await this.query<[number, number, string]>(lines ? WRITE_LINES : WRITE_JSON, [
+    const [[, , rowidsText]] = (await this.query<[number, number, string]>(lines ? WRITE_LINES : WRITE_JSON, [
       this.dataset.uid,
       this.time,
       JSON.stringify(input),
       lines ? payloads.join('\n') : JSON.stringify(payloads),
     ])) as [[number, number, string]];
-    if (taken > 0) this.changed = true;
     const rowidOf = new Map<number, number>(JSON.parse(rowidsText) as [number, number][]);
     const result: (number | undefined)[] = [];
     ops.forEach((op, index) => {
@@ -227,13 +194,7 @@ export class PostgresRun implements WriteRun {
       rowids.push(Number(rowid));
       rows += `${rowid}\t${uid}\t${copyField(ids[i]!)}\t${numbers[2 * i + 1]}\tADDED\t${copyField(insert.hash)}\t${copyField(insert.rawHash)}\t${copyField(insert.payload)}\t${insert.size}\t${time}\t${time}\n`;
     });
-    try {
-      await copyIn(this.client, COPY_RECORDS, rows);
-    } catch (error) {
-      await this.end(error);
-      throw storeError(error, this.where);
-    }
-    this.changed = true;
+    await this.tx.guard(() => copyIn(this.tx.client, COPY_RECORDS, rows));
     return rowids;
   }
 
@@ -242,52 +203,12 @@ export class PostgresRun implements WriteRun {
     return rows.map(([rowid, id]) => ({ rowid, id: unescapeText(id) }));
   }
 
-  async commit(outcome: RunOutcome): Promise<void> {
-    const { summary, delta } = outcome;
-    await this.query(COMMIT, [
-      this.dataset.uid,
-      delta.live,
-      delta.deleted,
-      delta.pruned,
-      delta.bytes,
-      outcome.finishedAt,
-      this.changed,
-      this.time,
-      this.kind,
-      outcome.startedAt,
-      summary.added,
-      summary.updated,
-      summary.unchanged,
-      summary.deleted,
-      summary.unknown,
-      summary.duplicates,
-      summary.rejected,
-    ]);
-    try {
-      await this.client.query(NOTIFY_AND_COMMIT);
-    } catch (error) {
-      await this.end(error);
-      throw storeError(error, this.where);
-    }
-    await this.end();
+  async commit(run: RunEntry, move: DatasetMove): Promise<void> {
+    await this.tx.guard(() => appendRun(this.tx.client, this.dataset, run, move, this.time));
+    await this.tx.commit();
   }
 
-  async abort(): Promise<void> {
-    if (this.ended) return;
-    let failure: unknown;
-    try {
-      await this.client.query('ROLLBACK');
-    } catch (error) {
-      failure = error;
-    }
-    await this.end(failure);
-  }
-
-  /** Gives the connection back; one that failed is closed (the server rolls back what it held). */
-  private async end(failure?: unknown): Promise<void> {
-    if (this.ended) return;
-    this.ended = true;
-    this.client.release(failure === undefined ? undefined : failure instanceof Error ? failure : new Error(String(failure)));
-    this.onEnd(this);
+  abort(): Promise<void> {
+    return this.tx.abort();
   }
 }

@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
-import type { DatasetRef, RunOutcome, StoredRecord, WriteOp, WriteRun } from '../store.js';
-import type { SqliteStore } from './sqlite-store.js';
+import type { DatasetMove, DatasetRef, RunEntry, StoredRecord, WriteOp, WriteRun } from '../store.js';
+import { Held, type Connection } from './connection.js';
+import { appendRun } from './history.js';
 
 const STORED_COLUMNS = 'rowid, id, position, action, hash, raw_hash, size, first_seen_at, deleted_at, pruned_at';
 
@@ -11,31 +12,25 @@ type StoredRow = [number, string, number, StoredRecord['action'], string, string
 /** A run holds SQLite's one write lock (BEGIN IMMEDIATE) from its start: positions are taken in commit order. */
 export class SqliteWriteRun implements WriteRun {
   private position: number;
-  private ended = false;
+  private readonly held: Held;
 
   constructor(
-    private readonly store: SqliteStore,
-    private readonly kind: 'save' | 'delete' | 'update',
+    private readonly conn: Connection,
     readonly dataset: DatasetRef,
     readonly time: number,
     readonly startPosition: number,
     readonly emptyAtStart: boolean,
     readonly liveAtStart: number,
-    private readonly release: () => void,
   ) {
     this.position = startPosition;
+    this.held = new Held(conn, 'write');
   }
 
   private statement(sql: string): Statement {
-    return this.store.statement(sql);
-  }
-
-  private check(): void {
-    if (this.ended) throw new Error('this run has already ended');
+    return this.conn.statement(sql);
   }
 
   async lookup(ids: readonly string[]): Promise<Map<string, StoredRecord>> {
-    this.check();
     const found = new Map<string, StoredRecord>();
     if (ids.length === 0) return found;
     // Ids that JSON writes with escapes (quotes, control characters, lone surrogates) are looked up
@@ -55,7 +50,7 @@ export class SqliteWriteRun implements WriteRun {
       deletedAt,
       prunedAt,
     });
-    this.store.guard('write', () => {
+    this.held.run(() => {
       if (plain.length > 0) {
         const rows = this.statement(`SELECT ${STORED_COLUMNS} FROM records WHERE dataset_id = ? AND id IN (SELECT value FROM json_each(?))`)
           .raw(true)
@@ -73,17 +68,15 @@ export class SqliteWriteRun implements WriteRun {
   }
 
   async payloads(rowids: readonly number[]): Promise<Map<number, string | null>> {
-    this.check();
     const found = new Map<number, string | null>();
     const select = this.statement('SELECT payload FROM records WHERE rowid = ?').pluck();
-    this.store.guard('write', () => {
+    this.held.run(() => {
       for (const rowid of rowids) found.set(rowid, select.get(rowid) as string | null);
     });
     return found;
   }
 
   async write(ops: readonly WriteOp[]): Promise<(number | undefined)[]> {
-    this.check();
     const rowids: (number | undefined)[] = [];
     const { uid } = this.dataset;
     const time = this.time;
@@ -91,7 +84,7 @@ export class SqliteWriteRun implements WriteRun {
       `INSERT INTO records (dataset_id, id, position, action, hash, raw_hash, payload, size, first_seen_at, last_modified_at)
        VALUES (?, ?, ?, 'ADDED', ?, ?, ?, ?, ?, ?) ON CONFLICT (dataset_id, id) DO NOTHING`,
     );
-    this.store.guard('write', () => {
+    this.held.run(() => {
       for (const op of ops) {
         switch (op.op) {
           case 'insert': {
@@ -129,9 +122,7 @@ export class SqliteWriteRun implements WriteRun {
   }
 
   async untouchedLive(afterRowid: number, limit: number): Promise<{ rowid: number; id: string }[]> {
-    this.check();
-    return this.store.guard(
-      'write',
+    return this.held.run(
       () =>
         this.statement('SELECT rowid, id FROM records WHERE dataset_id = ? AND deleted_at IS NULL AND rowid > ? AND position <= ? ORDER BY rowid LIMIT ?').all(
           this.dataset.uid,
@@ -142,29 +133,14 @@ export class SqliteWriteRun implements WriteRun {
     );
   }
 
-  async commit({ summary, delta, startedAt, finishedAt }: RunOutcome): Promise<void> {
-    this.check();
-    const changed = this.position > this.startPosition;
-    try {
-      this.store.guard('write', () => {
-        if (changed) this.statement('UPDATE positions SET last_value = ? WHERE id = 1').run(this.position);
-        this.statement(
-          `UPDATE datasets SET live = live + ?, deleted = deleted + ?, pruned = pruned + ?, bytes = bytes + ?,
-             last_sync_at = ?, last_change_at = CASE WHEN ? THEN ? ELSE last_change_at END
-           WHERE id = ?`,
-        ).run(delta.live, delta.deleted, delta.pruned, delta.bytes, finishedAt, changed ? 1 : 0, this.time, this.dataset.uid);
-        this.store.recordRun(this.kind, this.dataset, startedAt, finishedAt, summary);
-        this.store.db.exec('COMMIT');
-      });
-    } finally {
-      await this.abort();
-    }
+  async commit(run: RunEntry, move: DatasetMove): Promise<void> {
+    this.held.commit(() => {
+      if (this.position > this.startPosition) this.statement('UPDATE positions SET last_value = ? WHERE id = 1').run(this.position);
+      appendRun(this.conn, this.dataset, run, move, this.time);
+    });
   }
 
   async abort(): Promise<void> {
-    if (this.ended) return;
-    this.ended = true;
-    if (this.store.db.inTransaction) this.store.db.exec('ROLLBACK');
-    this.release();
+    this.held.end();
   }
 }
