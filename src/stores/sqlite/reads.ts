@@ -1,6 +1,7 @@
 import { StoreError } from '../../errors.js';
 import type { Change, ChangePage, Dataset, DatasetCounts, DatasetRef, RunCount, RunQuery, RunRecord } from '../store.js';
 import type { Connection } from './connection.js';
+import { decodeText, mayBeInexact } from './text.js';
 
 type ChangeRow = [string, string | null, number, Change['action'], number, number, number | null, number | null];
 
@@ -80,14 +81,25 @@ export function readChanges(conn: Connection, ref: DatasetRef, page: ChangePage)
           ids: page.ids?.length ? JSON.stringify(page.ids) : undefined,
           modifiedAfter: page.modifiedAfter,
         }) as ChangeRow[];
-      return rows.map(toChange);
+      const changes = rows.map(toChange);
+      for (const change of changes) {
+        if (mayBeInexact(change.id)) change.id = exactId(conn, ref, change.position);
+      }
+      return changes;
     })
     .deferred();
 }
 
+/** The id of the record at `position`, read as bytes. */
+function exactId(conn: Connection, ref: DatasetRef, position: number): string {
+  const bytes = conn.statement('SELECT CAST(id AS BLOB) FROM records WHERE dataset_id = ? AND position = ?').pluck().get(ref.uid, position) as Buffer;
+  return decodeText(bytes);
+}
+
 export function readRecord(conn: Connection, ref: DatasetRef, id: string): Change | undefined {
   const row = conn.statement(`SELECT ${CHANGE_COLUMNS} FROM records WHERE dataset_id = ? AND id = ?`).raw(true).get(ref.uid, id) as ChangeRow | undefined;
-  return row === undefined ? undefined : toChange(row);
+  // The row holds the id as it was bound, which is the one asked for.
+  return row === undefined ? undefined : { ...toChange(row), id };
 }
 
 /** The number of the latest run: every commit that changes anything appends one in the same transaction. */

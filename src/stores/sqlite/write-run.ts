@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { DatasetMove, DatasetRef, RunEntry, StoredRecord, WriteOp, WriteRun } from '../store.js';
 import { Held, type Connection } from './connection.js';
 import { appendRun } from './history.js';
+import { decodeText, mayBeInexact } from './text.js';
 
 const STORED_COLUMNS = 'rowid, id, position, action, hash, raw_hash, size, first_seen_at, deleted_at, pruned_at';
 
@@ -122,15 +123,15 @@ export class SqliteWriteRun implements WriteRun {
   }
 
   async untouchedLive(afterRowid: number, limit: number): Promise<{ rowid: number; id: string }[]> {
-    return this.held.run(
-      () =>
-        this.statement('SELECT rowid, id FROM records WHERE dataset_id = ? AND deleted_at IS NULL AND rowid > ? AND position <= ? ORDER BY rowid LIMIT ?').all(
-          this.dataset.uid,
-          afterRowid,
-          this.startPosition,
-          limit,
-        ) as { rowid: number; id: string }[],
-    );
+    return this.held.run(() => {
+      const rows = this.statement(
+        'SELECT rowid, id FROM records WHERE dataset_id = ? AND deleted_at IS NULL AND rowid > ? AND position <= ? ORDER BY rowid LIMIT ?',
+      ).all(this.dataset.uid, afterRowid, this.startPosition, limit) as { rowid: number; id: string }[];
+      for (const row of rows) {
+        if (mayBeInexact(row.id)) row.id = decodeText(this.statement('SELECT CAST(id AS BLOB) FROM records WHERE rowid = ?').pluck().get(row.rowid) as Buffer);
+      }
+      return rows;
+    });
   }
 
   async commit(run: RunEntry, move: DatasetMove): Promise<void> {
