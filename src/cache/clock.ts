@@ -1,7 +1,8 @@
 /*
- * The clock rule: a store stamps max(clock, last stamped), never earlier than a time stamped
- * before, so that times never go backwards when the clock steps back (or another host's clock is
- * behind). The clock is read when the run asks for its locks.
+ * The clock rule: a store stamps max(clock, last stamped). The clock is read once the run (or the
+ * prune, or the reset) holds its locks, so that every change it stamps is no earlier than the
+ * commits it waited for; and never earlier than a time stamped before, so that times never go
+ * backwards when the clock steps back (or another host's clock is behind).
  */
 export class RunClock {
   /** When the run began (its first call), on the caller's clock. */
@@ -9,20 +10,14 @@ export class RunClock {
   /** How far the stamped time is ahead of the caller's clock. */
   private ahead = 0;
   private stamped: number | undefined;
-  private readAt: number | undefined;
 
   constructor(private readonly clock: () => number) {
     this.began = clock();
   }
 
-  /** Reads the clock, for the time to stamp. */
-  read(): void {
-    this.readAt = this.clock();
-  }
-
   /** For a store to call once the locks are held (BeginOptions.stamp, MaintenanceOptions.stamp). */
   readonly stamp = (lastStamped: number): number => {
-    const now = this.readAt ?? this.clock();
+    const now = this.clock();
     this.stamped = Math.max(now, lastStamped);
     this.ahead = this.stamped - now;
     return this.stamped;

@@ -80,9 +80,7 @@ async function dropPayloads(work: Maintenance, dataset: DatasetRef, selection: P
 
 /** Runs `work` to its commit; whatever fails rolls it back. */
 async function maintain<T>(store: Store, datasets: Partial<Dataset> | undefined, readonly: boolean, clock: () => number, work: (m: Maintenance) => Promise<T>): Promise<T> {
-  const runClock = new RunClock(clock);
-  runClock.read();
-  const maintenance = await store.beginMaintenance({ datasets, readonly, stamp: runClock.stamp });
+  const maintenance = await store.beginMaintenance({ datasets, readonly, stamp: new RunClock(clock).stamp });
   try {
     const result = await work(maintenance);
     await maintenance.commit();

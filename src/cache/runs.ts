@@ -45,7 +45,6 @@ export abstract class LibraryRun {
   async begin(signal?: AbortSignal): Promise<WriteRun | undefined> {
     if (this.ended) throw new Error('this run has already ended');
     if (this.run === undefined && !this.missing) {
-      this.clock.read();
       this.run = await this.store.beginRun(this.dataset, { kind: this.kind, stamp: this.clock.stamp, create: this.kind === 'save', signal });
       this.missing = this.run === undefined;
     }
