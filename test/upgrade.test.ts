@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { lines, ndjson, rcache, tempDir } from './helpers.js';
-import { STORES, freshDatabase, type StoreKind } from './stores.js';
-import { fixtureFor, psqlPath } from './store-fixtures.js';
+import { fixtureFor, postgresFixture, psql, psqlPath } from './store-fixtures.js';
+import { POSTGRES_URL, STORES, adminClient, databaseUrl, freshDatabase, type StoreKind } from './stores.js';
 
 const RELEASE = join(import.meta.dirname, 'fixtures', 'release-0.1.0');
 
@@ -18,10 +18,14 @@ async function releaseDatabase(kind: StoreKind): Promise<string> {
     writeFileSync(path, gunzipSync(readFileSync(join(RELEASE, 'sqlite.db.gz'))));
     return path;
   }
-  const { url } = await freshDatabase();
-  const loaded = spawnSync(psqlPath(), [url, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', join(RELEASE, 'postgres.sql')], { encoding: 'utf8' });
+  return (await releasePostgres()).url;
+}
+
+async function releasePostgres(): Promise<{ name: string; url: string }> {
+  const database = await freshDatabase();
+  const loaded = spawnSync(psqlPath(), [database.url, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', join(RELEASE, 'postgres.sql')], { encoding: 'utf8' });
   if (loaded.status !== 0) throw new Error(`psql failed: ${loaded.stderr}`);
-  return url;
+  return database;
 }
 
 /** What the release printed, by command; `stats` without the database's location and size. */
@@ -77,5 +81,27 @@ describe.each(STORES)('a %s database written by rcache 0.1.0', (kind) => {
     }
     expect(fixture.schemaVersion(db)).toBe(99);
     expect(stored()).toEqual(before);
+  });
+});
+
+describe.skipIf(POSTGRES_URL === undefined)('a PostgreSQL database written by rcache 0.1.0, opened by a reader who may only read', () => {
+  it('is left as it is, and the reader is told that it must be upgraded once by its owner', async () => {
+    const { name, url } = await releasePostgres();
+    const role = `rcache_reader_${process.pid}`;
+    const admin = await adminClient();
+    await admin.query(`DROP ROLE IF EXISTS ${role}`);
+    await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD 'reader-secret'`);
+    try {
+      psql(url, `GRANT USAGE ON SCHEMA rcache TO ${role}`, `GRANT SELECT ON ALL TABLES IN SCHEMA rcache TO ${role}`, `GRANT SELECT ON ALL SEQUENCES IN SCHEMA rcache TO ${role}`);
+      const result = await rcache(['--db', databaseUrl(name, { name: role, password: 'reader-secret' }), 'records', '--model', 'Contact']);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/^rcache: .* was written by an earlier rcache and must be upgraded once before it can be read, which needs to own its schema \(.*\): run one command that writes to it .* as its owner\n$/);
+      expect(result.stderr).not.toContain('reader-secret');
+      expect(postgresFixture.schemaVersion(url)).toBe(1);
+    } finally {
+      psql(url, `DROP OWNED BY ${role}`);
+      await admin.query(`DROP ROLE ${role}`);
+    }
   });
 });

@@ -1,9 +1,10 @@
 import { statSync } from 'node:fs';
 import { DEFERRED_HASH } from '../../types.js';
 import type { DatasetMove, DatasetRef, MaintainedDataset, Maintenance, PayloadSelection, RunEntry, SelectedRecord } from '../store.js';
-import { Held, type Connection } from './connection.js';
+import type { Connection } from './connection.js';
 import { appendRun } from './history.js';
 import { narrow } from './reads.js';
+import { Transaction } from './transaction.js';
 
 /** `AND` clauses selecting a dataset's records whose payload is still there, by `selection`. */
 function selected(selection: PayloadSelection): string {
@@ -27,7 +28,7 @@ export function maintainedDatasets(conn: Connection, filter: Partial<{ integrati
 
 /** Work on whole datasets in one transaction of the connection, which holds SQLite's one write lock unless read-only. */
 export class SqliteMaintenance implements Maintenance {
-  private readonly held: Held;
+  private readonly tx: Transaction;
 
   constructor(
     private readonly conn: Connection,
@@ -35,11 +36,11 @@ export class SqliteMaintenance implements Maintenance {
     readonly time: number,
     private readonly readonly: boolean,
   ) {
-    this.held = new Held(conn, readonly ? 'read' : 'write');
+    this.tx = new Transaction(conn, readonly ? 'read' : 'write');
   }
 
   private run<T>(work: () => T): T {
-    return this.held.run(work);
+    return this.tx.run(work);
   }
 
   async countRecords(dataset: DatasetRef, selection?: PayloadSelection): Promise<number> {
@@ -87,13 +88,13 @@ export class SqliteMaintenance implements Maintenance {
   }
 
   async commit(): Promise<void> {
-    this.held.commit(() => {
+    this.tx.commit(() => {
       if (!this.readonly) this.conn.statement('UPDATE meta SET last_time = max(last_time, ?) WHERE id = 1').run(this.time);
     });
   }
 
   async abort(): Promise<void> {
-    this.held.end();
+    this.tx.end();
   }
 }
 

@@ -1,8 +1,9 @@
 import type { Statement } from 'better-sqlite3';
 import type { DatasetMove, DatasetRef, RunEntry, StoredRecord, WriteOp, WriteRun } from '../store.js';
-import { Held, type Connection } from './connection.js';
+import type { Connection } from './connection.js';
 import { appendRun } from './history.js';
 import { decodeText, mayBeInexact } from './text.js';
+import { Transaction } from './transaction.js';
 
 const STORED_COLUMNS = 'rowid, id, position, action, hash, raw_hash, size, first_seen_at, deleted_at, pruned_at';
 
@@ -13,7 +14,7 @@ type StoredRow = [number, string, number, StoredRecord['action'], string, string
 /** A run holds SQLite's one write lock (BEGIN IMMEDIATE) from its start: positions are taken in commit order. */
 export class SqliteWriteRun implements WriteRun {
   private position: number;
-  private readonly held: Held;
+  private readonly tx: Transaction;
 
   constructor(
     private readonly conn: Connection,
@@ -24,7 +25,7 @@ export class SqliteWriteRun implements WriteRun {
     readonly liveAtStart: number,
   ) {
     this.position = startPosition;
-    this.held = new Held(conn, 'write');
+    this.tx = new Transaction(conn, 'write');
   }
 
   private statement(sql: string): Statement {
@@ -51,7 +52,7 @@ export class SqliteWriteRun implements WriteRun {
       deletedAt,
       prunedAt,
     });
-    this.held.run(() => {
+    this.tx.run(() => {
       if (plain.length > 0) {
         const rows = this.statement(`SELECT ${STORED_COLUMNS} FROM records WHERE dataset_id = ? AND id IN (SELECT value FROM json_each(?))`)
           .raw(true)
@@ -71,7 +72,7 @@ export class SqliteWriteRun implements WriteRun {
   async payloads(rowids: readonly number[]): Promise<Map<number, string | null>> {
     const found = new Map<number, string | null>();
     const select = this.statement('SELECT payload FROM records WHERE rowid = ?').pluck();
-    this.held.run(() => {
+    this.tx.run(() => {
       for (const rowid of rowids) found.set(rowid, select.get(rowid) as string | null);
     });
     return found;
@@ -85,7 +86,7 @@ export class SqliteWriteRun implements WriteRun {
       `INSERT INTO records (dataset_id, id, position, action, hash, raw_hash, payload, size, first_seen_at, last_modified_at)
        VALUES (?, ?, ?, 'ADDED', ?, ?, ?, ?, ?, ?) ON CONFLICT (dataset_id, id) DO NOTHING`,
     );
-    this.held.run(() => {
+    this.tx.run(() => {
       for (const op of ops) {
         switch (op.op) {
           case 'insert': {
@@ -123,7 +124,7 @@ export class SqliteWriteRun implements WriteRun {
   }
 
   async untouchedLive(afterRowid: number, limit: number): Promise<{ rowid: number; id: string }[]> {
-    return this.held.run(() => {
+    return this.tx.run(() => {
       const rows = this.statement(
         'SELECT rowid, id FROM records WHERE dataset_id = ? AND deleted_at IS NULL AND rowid > ? AND position <= ? ORDER BY rowid LIMIT ?',
       ).all(this.dataset.uid, afterRowid, this.startPosition, limit) as { rowid: number; id: string }[];
@@ -135,13 +136,13 @@ export class SqliteWriteRun implements WriteRun {
   }
 
   async commit(run: RunEntry, move: DatasetMove): Promise<void> {
-    this.held.commit(() => {
+    this.tx.commit(() => {
       if (this.position > this.startPosition) this.statement('UPDATE positions SET last_value = ? WHERE id = 1').run(this.position);
       appendRun(this.conn, this.dataset, run, move, this.time);
     });
   }
 
   async abort(): Promise<void> {
-    this.held.end();
+    this.tx.end();
   }
 }
