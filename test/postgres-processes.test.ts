@@ -139,7 +139,12 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
     const { name, url } = await freshDatabase();
     expect((await run(['save', '--model', 'Deal', '--db', url], ndjson(records('deal', 1)))).code).toBe(0);
     const victim = await saveInProgress(url, name, 'Contact', 5_000);
-    const pids = await openTransactions(name);
+    // Its run may be writing a batch still (active) or waiting for more input (idle in it).
+    const { rows } = await (await adminClient()).query(
+      `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'rcache' AND xact_start IS NOT NULL`,
+      [name],
+    );
+    const pids = rows.map((row) => row.pid as number);
     expect(pids.length).toBe(1);
     await (await adminClient()).query('SELECT pg_terminate_backend($1)', [pids[0]]);
     victim.child.stdin!.end(ndjson(records('more', 10)));
