@@ -67,13 +67,15 @@ async function dropPayloads(work: Maintenance, dataset: DatasetRef, selection: P
   while (count < limit) {
     const batch = await work.selectPayloads(dataset, selection, after, Math.min(BATCH, limit - count));
     if (batch.length === 0) break;
-    await work.dropPayloads(
-      dataset,
-      batch.map(({ rowid, deferredPayload }) => ({ rowid, hash: deferredPayload === undefined ? undefined : storedPayloadHash(deferredPayload) })),
-    );
+    const hashes: { rowid: number; hash: string }[] = [];
+    for (const { rowid, size, deferredPayload } of batch) {
+      if (deferredPayload !== undefined) hashes.push({ rowid, hash: storedPayloadHash(deferredPayload) });
+      bytes += size;
+    }
+    const through = batch[batch.length - 1]!.position;
+    await work.dropPayloads(dataset, selection, after, through, hashes);
     count += batch.length;
-    for (const record of batch) bytes += record.size;
-    after = batch[batch.length - 1]!.position;
+    after = through;
   }
   return { count, bytes, after };
 }

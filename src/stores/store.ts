@@ -291,8 +291,17 @@ export interface Maintenance {
   countRecords(dataset: DatasetRef, selection?: PayloadSelection): Promise<number>;
   /** Up to `limit` records the selection matches with position above `afterPosition`, in position order. */
   selectPayloads(dataset: DatasetRef, selection: PayloadSelection, afterPosition: number, limit: number): Promise<SelectedRecord[]>;
-  /** Drops the payloads of these rows, pruned_at = time; a hash given replaces a deferred one. */
-  dropPayloads(dataset: DatasetRef, drops: readonly { rowid: number; hash?: string }[]): Promise<void>;
+  /**
+   * Drops the payloads of the records the selection matches with position in (afterPosition,
+   * throughPosition], pruned_at = time, after replacing their deferred hashes by `hashes` (by row id).
+   */
+  dropPayloads(
+    dataset: DatasetRef,
+    selection: PayloadSelection,
+    afterPosition: number,
+    throughPosition: number,
+    hashes: readonly { rowid: number; hash: string }[],
+  ): Promise<void>;
   /**
    * Hard-deletes every record of the dataset, and the dataset itself with `remove` (its id is
    * never used again); else its generation grows. The number of records deleted.

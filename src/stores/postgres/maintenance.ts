@@ -56,13 +56,20 @@ class PostgresMaintenance implements Maintenance {
     return rows.map(([rowid, position, size, payload]) => (payload === null ? { rowid, position, size } : { rowid, position, size, deferredPayload: payload }));
   }
 
-  async dropPayloads(dataset: DatasetRef, drops: readonly { rowid: number; hash?: string }[]): Promise<void> {
-    if (drops.length === 0) return;
+  async dropPayloads(
+    dataset: DatasetRef,
+    selection: PayloadSelection,
+    afterPosition: number,
+    throughPosition: number,
+    hashes: readonly { rowid: number; hash: string }[],
+  ): Promise<void> {
+    const params: unknown[] = [dataset.uid, this.time, afterPosition, throughPosition, JSON.stringify(hashes.map(({ rowid, hash }) => ({ k: rowid, h: hash })))];
     await this.query(
-      `UPDATE rcache.records r SET payload = NULL, pruned_at = $2, hash = coalesce(x.h, r.hash)
-       FROM json_to_recordset($3::json) AS x(k bigint, h text)
-       WHERE r.dataset_id = $1 AND r.rowid = x.k`,
-      [dataset.uid, this.time, JSON.stringify(drops.map(({ rowid, hash }) => ({ k: rowid, h: hash ?? null })))],
+      `UPDATE rcache.records r SET payload = NULL, pruned_at = $2, hash = coalesce(s.h, r.hash)
+       FROM (SELECT d.rowid, x.h FROM rcache.records d LEFT JOIN json_to_recordset($5::json) AS x(k bigint, h text) ON x.k = d.rowid
+             WHERE d.dataset_id = $1 AND d.position > $3 AND d.position <= $4${selected(selection, params)}) s
+       WHERE r.dataset_id = $1 AND r.rowid = s.rowid`,
+      params,
     );
   }
 

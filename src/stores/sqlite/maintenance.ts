@@ -67,10 +67,20 @@ export class SqliteMaintenance implements Maintenance {
     return rows.map(([rowid, position, size, payload]) => (payload === null ? { rowid, position, size } : { rowid, position, size, deferredPayload: payload }));
   }
 
-  async dropPayloads(_dataset: DatasetRef, drops: readonly { rowid: number; hash?: string }[]): Promise<void> {
+  async dropPayloads(
+    dataset: DatasetRef,
+    selection: PayloadSelection,
+    afterPosition: number,
+    throughPosition: number,
+    hashes: readonly { rowid: number; hash: string }[],
+  ): Promise<void> {
     this.run(() => {
-      const drop = this.conn.statement('UPDATE records SET payload = NULL, pruned_at = ?, hash = coalesce(?, hash) WHERE rowid = ?');
-      for (const { rowid, hash } of drops) drop.run(this.time, hash ?? null, rowid);
+      // A record gets its hash as its payload goes: a row that grew first could split its page.
+      const drop = this.conn.statement('UPDATE records SET hash = ?, payload = NULL, pruned_at = ? WHERE rowid = ?');
+      for (const { rowid, hash } of hashes) drop.run(hash, this.time, rowid);
+      this.conn
+        .statement(`UPDATE records SET payload = NULL, pruned_at = @at WHERE dataset_id = @dataset AND position > @after AND position <= @through${selected(selection)}`)
+        .run({ at: this.time, dataset: dataset.uid, after: afterPosition, through: throughPosition, ...selection });
     });
   }
 
