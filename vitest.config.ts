@@ -19,6 +19,7 @@ const ON_BOTH_STORES = [
   'test/sync-writes.test.ts',
   'test/schema-cli.test.ts',
   'test/webhooks.test.ts',
+  'test/retention-cli.test.ts',
 ];
 
 const configured = process.env.RCACHE_TEST_POSTGRES;

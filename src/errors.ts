@@ -1,5 +1,3 @@
-export { StoreError, type StoreFailure } from './stores/store.js';
-
 /** A failure a user or a calling program can act on; the message is one line. */
 export class RcacheError extends Error {
   constructor(message: string) {
@@ -62,5 +60,40 @@ export class DeletionLimitError extends RcacheError {
 export class InterruptedError extends RcacheError {
   constructor(readonly signal = 'SIGINT') {
     super(`interrupted by ${signal}: nothing from this run was saved`);
+  }
+}
+
+/** Kinds of database failure, each with its own message and exit status in the CLI. */
+export type StoreFailure =
+  /** Another writer held the lock past the busy timeout. */
+  | 'busy'
+  /** The disk (or the server's) is full. */
+  | 'full'
+  /** The database, its directory or its file system cannot be written. */
+  | 'read-only'
+  /** There is no database at the location (for a read that must not create one). */
+  | 'missing'
+  /** The location names something that is not a database rcache may use (another program's, a FIFO, a directory). */
+  | 'foreign'
+  /** The database was written by a newer rcache. */
+  | 'newer-schema'
+  /** The location itself is not acceptable (empty, in memory, a URI with options). */
+  | 'bad-location'
+  /** The server cannot be reached, refused the credentials, or the connection was lost. */
+  | 'cannot-connect'
+  /** The dataset a reader follows was expired or reset after the reader found it. */
+  | 'dataset-changed'
+  /** Anything else the database reported. */
+  | 'failed';
+
+/** A database failure in rcache's terms. The message is one line, names the location, never a password. */
+export class StoreError extends Error {
+  constructor(
+    readonly kind: StoreFailure,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'StoreError';
   }
 }

@@ -24,3 +24,18 @@ export type RunKind = 'save' | 'delete' | 'update' | 'prune' | 'reset';
 export function emptySummary(): Summary {
   return { added: 0, updated: 0, unchanged: 0, deleted: 0, unknown: 0, duplicates: 0, rejected: 0 };
 }
+
+/** How a run, a prune or a reset moves a dataset's kept counters. */
+export interface CounterDelta {
+  live: number;
+  deleted: number;
+  pruned: number;
+  bytes: number;
+}
+
+/**
+ * The stored hash of a record whose canonical hash was not computed when it was saved: it stands
+ * for storedPayloadHash(payload) (src/decisions/hash.ts), which is computed and kept before the
+ * payload is dropped.
+ */
+export const DEFERRED_HASH = '';

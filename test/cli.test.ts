@@ -108,10 +108,10 @@ describe('rcache save', () => {
     const reported = result.stderr.split('\n').filter((line) => line.startsWith('rcache: <stdin>:'));
     expect(reported).toEqual([...bad].map(([line, [, reason]]) => expect.stringContaining(`rcache: <stdin>:${line}: ${reason}`)));
     expect(readFileSync(rejects, 'utf8')).toBe([...bad].map(([line, [text]]) => framed(line, text!)).join(''));
-    expect(query(db, "SELECT count(*) AS n, max(seq) - min(seq) + 1 AS span FROM records")).toEqual([{ n: count - 3, span: count - 3 }]);
+    expect(query(db, "SELECT count(*) AS n, max(position) - min(position) + 1 AS span FROM records")).toEqual([{ n: count - 3, span: count - 3 }]);
     const sample = [1, 35, 70, 49_999, 50_001, 70_000, count];
     // Each stored as its line without the blank space around it, and its raw hash that line's.
-    const rows = query(db, `SELECT id, payload, raw_hash FROM records WHERE id IN (${sample.map(() => '?').join(',')}) ORDER BY seq`, ...sample.map((line) => `r${line}`));
+    const rows = query(db, `SELECT id, payload, raw_hash FROM records WHERE id IN (${sample.map(() => '?').join(',')}) ORDER BY position`, ...sample.map((line) => `r${line}`));
     expect(rows).toEqual(sample.map((line) => ({ id: `r${line}`, payload: text(line), raw_hash: createHash('sha256').update(text(line)).digest('base64').slice(0, 22) })));
   });
 
@@ -139,10 +139,10 @@ describe('rcache save', () => {
     await rcache(['--db', db, 'save', '--model', 'M'], { input: Array.from({ length: 2 * pairs }, (_, i) => line(i, 0)).join('\n') + '\n' });
     // Each pair of lines changes one record, then either changes it back (even pairs) or repeats the change.
     const input = Array.from({ length: pairs }, (_, j) => `${line(2 * j + 1, 1)}\n${line(2 * j + 1, j % 2 === 0 ? 0 : 1)}\n`).join('');
-    const [{ last: before }] = query(db, 'SELECT value AS last FROM sequence') as [{ last: number }];
+    const [{ last: before }] = query(db, 'SELECT last_value AS last FROM positions') as [{ last: number }];
     const result = await rcache(['--db', db, 'save', '--model', 'M', '--json'], { input });
     expect(JSON.parse(result.stdout)).toMatchObject({ added: 0, updated: pairs, unchanged: 0, duplicates: pairs });
-    expect(query(db, 'SELECT value - ? AS taken FROM sequence', before)).toEqual([{ taken: pairs + pairs / 2 }]);
+    expect(query(db, 'SELECT last_value - ? AS taken FROM positions', before)).toEqual([{ taken: pairs + pairs / 2 }]);
     // Changed back, a record has v 0 again: only the repeated changes are left at v 1.
     expect(query(db, `SELECT count(*) AS n FROM records WHERE payload LIKE '%"v":1}'`)).toEqual([{ n: pairs / 2 }]);
   }, 120_000);

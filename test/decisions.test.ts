@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCursor, encodeCursor, newDatabaseId } from '../src/decisions/cursor.js';
+import { newDatabaseId } from '../src/database-id.js';
+import { decodeCursor, encodeCursor } from '../src/decisions/cursor.js';
 import { parseFilter } from '../src/decisions/filter.js';
 import { mergePartial } from '../src/decisions/merge.js';
 import { wholeNumber } from '../src/decisions/number.js';

@@ -165,7 +165,7 @@ export interface Snapshot {
   records: Record<string, unknown>[];
   datasets: Record<string, unknown>[];
   runs: Record<string, unknown>[];
-  sequence: Record<string, unknown>[];
+  positions: Record<string, unknown>[];
 }
 
 /**
@@ -178,8 +178,8 @@ export function snapshot(db: string): Snapshot {
     return {
       records: handle.prepare('SELECT * FROM records ORDER BY dataset_id, id').all() as Record<string, unknown>[],
       datasets: handle.prepare('SELECT * FROM datasets ORDER BY id').all() as Record<string, unknown>[],
-      runs: handle.prepare('SELECT * FROM runs ORDER BY id').all() as Record<string, unknown>[],
-      sequence: handle.prepare('SELECT * FROM sequence').all() as Record<string, unknown>[],
+      runs: handle.prepare('SELECT * FROM runs ORDER BY number').all() as Record<string, unknown>[],
+      positions: handle.prepare('SELECT * FROM positions').all() as Record<string, unknown>[],
     };
   } finally {
     handle.close();

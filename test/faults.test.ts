@@ -78,7 +78,7 @@ function expectWholeOrNothing(before: Snapshot, after: Snapshot, model: string, 
   expect(after.runs.at(-1)).toMatchObject({ kind: 'save', model, added: count });
   const datasetBefore = before.datasets.find((row) => row.id === id);
   expect(after.datasets.find((row) => row.id === id)).toMatchObject({ live: ((datasetBefore?.live as number | undefined) ?? 0) + count });
-  expect(after.sequence).toEqual([{ id: 1, value: (before.sequence[0]!.value as number) + count }]);
+  expect(after.positions).toEqual([{ id: 1, last_value: (before.positions[0]!.last_value as number) + count }]);
   return 'present';
 }
 

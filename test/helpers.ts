@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import { inspect } from './store-under-test.js';
+import { fixtureFor } from './store-fixtures.js';
 
 export const BIN = join(import.meta.dirname, '..', 'bin', 'rcache.js');
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
@@ -65,8 +65,8 @@ export function lines(stdout: string): Record<string, any>[] {
 
 /**
  * Reads the database directly, as a check independent of rcache's own reading code: SQL over the
- * SQLite schema, on a file or (through views of those names) on a PostgreSQL URL.
+ * tables both stores share (see store-fixtures.ts), on a file or a PostgreSQL URL.
  */
 export function query<T = Record<string, unknown>>(db: string, sql: string, ...params: unknown[]): T[] {
-  return inspect<T>(db, sql, ...params);
+  return fixtureFor(db).query<T>(db, sql, ...params);
 }

@@ -1,8 +1,8 @@
-import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { encodeCursor } from '../src/decisions/cursor.js';
 import { openCache, type Cache, type Change, type Dataset, type PruneOptions, type SaveOptions } from '../src/index.js';
 import { tempDir } from './helpers.js';
+import { sqliteFixture } from './store-fixtures.js';
 
 export const CONTACTS: Dataset = { integration: 'default', connection: 'default', model: 'Contact' };
 
@@ -52,12 +52,7 @@ export async function prune(cache: Cache, options: PruneOptions) {
 
 /** Reads the database file directly, as a check independent of rcache's own reading code. */
 export function sql<T = Record<string, any>>(cache: Cache, text: string, ...params: unknown[]): T[] {
-  const handle = new Database(paths.get(cache)!, { readonly: true });
-  try {
-    return handle.prepare(text).all(...params) as T[];
-  } finally {
-    handle.close();
-  }
+  return sqliteFixture.query<T>(paths.get(cache)!, text, ...params);
 }
 
 export function stored(cache: Cache, id: string): Record<string, any> | undefined {

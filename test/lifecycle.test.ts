@@ -115,7 +115,7 @@ describe('save --full-refresh', () => {
     // r11000-r11999 missing.
     const input = [...records(0, 100, 2), ...records(100, 11_000), { id: 'r100', n: 1 }, ...records(12_000, 12_500)];
     expect(await fullRefresh(cache, input)).toMatchObject({ added: 501, updated: 99, unchanged: 10_900, deleted: 999, duplicates: 1 });
-    const deleted = sql(cache, 'SELECT id FROM records WHERE deleted_at IS NOT NULL ORDER BY seq').map((row) => row.id);
+    const deleted = sql(cache, 'SELECT id FROM records WHERE deleted_at IS NOT NULL ORDER BY position').map((row) => row.id);
     expect(deleted).toEqual(['r11999', ...records(11_000, 11_999).map((r) => r.id)]);
     await expectExactCounts(cache);
   });
@@ -195,10 +195,10 @@ describe('prune', () => {
     await save(cache, [{ id: 'a', n: 1 }, { id: 'b', n: 1 }]);
     at('2024-02-15T00:00:00Z');
     await prune(cache, ttl);
-    const seqBefore = (await changes(cache)).find((c) => c.id === 'a')!.position;
+    const positionBefore = (await changes(cache)).find((c) => c.id === 'a')!.position;
     expect(await save(cache, [{ n: 1, id: 'a' }, { id: 'b', n: 2 }])).toMatchObject({ unchanged: 1, updated: 1, added: 0 });
     const stream = await changes(cache);
-    expect(stream.find((c) => c.id === 'a')).toMatchObject({ position: seqBefore, prunedAt: null, payload: '{"n":1,"id":"a"}' });
+    expect(stream.find((c) => c.id === 'a')).toMatchObject({ position: positionBefore, prunedAt: null, payload: '{"n":1,"id":"a"}' });
     expect(stream.at(-1)).toMatchObject({ id: 'b', action: 'UPDATED', prunedAt: null });
     await expectExactCounts(cache);
   });

@@ -1,7 +1,7 @@
 // How a postgres:// URL becomes the client's settings: sslmode as libpq means it, without the
 // driver's warning, and a password looked up only when the server asks for one.
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { clientConfig } from '../src/stores/postgres/connection.js';
+import { clientConfig } from '../src/stores/postgres/client-config.js';
 import { parseLocation } from '../src/stores/postgres/location.js';
 import { StoreError } from '../src/stores/store.js';
 

@@ -205,7 +205,7 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
       expect(rest).toEqual(['']);
       await reader.query('ROLLBACK');
       const { rows } = await reader.query(
-        `SELECT d.model, count(*) FILTER (WHERE r.payload IS NULL)::int AS pruned FROM rcache.records r JOIN rcache.datasets d ON d.uid = r.dataset_uid GROUP BY d.model ORDER BY d.model`,
+        `SELECT d.model, count(*) FILTER (WHERE r.payload IS NULL)::int AS pruned FROM rcache.records r JOIN rcache.datasets d ON d.id = r.dataset_id GROUP BY d.model ORDER BY d.model`,
       );
       expect(rows).toEqual([{ model: 'Keep', pruned: 0 }, { model: 'Old', pruned: 200 }]);
     } finally {

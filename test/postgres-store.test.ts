@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { RunClock } from '../src/cache/clock.js';
+import { prune, pruneUntil, reset } from '../src/cache/retention.js';
 import { openPostgresStore } from '../src/stores/postgres/postgres-store.js';
 import { StoreError, type Dataset, type Store, type WriteOp, type WriteRun } from '../src/stores/store.js';
 import { POSTGRES_URL, adminClient, databaseUrl, freshDatabase } from './stores.js';
@@ -19,12 +21,18 @@ function insert(id: string, payload = JSON.stringify({ id })): WriteOp {
 }
 
 async function commit(run: WriteRun, added = 0): Promise<void> {
-  await run.commit({ summary: { ...NO_COUNTS, added }, delta: { ...NO_DELTA, live: added }, startedAt: run.time, finishedAt: run.time });
+  const entry = { kind: 'save' as const, ...NO_COUNTS, added, pruned: 0, startedAt: run.time, finishedAt: run.time };
+  await run.commit(entry, { delta: { ...NO_DELTA, live: added }, syncAt: run.time, changeAt: run.time });
+}
+
+/** A save begun on a clock that reads `now`. */
+function saving(now = Date.now()) {
+  return { kind: 'save' as const, stamp: new RunClock(() => now).stamp, create: true };
 }
 
 /** Saves new records in one run and commits it. */
 async function saveNew(store: Store, ids: string[], dataset = CONTACTS, now = Date.now()): Promise<void> {
-  const run = (await store.beginRun(dataset, { kind: 'save', now, create: true }))!;
+  const run = (await store.beginRun(dataset, saving(now)))!;
   await run.write(ids.map((id) => insert(id)));
   await commit(run, ids.length);
 }
@@ -58,7 +66,7 @@ describe.skipIf(POSTGRES_URL === undefined)('the PostgreSQL store', () => {
     const ids = ['a\u0000b', 'a', '\ud800', '\udc00x', '\ufffd', 'back\\slash', 'back\\\\slash', '\\0', '\\u0000', 'é'.repeat(255), '😀\ud83d'];
     const payloads = ids.map((id, i) => `{"id":${JSON.stringify(id)},"n":123456789012345678901234567890,"f":1.50,"k":{"z":1,"a":[${i}]}}`);
     await withStore(url, async (store) => {
-      const run = (await store.beginRun(CONTACTS, { kind: 'save', now: 1, create: true }))!;
+      const run = (await store.beginRun(CONTACTS, saving(1)))!;
       const keys = await run.write(ids.map((id, i) => insert(id, payloads[i])));
       expect(keys.every((key) => typeof key === 'number')).toBe(true);
       const found = await run.lookup(ids);
@@ -76,7 +84,7 @@ describe.skipIf(POSTGRES_URL === undefined)('the PostgreSQL store', () => {
     const ids = [...hostile, ...Array.from({ length: 100 }, (_, i) => `r${i}`)];
     const payload = (id: string) => `{"id":${JSON.stringify(id)},"text":"tab\\t \\\\ \t","n":1e400}`;
     await withStore(url, async (store) => {
-      const run = (await store.beginRun(CONTACTS, { kind: 'save', now: 1, create: true }))!;
+      const run = (await store.beginRun(CONTACTS, saving(1)))!;
       const first = await run.write(ids.map((id) => insert(id, payload(id))));
       expect(new Set(first).size).toBe(ids.length);
       // One id already stored, and one repeated within the batch: neither is written again.
@@ -104,13 +112,13 @@ describe.skipIf(POSTGRES_URL === undefined)('the PostgreSQL store', () => {
     const { url } = await freshDatabase();
     await withStore(url, async (store) => {
       await saveNew(store, ['a', 'b', 'c']);
-      const run = (await store.beginRun(CONTACTS, { kind: 'save', now: 2, create: true }))!;
+      const run = (await store.beginRun(CONTACTS, saving(2)))!;
       const found = await run.lookup(['a', 'b', 'c']);
       const keys = await run.write([
-        { op: 'delete', key: found.get('c')!.key },
+        { op: 'delete', rowid: found.get('c')!.rowid },
         insert('d'),
         insert('a'),
-        { op: 'replace', key: found.get('a')!.key, action: 'UPDATED', payload: '{"id":"a","v":2}', hash: 'x', rawHash: 'y', size: 16, firstSeenAt: 1 },
+        { op: 'replace', rowid: found.get('a')!.rowid, action: 'UPDATED', payload: '{"id":"a","v":2}', hash: 'x', rawHash: 'y', size: 16, firstSeenAt: 1 },
         insert('d'),
       ]);
       expect(keys[0]).toBeTypeOf('number');
@@ -135,13 +143,13 @@ describe.skipIf(POSTGRES_URL === undefined)('the PostgreSQL store', () => {
     const { url } = await freshDatabase();
     await withStore(url, async (store) => {
       await saveNew(store, ['a'], CONTACTS, 5_000);
-      const run = (await store.beginRun(CONTACTS, { kind: 'save', now: 6_000, create: true }))!;
+      const run = (await store.beginRun(CONTACTS, saving(6_000)))!;
       await run.write([insert('b')]);
       await run.abort();
       expect((await everything(store)).map((change) => change.id)).toEqual(['a']);
       // The clock stepped back, on this dataset and on another one.
       for (const dataset of [CONTACTS, DEALS]) {
-        const late = (await store.beginRun(dataset, { kind: 'save', now: 1_000, create: true }))!;
+        const late = (await store.beginRun(dataset, saving(1_000)))!;
         expect(late.time).toBe(5_000);
         await late.abort();
       }
@@ -152,12 +160,12 @@ describe.skipIf(POSTGRES_URL === undefined)('the PostgreSQL store', () => {
     const { url } = await freshDatabase();
     await withStore(url, async (store) => {
       await saveNew(store, ['a', 'b'], CONTACTS, 5_000);
-      const early = { now: 1_000, payloadCutoff: 9_000, datasetCutoff: 0, dataset: CONTACTS, dryRun: false };
-      expect(await store.prune(early)).toMatchObject({ pruned: 2 });
+      const early = { payloadCutoff: 9_000, datasetCutoff: 0, dataset: CONTACTS, dryRun: false };
+      expect(await prune(store, () => 1_000, early)).toMatchObject({ pruned: 2 });
       await saveNew(store, ['c'], CONTACTS, 6_000);
       const [c] = (await everything(store)).filter((change) => change.id === 'c');
-      expect((await store.pruneUntil(CONTACTS, c!.position, { now: 2_000, dryRun: false })).count).toBe(1);
-      expect(await store.reset(CONTACTS, 3_000)).toBe(3);
+      expect((await pruneUntil(store, () => 2_000, CONTACTS, c!.position, { dryRun: false })).count).toBe(1);
+      expect(await reset(store, () => 3_000, CONTACTS)).toBe(3);
       const runs = await store.runs({ order: 'oldest-first' });
       expect(runs.map((run) => [run.kind, run.startedAt, run.finishedAt])).toEqual([
         ['save', 5_000, 5_000],
@@ -166,7 +174,7 @@ describe.skipIf(POSTGRES_URL === undefined)('the PostgreSQL store', () => {
         ['prune', 6_000, 6_000],
         ['reset', 6_000, 6_000],
       ]);
-      const later = (await store.beginRun(DEALS, { kind: 'save', now: 500, create: true }))!;
+      const later = (await store.beginRun(DEALS, saving(500)))!;
       expect(later.time).toBe(6_000);
       await later.abort();
     });
@@ -178,13 +186,13 @@ describe.skipIf(POSTGRES_URL === undefined)('the PostgreSQL store', () => {
       await withStore(
         url,
         async (second) => {
-          const holder = (await first.beginRun(CONTACTS, { kind: 'save', now: 1, create: true }))!;
+          const holder = (await first.beginRun(CONTACTS, saving(1)))!;
           await holder.write([insert('a')]);
           const started = Date.now();
-          const busy = await failure(second.beginRun(CONTACTS, { kind: 'save', now: 1, create: true }));
+          const busy = await failure(second.beginRun(CONTACTS, saving(1)));
           expect(busy.kind).toBe('busy');
           expect(Date.now() - started).toBeGreaterThanOrEqual(250);
-          const other = (await second.beginRun(DEALS, { kind: 'save', now: 1, create: true }))!;
+          const other = (await second.beginRun(DEALS, saving(1)))!;
           await other.write([insert('x')]);
           await commit(other, 1);
           await commit(holder, 1);
@@ -200,8 +208,8 @@ describe.skipIf(POSTGRES_URL === undefined)('the PostgreSQL store', () => {
     await withStore(url, async (first) => {
       await withStore(url, async (second) => {
         await saveNew(first, ['seed']);
-        const holder = (await first.beginRun(CONTACTS, { kind: 'save', now: 1, create: true }))!;
-        const waiting = second.beginRun(CONTACTS, { kind: 'save', now: 1, create: true });
+        const holder = (await first.beginRun(CONTACTS, saving(1)))!;
+        const waiting = second.beginRun(CONTACTS, saving(1));
         await holder.write([insert('a')]);
         await commit(holder, 1);
         const next = (await waiting)!;
@@ -225,13 +233,13 @@ describe.skipIf(POSTGRES_URL === undefined)('the PostgreSQL store', () => {
       const runsEach = 15;
       const write = async (store: Store, dataset: Dataset, name: string) => {
         for (let i = 0; i < runsEach; i++) {
-          const run = (await store.beginRun(dataset, { kind: 'save', now: Date.now(), create: true }))!;
+          const run = (await store.beginRun(dataset, saving(Date.now())))!;
           const found = await run.lookup(['shared']);
           const shared = found.get('shared');
           await run.write([
             insert(`${name}-${i}-a`),
             shared
-              ? { op: 'replace', key: shared.key, action: 'UPDATED', payload: `{"id":"shared","by":"${name}-${i}"}`, hash: `${name}${i}`, rawHash: `${name}${i}`, size: 30, firstSeenAt: shared.firstSeenAt }
+              ? { op: 'replace', rowid: shared.rowid, action: 'UPDATED', payload: `{"id":"shared","by":"${name}-${i}"}`, hash: `${name}${i}`, rawHash: `${name}${i}`, size: 30, firstSeenAt: shared.firstSeenAt }
               : insert('shared', `{"id":"shared","by":"${name}-${i}"}`),
             insert(`${name}-${i}-b`),
           ]);
@@ -321,11 +329,11 @@ describe.skipIf(POSTGRES_URL === undefined)('the PostgreSQL store', () => {
   test('a prune that compacts gives the space of dropped payloads back', async () => {
     const { url } = await freshDatabase();
     await withStore(url, async (store) => {
-      const run = (await store.beginRun(CONTACTS, { kind: 'save', now: 1_000, create: true }))!;
+      const run = (await store.beginRun(CONTACTS, saving(1_000)))!;
       // Text that does not compress, as the server compresses large values.
       await run.write(Array.from({ length: 500 }, (_, i) => insert(`r${i}`, JSON.stringify({ id: `r${i}`, text: randomBytes(1_500).toString('base64') }))));
       await commit(run, 500);
-      const counts = await store.prune({ now: 10_000, payloadCutoff: 5_000, datasetCutoff: 0, dryRun: false, compact: true });
+      const counts = await prune(store, () => 10_000, { payloadCutoff: 5_000, datasetCutoff: 0, dryRun: false, compact: true });
       expect(counts.pruned).toBe(500);
       expect(counts.reclaimedBytes).toBeGreaterThan(500 * 1_000);
     });
@@ -336,16 +344,16 @@ describe.skipIf(POSTGRES_URL === undefined)('the PostgreSQL store', () => {
     await withStore(url, async (store) => {
       await saveNew(store, ['a'], CONTACTS, 1_000);
       const first = (await store.findDataset(CONTACTS))!;
-      const expired = await store.prune({ now: 10_000, payloadCutoff: 0, datasetCutoff: 5_000, dryRun: false });
+      const expired = await prune(store, () => 10_000, { payloadCutoff: 0, datasetCutoff: 5_000, dryRun: false });
       expect(expired).toMatchObject({ datasetsExpired: 1, recordsDeleted: 1 });
       expect((await failure(store.readChanges(first, { order: 'oldest-first', limit: 10 }))).kind).toBe('dataset-changed');
       await saveNew(store, ['b'], CONTACTS, 20_000);
       const second = (await store.findDataset(CONTACTS))!;
       expect(second.uid).not.toBe(first.uid);
-      expect(await store.reset(CONTACTS, 30_000)).toBe(1);
+      expect(await reset(store, () => 30_000, CONTACTS)).toBe(1);
       expect((await failure(store.readChanges(second, { order: 'oldest-first', limit: 10 }))).kind).toBe('dataset-changed');
       expect((await store.findDataset(CONTACTS))!.generation).toBe(second.generation + 1);
-      expect(await store.reset(DEALS, 30_000)).toBeUndefined();
+      expect(await reset(store, () => 30_000, DEALS)).toBeUndefined();
       expect(await store.findDataset(DEALS)).toBeUndefined();
       const history = await store.runs({ order: 'oldest-first' });
       expect(history.map((run) => run.kind)).toEqual(['save', 'prune', 'save', 'reset']);
@@ -357,9 +365,9 @@ describe.skipIf(POSTGRES_URL === undefined)('the PostgreSQL store', () => {
     const admin = await adminClient();
     await withStore(url, async (store) => {
       await withStore(url, async (other) => {
-        const doomed = (await store.beginRun(CONTACTS, { kind: 'save', now: 1, create: true }))!;
+        const doomed = (await store.beginRun(CONTACTS, saving(1)))!;
         await doomed.write([insert('lost')]);
-        const survivor = (await other.beginRun(DEALS, { kind: 'save', now: 1, create: true }))!;
+        const survivor = (await other.beginRun(DEALS, saving(1)))!;
         await survivor.write([insert('kept')]);
         // Both runs wait idle in their transactions; the doomed one's last statement was its write.
         await survivor.lookup(['kept']);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { encodeCursor } from '../src/decisions/cursor.js';
-import { APPLICATION_ID } from '../src/stores/sqlite/connection.js';
+import { APPLICATION_ID } from '../src/stores/sqlite/schema.js';
 import initial from '../src/stores/sqlite/migrations/001-initial.js';
 import { start, until, type Proc } from './faults-helpers.js';
 import { lines, ndjson, query, rcache, tempDir } from './helpers.js';

@@ -49,12 +49,12 @@ describe('the change stream', () => {
   });
 
   it('a cursor is URL-safe and round-trips; anything else is refused', async () => {
-    for (const seq of [0, 1, 42, 9007199254740991]) {
-      const cursor = encodeCursor('AbCdEf-_0123', seq);
+    for (const position of [0, 1, 42, 9007199254740991]) {
+      const cursor = encodeCursor('AbCdEf-_0123', position);
       expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
-      expect(decodeCursor(cursor)).toEqual({ databaseId: 'AbCdEf-_0123', position: seq });
+      expect(decodeCursor(cursor)).toEqual({ databaseId: 'AbCdEf-_0123', position });
       // A bare position names no database: a consumer could silently miss changes with it.
-      expect(() => decodeCursor(Buffer.from(`rc:${seq}`).toString('base64url'))).toThrow(/invalid cursor '.*': it names no database/);
+      expect(() => decodeCursor(Buffer.from(`rc:${position}`).toString('base64url'))).toThrow(/invalid cursor '.*': it names no database/);
     }
     for (const bad of ['x', 'cmM6', 'cmM6LTE', '!!!', Buffer.from('rc:01').toString('base64url'), 'a'.repeat(100)]) {
       expect(() => decodeCursor(bad), bad).toThrow(/invalid cursor/);

@@ -28,10 +28,10 @@ export class BatchWrites {
   add(write: Write, record: PreparedRecord, size: number, index: number, stored: StoredRecord | Written | undefined, state: StoredState | undefined, time: number, batch: number): void {
     if (write.kind === 'none' || write.kind === 'delete') return;
     const hash = record.hash ?? DEFERRED_HASH;
-    const key = stored?.key;
+    const rowid = stored?.rowid;
     const { payload, rawHash } = record;
     const next: Written = {
-      key,
+      rowid,
       action: write.kind === 'replace' ? write.action : write.kind === 'insert' ? 'ADDED' : state!.action,
       firstSeenAt: write.kind === 'replace' ? write.firstSeenAt : write.kind === 'insert' ? time : state!.firstSeenAt,
       size,
@@ -48,16 +48,16 @@ export class BatchWrites {
     this.byId.set(record.id, next);
     const { ops, owners } = this;
     owners.push(next);
-    if (write.kind === 'insert' || (write.kind === 'replace' && key === undefined)) {
+    if (write.kind === 'insert' || (write.kind === 'replace' && rowid === undefined)) {
       // A record inserted earlier in this batch is inserted once, with its last content, where the last line stands.
       const earlier = (stored as Written | undefined)?.insertAt;
       if (earlier !== undefined) ops[earlier] = owners[earlier] = undefined;
       next.insertAt = ops.length;
       ops.push({ op: 'insert', id: record.id, payload, hash, rawHash, size });
     } else if (write.kind === 'replace') {
-      ops.push({ op: 'replace', key: key!, action: write.action, firstSeenAt: write.firstSeenAt, payload, hash, rawHash, size });
+      ops.push({ op: 'replace', rowid: rowid!, action: write.action, firstSeenAt: write.firstSeenAt, payload, hash, rawHash, size });
     } else {
-      ops.push({ op: 'restore', key: key!, payload, rawHash, size });
+      ops.push({ op: 'restore', rowid: rowid!, payload, rawHash, size });
     }
   }
 

@@ -8,6 +8,7 @@ import type { Change, DatabaseInfo, Dataset, DatasetCounts, DatasetRunCount, Del
 import type { PartialRecord } from './edit-runs.js';
 import { checkOptions } from './options.js';
 import { ChangeReader, checkCount, checkQuery, positionOf, type ChangeQuery } from './reader.js';
+import * as retention from './retention.js';
 import type { LibraryRun } from './runs.js';
 import type {
   CacheOptions,
@@ -276,8 +277,7 @@ export class Cache {
   async prune(options: PruneOptions): Promise<PruneResult> {
     checkOptions(options, 'prune');
     const now = this.now();
-    const counts = await this.store.prune({
-      now,
+    const counts = await retention.prune(this.store, this.now, {
       payloadCutoff: now - options.payloadTtl,
       datasetCutoff: now - options.datasetTtl,
       dataset: options.dataset === undefined ? undefined : datasetOf(options.dataset),
@@ -297,7 +297,7 @@ export class Cache {
     checkOptions(options, 'pruneUntil');
     const dataset = datasetOf(name);
     const until = positionOf(cursor, await this.info());
-    const counts = await this.store.pruneUntil(dataset, until, { now: this.now(), limit: options.limit, dryRun: options.dryRun === true, compact: options.compact });
+    const counts = await retention.pruneUntil(this.store, this.now, dataset, until, { limit: options.limit, dryRun: options.dryRun === true, compact: options.compact });
     const result: PruneUntilResult = { count: counts.count, hasMore: counts.hasMore, reclaimedBytes: counts.reclaimedBytes };
     if (counts.notReclaimed !== undefined) result.notReclaimed = counts.notReclaimed;
     return result;
@@ -305,7 +305,7 @@ export class Cache {
 
   /** Hard-deletes every record of a dataset, to sync it again from scratch; undefined (nothing created) when there is no such dataset. */
   async reset(name: DatasetName): Promise<number | undefined> {
-    return this.store.reset(datasetOf(name), this.now());
+    return retention.reset(this.store, this.now, datasetOf(name));
   }
 
   /** The run history counted by kind and by outcome: changed, unchanged or rejected. */

@@ -39,7 +39,7 @@ export class DeleteRun extends LibraryRun {
       }
       const decision = decideDelete(stateOf(row, run.startPosition));
       if (decision.write.kind === 'delete') {
-        ops.push({ op: 'delete', key: row!.key });
+        ops.push({ op: 'delete', rowid: row!.rowid });
         this.summary.deleted++;
         this.delta.live += decision.delta.live;
         this.delta.deleted += decision.delta.deleted;
@@ -91,7 +91,7 @@ export class UpdateRun extends LibraryRun {
     }
     const stored = await run.lookup([...new Set(partials.map((partial) => partial.id))]);
     const mergeable = [...stored.values()].filter((row) => canMerge(stateOf(row, run.startPosition)));
-    const payloads = await run.payloads(mergeable.map((row) => row.key));
+    const payloads = await run.payloads(mergeable.map((row) => row.rowid));
     // Records merged earlier in this batch: a later partial merges into the result.
     const merged = new Map<string, Known>();
     const ops: WriteOp[] = [];
@@ -108,7 +108,7 @@ export class UpdateRun extends LibraryRun {
         this.count('unknown', duplicate, false);
         continue;
       }
-      const before = 'payload' in row! ? row.payload : payloads.get(row!.key!)!;
+      const before = 'payload' in row! ? row.payload : payloads.get(row!.rowid!)!;
       let record;
       try {
         record = prepareRecord(mergePartial(before, partial.text), this.rules.ignore, this.rules.checks);
@@ -123,8 +123,8 @@ export class UpdateRun extends LibraryRun {
       this.count(decision.outcome, duplicate, state.changedInRun, decision.delta);
       if (decision.write.kind !== 'replace') continue;
       const { action, firstSeenAt } = decision.write;
-      ops.push({ op: 'replace', key: row!.key!, action, firstSeenAt, payload: record.payload, hash: record.hash!, rawHash: record.rawHash, size });
-      merged.set(partial.id, { ...state, key: row!.key, action, changedInRun: true, size, hash: record.hash!, rawHash: record.rawHash, payload: record.payload });
+      ops.push({ op: 'replace', rowid: row!.rowid!, action, firstSeenAt, payload: record.payload, hash: record.hash!, rawHash: record.rawHash, size });
+      merged.set(partial.id, { ...state, rowid: row!.rowid, action, changedInRun: true, size, hash: record.hash!, rawHash: record.rawHash, payload: record.payload });
     }
     await run.write(ops);
   }

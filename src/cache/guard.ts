@@ -31,7 +31,7 @@ export function checkDeletions(limit: DeleteLimit, count: number, live: number, 
 }
 
 /**
- * The keys of the live records a full refresh deletes: those not in `named` (the rows the input
+ * The rowids of the live records a full refresh deletes: those not in `named` (the rows the input
  * named), less those `leaveAlone` keeps (counted in `left`). Collected before any is deleted, so
  * that the limit can refuse them all.
  */
@@ -41,19 +41,19 @@ export async function unnamedLive(run: WriteRun, named: RowSet, leaveAlone?: (ro
   for (let after = 0; ; ) {
     const page = await run.untouchedLive(after, PAGE);
     if (page.length === 0) return { gone, left };
-    after = page[page.length - 1]!.key;
-    let unnamed = page.filter(({ key }) => !named.has(key));
+    after = page[page.length - 1]!.rowid;
+    let unnamed = page.filter(({ rowid }) => !named.has(rowid));
     if (leaveAlone !== undefined && unnamed.length > 0) {
       const rows = await run.lookup(unnamed.map(({ id }) => id));
       const count = unnamed.length;
       unnamed = unnamed.filter(({ id }) => !leaveAlone(rows.get(id)!));
       left += count - unnamed.length;
     }
-    for (const { key } of unnamed) gone.push(key);
+    for (const { rowid } of unnamed) gone.push(rowid);
   }
 }
 
 /** Soft-deletes rows, a page at a time. */
-export async function deleteRows(run: WriteRun, keys: readonly number[]): Promise<void> {
-  for (let i = 0; i < keys.length; i += PAGE) await run.write(keys.slice(i, i + PAGE).map((key): WriteOp => ({ op: 'delete', key })));
+export async function deleteRows(run: WriteRun, rowids: readonly number[]): Promise<void> {
+  for (let i = 0; i < rowids.length; i += PAGE) await run.write(rowids.slice(i, i + PAGE).map((rowid): WriteOp => ({ op: 'delete', rowid })));
 }

@@ -1,7 +1,7 @@
 const PAGE_BITS = 1 << 16;
 
 /**
- * A set of row keys (StoredRecord.key), one bit each, in 8 KiB pages made as rows are added: a run that touches
+ * A set of row ids (StoredRecord.rowid), one bit each, in 8 KiB pages made as rows are added: a run that touches
  * a million records keeps them in about 128 KiB.
  */
 export class RowSet {
@@ -9,9 +9,9 @@ export class RowSet {
 
   /** Adds `rowid`; false when it was there already. */
   add(rowid: number): boolean {
-    const key = Math.floor(rowid / PAGE_BITS);
-    let page = this.pages.get(key);
-    if (page === undefined) this.pages.set(key, (page = new Uint32Array(PAGE_BITS / 32)));
+    const index = Math.floor(rowid / PAGE_BITS);
+    let page = this.pages.get(index);
+    if (page === undefined) this.pages.set(index, (page = new Uint32Array(PAGE_BITS / 32)));
     const bit = rowid % PAGE_BITS;
     const mask = 1 << (bit & 31);
     const word = page[bit >>> 5]!;

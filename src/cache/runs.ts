@@ -1,11 +1,12 @@
 import { addDelta, countOutcome, type Outcome, type StoredState } from '../decisions/outcome.js';
-import type { CounterDelta, Dataset, Store, StoredRecord, WriteRun } from '../stores/store.js';
-import { emptySummary, type Summary } from '../types.js';
+import type { Dataset, Store, StoredRecord, WriteRun } from '../stores/store.js';
+import { emptySummary, type CounterDelta, type Summary } from '../types.js';
+import { RunClock } from './clock.js';
 
 /** A record as the run knows it after writing it itself: what a later line for the same id is decided against. */
 export interface Known extends StoredState {
   /** Undefined while its insert is not yet written. */
-  key: number | undefined;
+  rowid: number | undefined;
   hash: string;
   rawHash: string;
   payload: string;
@@ -32,31 +33,24 @@ export abstract class LibraryRun {
   protected run: WriteRun | undefined;
   /** The dataset does not exist and this kind of run does not create one: nothing is written. */
   protected missing = false;
-  private startedAt: number;
-  /** How far the store's clock (never going back) is ahead of the caller's, from the run's begin: start and finish are both stamped on it. */
-  private ahead = 0;
+  private readonly clock: RunClock;
   private ended = false;
 
   constructor(
     protected readonly store: Store,
     readonly kind: 'save' | 'delete' | 'update',
     readonly dataset: Dataset,
-    protected readonly now: () => number,
+    now: () => number,
   ) {
-    this.startedAt = now();
+    this.clock = new RunClock(now);
   }
 
   /** Takes the dataset's lock; a signal stops the wait. Undefined when the dataset does not exist and this run does not create it. */
   async begin(signal?: AbortSignal): Promise<WriteRun | undefined> {
     if (this.ended) throw new Error('this run has already ended');
     if (this.run === undefined && !this.missing) {
-      const now = this.now();
-      this.run = await this.store.beginRun(this.dataset, { kind: this.kind, now, create: this.kind === 'save', signal });
+      this.run = await this.store.beginRun(this.dataset, { kind: this.kind, stamp: this.clock.stamp, create: this.kind === 'save', signal });
       this.missing = this.run === undefined;
-      if (this.run !== undefined) {
-        this.ahead = this.run.time - now;
-        this.startedAt = Math.min(this.startedAt + this.ahead, this.run.time);
-      }
     }
     return this.run;
   }
@@ -84,8 +78,11 @@ export abstract class LibraryRun {
     if (run === undefined) return this.summary;
     try {
       await this.finish(run);
-      await run.commit({ summary: this.summary, delta: this.delta, startedAt: this.startedAt, finishedAt: Math.max(this.now() + this.ahead, run.time) });
-      return this.summary;
+      const { startedAt, finishedAt } = this.clock.span();
+      const { summary } = this;
+      const changed = summary.added + summary.updated + summary.deleted > 0;
+      await run.commit({ kind: this.kind, ...summary, pruned: 0, startedAt, finishedAt }, { delta: this.delta, syncAt: finishedAt, changeAt: changed ? run.time : undefined });
+      return summary;
     } finally {
       await this.abort();
     }

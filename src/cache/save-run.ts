@@ -186,15 +186,15 @@ export class SaveRun extends LibraryRun {
 
   /** Payloads of stored records that are about to be compared (a deferred hash, a version): one read for the batch. */
   private async storedPayloads(run: WriteRun, check: Check, entries: readonly Entry[], elsewhere: Map<string, StoredRecord>) {
-    const keys: number[] = [];
+    const rowids: number[] = [];
     if (run.emptyAtStart) return new Map<number, string | null>();
     const carried = this.carried;
     for (const { index, record } of entries) {
       if (record === undefined || (carried.size > 0 && carried.has(record.id))) continue;
       const row = record.id === check.guesses[index] ? check.rows[index] : elsewhere.get(record.id);
-      if (row !== undefined && this.needsPayload(run, row, record)) keys.push(row.key);
+      if (row !== undefined && this.needsPayload(run, row, record)) rowids.push(row.rowid);
     }
-    return keys.length === 0 ? new Map<number, string | null>() : run.payloads(keys);
+    return rowids.length === 0 ? new Map<number, string | null>() : run.payloads(rowids);
   }
 
   /**
@@ -210,7 +210,7 @@ export class SaveRun extends LibraryRun {
 
   /** Whether an earlier line of this run named the stored record `row`. */
   private isDuplicate(row: StoredRecord, run: WriteRun): boolean {
-    return row.position > run.startPosition || !this.met.add(row.key);
+    return row.position > run.startPosition || !this.met.add(row.rowid);
   }
 
   /** Decides line `index` of the batch, `record`, against what is stored; the reason the line is bad, if it is found so only here. */
@@ -235,7 +235,7 @@ export class SaveRun extends LibraryRun {
     const decision = decideSave(state, same, size, run.time);
     const duplicate = stored !== undefined && (known || this.isDuplicate(stored as StoredRecord, run));
     // A record left alone for an earlier line and changed by this one is counted as changed.
-    if (decision.outcome !== 'unchanged' && !known && stored !== undefined && this.skippedRows?.delete(stored.key!)) {
+    if (decision.outcome !== 'unchanged' && !known && stored !== undefined && this.skippedRows?.delete(stored.rowid!)) {
       this.skipped--;
       this.summary.unchanged++;
     }
@@ -251,13 +251,13 @@ export class SaveRun extends LibraryRun {
       return;
     }
     this.skipped++;
-    (this.skippedRows ??= new RowSet()).add(stored.key);
+    (this.skippedRows ??= new RowSet()).add(stored.rowid);
   }
 
   /** How a record's version compares with the stored one's (see versionOrder); a pruned record has none. */
   private versionOrder(record: PreparedRecord, stored: StoredRecord | Written, payloads: Map<number, string | null>): number | string {
     const path = this.lines.ready.checks.versionPath!;
-    const payload = 'changedInRun' in stored ? undefined : payloads.get(stored.key);
+    const payload = 'changedInRun' in stored ? undefined : payloads.get(stored.rowid);
     const storedVersion = 'changedInRun' in stored ? stored.version : typeof payload === 'string' ? valueText(payload, path) : undefined;
     return versionOrder(record.version!, storedVersion, path);
   }
@@ -267,8 +267,8 @@ export class SaveRun extends LibraryRun {
     if (stored.prunedAt === null && stored.rawHash === record.rawHash) return true;
     let hash = stored.hash;
     if (hash === DEFERRED_HASH) {
-      const payload = 'payload' in stored ? stored.payload : payloads.get(stored.key!);
-      if (typeof payload !== 'string') throw new Error(`the payload of row ${stored.key} was not read before it was compared`);
+      const payload = 'payload' in stored ? stored.payload : payloads.get(stored.rowid!);
+      if (typeof payload !== 'string') throw new Error(`the payload of row ${stored.rowid} was not read before it was compared`);
       hash = storedPayloadHash(payload);
     }
     record.hash ??= prepareRecord(record.payload, this.ignore).hash!;
@@ -279,16 +279,16 @@ export class SaveRun extends LibraryRun {
   private async flush(run: WriteRun, writes: BatchWrites, reject: RejectLine): Promise<void> {
     const { ops: written, owners } = writes.pending();
     if (written.length === 0) return;
-    const keys = await run.write(written);
+    const rowids = await run.write(written);
     const repeated = new Map<string, { record: PreparedRecord; index: number }>();
     let inserted = 0;
     written.forEach((op, i) => {
       if (op.op !== 'insert') return;
-      const key = keys[inserted++];
+      const rowid = rowids[inserted++];
       const owner = owners[i]!;
       owner.insertAt = undefined;
-      if (key !== undefined) {
-        owner.key = key;
+      if (rowid !== undefined) {
+        owner.rowid = rowid;
         return;
       }
       const record = { id: op.id, payload: op.payload, hash: op.hash === DEFERRED_HASH ? undefined : op.hash, rawHash: op.rawHash, version: owner.version };
@@ -302,7 +302,7 @@ export class SaveRun extends LibraryRun {
     if (repeated.size === 0) return;
     const stored = await run.lookup([...repeated.keys()]);
     const again = new BatchWrites(writes.byId);
-    const payloads = await run.payloads([...stored.values()].filter((row) => this.needsPayload(run, row, repeated.get(row.id)!.record)).map((row) => row.key));
+    const payloads = await run.payloads([...stored.values()].filter((row) => this.needsPayload(run, row, repeated.get(row.id)!.record)).map((row) => row.rowid));
     for (const { record, index } of repeated.values()) {
       const problem = this.decide(run, record, index, stored.get(record.id), payloads, again);
       if (problem !== undefined) reject(index, problem);

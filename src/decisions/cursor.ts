@@ -1,3 +1,4 @@
+import { BARE_POSITION_START, DATABASE_ID_LENGTH } from '../database-id.js';
 import { InvalidArgumentError } from '../errors.js';
 
 /*
@@ -7,19 +8,8 @@ import { InvalidArgumentError } from '../errors.js';
  */
 const DECODED = /^rc:(0|[1-9][0-9]{0,15})$/;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
-/** Database ids never begin as a bare position does ("rc:" in base64url), so the two cannot be confused. */
-const OLD_FORM_START = 'cmM6';
-export const DATABASE_ID_LENGTH = 12;
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-
-/** A new database's id: random, and never mistaken for the start of a bare position. */
-export function newDatabaseId(random: (bytes: number) => Uint8Array): string {
-  for (;;) {
-    const id = Buffer.from(random((DATABASE_ID_LENGTH * 3) / 4)).toString('base64url');
-    if (!id.startsWith(OLD_FORM_START)) return id;
-  }
-}
 
 /** base64url (unpadded) of "rc:<position>", written out by hand: it runs once per record printed. */
 function encodePosition(position: number): string {
@@ -59,7 +49,7 @@ function decodePosition(text: string): number | undefined {
 export function decodeCursor(cursor: string): DecodedCursor {
   if (cursor === '') return { databaseId: undefined, position: 0 };
   if (cursor.length <= 48) {
-    if (cursor.startsWith(OLD_FORM_START) && decodePosition(cursor) !== undefined) {
+    if (cursor.startsWith(BARE_POSITION_START) && decodePosition(cursor) !== undefined) {
       throw new InvalidArgumentError(`invalid cursor '${cursor}': it names no database; use a cursor that rcache printed`);
     }
     const position = decodePosition(cursor.slice(DATABASE_ID_LENGTH));

@@ -1,5 +1,4 @@
-import type { CounterDelta } from '../stores/store.js';
-import type { Action, Summary } from '../types.js';
+import type { Action, CounterDelta, Summary } from '../types.js';
 
 /** What the decisions look at in a stored record. */
 export interface StoredState {

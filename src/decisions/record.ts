@@ -6,7 +6,7 @@ import { ExactNumber, nestedDeeperThan, parseExact, topLevelMembers } from './js
 export const MAX_ID_LENGTH = 255;
 export const METADATA_KEY = '_nango_metadata';
 
-export { DEFERRED_HASH } from '../stores/store.js';
+export { DEFERRED_HASH } from '../types.js';
 
 /** A record as it is stored: its id, the payload text, and the hashes that detect change. */
 export interface PreparedRecord {

@@ -4,8 +4,8 @@ import {
   type Deliveries,
   type DeliveryHold,
   type Dataset,
-  type PruneRequest,
-  type PruneUntilCounts,
+  type Maintenance,
+  type MaintenanceOptions,
   type Store,
   type WriteRun,
 } from './store.js';
@@ -70,20 +70,24 @@ export class QueuedStore implements Store {
     return run && queuedRun(run, release);
   }
 
-  prune(request: PruneRequest) {
-    if (request.dryRun) return this.store.prune(request);
-    // Compacting rewrites the storage of every dataset.
-    const scope = request.dataset === undefined || request.compact ? EVERY_DATASET : scopeOf(request.dataset);
-    return this.queued(scope, () => this.store.prune(request));
+  /** Work on whole datasets holds its turn until it commits or aborts; read-only work is not queued. */
+  async beginMaintenance(options: MaintenanceOptions): Promise<Maintenance> {
+    if (options.readonly) return this.store.beginMaintenance(options);
+    const named = options.datasets;
+    const one = named?.integration !== undefined && named.connection !== undefined && named.model !== undefined;
+    const release = await this.enter(one ? scopeOf(named as Dataset) : EVERY_DATASET);
+    let maintenance: Maintenance | undefined;
+    try {
+      maintenance = await this.store.beginMaintenance(options);
+    } finally {
+      if (maintenance === undefined) release();
+    }
+    return queuedMaintenance(maintenance, release);
   }
 
-  pruneUntil(dataset: Dataset, until: number, options: { now: number; limit?: number; dryRun: boolean; compact?: boolean }): Promise<PruneUntilCounts> {
-    if (options.dryRun) return this.store.pruneUntil(dataset, until, options);
-    return this.queued(options.compact ? EVERY_DATASET : scopeOf(dataset), () => this.store.pruneUntil(dataset, until, options));
-  }
-
-  reset(dataset: Dataset, now: number) {
-    return this.queued(scopeOf(dataset), () => this.store.reset(dataset, now));
+  /** Compacting rewrites the storage of every dataset. */
+  compact(): Promise<number> {
+    return this.queued(EVERY_DATASET, () => this.store.compact());
   }
 
   info() {
@@ -173,7 +177,23 @@ function queuedRun(run: WriteRun, release: () => void): WriteRun {
     write: (ops) => run.write(ops),
     untouchedLive: (afterKey, limit) => run.untouchedLive(afterKey, limit),
     // A commit that failed may have left the run open: it is over before another write begins.
-    commit: (outcome) => run.commit(outcome).finally(end),
+    commit: (entry, move) => run.commit(entry, move).finally(end),
+    abort: end,
+  };
+}
+
+/** The maintenance, ending its turn once it has ended (committed, failed to commit, or aborted). */
+function queuedMaintenance(maintenance: Maintenance, release: () => void): Maintenance {
+  const end = () => maintenance.abort().finally(release);
+  return {
+    datasets: maintenance.datasets,
+    time: maintenance.time,
+    countRecords: (...args) => maintenance.countRecords(...args),
+    selectPayloads: (...args) => maintenance.selectPayloads(...args),
+    dropPayloads: (...args) => maintenance.dropPayloads(...args),
+    clearDataset: (...args) => maintenance.clearDataset(...args),
+    appendRun: (...args) => maintenance.appendRun(...args),
+    commit: () => maintenance.commit().finally(end),
     abort: end,
   };
 }

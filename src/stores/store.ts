@@ -1,16 +1,20 @@
-import type { Action, Dataset, RunKind, Summary } from '../types.js';
+import type { Action, CounterDelta, Dataset, RunKind, Summary } from '../types.js';
 
-export type { Action, Dataset, RunKind, Summary } from '../types.js';
+export type { Action, CounterDelta, Dataset, RunKind, Summary } from '../types.js';
+export { DEFERRED_HASH } from '../types.js';
+export { StoreError, type StoreFailure } from '../errors.js';
 
 /*
- * The operations every store implements. Callers (the library in src/cache/) hold the decisions:
- * which record is added, updated or unchanged, what a full refresh deletes, how counters move. A
- * store only keeps and finds rows, in batches: over a network each call is a round trip, so no
- * operation here is per record.
+ * The operations every store implements. Callers (the library in src/cache/) hold the rules:
+ * which record is added, updated or unchanged, what a full refresh deletes, how counters move,
+ * what retention drops, what the run history says, which time is stamped. A store only keeps and
+ * finds rows, in batches: over a network each call is a round trip, so no operation here is per
+ * record. A store knows nothing of src/decisions/.
  *
  * Conventions for every store:
- * - Times are milliseconds since the epoch (UTC). A store never reads the clock for anything a
- *   reader sees: callers pass `now`, which makes the clock injectable and replays exact.
+ * - Times are milliseconds since the epoch (UTC). A store never reads the clock: the time it
+ *   stamps comes from the caller's `stamp`, called once the locks are held, with the latest time
+ *   stamped in the database before.
  * - A position is the value of the database-wide change sequence: strictly increasing, assigned
  *   in commit order (a writer holds its dataset's lock while it takes positions), never reused.
  * - Ids are arbitrary strings (NUL and lone surrogates included) and must round-trip exactly.
@@ -21,8 +25,8 @@ export type { Action, Dataset, RunKind, Summary } from '../types.js';
  * Concurrency. A program may make any calls on one Cache at once (saves, deletes, updates,
  * prunes, resets, reads, follows) and each behaves as if it ran alone. The library keeps part of
  * that promise and each store the rest:
- * - Writes (a run from beginRun to its commit or abort, prune, pruneUntil and reset, dry runs
- *   excepted) reach a store through the Cache's queue (queued-store.ts): at most
+ * - Writes (a run from beginRun to its commit or abort, work begun by beginMaintenance to its
+ *   commit or abort, read-only work excepted, and compact) reach a store through the Cache's queue (queued-store.ts): at most
  *   `concurrentWrites` at once, one at a time per dataset, and a write of every dataset, or one
  *   that compacts, alone. A write waiting there gives up (StoreError 'busy') when no write has
  *   ended for the busy timeout.
@@ -33,13 +37,6 @@ export type { Action, Dataset, RunKind, Summary } from '../types.js';
  * - Other processes share the database too: a store still takes its database's locks, so that
  *   writers of one dataset queue across processes and positions are taken in commit order.
  */
-
-/**
- * The stored hash of a record whose canonical hash was not computed when it was saved: it stands
- * for storedPayloadHash(payload) (src/decisions/hash.ts). A store that drops a payload (prune)
- * computes that hash first, in JavaScript, and keeps it.
- */
-export const DEFERRED_HASH = '';
 
 /** A dataset as one store knows it. */
 export interface DatasetRef extends Dataset {
@@ -52,13 +49,13 @@ export interface DatasetRef extends Dataset {
 /** What a write run needs to know of one stored record to decide what a line does to it. */
 export interface StoredRecord {
   /**
-   * A number naming the row within its database for as long as the write run that read it is
-   * open (SQLite: its rowid). Runs keep sets of keys, not of ids, to remember which rows they met.
-   * Between runs a key may change (SQLite's VACUUM renumbers rows, and compaction waits for every
-   * writer), so no key is kept past its run's commit or abort; within a run a store may reuse a
-   * key only for a row created after the one it named was hard-deleted.
+   * A number naming the row within its database, for as long as the write run that read it is
+   * open. Runs keep sets of row ids, not of record ids, to remember which rows they met. A store
+   * may renumber rows between runs (compaction waits for every writer), so no row id is kept past
+   * its run's commit or abort; within a run a store may reuse one only for a row created after the
+   * one it named was hard-deleted.
    */
-  key: number;
+  rowid: number;
   id: string;
   /** Position of the record's latest change; above the run's startPosition means this run made it. */
   position: number;
@@ -85,36 +82,45 @@ export type WriteOp =
    * A new state of a stored record: payload and hashes replaced, deleted and pruned marks cleared,
    * first_seen_at set as given (kept for UPDATED, run.time for a deleted record ADDED again).
    */
-  | { op: 'replace'; key: number; action: 'ADDED' | 'UPDATED'; payload: string; hash: string; rawHash: string; size: number; firstSeenAt: number }
+  | { op: 'replace'; rowid: number; action: 'ADDED' | 'UPDATED'; payload: string; hash: string; rawHash: string; size: number; firstSeenAt: number }
   /** A pruned record met again with the same hash: its payload comes back; not a change, no position. */
-  | { op: 'restore'; key: number; payload: string; rawHash: string; size: number }
+  | { op: 'restore'; rowid: number; payload: string; rawHash: string; size: number }
   /** Soft delete of a live record: action DELETED, deleted_at = run.time, payload kept. */
-  | { op: 'delete'; key: number };
+  | { op: 'delete'; rowid: number };
 
-/** How a run moved its dataset's kept counters; applied at commit. */
-export interface CounterDelta {
-  live: number;
-  deleted: number;
-  pruned: number;
-  bytes: number;
-}
-
-/** What a run reports when it commits: the row of the run history and the counter changes. */
-export interface RunOutcome {
-  summary: Summary;
-  delta: CounterDelta;
-  /**
-   * When the run began (its first call), for the history, on the same clock as run.time: the
-   * caller's clock moved by as much as the store moved run.time ahead of it.
-   */
+/** One row of the run history, as the library writes it (the dataset is the one it is appended for). */
+export interface RunEntry extends Summary {
+  kind: RunKind;
   startedAt: number;
   finishedAt: number;
+  pruned: number;
 }
+
+/** A run's counts, in the order of the history's columns of those names. */
+export const RUN_COUNTS = ['added', 'updated', 'unchanged', 'deleted', 'unknown', 'duplicates', 'rejected', 'pruned'] as const;
+
+/**
+ * How a dataset's kept figures move with a run appended to the history: its counters by `delta`,
+ * `runs` by one, last_run_at to the run's finishedAt, and the times given.
+ */
+export interface DatasetMove {
+  delta: CounterDelta;
+  /** The time of a save, delete or update (last_sync_at, what the dataset TTL looks at). */
+  syncAt?: number;
+  /** The time of the run's changes, when it changed records (last_change_at). */
+  changeAt?: number;
+}
+
+/**
+ * The time a store stamps: called once, after the locks are taken, with the latest time stamped
+ * in the database before (0 when none); returns the time to stamp (src/cache/clock.ts).
+ */
+export type Stamp = (lastStamped: number) => number;
 
 export interface BeginOptions {
   kind: 'save' | 'delete' | 'update';
-  /** The caller's clock. The store stamps max(now, the latest time it stamped before) as run.time. */
-  now: number;
+  /** Gives run.time, once the dataset's lock is held. */
+  stamp: Stamp;
   /** Create the dataset when it does not exist (a save); false: undefined is returned instead. */
   create: boolean;
   /** Stops the wait for the dataset's lock: the promise rejects with the signal's reason. */
@@ -128,7 +134,7 @@ export interface BeginOptions {
  */
 export interface WriteRun {
   readonly dataset: DatasetRef;
-  /** Stamped on every change of this run; never earlier than any time stamped before in this database. */
+  /** Stamped on every change of this run: what `stamp` gave once the lock was held. */
   readonly time: number;
   /** The last position taken before this run: records with a higher position were changed by it. */
   readonly startPosition: number;
@@ -139,21 +145,24 @@ export interface WriteRun {
 
   /** The stored records of these ids in the dataset, keyed by id; ids not stored are absent. */
   lookup(ids: readonly string[]): Promise<Map<string, StoredRecord>>;
-  /** The payloads of these rows (null when pruned), keyed by row key: for hashes that were deferred and for merges. */
-  payloads(keys: readonly number[]): Promise<Map<number, string | null>>;
+  /** The payloads of these rows (null when pruned), keyed by row id: for hashes that were deferred and for merges. */
+  payloads(rowids: readonly number[]): Promise<Map<number, string | null>>;
   /**
    * Applies ops in order, positions assigned by the store in that order. Returns, for each insert
-   * op in order, the new row's key, or undefined when the id was stored already and nothing was
+   * op in order, the new row's id, or undefined when the id was stored already and nothing was
    * written for it (a run that skipped lookups, as an initial load does, learns of repeats so).
    */
   write(ops: readonly WriteOp[]): Promise<(number | undefined)[]>;
   /**
    * Up to `limit` live records of the dataset that this run has not written (position at most
-   * startPosition), with key above `afterKey`, in key order: what a full refresh may delete.
+   * startPosition), with row id above `afterRowid`, in row id order: what a full refresh may delete.
    */
-  untouchedLive(afterKey: number, limit: number): Promise<{ key: number; id: string }[]>;
-  /** Records the run in the history, applies the counter delta, makes every write visible, releases the lock. */
-  commit(outcome: RunOutcome): Promise<void>;
+  untouchedLive(afterRowid: number, limit: number): Promise<{ rowid: number; id: string }[]>;
+  /**
+   * Appends the run to the history, moves the dataset's figures, makes every write visible and
+   * releases the lock; the run's time becomes the latest time stamped.
+   */
+  commit(run: RunEntry, move: DatasetMove): Promise<void>;
   /** Rolls back everything this run did and releases the lock. Safe to call more than once, and after commit. */
   abort(): Promise<void>;
 }
@@ -202,13 +211,9 @@ export interface DatasetCounts extends Dataset {
 }
 
 /** One row of the run history. */
-export interface RunRecord extends Dataset, Summary {
+export interface RunRecord extends Dataset, RunEntry {
   /** Grows with every run committed in the database. */
   number: number;
-  kind: RunKind;
-  startedAt: number;
-  finishedAt: number;
-  pruned: number;
 }
 
 /**
@@ -236,45 +241,78 @@ export interface RunQuery {
   order: 'oldest-first' | 'newest-first';
 }
 
-export interface PruneRequest {
-  /** The caller's clock. A prune that writes stamps max(now, the latest time stamped before), as beginRun does, on pruned_at and its runs. */
-  now: number;
-  /** Payloads of records last modified at or before this time are dropped. */
-  payloadCutoff: number;
-  /** Datasets whose last save, delete or update (or, without one, last run) is at or before this time are hard-deleted. */
-  datasetCutoff: number;
-  /** Only this dataset; every dataset without it. */
-  dataset?: Dataset;
-  /** Count what would be pruned; write nothing (and need no write access). */
-  dryRun: boolean;
-  /**
-   * After the prune, rewrite the storage so that the space it freed goes back to the file system
-   * (SQLite: VACUUM; PostgreSQL: VACUUM FULL of the records). Slow on a large database, and it
-   * waits for every other writer.
-   */
-  compact?: boolean;
+export interface MaintenanceOptions {
+  /** The datasets to work on: those matching every field given; every dataset without it. */
+  datasets?: Partial<Dataset>;
+  /** Only count: take no lock and write nothing (and need no write access). */
+  readonly: boolean;
+  /** Gives the time stamped on what the work writes, once the locks are held. */
+  stamp: Stamp;
 }
 
-export interface PruneUntilCounts {
-  count: number;
-  hasMore: boolean;
-  /** Bytes given back by `compact` (0 without it, or when it failed). */
-  reclaimedBytes: number;
-  /** Why compacting failed, when it did; the payloads were dropped all the same (as PruneCounts.notReclaimed). */
-  notReclaimed?: string;
-}
-
-export interface PruneCounts {
+/** A dataset as retention and reset look at it, read under its lock. */
+export interface MaintainedDataset extends DatasetRef {
+  live: number;
+  deleted: number;
   pruned: number;
-  datasetsExpired: number;
-  recordsDeleted: number;
-  /** Bytes of storage given back to the file system or the server after the prune (0 on a dry run). */
-  reclaimedBytes: number;
+  bytes: number;
+  lastRunAt: number | null;
+  /** The last save, delete or update. */
+  lastSyncAt: number | null;
+}
+
+/** Records of a dataset whose payload is still there, narrowed by every field given. */
+export interface PayloadSelection {
+  /** Last modified at or before this time. */
+  modifiedUpTo?: number;
+  /** Position at or before this one. */
+  positionUpTo?: number;
+}
+
+/** A record whose payload may be dropped. */
+export interface SelectedRecord {
+  rowid: number;
+  position: number;
+  size: number;
+  /** The payload, when the record's hash is DEFERRED_HASH: its hash must be computed before the payload goes. */
+  deferredPayload?: string;
+}
+
+/**
+ * Work on whole datasets in one transaction (prune, reset): it holds the write locks of the
+ * datasets it was begun for (none when read-only) until commit or abort.
+ */
+export interface Maintenance {
+  /** The datasets begun for, in id order. */
+  readonly datasets: readonly MaintainedDataset[];
+  /** Stamped on what this work writes (pruned_at): what `stamp` gave once the locks were held. */
+  readonly time: number;
+  /** How many records the dataset holds, or how many of them the selection matches. */
+  countRecords(dataset: DatasetRef, selection?: PayloadSelection): Promise<number>;
+  /** Up to `limit` records the selection matches with position above `afterPosition`, in position order. */
+  selectPayloads(dataset: DatasetRef, selection: PayloadSelection, afterPosition: number, limit: number): Promise<SelectedRecord[]>;
   /**
-   * Why compacting failed (a full disk, a lock held), when it did. The prune was committed before:
-   * its counts are returned all the same, and the space it freed stays free inside the storage.
+   * Drops the payloads of the records the selection matches with position in (afterPosition,
+   * throughPosition], pruned_at = time, after replacing their deferred hashes by `hashes` (by row id).
    */
-  notReclaimed?: string;
+  dropPayloads(
+    dataset: DatasetRef,
+    selection: PayloadSelection,
+    afterPosition: number,
+    throughPosition: number,
+    hashes: readonly { rowid: number; hash: string }[],
+  ): Promise<void>;
+  /**
+   * Hard-deletes every record of the dataset, and the dataset itself with `remove` (its id is
+   * never used again); else its generation grows. The number of records deleted.
+   */
+  clearDataset(dataset: DatasetRef, remove: boolean): Promise<number>;
+  /** Appends a run of the dataset to the history; with `move`, the dataset's figures move (a removed dataset has none). */
+  appendRun(dataset: DatasetRef, run: RunEntry, move?: DatasetMove): Promise<void>;
+  /** Makes everything visible and releases the locks; the work's time becomes the latest time stamped. */
+  commit(): Promise<void>;
+  /** Rolls back and releases the locks. Safe to call more than once, and after commit. */
+  abort(): Promise<void>;
 }
 
 /**
@@ -441,31 +479,17 @@ export interface Store {
   datasetRunCounts(): Promise<DatasetRunCount[]>;
 
   /**
-   * Retention in one transaction: expires datasets, then drops payloads past the cutoff (a deferred
-   * hash is computed from the payload before it goes, so the record keeps its hash). Records one
-   * 'prune' run per dataset it changed. With `compact`, gives the space freed back.
+   * Begins work on whole datasets (see Maintenance), waiting (up to the busy timeout) for the
+   * write locks of those it names unless read-only. Never creates a dataset.
    */
-  prune(request: PruneRequest): Promise<PruneCounts>;
+  beginMaintenance(options: MaintenanceOptions): Promise<Maintenance>;
 
   /**
-   * Drops the payloads of the dataset's records with position <= `until`, at most `limit` of them
-   * in position order; `hasMore` is exact. A dry run only counts. Never creates the dataset.
-   * `now` is stamped as max(now, the latest time stamped before), as beginRun does. With
-   * `compact` (not on a dry run), then gives the space freed back as prune does; `reclaimedBytes`
-   * is what that gave back (0 without it).
+   * Rewrites the storage so that the space freed by dropped payloads and deleted records goes
+   * back to the file system (SQLite: VACUUM; PostgreSQL: VACUUM FULL of the records): the bytes
+   * given back. Slow on a large database, and it waits for every other writer.
    */
-  pruneUntil(
-    dataset: Dataset,
-    until: number,
-    options: { now: number; limit?: number; dryRun: boolean; compact?: boolean },
-  ): Promise<PruneUntilCounts>;
-
-  /**
-   * Hard-deletes every record of the dataset and bumps its generation, recorded as a 'reset' run;
-   * the number of records deleted, or undefined (nothing created) when the dataset does not exist.
-   * The run is stamped max(now, the latest time stamped before), as beginRun does.
-   */
-  reset(dataset: Dataset, now: number): Promise<number | undefined>;
+  compact(): Promise<number>;
 
   /** Webhook delivery positions and holds (src/webhooks/). */
   deliveries(): Deliveries;
@@ -497,39 +521,4 @@ export interface StoreOptions {
    * ("no rcache database at <location>") and nothing is created. Default true.
    */
   create?: boolean;
-}
-
-/** Kinds of database failure, each with its own message and exit status in the CLI. */
-export type StoreFailure =
-  /** Another writer held the lock past the busy timeout. */
-  | 'busy'
-  /** The disk (or the server's) is full. */
-  | 'full'
-  /** The database, its directory or its file system cannot be written. */
-  | 'read-only'
-  /** There is no database at the location (for a read that must not create one). */
-  | 'missing'
-  /** The location names something that is not a database rcache may use (another program's, a FIFO, a directory). */
-  | 'foreign'
-  /** The database was written by a newer rcache. */
-  | 'newer-schema'
-  /** The location itself is not acceptable (empty, in memory, a URI with options). */
-  | 'bad-location'
-  /** The server cannot be reached, refused the credentials, or the connection was lost. */
-  | 'cannot-connect'
-  /** The dataset a reader follows was expired or reset after the reader found it. */
-  | 'dataset-changed'
-  /** Anything else the database reported. */
-  | 'failed';
-
-/** A database failure in rcache's terms. The message is one line, names the location, never a password. */
-export class StoreError extends Error {
-  constructor(
-    readonly kind: StoreFailure,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'StoreError';
-  }
 }

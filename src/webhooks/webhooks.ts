@@ -91,7 +91,7 @@ export async function deliverWebhooks(cache: Cache, options: WebhookOptions): Pr
     backoff: { base, max: Math.max(base, duration(options, 'maxRetryDelay', 300_000)) },
     timeout: duration(options, 'timeout', 20_000),
     lease: duration(options, 'lease', 30_000),
-    interval: duration(options, 'interval', info.kind === 'sqlite' ? 50 : 1000),
+    interval: duration(options, 'interval', info.kind === 'SQLite' ? 50 : 1000),
     connections: new Connections(),
     now: cache.now,
     emit: (event) => options.onEvent?.(event),

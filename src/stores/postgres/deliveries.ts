@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import pg from 'pg';
+import type pg from 'pg';
+import { Client } from './client-config.js';
 import { type Deliveries, type DeliveryHold, type DeliveryState, type RunAfter, type RunKind, type RunsAfter } from '../store.js';
 import { storeError } from './errors.js';
 import { unescapeText } from './text.js';
@@ -109,7 +110,7 @@ export class PostgresDeliveries implements Deliveries {
   }
 
   async hold(url: string): Promise<DeliveryHold | undefined> {
-    const client = new pg.Client({ ...this.config, options: `${this.config.options ?? ''} ${KEEPALIVES}` });
+    const client = new Client({ ...this.config, options: `${this.config.options ?? ''} ${KEEPALIVES}` });
     client.on('error', () => {});
     try {
       await client.connect();

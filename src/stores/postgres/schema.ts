@@ -1,95 +1,22 @@
-import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { newDatabaseId } from '../../decisions/cursor.js';
-import { StoreError } from '../store.js';
-import webhookDeliveries from './migrations/002-webhook-deliveries.js';
+import { newDatabaseId } from '../../database-id.js';
+import { StoreError } from '../../errors.js';
+import initial from './migrations/001-initial.js';
+import identityColumns from './migrations/002-identity.js';
+import names from './migrations/003-names.js';
+import webhookDeliveries from './migrations/004-webhook-deliveries.js';
 
 /** Everything rcache keeps lives in this schema of the database it is given. */
 export const SCHEMA = 'rcache';
 
 /*
- * Each migration runs in the transaction that bumps meta.schema_version; index = version - 1.
- * No foreign keys: a record names its dataset by uid, and every write holds that dataset's row
- * lock, so a check per inserted row would buy nothing. Names and ids sort bytewise (COLLATE "C"),
- * whatever the database's locale, as SQLite sorts them.
+ * Each migration runs in the transaction that bumps meta.schema_version; index = version - 1. The
+ * versions and their names are SQLite's (src/stores/sqlite/migrations/). No foreign keys: a record
+ * names its dataset by id, and every write holds that dataset's row lock, so a check per inserted
+ * row would buy nothing. Names and ids sort bytewise (COLLATE "C"), whatever the database's
+ * locale, as SQLite sorts them.
  */
-const MIGRATIONS: readonly string[] = [
-  `
-  CREATE SCHEMA rcache;
-
-  CREATE TABLE rcache.meta (
-    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
-    schema_version integer NOT NULL,
-    database_id text NOT NULL,
-    -- The latest change time of datasets that were expired: times stamped never go backwards.
-    last_time bigint NOT NULL DEFAULT 0
-  );
-
-  -- The database-wide change sequence. Positions are taken only while the dataset's row lock is
-  -- held, so that they follow commit order within a dataset. No cache: positions from several
-  -- sessions must be handed out in call order.
-  CREATE SEQUENCE rcache.positions AS bigint NO CYCLE;
-  -- Row keys: any unique number will do, so sessions may take them in blocks.
-  CREATE SEQUENCE rcache.keys AS bigint CACHE 1000;
-
-  CREATE TABLE rcache.datasets (
-    uid bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    integration text COLLATE "C" NOT NULL,
-    connection text COLLATE "C" NOT NULL,
-    model text COLLATE "C" NOT NULL,
-    generation integer NOT NULL DEFAULT 0,
-    live bigint NOT NULL DEFAULT 0,
-    deleted bigint NOT NULL DEFAULT 0,
-    pruned bigint NOT NULL DEFAULT 0,
-    bytes bigint NOT NULL DEFAULT 0,
-    runs bigint NOT NULL DEFAULT 0,
-    last_run_at bigint,
-    last_sync_at bigint,
-    last_change_at bigint,
-    last_time bigint NOT NULL DEFAULT 0,
-    UNIQUE (integration, connection, model)
-  );
-
-  CREATE TABLE rcache.records (
-    dataset_uid bigint NOT NULL,
-    key bigint NOT NULL DEFAULT nextval('rcache.keys'),
-    id text COLLATE "C" NOT NULL,
-    position bigint NOT NULL,
-    action text NOT NULL CHECK (action IN ('ADDED', 'UPDATED', 'DELETED')),
-    hash text NOT NULL,
-    raw_hash text NOT NULL,
-    payload text,
-    size integer NOT NULL,
-    first_seen_at bigint NOT NULL,
-    last_modified_at bigint NOT NULL,
-    deleted_at bigint,
-    pruned_at bigint,
-    PRIMARY KEY (dataset_uid, key),
-    UNIQUE (dataset_uid, id),
-    UNIQUE (dataset_uid, position)
-  );
-
-  CREATE TABLE rcache.runs (
-    number bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    kind text NOT NULL,
-    integration text COLLATE "C" NOT NULL,
-    connection text COLLATE "C" NOT NULL,
-    model text COLLATE "C" NOT NULL,
-    started_at bigint NOT NULL,
-    finished_at bigint NOT NULL,
-    added bigint NOT NULL DEFAULT 0,
-    updated bigint NOT NULL DEFAULT 0,
-    unchanged bigint NOT NULL DEFAULT 0,
-    deleted bigint NOT NULL DEFAULT 0,
-    unknown bigint NOT NULL DEFAULT 0,
-    duplicates bigint NOT NULL DEFAULT 0,
-    rejected bigint NOT NULL DEFAULT 0,
-    pruned bigint NOT NULL DEFAULT 0
-  );
-  CREATE INDEX runs_by_dataset ON rcache.runs (integration, connection, model, number);
-  `,
-  webhookDeliveries,
-];
+const MIGRATIONS: readonly string[] = [initial, identityColumns, names, webhookDeliveries];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -139,8 +66,9 @@ function checkVersion(identity: Identity, where: string): void {
 
 /**
  * Checks that the database is rcache's and current, creating or migrating the schema when it may
- * write (creating it only when `create`). A newer schema, or a database holding anything else, is
- * refused untouched.
+ * write (creating it only when `create`, and never for a reader, which upgrades one written by an
+ * earlier rcache all the same). A newer schema, or a database holding anything else, is refused
+ * untouched.
  */
 export async function ensureSchema(client: pg.ClientBase, where: string, { readonly, create }: { readonly: boolean; create: boolean }): Promise<Identity> {
   const found = await inspect(client);
@@ -150,23 +78,39 @@ export async function ensureSchema(client: pg.ClientBase, where: string, { reado
     if (found.version === SCHEMA_VERSION) return found;
   }
   if (found === 'absent' && (readonly || !create)) throw new StoreError('missing', `no rcache database at ${where}`);
-  if (readonly) {
-    throw new StoreError('failed', `${where} was written by an older rcache: run a writing command once to upgrade it`);
+  try {
+    return await migrate(client, where, readonly);
+  } catch (error) {
+    if (!readonly || error instanceof StoreError) throw error;
+    const { message = String(error) } = error as { message?: string };
+    throw new StoreError(
+      'read-only',
+      `${where} was written by an earlier rcache and must be upgraded once before it can be read, which needs to own its schema ` +
+        `(${message.split('\n')[0]}): run one command that writes to it (such as rcache reset of a model it does not have) as its owner`,
+      { cause: error },
+    );
   }
+}
+
+/** Creates or migrates the schema under the migration lock, in one transaction with the version bump. */
+async function migrate(client: pg.ClientBase, where: string, readonly: boolean): Promise<Identity> {
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    // Another process may have created or migrated the schema while this one waited.
+    // Another process may have created, migrated or dropped the schema while this one waited.
     const current = await inspect(client);
     if (current !== 'absent' && 'foreign' in current) throw refuse(current, where);
     let identity: Identity;
     if (current === 'absent') {
-      identity = { version: 0, databaseId: newDatabaseId(randomBytes) };
+      if (readonly) throw new StoreError('missing', `no rcache database at ${where}`);
+      identity = { version: 0, databaseId: newDatabaseId() };
     } else {
       checkVersion(current, where);
       identity = current;
     }
-    for (let next = identity.version; next < SCHEMA_VERSION; next++) await client.query(MIGRATIONS[next]!);
+    for (let next = identity.version; next < SCHEMA_VERSION; next++) {
+      if (MIGRATIONS[next] !== '') await client.query(MIGRATIONS[next]!);
+    }
     if (identity.version === 0) {
       await client.query('INSERT INTO rcache.meta (schema_version, database_id) VALUES ($1, $2)', [SCHEMA_VERSION, identity.databaseId]);
     } else {

@@ -1,9 +1,8 @@
-import type pg from 'pg';
-import type { DatasetRef, RunOutcome, StoredRecord, WriteOp, WriteRun } from '../store.js';
+import type { DatasetMove, DatasetRef, RunEntry, StoredRecord, WriteOp, WriteRun } from '../store.js';
 import { copyField, copyIn } from './copy.js';
-import { storeError } from './errors.js';
-import { prepared } from './statements.js';
+import { appendRun } from './history.js';
 import { escapeText, unescapeText } from './text.js';
+import type { Transaction } from './transaction.js';
 
 /*
  * A batch of ops travels as two texts (the driver serialises array parameters slowly): the ops as
@@ -21,7 +20,7 @@ WITH input AS (
 ),
 fresh AS (
   SELECT n FROM (SELECT n, i, row_number() OVER (PARTITION BY i ORDER BY n) AS nth FROM input WHERE o = 'insert') x
-  WHERE nth = 1 AND NOT EXISTS (SELECT 1 FROM rcache.records r WHERE r.dataset_uid = $1::bigint AND r.id = x.i)
+  WHERE nth = 1 AND NOT EXISTS (SELECT 1 FROM rcache.records r WHERE r.dataset_id = $1::bigint AND r.id = x.i)
 ),
 positioned AS MATERIALIZED (
   SELECT ordered.*, CASE WHEN takes THEN nextval('rcache.positions') END AS position
@@ -29,9 +28,9 @@ positioned AS MATERIALIZED (
         FROM input LEFT JOIN fresh USING (n) ORDER BY n) ordered
 ),
 inserted AS (
-  INSERT INTO rcache.records (dataset_uid, id, position, action, hash, raw_hash, payload, size, first_seen_at, last_modified_at)
+  INSERT INTO rcache.records (dataset_id, id, position, action, hash, raw_hash, payload, size, first_seen_at, last_modified_at)
   SELECT $1::bigint, i, position, 'ADDED', h, r, p, s, $2::bigint, $2::bigint FROM positioned WHERE o = 'insert' AND takes
-  RETURNING key, position
+  RETURNING rowid, position
 ),
 latest AS (
   SELECT DISTINCT ON (k) * FROM positioned WHERE o <> 'insert' ORDER BY k, n DESC
@@ -49,12 +48,12 @@ updated AS (
     deleted_at = CASE l.o WHEN 'replace' THEN NULL WHEN 'delete' THEN $2 ELSE r.deleted_at END,
     pruned_at = CASE l.o WHEN 'delete' THEN r.pruned_at ELSE NULL END
   FROM latest l
-  WHERE r.dataset_uid = $1 AND r.key = l.k
+  WHERE r.dataset_id = $1 AND r.rowid = l.k
   RETURNING 1
 )
 SELECT (SELECT count(*) FROM updated) AS updated,
   (SELECT count(*) FROM positioned WHERE takes) AS taken,
-  (SELECT coalesce(json_agg(json_build_array(p.n, ins.key)), '[]') FROM inserted ins JOIN positioned p USING (position))::text AS keys`;
+  (SELECT coalesce(json_agg(json_build_array(p.n, ins.rowid)), '[]') FROM inserted ins JOIN positioned p USING (position))::text AS rowids`;
 
 const WRITE_LINES = WRITE_TEMPLATE.replace('PAYLOADS', `unnest(string_to_array($4, E'\\n')) WITH ORDINALITY`);
 const WRITE_JSON = WRITE_TEMPLATE.replace('PAYLOADS', 'json_array_elements_text($4::json) WITH ORDINALITY');
@@ -62,50 +61,32 @@ const WRITE_JSON = WRITE_TEMPLATE.replace('PAYLOADS', 'json_array_elements_text(
 /*
  * A batch of new records with distinct ids goes by COPY, several times cheaper for the server
  * than an INSERT of the same rows. First, one round trip checks that none of the ids is stored
- * and takes a key and a position for each, in order; when one is stored, nothing is taken and
+ * and takes a row id and a position for each, in order; when one is stored, nothing is taken and
  * the batch goes by WRITE instead, which skips it.
  */
 const RESERVE = `
 SELECT CASE WHEN NOT EXISTS (
   SELECT 1 FROM json_array_elements_text($2::json) AS x(i)
-  WHERE EXISTS (SELECT 1 FROM rcache.records r WHERE r.dataset_uid = $1 AND r.id = x.i)
-) THEN (SELECT string_agg(nextval('rcache.keys') || ',' || nextval('rcache.positions'), ',') FROM generate_series(1, $3)) END`;
+  WHERE EXISTS (SELECT 1 FROM rcache.records r WHERE r.dataset_id = $1 AND r.id = x.i)
+) THEN (SELECT string_agg(nextval('rcache.rowids') || ',' || nextval('rcache.positions'), ',') FROM generate_series(1, $3)) END`;
 
-const COPY_RECORDS = `COPY rcache.records (key, dataset_uid, id, position, action, hash, raw_hash, payload, size, first_seen_at, last_modified_at) FROM STDIN`;
+const COPY_RECORDS = `COPY rcache.records (rowid, dataset_id, id, position, action, hash, raw_hash, payload, size, first_seen_at, last_modified_at) FROM STDIN`;
 /** Below this many new records, a batch goes by WRITE: two round trips would cost more than they save. */
 const COPY_THRESHOLD = 64;
 
 const LOOKUP = `
-SELECT key, id, position, action, hash, raw_hash, size, first_seen_at, deleted_at, pruned_at
+SELECT rowid, id, position, action, hash, raw_hash, size, first_seen_at, deleted_at, pruned_at
 FROM rcache.records
-WHERE dataset_uid = $1 AND id IN (SELECT json_array_elements_text($2::json))`;
+WHERE dataset_id = $1 AND id IN (SELECT json_array_elements_text($2::json))`;
 
 const PAYLOADS = `
-SELECT key, payload FROM rcache.records
-WHERE dataset_uid = $1 AND key IN (SELECT value::bigint FROM json_array_elements_text($2::json))`;
+SELECT rowid, payload FROM rcache.records
+WHERE dataset_id = $1 AND rowid IN (SELECT value::bigint FROM json_array_elements_text($2::json))`;
 
 const UNTOUCHED_LIVE = `
-SELECT key, id FROM rcache.records
-WHERE dataset_uid = $1 AND deleted_at IS NULL AND position <= $2 AND key > $3
-ORDER BY key LIMIT $4`;
-
-const COMMIT = `
-WITH d AS (
-  UPDATE rcache.datasets SET
-    live = live + $2, deleted = deleted + $3, pruned = pruned + $4, bytes = bytes + $5,
-    runs = runs + 1, last_run_at = $6::bigint, last_sync_at = $6::bigint,
-    last_change_at = CASE WHEN $7::boolean THEN $8::bigint ELSE last_change_at END,
-    last_time = CASE WHEN $7 THEN greatest(last_time, $8) ELSE last_time END
-  WHERE uid = $1
-  RETURNING integration, connection, model
-)
-INSERT INTO rcache.runs (kind, integration, connection, model, started_at, finished_at,
-  added, updated, unchanged, deleted, unknown, duplicates, rejected)
-SELECT $9::text, integration, connection, model, $10::bigint, $6::bigint,
-  $11::bigint, $12::bigint, $13::bigint, $14::bigint, $15::bigint, $16::bigint, $17::bigint FROM d`;
-
-/** Wakes readers waiting for a commit (see watch.ts); delivered only if the transaction commits. */
-export const NOTIFY_AND_COMMIT = 'NOTIFY rcache; COMMIT';
+SELECT rowid, id FROM rcache.records
+WHERE dataset_id = $1 AND deleted_at IS NULL AND position <= $2 AND rowid > $3
+ORDER BY rowid LIMIT $4`;
 
 type StoredRow = [number, string, number, StoredRecord['action'], string, string, number, number, number | null, number | null];
 
@@ -115,7 +96,6 @@ export interface RunStart {
   startPosition: number;
   emptyAtStart: boolean;
   liveAtStart: number;
-  kind: string;
 }
 
 /** One writing run: a transaction on its own connection, holding the dataset's row lock. */
@@ -125,58 +105,46 @@ export class PostgresRun implements WriteRun {
   readonly startPosition: number;
   readonly emptyAtStart: boolean;
   readonly liveAtStart: number;
-  private readonly kind: string;
-  private changed = false;
-  private ended = false;
 
   constructor(
-    private readonly client: pg.PoolClient,
+    private readonly tx: Transaction,
     start: RunStart,
-    private readonly where: string,
-    private readonly onEnd: (run: PostgresRun) => void,
   ) {
     this.dataset = start.dataset;
     this.time = start.time;
     this.startPosition = start.startPosition;
     this.emptyAtStart = start.emptyAtStart;
     this.liveAtStart = start.liveAtStart;
-    this.kind = start.kind;
   }
 
-  private async query<R extends unknown[] = unknown[]>(sql: string, params: unknown[]): Promise<R[]> {
-    if (this.ended) throw new Error('this run has already ended');
-    try {
-      return (await this.client.query<R>(prepared(sql, params))).rows;
-    } catch (error) {
-      await this.end(error);
-      throw storeError(error, this.where);
-    }
+  private query<R extends unknown[] = unknown[]>(sql: string, params: unknown[]): Promise<R[]> {
+    return this.tx.query<R>(sql, params);
   }
 
   async lookup(ids: readonly string[]): Promise<Map<string, StoredRecord>> {
     const found = new Map<string, StoredRecord>();
     if (ids.length === 0) return found;
     const rows = await this.query<StoredRow>(LOOKUP, [this.dataset.uid, JSON.stringify(ids.map(escapeText))]);
-    for (const [key, id, position, action, hash, rawHash, size, firstSeenAt, deletedAt, prunedAt] of rows) {
-      const record: StoredRecord = { key, id: unescapeText(id), position, action, hash, rawHash, size, firstSeenAt, deletedAt, prunedAt };
+    for (const [rowid, id, position, action, hash, rawHash, size, firstSeenAt, deletedAt, prunedAt] of rows) {
+      const record: StoredRecord = { rowid, id: unescapeText(id), position, action, hash, rawHash, size, firstSeenAt, deletedAt, prunedAt };
       found.set(record.id, record);
     }
     return found;
   }
 
-  async payloads(keys: readonly number[]): Promise<Map<number, string | null>> {
+  async payloads(rowids: readonly number[]): Promise<Map<number, string | null>> {
     const found = new Map<number, string | null>();
-    if (keys.length === 0) return found;
-    const rows = await this.query<[number, string | null]>(PAYLOADS, [this.dataset.uid, JSON.stringify(keys)]);
-    for (const [key, payload] of rows) found.set(key, payload);
+    if (rowids.length === 0) return found;
+    const rows = await this.query<[number, string | null]>(PAYLOADS, [this.dataset.uid, JSON.stringify(rowids)]);
+    for (const [rowid, payload] of rows) found.set(rowid, payload);
     return found;
   }
 
   async write(ops: readonly WriteOp[]): Promise<(number | undefined)[]> {
     if (ops.length === 0) return [];
     if (ops.length >= COPY_THRESHOLD && ops.every((op) => op.op === 'insert')) {
-      const keys = await this.copy(ops as Extract<WriteOp, { op: 'insert' }>[]);
-      if (keys !== undefined) return keys;
+      const rowids = await this.copy(ops as Extract<WriteOp, { op: 'insert' }>[]);
+      if (rowids !== undefined) return rowids;
     }
     const payloads: string[] = [];
     let lines = true;
@@ -189,24 +157,23 @@ export class PostgresRun implements WriteRun {
         case 'insert':
           return { n, o: op.op, i: escapeText(op.id), h: op.hash, r: op.rawHash, s: op.size };
         case 'replace':
-          return { n, o: op.op, k: op.key, a: op.action, h: op.hash, r: op.rawHash, s: op.size, f: op.firstSeenAt };
+          return { n, o: op.op, k: op.rowid, a: op.action, h: op.hash, r: op.rawHash, s: op.size, f: op.firstSeenAt };
         case 'restore':
-          return { n, o: op.op, k: op.key, r: op.rawHash, s: op.size };
+          return { n, o: op.op, k: op.rowid, r: op.rawHash, s: op.size };
         case 'delete':
-          return { n, o: op.op, k: op.key };
+          return { n, o: op.op, k: op.rowid };
       }
     });
-    const [[, taken, keysText]] = (await this.query<[number, number, string]>(lines ? WRITE_LINES : WRITE_JSON, [
+    const [[, , rowidsText]] = (await this.query<[number, number, string]>(lines ? WRITE_LINES : WRITE_JSON, [
       this.dataset.uid,
       this.time,
       JSON.stringify(input),
       lines ? payloads.join('\n') : JSON.stringify(payloads),
     ])) as [[number, number, string]];
-    if (taken > 0) this.changed = true;
-    const keyOf = new Map<number, number>(JSON.parse(keysText) as [number, number][]);
+    const rowidOf = new Map<number, number>(JSON.parse(rowidsText) as [number, number][]);
     const result: (number | undefined)[] = [];
     ops.forEach((op, index) => {
-      if (op.op === 'insert') result.push(keyOf.get(index + 1));
+      if (op.op === 'insert') result.push(rowidOf.get(index + 1));
     });
     return result;
   }
@@ -218,76 +185,30 @@ export class PostgresRun implements WriteRun {
     const [[reserved]] = (await this.query<[string | null]>(RESERVE, [this.dataset.uid, JSON.stringify(ids), ids.length])) as [[string | null]];
     if (reserved === null) return undefined;
     const numbers = reserved.split(',');
-    const keys: number[] = [];
+    const rowids: number[] = [];
     const time = String(this.time);
     const uid = String(this.dataset.uid);
     let rows = '';
     inserts.forEach((insert, i) => {
-      const key = numbers[2 * i]!;
-      keys.push(Number(key));
-      rows += `${key}\t${uid}\t${copyField(ids[i]!)}\t${numbers[2 * i + 1]}\tADDED\t${copyField(insert.hash)}\t${copyField(insert.rawHash)}\t${copyField(insert.payload)}\t${insert.size}\t${time}\t${time}\n`;
+      const rowid = numbers[2 * i]!;
+      rowids.push(Number(rowid));
+      rows += `${rowid}\t${uid}\t${copyField(ids[i]!)}\t${numbers[2 * i + 1]}\tADDED\t${copyField(insert.hash)}\t${copyField(insert.rawHash)}\t${copyField(insert.payload)}\t${insert.size}\t${time}\t${time}\n`;
     });
-    try {
-      await copyIn(this.client, COPY_RECORDS, rows);
-    } catch (error) {
-      await this.end(error);
-      throw storeError(error, this.where);
-    }
-    this.changed = true;
-    return keys;
+    await this.tx.guard(() => copyIn(this.tx.client, COPY_RECORDS, rows));
+    return rowids;
   }
 
-  async untouchedLive(afterKey: number, limit: number): Promise<{ key: number; id: string }[]> {
-    const rows = await this.query<[number, string]>(UNTOUCHED_LIVE, [this.dataset.uid, this.startPosition, afterKey, limit]);
-    return rows.map(([key, id]) => ({ key, id: unescapeText(id) }));
+  async untouchedLive(afterRowid: number, limit: number): Promise<{ rowid: number; id: string }[]> {
+    const rows = await this.query<[number, string]>(UNTOUCHED_LIVE, [this.dataset.uid, this.startPosition, afterRowid, limit]);
+    return rows.map(([rowid, id]) => ({ rowid, id: unescapeText(id) }));
   }
 
-  async commit(outcome: RunOutcome): Promise<void> {
-    const { summary, delta } = outcome;
-    await this.query(COMMIT, [
-      this.dataset.uid,
-      delta.live,
-      delta.deleted,
-      delta.pruned,
-      delta.bytes,
-      outcome.finishedAt,
-      this.changed,
-      this.time,
-      this.kind,
-      outcome.startedAt,
-      summary.added,
-      summary.updated,
-      summary.unchanged,
-      summary.deleted,
-      summary.unknown,
-      summary.duplicates,
-      summary.rejected,
-    ]);
-    try {
-      await this.client.query(NOTIFY_AND_COMMIT);
-    } catch (error) {
-      await this.end(error);
-      throw storeError(error, this.where);
-    }
-    await this.end();
+  async commit(run: RunEntry, move: DatasetMove): Promise<void> {
+    await this.tx.guard(() => appendRun(this.tx.client, this.dataset, run, move, this.time));
+    await this.tx.commit();
   }
 
-  async abort(): Promise<void> {
-    if (this.ended) return;
-    let failure: unknown;
-    try {
-      await this.client.query('ROLLBACK');
-    } catch (error) {
-      failure = error;
-    }
-    await this.end(failure);
-  }
-
-  /** Gives the connection back; one that failed is closed (the server rolls back what it held). */
-  private async end(failure?: unknown): Promise<void> {
-    if (this.ended) return;
-    this.ended = true;
-    this.client.release(failure === undefined ? undefined : failure instanceof Error ? failure : new Error(String(failure)));
-    this.onEnd(this);
+  abort(): Promise<void> {
+    return this.tx.abort();
   }
 }

@@ -1,13 +1,13 @@
-import Database from 'better-sqlite3';
-import { randomBytes } from 'node:crypto';
-import { closeSync, constants, lstatSync, openSync, readFileSync, readlinkSync, readSync, statSync, type Stats } from 'node:fs';
+import Database, { type Statement } from 'better-sqlite3';
+import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { newDatabaseId } from '../../decisions/cursor.js';
-import { StoreError } from '../store.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { StoreError } from '../../errors.js';
 import { translate } from './errors.js';
-import initial from './migrations/001-initial.js';
-import identity from './migrations/002-identity.js';
-import webhookDeliveries from './migrations/003-webhook-deliveries.js';
+import { checkLocation, readHeader, statOf } from './location.js';
+
+export { databaseCreated } from './location.js';
+import { headerIdentity, identityOf, migrate, mustMigrate } from './schema.js';
 
 export type Db = Database.Database;
 
@@ -27,13 +27,6 @@ function connect(path: string | Buffer, options: Database.Options = {}): Db {
   return new Database(path, { ...options, nativeBinding: NATIVE_BINDING });
 }
 
-/** Marks a SQLite file as rcache's ("rcac"), so another program's database is never mistaken for one. */
-export const APPLICATION_ID = 0x72636163;
-
-// Each migration runs in one transaction with the bump of user_version; index = version - 1.
-const MIGRATIONS: readonly string[] = [initial, identity, webhookDeliveries];
-
-export const SCHEMA_VERSION = MIGRATIONS.length;
 export const DEFAULT_BUSY_TIMEOUT = 60_000;
 /** Records of a few hundred bytes: 16 KiB pages hold dozens each, and a save writes a third less than with 4 KiB. */
 const PAGE_SIZE = 16384;
@@ -44,66 +37,6 @@ export interface ConnectOptions {
   busyTimeout?: number;
 }
 
-const MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
-
-interface Identity {
-  applicationId: number;
-  version: number;
-  empty: boolean;
-}
-
-/** Whether an identified file must be initialised or migrated; throws for one rcache must not touch. */
-function classify(path: string, { applicationId, version, empty }: Identity): boolean {
-  if (applicationId === APPLICATION_ID) {
-    if (version > SCHEMA_VERSION) {
-      throw new StoreError(
-        'newer-schema',
-        `${path} was written by a newer rcache (schema ${version}; this rcache knows up to ${SCHEMA_VERSION}): upgrade rcache to use it`,
-      );
-    }
-    return version < SCHEMA_VERSION;
-  }
-  if (applicationId === 0 && version === 0 && empty) return true;
-  throw new StoreError('foreign', `${path} is not an rcache database (it is another program's SQLite database)`);
-}
-
-/** The file's first 100 bytes, where SQLite keeps user_version and application_id. */
-function readHeader(path: string): Buffer {
-  const header = Buffer.alloc(100);
-  let fd: number | undefined;
-  try {
-    // Non-blocking: should the file be swapped for a FIFO after it was checked, the open does not hang.
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-    return header.subarray(0, readSync(fd, header, 0, 100, 0));
-  } catch (error) {
-    throw translate(error, path, 'open');
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-/** Asks SQLite itself, read-only: needed when a write-ahead log may hold a newer header. */
-function identifyWithSqlite(path: string): Identity {
-  let probe: Db;
-  try {
-    probe = connect(path, { readonly: true, fileMustExist: true });
-  } catch (error) {
-    throw translate(error, path, 'open');
-  }
-  try {
-    // One read transaction: another process's first migration may commit between separate reads.
-    return probe.transaction(() => ({
-      applicationId: probe.pragma('application_id', { simple: true }) as number,
-      version: probe.pragma('user_version', { simple: true }) as number,
-      empty: (probe.prepare('SELECT count(*) FROM sqlite_schema').pluck().get() as number) === 0,
-    }))();
-  } catch (error) {
-    throw translate(error, path, 'read');
-  } finally {
-    probe.close();
-  }
-}
-
 /**
  * Checks what kind of file `path` is without writing to it (not even SQLite's -wal and -shm files
  * beside it); true when it must be initialised or migrated.
@@ -111,69 +44,22 @@ function identifyWithSqlite(path: string): Identity {
 function inspect(path: string): boolean {
   const header = readHeader(path);
   if (header.length === 0) return true;
-  if (header.length < 100 || !header.subarray(0, 16).equals(MAGIC)) {
-    throw new StoreError('foreign', `${path} is not an rcache database (not a SQLite file)`);
-  }
+  const identity = headerIdentity(path, header);
   const wal = statSync(`${path}-wal`, { throwIfNoEntry: false });
-  if (wal !== undefined && wal.size > 0) return classify(path, identifyWithSqlite(path));
-  // The schema cookie (offset 40) is 0 until a first table is created.
-  return classify(path, { applicationId: header.readUInt32BE(68), version: header.readUInt32BE(60), empty: header.readUInt32BE(40) === 0 });
-}
-
-function migrate(db: Db, path: string): void {
-  db.transaction(() => {
-    // Another process may have initialised or migrated the file while this one waited for the lock.
-    const version = db.pragma('user_version', { simple: true }) as number;
-    if (version > SCHEMA_VERSION) throw new StoreError('newer-schema', `${path} was written by a newer rcache (schema ${version})`);
-    if (version === 0 && (db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get() as number) > 0) {
-      throw new StoreError('foreign', `${path} is not an rcache database (it is another program's SQLite database)`);
-    }
-    for (let next = version; next < SCHEMA_VERSION; next++) {
-      db.exec(MIGRATIONS[next]!.replace(':database_id', `'${newDatabaseId(randomBytes)}'`));
-    }
-    db.pragma(`application_id = ${APPLICATION_ID}`);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  }).immediate();
-}
-
-/** Refuses locations that would open a private, temporary or URI-configured database instead of a file. */
-function checkLocation(path: string): void {
-  if (path.trim() === '') throw new StoreError('bad-location', 'the database path is empty: give a file path');
-  if (path === ':memory:' || /^file:/i.test(path)) {
-    throw new StoreError('bad-location', `'${path}' is not a file path: rcache keeps its records in a file it can find again`);
-  }
-}
-
-/** What is at `path`: undefined when nothing; refuses anything that is not a regular file. */
-function statOf(path: string): Stats | undefined {
-  let stat: Stats | undefined;
+  if (wal === undefined || wal.size === 0) return mustMigrate(path, identity);
+  let probe: Db;
   try {
-    stat = statSync(path, { throwIfNoEntry: false });
+    probe = connect(path, { readonly: true, fileMustExist: true });
   } catch (error) {
     throw translate(error, path, 'open');
   }
-  if (stat === undefined) {
-    const link = lstatSync(path, { throwIfNoEntry: false });
-    if (link?.isSymbolicLink()) {
-      throw new StoreError('missing', `cannot open database ${path}: it is a symbolic link to ${readlinkSync(path)}, which does not exist`);
-    }
-    return undefined;
+  try {
+    return mustMigrate(path, identityOf(probe));
+  } catch (error) {
+    throw translate(error, path, 'read');
+  } finally {
+    probe.close();
   }
-  if (stat.isDirectory()) throw new StoreError('foreign', `cannot open database ${path}: it is a directory`);
-  if (!stat.isFile()) throw new StoreError('foreign', `cannot open database ${path}: it is not a regular file`);
-  return stat;
-}
-
-/**
- * Whether anything is at `path` to be opened: false only where nothing is yet, or where a writer
- * has created the file but not yet its first page (SQLite creates it empty). Anything else, even
- * what is no database (a FIFO, a device, another file), is there: opening it says what it is.
- */
-export function databaseCreated(path: string): boolean {
-  const stat = statSync(path, { throwIfNoEntry: false });
-  if (stat === undefined) return false;
-  // Some files, such as those under /proc, say they are empty yet have something to read.
-  return !stat.isFile() || stat.size > 0 || readHeader(path).length > 0;
 }
 
 /** Opens (creating or migrating it when writable) an rcache database file. */
@@ -224,9 +110,13 @@ export function openDatabase(path: string, options: ConnectOptions = {}): Db {
  * the last committed state while the first one is in the middle of a write.
  */
 export function openReader(path: string, busyTimeout: number): Db {
-  const db = connect(path, { readonly: true, fileMustExist: true, timeout: busyTimeout });
-  db.pragma('cache_size = -8192');
-  return db;
+  try {
+    const db = connect(path, { readonly: true, fileMustExist: true, timeout: busyTimeout });
+    db.pragma('cache_size = -8192');
+    return db;
+  } catch (error) {
+    throw translate(error, path, 'open');
+  }
 }
 
 /** The largest file read into memory for a reader that cannot use SQLite's shared memory. */
@@ -272,7 +162,7 @@ function readOnlyCopy(path: string): Db {
  * A new copy when `db` is a copy of a file that has changed since (a commit merged into it); else
  * undefined. While a writer's log holds commits not yet merged, the older copy stays in use.
  */
-export function refreshCopy(db: Db, path: string): Db | undefined {
+function refreshCopy(db: Db, path: string): Db | undefined {
   const state = copies.get(db);
   if (state === undefined) return undefined;
   try {
@@ -280,5 +170,94 @@ export function refreshCopy(db: Db, path: string): Db | undefined {
     return readOnlyCopy(path);
   } catch {
     return undefined;
+  }
+}
+
+/** One connection to the file: its prepared statements, its transactions, its failures as StoreErrors. */
+export class Connection {
+  private readonly statements = new Map<string, Statement>();
+  /** A run or other work holds the connection's transaction: nothing else may begin one. */
+  held = false;
+
+  constructor(
+    public db: Db,
+    readonly path: string,
+    readonly busyTimeout: number,
+    /** Opened for one piece of work: closed once that work lets it go. */
+    private readonly once = false,
+  ) {}
+
+  /** A prepared statement, prepared once per connection. */
+  statement(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) this.statements.set(sql, (statement = this.db.prepare(sql)));
+    return statement;
+  }
+
+  /** Runs `work` so that any SQLite failure reaches callers as a StoreError. */
+  guard<T>(doing: 'read' | 'write', work: () => T): T {
+    if (!this.held) this.refresh();
+    try {
+      return work();
+    } catch (error) {
+      throw translate(error, this.path, doing);
+    }
+  }
+
+  /** A reader that reads a copy of the file in memory reads a new copy once the file has changed. */
+  private refresh(): void {
+    const fresh = refreshCopy(this.db, this.path);
+    if (fresh === undefined) return;
+    this.db.close();
+    this.db = fresh;
+    this.statements.clear();
+  }
+
+  /**
+   * Begins a transaction and holds it: with `write`, once SQLite's write lock is taken, without
+   * blocking the event loop: while another writer holds it, this retries every few milliseconds
+   * (up to the busy timeout), so a signal can still stop the wait.
+   */
+  async begin(write: boolean, signal?: AbortSignal): Promise<void> {
+    if (this.held) throw new Error('a run is already open on this store');
+    if (!write) {
+      this.guard('read', () => this.db.exec('BEGIN'));
+      this.held = true;
+      return;
+    }
+    const deadline = Date.now() + this.busyTimeout;
+    const blocking = this.db.pragma('busy_timeout', { simple: true }) as number;
+    this.db.pragma('busy_timeout = 0');
+    try {
+      for (;;) {
+        try {
+          this.db.exec('BEGIN IMMEDIATE');
+          this.held = true;
+          return;
+        } catch (error) {
+          const busy = String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY');
+          if (!busy || Date.now() >= deadline) throw translate(error, this.path, 'write');
+        }
+        try {
+          await sleep(20, undefined, { signal });
+        } catch (error) {
+          throw signal?.aborted ? signal.reason : error;
+        }
+      }
+    } finally {
+      this.db.pragma(`busy_timeout = ${blocking}`);
+    }
+  }
+
+  /** Commits the transaction held. */
+  commit(): void {
+    this.guard('write', () => this.db.exec('COMMIT'));
+  }
+
+  /** Rolls back whatever is still open and lets the connection go. */
+  release(): void {
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    this.held = false;
+    if (this.once && this.db.open) this.db.close();
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Deliveries, DeliveryHold, DeliveryState, RunAfter, RunKind, RunsAfter } from '../store.js';
+import type { Connection } from './connection.js';
 import type { SqliteStore } from './sqlite-store.js';
 
 /*
@@ -38,7 +39,7 @@ interface Holder {
 }
 
 const STATE = `
-  SELECT url, position, (SELECT count(*) FROM runs WHERE id > d.position) AS backlog, delivered, failures, attempts,
+  SELECT url, position, (SELECT count(*) FROM runs WHERE number > d.position) AS backlog, delivered, failures, attempts,
     last_error AS lastError, last_error_at AS lastErrorAt, last_delivered_at AS lastDeliveredAt,
     CASE WHEN lease_until > @now THEN holder_host END AS holder_host, holder_pid, holder_pidns
   FROM webhook_deliveries d`;
@@ -56,13 +57,13 @@ function toState({ holder_host, holder_pid, holder_pidns, ...state }: StateRow):
 }
 
 const RUNS_AFTER = `
-  SELECT r.id AS number, r.kind, r.integration, r.connection, r.model, r.started_at AS startedAt, r.finished_at AS finishedAt,
+  SELECT r.number, r.kind, r.integration, r.connection, r.model, r.started_at AS startedAt, r.finished_at AS finishedAt,
     r.added, r.updated, r.unchanged, r.deleted, r.unknown, r.duplicates, r.rejected, r.pruned,
     (SELECT json_array(p.kind, p.pruned) FROM runs p
-      WHERE p.id < r.id AND p.integration = r.integration AND p.connection = r.connection AND p.model = r.model
+      WHERE p.number < r.number AND p.integration = r.integration AND p.connection = r.connection AND p.model = r.model
         AND NOT (p.kind = 'prune' AND p.pruned > 0)
-      ORDER BY p.id DESC LIMIT 1) AS previous
-  FROM runs r WHERE r.id > ? ORDER BY r.id LIMIT ?`;
+      ORDER BY p.number DESC LIMIT 1) AS previous
+  FROM runs r WHERE r.number > ? ORDER BY r.number LIMIT ?`;
 
 /** One write transaction at a time per store: the connection is shared by every URL's deliverer. */
 const queues = new WeakMap<SqliteStore, Promise<unknown>>();
@@ -71,7 +72,7 @@ export class SqliteDeliveries implements Deliveries {
   constructor(private readonly store: SqliteStore) {}
 
   /** Runs `work` in a write transaction, waiting for the write lock without blocking the event loop. */
-  write<T>(work: () => T): Promise<T> {
+  write<T>(work: (conn: Connection) => T): Promise<T> {
     const previous = queues.get(this.store) ?? Promise.resolve();
     const next = previous.catch(() => {}).then(() => this.store.transaction(work));
     queues.set(this.store, next);
@@ -80,36 +81,36 @@ export class SqliteDeliveries implements Deliveries {
 
   /** Runs one update in a write transaction; the number of rows it changed. */
   update(sql: string, params: unknown[]): Promise<number> {
-    return this.write(() => this.store.statement(sql).run(...params).changes);
+    return this.write((conn) => conn.statement(sql).run(...params).changes);
   }
 
-  private state(url: string): DeliveryState {
-    return toState(this.store.statement(`${STATE} WHERE url = @url`).get({ url, now: Date.now() }) as StateRow);
+  private state(conn: Connection, url: string): DeliveryState {
+    return toState(conn.statement(`${STATE} WHERE url = @url`).get({ url, now: Date.now() }) as StateRow);
   }
 
   async register(url: string, start: 'end' | 'beginning'): Promise<{ state: DeliveryState; created: boolean }> {
-    return this.write(() => {
-      const { changes } = this.store
+    return this.write((conn) => {
+      const { changes } = conn
         .statement(
           `INSERT INTO webhook_deliveries (url, position)
-           VALUES (?, CASE WHEN ? THEN 0 ELSE (SELECT coalesce(max(id), 0) FROM runs) END)
+           VALUES (?, CASE WHEN ? THEN 0 ELSE (SELECT coalesce(max(number), 0) FROM runs) END)
            ON CONFLICT (url) DO NOTHING`,
         )
         .run(url, start === 'beginning' ? 1 : 0);
-      return { state: this.state(url), created: changes === 1 };
+      return { state: this.state(conn, url), created: changes === 1 };
     });
   }
 
   async hold(url: string, { lease }: { lease: number }): Promise<DeliveryHold | undefined> {
-    return this.write(() => {
-      const row = this.store.statement('SELECT holder, holder_host, holder_pid, holder_pidns, lease_until FROM webhook_deliveries WHERE url = ?').get(url) as
+    return this.write((conn) => {
+      const row = conn.statement('SELECT holder, holder_host, holder_pid, holder_pidns, lease_until FROM webhook_deliveries WHERE url = ?').get(url) as
         | Holder
         | undefined;
       if (row === undefined) throw new Error(`${url} is not registered for delivery`);
       const now = Date.now();
       if (row.holder !== null && row.lease_until! > now && !gone(row)) return undefined;
       const token = randomUUID();
-      const position = this.store
+      const position = conn
         .statement(
           `UPDATE webhook_deliveries SET holder = ?, holder_host = ?, holder_pid = ?, holder_pidns = ?, lease_until = ?
            WHERE url = ? RETURNING position`,
@@ -123,7 +124,7 @@ export class SqliteDeliveries implements Deliveries {
   async runsAfter(after: number, limit: number): Promise<RunsAfter> {
     // One writer at a time, numbering its run as it commits: numbers follow commit order, with no gap to wait for.
     type Row = Omit<RunAfter, 'previous'> & { previous: string | null };
-    const rows = this.store.guard('read', () => this.store.statement(RUNS_AFTER).all(after, limit) as Row[]);
+    const rows = this.store.read((conn) => conn.statement(RUNS_AFTER).all(after, limit) as Row[]);
     const runs = rows.map((row) => {
       const previous = row.previous === null ? null : (JSON.parse(row.previous) as [RunKind, number]);
       return { ...row, previous: previous === null ? null : { kind: previous[0], pruned: previous[1] } };
@@ -132,7 +133,7 @@ export class SqliteDeliveries implements Deliveries {
   }
 
   async list(): Promise<DeliveryState[]> {
-    return this.store.guard('read', () => (this.store.statement(`${STATE} ORDER BY url`).all({ now: Date.now() }) as StateRow[]).map(toState));
+    return this.store.read((conn) => (conn.statement(`${STATE} ORDER BY url`).all({ now: Date.now() }) as StateRow[]).map(toState));
   }
 }
 

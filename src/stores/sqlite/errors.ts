@@ -1,4 +1,4 @@
-import { StoreError } from '../store.js';
+import { StoreError } from '../../errors.js';
 
 export function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

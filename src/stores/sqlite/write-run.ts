@@ -1,8 +1,11 @@
 import type { Statement } from 'better-sqlite3';
-import type { DatasetRef, RunOutcome, StoredRecord, WriteOp, WriteRun } from '../store.js';
-import type { SqliteStore } from './sqlite-store.js';
+import type { DatasetMove, DatasetRef, RunEntry, StoredRecord, WriteOp, WriteRun } from '../store.js';
+import type { Connection } from './connection.js';
+import { appendRun } from './history.js';
+import { decodeText, mayBeInexact } from './text.js';
+import { Transaction } from './transaction.js';
 
-const STORED_COLUMNS = 'rowid, id, seq, action, hash, raw_hash, size, first_seen_at, deleted_at, pruned_at';
+const STORED_COLUMNS = 'rowid, id, position, action, hash, raw_hash, size, first_seen_at, deleted_at, pruned_at';
 
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
@@ -11,31 +14,25 @@ type StoredRow = [number, string, number, StoredRecord['action'], string, string
 /** A run holds SQLite's one write lock (BEGIN IMMEDIATE) from its start: positions are taken in commit order. */
 export class SqliteWriteRun implements WriteRun {
   private position: number;
-  private ended = false;
+  private readonly tx: Transaction;
 
   constructor(
-    private readonly store: SqliteStore,
-    private readonly kind: 'save' | 'delete' | 'update',
+    private readonly conn: Connection,
     readonly dataset: DatasetRef,
     readonly time: number,
     readonly startPosition: number,
     readonly emptyAtStart: boolean,
     readonly liveAtStart: number,
-    private readonly release: () => void,
   ) {
     this.position = startPosition;
+    this.tx = new Transaction(conn, 'write');
   }
 
   private statement(sql: string): Statement {
-    return this.store.statement(sql);
-  }
-
-  private check(): void {
-    if (this.ended) throw new Error('this run has already ended');
+    return this.conn.statement(sql);
   }
 
   async lookup(ids: readonly string[]): Promise<Map<string, StoredRecord>> {
-    this.check();
     const found = new Map<string, StoredRecord>();
     if (ids.length === 0) return found;
     // Ids that JSON writes with escapes (quotes, control characters, lone surrogates) are looked up
@@ -43,8 +40,8 @@ export class SqliteWriteRun implements WriteRun {
     const plain: string[] = [];
     const escaped: string[] = [];
     for (const id of ids) (NEEDS_ESCAPE.test(id) ? escaped : plain).push(id);
-    const toRecord = ([key, id, position, action, hash, rawHash, size, firstSeenAt, deletedAt, prunedAt]: StoredRow): StoredRecord => ({
-      key,
+    const toRecord = ([rowid, id, position, action, hash, rawHash, size, firstSeenAt, deletedAt, prunedAt]: StoredRow): StoredRecord => ({
+      rowid,
       id,
       position,
       action,
@@ -55,7 +52,7 @@ export class SqliteWriteRun implements WriteRun {
       deletedAt,
       prunedAt,
     });
-    this.store.guard('write', () => {
+    this.tx.run(() => {
       if (plain.length > 0) {
         const rows = this.statement(`SELECT ${STORED_COLUMNS} FROM records WHERE dataset_id = ? AND id IN (SELECT value FROM json_each(?))`)
           .raw(true)
@@ -72,99 +69,80 @@ export class SqliteWriteRun implements WriteRun {
     return found;
   }
 
-  async payloads(keys: readonly number[]): Promise<Map<number, string | null>> {
-    this.check();
+  async payloads(rowids: readonly number[]): Promise<Map<number, string | null>> {
     const found = new Map<number, string | null>();
     const select = this.statement('SELECT payload FROM records WHERE rowid = ?').pluck();
-    this.store.guard('write', () => {
-      for (const key of keys) found.set(key, select.get(key) as string | null);
+    this.tx.run(() => {
+      for (const rowid of rowids) found.set(rowid, select.get(rowid) as string | null);
     });
     return found;
   }
 
   async write(ops: readonly WriteOp[]): Promise<(number | undefined)[]> {
-    this.check();
-    const keys: (number | undefined)[] = [];
+    const rowids: (number | undefined)[] = [];
     const { uid } = this.dataset;
     const time = this.time;
     const insert = this.statement(
-      `INSERT INTO records (dataset_id, id, seq, action, hash, raw_hash, payload, size, first_seen_at, last_modified_at)
+      `INSERT INTO records (dataset_id, id, position, action, hash, raw_hash, payload, size, first_seen_at, last_modified_at)
        VALUES (?, ?, ?, 'ADDED', ?, ?, ?, ?, ?, ?) ON CONFLICT (dataset_id, id) DO NOTHING`,
     );
-    this.store.guard('write', () => {
+    this.tx.run(() => {
       for (const op of ops) {
         switch (op.op) {
           case 'insert': {
             const { changes, lastInsertRowid } = insert.run(uid, op.id, this.position + 1, op.hash, op.rawHash, op.payload, op.size, time, time);
             if (changes === 0) {
-              keys.push(undefined);
+              rowids.push(undefined);
             } else {
               this.position++;
-              keys.push(Number(lastInsertRowid));
+              rowids.push(Number(lastInsertRowid));
             }
             break;
           }
           case 'replace':
             this.statement(
-              `UPDATE records SET seq = ?, action = ?, hash = ?, raw_hash = ?, payload = ?, size = ?,
+              `UPDATE records SET position = ?, action = ?, hash = ?, raw_hash = ?, payload = ?, size = ?,
                  first_seen_at = ?, last_modified_at = ?, deleted_at = NULL, pruned_at = NULL
                WHERE rowid = ?`,
-            ).run(++this.position, op.action, op.hash, op.rawHash, op.payload, op.size, op.firstSeenAt, time, op.key);
+            ).run(++this.position, op.action, op.hash, op.rawHash, op.payload, op.size, op.firstSeenAt, time, op.rowid);
             break;
           case 'restore':
-            this.statement('UPDATE records SET payload = ?, raw_hash = ?, size = ?, pruned_at = NULL WHERE rowid = ?').run(op.payload, op.rawHash, op.size, op.key);
+            this.statement('UPDATE records SET payload = ?, raw_hash = ?, size = ?, pruned_at = NULL WHERE rowid = ?').run(op.payload, op.rawHash, op.size, op.rowid);
             break;
           case 'delete':
-            this.statement(`UPDATE records SET seq = ?, action = 'DELETED', deleted_at = ?, last_modified_at = ? WHERE rowid = ?`).run(
+            this.statement(`UPDATE records SET position = ?, action = 'DELETED', deleted_at = ?, last_modified_at = ? WHERE rowid = ?`).run(
               ++this.position,
               time,
               time,
-              op.key,
+              op.rowid,
             );
             break;
         }
       }
     });
-    return keys;
+    return rowids;
   }
 
-  async untouchedLive(afterKey: number, limit: number): Promise<{ key: number; id: string }[]> {
-    this.check();
-    return this.store.guard(
-      'write',
-      () =>
-        this.statement('SELECT rowid AS key, id FROM records WHERE dataset_id = ? AND deleted_at IS NULL AND rowid > ? AND seq <= ? ORDER BY rowid LIMIT ?').all(
-          this.dataset.uid,
-          afterKey,
-          this.startPosition,
-          limit,
-        ) as { key: number; id: string }[],
-    );
+  async untouchedLive(afterRowid: number, limit: number): Promise<{ rowid: number; id: string }[]> {
+    return this.tx.run(() => {
+      const rows = this.statement(
+        'SELECT rowid, id FROM records WHERE dataset_id = ? AND deleted_at IS NULL AND rowid > ? AND position <= ? ORDER BY rowid LIMIT ?',
+      ).all(this.dataset.uid, afterRowid, this.startPosition, limit) as { rowid: number; id: string }[];
+      for (const row of rows) {
+        if (mayBeInexact(row.id)) row.id = decodeText(this.statement('SELECT CAST(id AS BLOB) FROM records WHERE rowid = ?').pluck().get(row.rowid) as Buffer);
+      }
+      return rows;
+    });
   }
 
-  async commit({ summary, delta, startedAt, finishedAt }: RunOutcome): Promise<void> {
-    this.check();
-    const changed = this.position > this.startPosition;
-    try {
-      this.store.guard('write', () => {
-        if (changed) this.statement('UPDATE sequence SET value = ? WHERE id = 1').run(this.position);
-        this.statement(
-          `UPDATE datasets SET live = live + ?, deleted = deleted + ?, pruned = pruned + ?, bytes = bytes + ?,
-             last_sync_at = ?, last_change_at = CASE WHEN ? THEN ? ELSE last_change_at END
-           WHERE id = ?`,
-        ).run(delta.live, delta.deleted, delta.pruned, delta.bytes, finishedAt, changed ? 1 : 0, this.time, this.dataset.uid);
-        this.store.recordRun(this.kind, this.dataset, startedAt, finishedAt, summary);
-        this.store.db.exec('COMMIT');
-      });
-    } finally {
-      await this.abort();
-    }
+  async commit(run: RunEntry, move: DatasetMove): Promise<void> {
+    this.tx.commit(() => {
+      if (this.position > this.startPosition) this.statement('UPDATE positions SET last_value = ? WHERE id = 1').run(this.position);
+      appendRun(this.conn, this.dataset, run, move, this.time);
+    });
   }
 
   async abort(): Promise<void> {
-    if (this.ended) return;
-    this.ended = true;
-    if (this.store.db.inTransaction) this.store.db.exec('ROLLBACK');
-    this.release();
+    this.tx.end();
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Webhook receivers, by URL: how far each is through the run history (the number of the last run
- * it is done with: runs.id), its counters and last error, and which deliverer holds it, as a
+ * it is done with: runs.number), its counters and last error, and which deliverer holds it, as a
  * lease that its holder renews (with its host, process id and pid namespace, so that a deliverer on
  * the same host can tell at once that a holder's process is gone).
  */

@@ -1,0 +1,162 @@
+import { StoreError } from '../../errors.js';
+import type { Change, ChangePage, Dataset, DatasetCounts, DatasetRef, DatasetRunCount, RunCount, RunQuery, RunRecord } from '../store.js';
+import type { Connection } from './connection.js';
+import { decodeText, mayBeInexact } from './text.js';
+
+type ChangeRow = [string, string | null, number, Change['action'], number, number, number | null, number | null];
+
+const CHANGE_COLUMNS = 'id, payload, position, action, first_seen_at, last_modified_at, deleted_at, pruned_at';
+
+function toChange(row: ChangeRow): Change {
+  return {
+    id: row[0],
+    payload: row[1],
+    position: row[2],
+    action: row[3],
+    firstSeenAt: row[4],
+    lastModifiedAt: row[5],
+    deletedAt: row[6],
+    prunedAt: row[7],
+  };
+}
+
+function changesSql(page: ChangePage): string {
+  const newest = page.order === 'newest-first';
+  // With ids, the unary plus keeps SQLite from walking the position index: looking each id up is far cheaper.
+  const position = page.ids?.length ? '+position' : 'position';
+  let sql = `SELECT ${CHANGE_COLUMNS} FROM records WHERE dataset_id = @dataset`;
+  if (page.after !== undefined) sql += ` AND ${position} > @after`;
+  if (page.before !== undefined) sql += ` AND ${position} < @before`;
+  if (page.actions?.length) sql += ' AND action IN (SELECT value FROM json_each(@actions))';
+  if (page.ids?.length) sql += ' AND id IN (SELECT value FROM json_each(@ids))';
+  if (page.modifiedAfter !== undefined) sql += ' AND last_modified_at >= @modifiedAfter';
+  return sql + (newest ? ` ORDER BY ${position} DESC` : ` ORDER BY ${position}`) + ' LIMIT @limit';
+}
+
+/** `WHERE` narrowing to the datasets matching every field given, with its parameters. */
+export function narrow(dataset: Partial<Dataset> | undefined): { where: string; params: string[] } {
+  const clauses: string[] = [];
+  const params: string[] = [];
+  for (const key of ['integration', 'connection', 'model'] as const) {
+    const value = dataset?.[key];
+    if (value !== undefined) {
+      clauses.push(`${key} = ?`);
+      params.push(value);
+    }
+  }
+  return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+export function findDataset(conn: Connection, dataset: Dataset): DatasetRef | undefined {
+  const row = conn.statement('SELECT id, generation FROM datasets WHERE integration = ? AND connection = ? AND model = ?').get(
+    dataset.integration,
+    dataset.connection,
+    dataset.model,
+  ) as { id: number; generation: number } | undefined;
+  return row === undefined ? undefined : { ...dataset, uid: row.id, generation: row.generation };
+}
+
+function checkCurrent(conn: Connection, ref: DatasetRef): void {
+  const generation = conn.statement('SELECT generation FROM datasets WHERE id = ?').pluck().get(ref.uid) as number | undefined;
+  if (generation === undefined) {
+    throw new StoreError('dataset-changed', `the dataset ${ref.model} was expired (all its records deleted) after this reader began`);
+  }
+  if (generation !== ref.generation) throw new StoreError('dataset-changed', `the dataset ${ref.model} was reset (all its records deleted) after this reader began`);
+}
+
+export function readChanges(conn: Connection, ref: DatasetRef, page: ChangePage): Change[] {
+  return conn.db
+    .transaction(() => {
+      checkCurrent(conn, ref);
+      // Rows come as arrays: better-sqlite3 builds objects for each row far more slowly than this loop.
+      const rows = conn
+        .statement(changesSql(page))
+        .raw(true)
+        .all({
+          dataset: ref.uid,
+          after: page.after,
+          before: page.before,
+          limit: page.limit,
+          actions: page.actions?.length ? JSON.stringify(page.actions) : undefined,
+          ids: page.ids?.length ? JSON.stringify(page.ids) : undefined,
+          modifiedAfter: page.modifiedAfter,
+        }) as ChangeRow[];
+      const changes = rows.map(toChange);
+      for (const change of changes) {
+        if (mayBeInexact(change.id)) change.id = exactId(conn, ref, change.position);
+      }
+      return changes;
+    })
+    .deferred();
+}
+
+/** The id of the record at `position`, read as bytes. */
+function exactId(conn: Connection, ref: DatasetRef, position: number): string {
+  const bytes = conn.statement('SELECT CAST(id AS BLOB) FROM records WHERE dataset_id = ? AND position = ?').pluck().get(ref.uid, position) as Buffer;
+  return decodeText(bytes);
+}
+
+export function readRecord(conn: Connection, ref: DatasetRef, id: string): Change | undefined {
+  const row = conn.statement(`SELECT ${CHANGE_COLUMNS} FROM records WHERE dataset_id = ? AND id = ?`).raw(true).get(ref.uid, id) as ChangeRow | undefined;
+  // The row holds the id as it was bound, which is the one asked for.
+  return row === undefined ? undefined : { ...toChange(row), id };
+}
+
+/** The number of the latest run: every commit that changes anything appends one in the same transaction. */
+export function lastRun(conn: Connection): number {
+  return conn.statement('SELECT coalesce(max(number), 0) FROM runs').pluck().get() as number;
+}
+
+export function datasets(conn: Connection, filter?: Partial<Dataset>): DatasetCounts[] {
+  const { where, params } = narrow(filter);
+  return conn
+    .statement(
+      `SELECT integration, connection, model, live, deleted, pruned, bytes, runs, last_run_at AS lastRunAt, last_change_at AS lastChangeAt
+       FROM datasets ${where} ORDER BY integration, connection, model`,
+    )
+    .all(...params) as DatasetCounts[];
+}
+
+export function runs(conn: Connection, query: RunQuery): RunRecord[] {
+  const { where, params } = narrow(query.dataset);
+  let sql = `SELECT number, kind, integration, connection, model, started_at AS startedAt, finished_at AS finishedAt,
+       added, updated, unchanged, deleted, unknown, duplicates, rejected, pruned
+     FROM runs ${where}`;
+  const values: (string | number)[] = [...params];
+  if (query.since !== undefined) {
+    sql += `${where ? ' AND' : ' WHERE'} started_at >= ?`;
+    values.push(query.since);
+  }
+  if (query.after !== undefined) {
+    sql += `${values.length ? ' AND' : ' WHERE'} number > ?`;
+    values.push(query.after);
+  }
+  sql += query.order === 'newest-first' ? ' ORDER BY number DESC' : ' ORDER BY number';
+  if (query.limit !== undefined) {
+    sql += ' LIMIT ?';
+    values.push(query.limit);
+  }
+  return conn.statement(sql).all(...values) as RunRecord[];
+}
+
+export function runCounts(conn: Connection): RunCount[] {
+  return conn
+    .statement(
+      `SELECT kind, CASE WHEN rejected > 0 THEN 'rejected'
+           WHEN added + updated + deleted + pruned > 0 THEN 'changed' ELSE 'unchanged' END AS outcome,
+         count(*) AS count
+       FROM runs GROUP BY 1, 2 ORDER BY 1, 2`,
+    )
+    .all() as RunCount[];
+}
+
+export function datasetRunCounts(conn: Connection): DatasetRunCount[] {
+  return conn
+    .statement(
+      `SELECT integration, connection, model, kind, CASE WHEN rejected > 0 THEN 'rejected'
+           WHEN added + updated + deleted + pruned > 0 THEN 'changed' ELSE 'unchanged' END AS outcome,
+         count(*) AS count
+       FROM runs GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`,
+    )
+    .all() as DatasetRunCount[];
+}
