@@ -19,14 +19,21 @@ const runs = option('--runs', 7);
 const root = join(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'rcache-bench-dashboard-'));
 const db = join(dir, 'bench.db');
-const rcache = (args, input) => execFileSync(process.execPath, [join(root, 'bin', 'rcache.js'), '--db', db, ...args], { input, stdio: [input ? 'pipe' : 'ignore', 'pipe', 'ignore'], maxBuffer: 1 << 26 }).toString();
+const rcache = (args, input) =>
+  execFileSync(process.execPath, [join(root, 'bin', 'rcache.js'), '--db', db, ...args], {
+    input,
+    stdio: [input ? 'pipe' : 'ignore', 'pipe', 'ignore'],
+    maxBuffer: 1 << 26,
+  }).toString();
 
 mkdirSync(join(root, 'bench', 'data'), { recursive: true });
 const { fresh } = fixtures(records, { log: (line) => console.error(line) });
 console.error(`saving ${records} records ...`);
 execFileSync(process.execPath, [join(root, 'bin', 'rcache.js'), '--db', db, 'save', '--model', 'Deal', fresh], { stdio: 'ignore' });
 const first = JSON.parse(rcache(['records', '--model', 'Deal', '--limit', '1']));
-const middle = JSON.parse(rcache(['records', '--model', 'Deal', '--limit', '1', '--cursor', Buffer.from(`rc:${Math.floor(records / 2)}`).toString('base64url')]));
+const middle = JSON.parse(
+  rcache(['records', '--model', 'Deal', '--limit', '1', '--cursor', Buffer.from(`rc:${Math.floor(records / 2)}`).toString('base64url')]),
+);
 rcache(['delete', '--model', 'Deal', first.id]);
 
 const server = await startServe(db);

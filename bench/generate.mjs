@@ -25,7 +25,15 @@ function prng(seed) {
 const FIRST = ['Ana', 'Björn', 'Chloé', 'Dmitri', 'Eun-ji', 'Fatima', 'Giovanni', 'Hana', 'José', 'Kwame', 'Łucja', 'Mei', 'Priya', 'Søren', 'Zoë'];
 const LAST = ['García', 'Müller', "O'Brien", 'Nakamura', 'Kowalski', 'Dubois', 'Smith', 'Øvergaard', 'Nguyễn', 'Andersson'];
 const COMPANIES = ['Acme GmbH', 'Globex', 'Initech', 'Umbrella Ltd', 'Żabka S.A.', 'Hooli', 'Stark Industries', 'Wayne Enterprises'];
-const CITIES = [['Berlin', 'DE'], ['São Paulo', 'BR'], ['Kraków', 'PL'], ['Tokyo', 'JP'], ['Zürich', 'CH'], ['Lagos', 'NG'], ['Montréal', 'CA']];
+const CITIES = [
+  ['Berlin', 'DE'],
+  ['São Paulo', 'BR'],
+  ['Kraków', 'PL'],
+  ['Tokyo', 'JP'],
+  ['Zürich', 'CH'],
+  ['Lagos', 'NG'],
+  ['Montréal', 'CA'],
+];
 const STAGES = ['lead', 'qualified', 'proposal', 'negotiation', 'won', 'lost'];
 const TAGS = ['customer', 'vip', 'newsletter', 'partner', 'churned', 'beta', 'event-2024', 'enterprise'];
 const DAY = 86_400_000;
@@ -45,10 +53,24 @@ function record(n, random) {
     amount: Math.round(random() * 10_000_000) / 100,
     currency: pick(['EUR', 'USD', 'GBP', 'BRL', 'JPY']),
     closed: random() < 0.3,
-    owner: { id: `user-${Math.floor(random() * 500)}`, name: `${given} ${family}`, email: `${given.toLowerCase().normalize('NFD').replace(/[^a-z]/g, '')}.${family.length}@example.com` },
-    company: { name: pick(COMPANIES), address: { city, country, geo: { lat: Number((random() * 180 - 90).toFixed(5)), lng: Number((random() * 360 - 180).toFixed(5)) } } },
+    owner: {
+      id: `user-${Math.floor(random() * 500)}`,
+      name: `${given} ${family}`,
+      email: `${given
+        .toLowerCase()
+        .normalize('NFD')
+        .replace(/[^a-z]/g, '')}.${family.length}@example.com`,
+    },
+    company: {
+      name: pick(COMPANIES),
+      address: { city, country, geo: { lat: Number((random() * 180 - 90).toFixed(5)), lng: Number((random() * 360 - 180).toFixed(5)) } },
+    },
     tags: Array.from({ length: 1 + Math.floor(random() * 3) }, () => pick(TAGS)),
-    line_items: Array.from({ length: 1 + Math.floor(random() * 2) }, () => ({ sku: `SKU-${Math.floor(random() * 90_000) + 10_000}`, quantity: 1 + Math.floor(random() * 20), unit_price: Math.round(random() * 50_000) / 100 })),
+    line_items: Array.from({ length: 1 + Math.floor(random() * 2) }, () => ({
+      sku: `SKU-${Math.floor(random() * 90_000) + 10_000}`,
+      quantity: 1 + Math.floor(random() * 20),
+      unit_price: Math.round(random() * 50_000) / 100,
+    })),
     created_at: new Date(created).toISOString(),
     updated_at: new Date(created + Math.floor(random() * 30 * DAY)).toISOString(),
   };

@@ -7,9 +7,10 @@ import { join } from 'node:path';
 const GNU_TIME = '/usr/bin/time';
 
 /** How max RSS is taken: GNU time's %M (exact, from wait4) or polling /proc/PID/status VmHWM. */
-export const rssMethod = existsSync(GNU_TIME) && /GNU/.test(spawnSync(GNU_TIME, ['--version'], { encoding: 'utf8' }).output.join(''))
-  ? 'GNU time %M'
-  : 'polling /proc/PID/status VmHWM every 5 ms';
+export const rssMethod =
+  existsSync(GNU_TIME) && /GNU/.test(spawnSync(GNU_TIME, ['--version'], { encoding: 'utf8' }).output.join(''))
+    ? 'GNU time %M'
+    : 'polling /proc/PID/status VmHWM every 5 ms';
 
 function vmHwmKiB(pid) {
   try {

@@ -48,8 +48,24 @@ export function postgresPlan({ records, files, server, sqlite, pg, removeDb, cop
     {
       name: 'save fresh (PostgreSQL vs SQLite)',
       subjects: [
-        { id: 'pg-save-fresh', label: 'PostgreSQL: rcache save, fresh', records, prepare: () => server.recreate('rcache'), command: save(pg('rcache'), files.fresh), capture: true, check: expectSummary({ added: records }) },
-        { id: 'sqlite-save-fresh', label: 'SQLite: rcache save, fresh', records, prepare: () => removeDb('rcache'), command: save(sqlite('rcache'), files.fresh), capture: true, check: expectSummary({ added: records }) },
+        {
+          id: 'pg-save-fresh',
+          label: 'PostgreSQL: rcache save, fresh',
+          records,
+          prepare: () => server.recreate('rcache'),
+          command: save(pg('rcache'), files.fresh),
+          capture: true,
+          check: expectSummary({ added: records }),
+        },
+        {
+          id: 'sqlite-save-fresh',
+          label: 'SQLite: rcache save, fresh',
+          records,
+          prepare: () => removeDb('rcache'),
+          command: save(sqlite('rcache'), files.fresh),
+          capture: true,
+          check: expectSummary({ added: records }),
+        },
       ],
       after: async () => {
         await server.recreate('rcache-full', 'rcache');
@@ -59,15 +75,47 @@ export function postgresPlan({ records, files, server, sqlite, pg, removeDb, cop
     {
       name: 're-save unchanged (PostgreSQL vs SQLite)',
       subjects: [
-        { id: 'pg-save-same', label: 'PostgreSQL: rcache re-save, unchanged', records, prepare: () => server.recreate('rcache', 'rcache-full'), command: save(pg('rcache'), files.same), capture: true, check: expectSummary({ unchanged: records, added: 0, updated: 0 }) },
-        { id: 'sqlite-save-same', label: 'SQLite: rcache re-save, unchanged', records, prepare: () => copyDb('rcache-full', 'rcache'), command: save(sqlite('rcache'), files.same), capture: true, check: expectSummary({ unchanged: records, added: 0, updated: 0 }) },
+        {
+          id: 'pg-save-same',
+          label: 'PostgreSQL: rcache re-save, unchanged',
+          records,
+          prepare: () => server.recreate('rcache', 'rcache-full'),
+          command: save(pg('rcache'), files.same),
+          capture: true,
+          check: expectSummary({ unchanged: records, added: 0, updated: 0 }),
+        },
+        {
+          id: 'sqlite-save-same',
+          label: 'SQLite: rcache re-save, unchanged',
+          records,
+          prepare: () => copyDb('rcache-full', 'rcache'),
+          command: save(sqlite('rcache'), files.same),
+          capture: true,
+          check: expectSummary({ unchanged: records, added: 0, updated: 0 }),
+        },
       ],
     },
     {
       name: 're-save 10% changed (PostgreSQL vs SQLite)',
       subjects: [
-        { id: 'pg-save-changed', label: 'PostgreSQL: rcache re-save, 10% changed', records, prepare: () => server.recreate('rcache', 'rcache-full'), command: save(pg('rcache'), files.changed), capture: true, check: expectSummary({ updated: changed, unchanged: records - changed }) },
-        { id: 'sqlite-save-changed', label: 'SQLite: rcache re-save, 10% changed', records, prepare: () => copyDb('rcache-full', 'rcache'), command: save(sqlite('rcache'), files.changed), capture: true, check: expectSummary({ updated: changed, unchanged: records - changed }) },
+        {
+          id: 'pg-save-changed',
+          label: 'PostgreSQL: rcache re-save, 10% changed',
+          records,
+          prepare: () => server.recreate('rcache', 'rcache-full'),
+          command: save(pg('rcache'), files.changed),
+          capture: true,
+          check: expectSummary({ updated: changed, unchanged: records - changed }),
+        },
+        {
+          id: 'sqlite-save-changed',
+          label: 'SQLite: rcache re-save, 10% changed',
+          records,
+          prepare: () => copyDb('rcache-full', 'rcache'),
+          command: save(sqlite('rcache'), files.changed),
+          capture: true,
+          check: expectSummary({ updated: changed, unchanged: records - changed }),
+        },
       ],
     },
     {
@@ -84,8 +132,20 @@ export function postgresPlan({ records, files, server, sqlite, pg, removeDb, cop
     {
       name: 'two writers, two datasets (PostgreSQL)',
       subjects: [
-        { id: 'pg-two-together', label: 'PostgreSQL: 2 fresh saves, 2 datasets, at once', records: 2 * records, prepare: () => server.recreate('rcache-two'), command: twoWriters(pg('rcache-two'), true) },
-        { id: 'pg-two-in-turn', label: 'PostgreSQL: 2 fresh saves, 2 datasets, in turn', records: 2 * records, prepare: () => server.recreate('rcache-two'), command: twoWriters(pg('rcache-two'), false) },
+        {
+          id: 'pg-two-together',
+          label: 'PostgreSQL: 2 fresh saves, 2 datasets, at once',
+          records: 2 * records,
+          prepare: () => server.recreate('rcache-two'),
+          command: twoWriters(pg('rcache-two'), true),
+        },
+        {
+          id: 'pg-two-in-turn',
+          label: 'PostgreSQL: 2 fresh saves, 2 datasets, in turn',
+          records: 2 * records,
+          prepare: () => server.recreate('rcache-two'),
+          command: twoWriters(pg('rcache-two'), false),
+        },
       ],
       after: () => server.recreate('rcache-two'),
     },
@@ -100,7 +160,8 @@ export function postgresTargets(subjects) {
   ratio('10% changed re-save, PostgreSQL vs SQLite', 'pg-save-changed', 'sqlite-save-changed', 1.5);
   ratio('two writers at once vs in turn', 'pg-two-together', 'pg-two-in-turn', 1 / 1.5, { speedup: 1.5 });
   const reads = by['pg-records'];
-  if (reads) absolute('records throughput', 'pg-records', reads.recordsPerSecond, format.rate(reads.recordsPerSecond), '≥ 100k/s', reads.recordsPerSecond >= 100_000);
+  if (reads)
+    absolute('records throughput', 'pg-records', reads.recordsPerSecond, format.rate(reads.recordsPerSecond), '≥ 100k/s', reads.recordsPerSecond >= 100_000);
   for (const id of ['pg-save-fresh', 'pg-save-same', 'pg-save-changed', 'pg-records']) {
     const peak = by[id]?.summary.maxRssKiB.max;
     if (peak !== undefined) absolute('peak memory (max of runs)', id, peak, format.mib(peak), '≤ 150 MiB', peak <= 150 * 1024);

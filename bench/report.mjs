@@ -6,7 +6,11 @@ const rate = (perSecond) => (perSecond === undefined ? '' : `${Math.round(perSec
 
 export function table(headers, rows) {
   const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => String(row[i]).length)));
-  const line = (cells) => cells.map((cell, i) => String(cell).padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells) =>
+    cells
+      .map((cell, i) => String(cell).padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
 }
 
@@ -45,7 +49,14 @@ export function checks(subjects, records) {
   const targets = [];
   const ratio = (label, a, b, max, { atRecords, speedup } = {}) => {
     if (!by[a] || !by[b]) {
-      targets.push({ label, rcache: by[a]?.label, baseline: by[b]?.label ?? `${b.replace(/-save-fresh$/, '')} (not installed)`, value: 'skipped', target: '', status: 'skipped' });
+      targets.push({
+        label,
+        rcache: by[a]?.label,
+        baseline: by[b]?.label ?? `${b.replace(/-save-fresh$/, '')} (not installed)`,
+        value: 'skipped',
+        target: '',
+        status: 'skipped',
+      });
       return;
     }
     const value = by[a].summary.ms.median / by[b].summary.ms.median;

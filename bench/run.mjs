@@ -36,7 +36,7 @@ function options(argv) {
   if (unknown.length > 0) throw new Error(`unknown option ${unknown[0]} (use --records N, --large, --runs N, --before PATH, --store postgres)`);
   const at = argv.indexOf('--before');
   const before = at < 0 ? undefined : argv[at + 1];
-  if (at >= 0 && (before === undefined || !existsSync(before))) throw new Error('--before takes the path of another build\'s bin/rcache.js');
+  if (at >= 0 && (before === undefined || !existsSync(before))) throw new Error("--before takes the path of another build's bin/rcache.js");
   const store = argv.includes('--store') ? argv[argv.indexOf('--store') + 1] : 'sqlite';
   if (!['sqlite', 'postgres'].includes(store)) throw new Error('--store takes sqlite or postgres');
   if (store === 'postgres' && before !== undefined) throw new Error('--before compares SQLite builds; it cannot be combined with --store postgres');
@@ -99,11 +99,13 @@ function manyDatasets(file, count) {
   removeDb(file);
   execFileSync('node', [RCACHE, '--db', file, 'save', '--model', 'M0'], { input: '{"id":1}\n', stdio: ['pipe', 'ignore', 'ignore'] });
   const handle = new (createRequire(import.meta.url)('../node_modules/better-sqlite3'))(file);
-  handle.prepare(
-    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+  handle
+    .prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
      INSERT INTO datasets (integration, connection, model, live, deleted, pruned, bytes, runs, last_run_at, last_sync_at, last_change_at)
      SELECT integration, connection, 'M' || i, live, deleted, pruned, bytes, runs, last_run_at, last_sync_at, last_change_at FROM datasets, n WHERE model = 'M0'`,
-  ).run(count - 1);
+    )
+    .run(count - 1);
   handle.close();
 }
 
@@ -129,11 +131,46 @@ function plan({ records, runs, before }, files, tools) {
     {
       name: 'save fresh',
       subjects: [
-        { id: 'rcache-save-fresh', label: 'rcache save, fresh', records, prepare: () => removeDb(db('rcache')), command: save('rcache', files.fresh), capture: true, check: expectSummary({ added: records }) },
-        before && { id: 'before-save-fresh', label: 'before: rcache save, fresh', records, prepare: () => removeDb(db('before')), command: earlierSave('before', files.fresh), capture: true, check: expectSummary({ added: records }) },
-        { id: 'baseline-save-fresh', label: 'baseline-save.mjs, fresh', records, prepare: () => removeDb(db('baseline')), command: ['node', [BASELINE_SAVE, db('baseline'), files.fresh]] },
-        tools.sqlite3 && { id: 'sqlite3-save-fresh', label: 'sqlite3 shell upsert, fresh', records, prepare: () => removeDb(db('sqlite3')), command: ['sqlite3', ['-bail', db('sqlite3')]], stdin: sqliteScript },
-        tools.sqliteUtils && { id: 'sqlite-utils-save-fresh', label: 'sqlite-utils upsert, fresh', records, prepare: () => removeDb(db('sqlite-utils')), command: ['sqlite-utils', ['upsert', db('sqlite-utils'), 'records', files.fresh, '--nl', '--pk', 'id']] },
+        {
+          id: 'rcache-save-fresh',
+          label: 'rcache save, fresh',
+          records,
+          prepare: () => removeDb(db('rcache')),
+          command: save('rcache', files.fresh),
+          capture: true,
+          check: expectSummary({ added: records }),
+        },
+        before && {
+          id: 'before-save-fresh',
+          label: 'before: rcache save, fresh',
+          records,
+          prepare: () => removeDb(db('before')),
+          command: earlierSave('before', files.fresh),
+          capture: true,
+          check: expectSummary({ added: records }),
+        },
+        {
+          id: 'baseline-save-fresh',
+          label: 'baseline-save.mjs, fresh',
+          records,
+          prepare: () => removeDb(db('baseline')),
+          command: ['node', [BASELINE_SAVE, db('baseline'), files.fresh]],
+        },
+        tools.sqlite3 && {
+          id: 'sqlite3-save-fresh',
+          label: 'sqlite3 shell upsert, fresh',
+          records,
+          prepare: () => removeDb(db('sqlite3')),
+          command: ['sqlite3', ['-bail', db('sqlite3')]],
+          stdin: sqliteScript,
+        },
+        tools.sqliteUtils && {
+          id: 'sqlite-utils-save-fresh',
+          label: 'sqlite-utils upsert, fresh',
+          records,
+          prepare: () => removeDb(db('sqlite-utils')),
+          command: ['sqlite-utils', ['upsert', db('sqlite-utils'), 'records', files.fresh, '--nl', '--pk', 'id']],
+        },
       ],
       // The last fresh save of each becomes the starting point of the re-saves and the reads.
       after: () => {
@@ -145,25 +182,85 @@ function plan({ records, runs, before }, files, tools) {
     {
       name: 're-save unchanged',
       subjects: [
-        { id: 'rcache-save-same', label: 'rcache re-save, unchanged', records, prepare: () => copyDb(db('rcache-full'), db('rcache')), command: save('rcache', files.same), capture: true, check: expectSummary({ unchanged: records, added: 0, updated: 0 }) },
-        before && { id: 'before-save-same', label: 'before: rcache re-save, unchanged', records, prepare: () => copyDb(db('before-full'), db('before')), command: earlierSave('before', files.same), capture: true, check: expectSummary({ unchanged: records, added: 0, updated: 0 }) },
-        { id: 'baseline-save-same', label: 'baseline-save.mjs, unchanged', records, prepare: () => copyDb(db('baseline-full'), db('baseline')), command: ['node', [BASELINE_SAVE, db('baseline'), files.same]] },
+        {
+          id: 'rcache-save-same',
+          label: 'rcache re-save, unchanged',
+          records,
+          prepare: () => copyDb(db('rcache-full'), db('rcache')),
+          command: save('rcache', files.same),
+          capture: true,
+          check: expectSummary({ unchanged: records, added: 0, updated: 0 }),
+        },
+        before && {
+          id: 'before-save-same',
+          label: 'before: rcache re-save, unchanged',
+          records,
+          prepare: () => copyDb(db('before-full'), db('before')),
+          command: earlierSave('before', files.same),
+          capture: true,
+          check: expectSummary({ unchanged: records, added: 0, updated: 0 }),
+        },
+        {
+          id: 'baseline-save-same',
+          label: 'baseline-save.mjs, unchanged',
+          records,
+          prepare: () => copyDb(db('baseline-full'), db('baseline')),
+          command: ['node', [BASELINE_SAVE, db('baseline'), files.same]],
+        },
       ],
     },
     {
       name: 're-save 10% changed',
       subjects: [
-        { id: 'rcache-save-changed', label: 'rcache re-save, 10% changed', records, prepare: () => copyDb(db('rcache-full'), db('rcache')), command: save('rcache', files.changed), capture: true, check: expectSummary({ updated: changed, unchanged: records - changed }) },
-        before && { id: 'before-save-changed', label: 'before: rcache re-save, 10% changed', records, prepare: () => copyDb(db('before-full'), db('before')), command: earlierSave('before', files.changed), capture: true, check: expectSummary({ updated: changed, unchanged: records - changed }) },
-        { id: 'baseline-save-changed', label: 'baseline-save.mjs, 10% changed', records, prepare: () => copyDb(db('baseline-full'), db('baseline')), command: ['node', [BASELINE_SAVE, db('baseline'), files.changed]] },
+        {
+          id: 'rcache-save-changed',
+          label: 'rcache re-save, 10% changed',
+          records,
+          prepare: () => copyDb(db('rcache-full'), db('rcache')),
+          command: save('rcache', files.changed),
+          capture: true,
+          check: expectSummary({ updated: changed, unchanged: records - changed }),
+        },
+        before && {
+          id: 'before-save-changed',
+          label: 'before: rcache re-save, 10% changed',
+          records,
+          prepare: () => copyDb(db('before-full'), db('before')),
+          command: earlierSave('before', files.changed),
+          capture: true,
+          check: expectSummary({ updated: changed, unchanged: records - changed }),
+        },
+        {
+          id: 'baseline-save-changed',
+          label: 'baseline-save.mjs, 10% changed',
+          records,
+          prepare: () => copyDb(db('baseline-full'), db('baseline')),
+          command: ['node', [BASELINE_SAVE, db('baseline'), files.changed]],
+        },
       ],
     },
     {
       // Every record checked against a schema of ten typed fields (bench/deal.schema.json).
       name: 'save fresh with a schema',
       subjects: [
-        { id: 'rcache-save-schema', label: 'rcache save --schema, fresh', records, prepare: () => removeDb(db('rcache')), command: rcache('rcache', 'save', '--model', MODEL, '--json', '--schema', path('deal.schema.json'), files.fresh), capture: true, check: expectSummary({ added: records }) },
-        { id: 'rcache-save-plain', label: 'rcache save, fresh (the same, without)', records, prepare: () => removeDb(db('rcache')), command: save('rcache', files.fresh), capture: true, check: expectSummary({ added: records }) },
+        {
+          id: 'rcache-save-schema',
+          label: 'rcache save --schema, fresh',
+          records,
+          prepare: () => removeDb(db('rcache')),
+          command: rcache('rcache', 'save', '--model', MODEL, '--json', '--schema', path('deal.schema.json'), files.fresh),
+          capture: true,
+          check: expectSummary({ added: records }),
+        },
+        {
+          id: 'rcache-save-plain',
+          label: 'rcache save, fresh (the same, without)',
+          records,
+          prepare: () => removeDb(db('rcache')),
+          command: save('rcache', files.fresh),
+          capture: true,
+          check: expectSummary({ added: records }),
+        },
       ],
     },
     {
@@ -172,11 +269,29 @@ function plan({ records, runs, before }, files, tools) {
       name: 're-save, only an ignored field changed',
       before: () => {
         removeDb(db('volatile-full'));
-        execFileSync('node', [RCACHE, '--db', db('volatile-full'), 'save', '--model', MODEL, '--ignore-field', 'fetched_at', files.fetched], { stdio: 'ignore' });
+        execFileSync('node', [RCACHE, '--db', db('volatile-full'), 'save', '--model', MODEL, '--ignore-field', 'fetched_at', files.fetched], {
+          stdio: 'ignore',
+        });
       },
       subjects: [
-        { id: 'rcache-save-ignored-same', label: 'rcache re-save --ignore-field, identical', records, prepare: () => copyDb(db('volatile-full'), db('volatile')), command: volatileSave(files.fetched), capture: true, check: expectSummary({ unchanged: records }) },
-        { id: 'rcache-save-ignored-changed', label: 'rcache re-save --ignore-field, only it changed', records, prepare: () => copyDb(db('volatile-full'), db('volatile')), command: volatileSave(files.refetched), capture: true, check: expectSummary({ unchanged: records }) },
+        {
+          id: 'rcache-save-ignored-same',
+          label: 'rcache re-save --ignore-field, identical',
+          records,
+          prepare: () => copyDb(db('volatile-full'), db('volatile')),
+          command: volatileSave(files.fetched),
+          capture: true,
+          check: expectSummary({ unchanged: records }),
+        },
+        {
+          id: 'rcache-save-ignored-changed',
+          label: 'rcache re-save --ignore-field, only it changed',
+          records,
+          prepare: () => copyDb(db('volatile-full'), db('volatile')),
+          command: volatileSave(files.refetched),
+          capture: true,
+          check: expectSummary({ unchanged: records }),
+        },
       ],
     },
     {
@@ -199,7 +314,12 @@ function plan({ records, runs, before }, files, tools) {
         await expectTableRows(rcache('rcache-full', 'records', '--model', MODEL, '--format', 'table'), records);
       },
       subjects: [
-        { id: 'rcache-records-table', label: 'rcache records --format table > /dev/null', records, command: rcache('rcache-full', 'records', '--model', MODEL, '--format', 'table') },
+        {
+          id: 'rcache-records-table',
+          label: 'rcache records --format table > /dev/null',
+          records,
+          command: rcache('rcache-full', 'records', '--model', MODEL, '--format', 'table'),
+        },
         { id: 'rcache-records-ndjson', label: 'rcache records (NDJSON) > /dev/null', records, command: rcache('rcache-full', 'records', '--model', MODEL) },
       ],
     },
@@ -207,7 +327,13 @@ function plan({ records, runs, before }, files, tools) {
       name: 'stats of 10,000 datasets',
       before: () => manyDatasets(db('datasets'), 10_000),
       subjects: [
-        { id: 'rcache-stats-table', label: 'rcache stats (table), 10k datasets', command: rcache('datasets', 'stats'), capture: true, check: expectRows(10_000) },
+        {
+          id: 'rcache-stats-table',
+          label: 'rcache stats (table), 10k datasets',
+          command: rcache('datasets', 'stats'),
+          capture: true,
+          check: expectRows(10_000),
+        },
         { id: 'rcache-stats-json', label: 'rcache stats --json, 10k datasets', command: rcache('datasets', 'stats', '--json') },
       ],
     },
@@ -258,11 +384,25 @@ function evaluate(subjects, records) {
   ratio('start-up vs bare node', 'rcache-version', 'node-startup');
   ratio('records as a table vs NDJSON', 'rcache-records-table', 'rcache-records-ndjson', 3.0);
   // Against the other build (--before): within 5 % on every row.
-  for (const [label, id] of [['save fresh', 'save-fresh'], ['re-save unchanged', 'save-same'], ['re-save 10% changed', 'save-changed'], ['records', 'records'], ['start-up', 'version']]) {
+  for (const [label, id] of [
+    ['save fresh', 'save-fresh'],
+    ['re-save unchanged', 'save-same'],
+    ['re-save 10% changed', 'save-changed'],
+    ['records', 'records'],
+    ['start-up', 'version'],
+  ]) {
     if (by[`before-${id}`]) ratio(`${label} vs the build before`, `rcache-${id}`, `before-${id}`, 1.05);
   }
   const reads = by['rcache-records'];
-  if (reads) absolute('records throughput', 'rcache-records', reads.recordsPerSecond, format.rate(reads.recordsPerSecond), '≥ 200k/s', reads.recordsPerSecond >= 200_000);
+  if (reads)
+    absolute(
+      'records throughput',
+      'rcache-records',
+      reads.recordsPerSecond,
+      format.rate(reads.recordsPerSecond),
+      '≥ 200k/s',
+      reads.recordsPerSecond >= 200_000,
+    );
   for (const id of ['rcache-save-fresh', 'rcache-save-same', 'rcache-save-changed', 'rcache-records', 'rcache-records-table']) {
     const peak = by[id]?.summary.maxRssKiB.max;
     if (peak !== undefined) absolute('peak memory (max of runs)', id, peak, format.mib(peak), '≤ 150 MiB', peak <= 150 * 1024);
@@ -291,7 +431,7 @@ function machine() {
     loadAverageAtStart: os.loadavg(),
     node: process.version,
     rcacheCommit: git('rev-parse', 'HEAD'),
-    rcacheWorkTreeDirty: git('status', '--porcelain', '--', 'src') ? true : false,
+    rcacheWorkTreeDirty: !!git('status', '--porcelain', '--', 'src'),
   };
 }
 
@@ -305,7 +445,7 @@ async function main() {
   };
   const tools = {
     rcache: toolVersion('node', [RCACHE, '--version']),
-    betterSqlite3: `${betterSqlite3.version} (SQLite ${new (betterSqlite3.Database)(':memory:').prepare('SELECT sqlite_version()').pluck().get()})`,
+    betterSqlite3: `${betterSqlite3.version} (SQLite ${new betterSqlite3.Database(':memory:').prepare('SELECT sqlite_version()').pluck().get()})`,
     sqlite3: toolVersion('sqlite3', ['-version']),
     sqliteUtils: toolVersion('sqlite-utils', ['--version']),
   };
@@ -321,6 +461,7 @@ async function main() {
 
   const server = params.store === 'postgres' ? await benchCluster() : undefined;
   let groups;
+  // biome-ignore lint/style/useConst: assigned in the try below, read after it
   let targets;
   const started = performance.now();
   try {
@@ -331,8 +472,12 @@ async function main() {
         files,
         server,
         model: MODEL,
-        sqlite: (name) => (...args) => ['node', [RCACHE, '--db', db(name), ...args]],
-        pg: (name) => (...args) => ['node', [RCACHE, '--db', server.url(name), ...args]],
+        sqlite:
+          (name) =>
+          (...args) => ['node', [RCACHE, '--db', db(name), ...args]],
+        pg:
+          (name) =>
+          (...args) => ['node', [RCACHE, '--db', server.url(name), ...args]],
         removeDb: (name) => removeDb(db(name)),
         copyDb: (from, to) => copyDb(db(from), db(to)),
         expectSummary,

@@ -48,7 +48,8 @@ async function writer(k, { batch, deadline }) {
   let n = 0;
   while (Date.now() < deadline) {
     const ids = Array.from({ length: batch }, () => `w${k}-${++n}`);
-    const input = ids.map((id, i) => JSON.stringify({ id, writer: k, n: n - batch + i + 1, at: new Date().toISOString(), body: 'x'.repeat(200) })).join('\n') + '\n';
+    const input =
+      ids.map((id, i) => JSON.stringify({ id, writer: k, n: n - batch + i + 1, at: new Date().toISOString(), body: 'x'.repeat(200) })).join('\n') + '\n';
     const result = await rcache(['save', '--model', MODEL, '--json'], input);
     if (result.code === 0 && JSON.parse(result.stdout).added === batch) committed.push(...ids);
     else failures.push({ ids, code: result.code, message: result.stderr.trim() || result.stdout.trim() });
@@ -68,7 +69,10 @@ async function* pagingReader({ writersDone }) {
     const args = ['records', '--model', MODEL, '--limit', String(PAGE), ...(cursor ? ['--cursor', cursor] : [])];
     const result = await rcache(args);
     if (result.code !== 0) throw new Error(`reader failed (exit ${result.code}): ${result.stderr.trim()}`);
-    const records = result.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    const records = result.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
     if (records.length > 0) {
       cursor = records.at(-1)._nango_metadata.cursor;
       yield records;
@@ -143,7 +147,11 @@ async function main() {
   const ok = missing.length === 0 && duplicated.length === 0 && unexpected.length === 0 && outOfOrder === 0;
   console.log(ok ? 'soak: OK — every committed id was read exactly once, in commit order' : 'soak: FAILED');
   if (!ok) {
-    for (const [what, ids] of [['missing', missing], ['duplicated', duplicated], ['unexpected', unexpected]]) {
+    for (const [what, ids] of [
+      ['missing', missing],
+      ['duplicated', duplicated],
+      ['unexpected', unexpected],
+    ]) {
       if (ids.length > 0) console.log(`  ${what}: ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ' ...' : ''}`);
     }
     process.exitCode = 1;

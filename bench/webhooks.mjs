@@ -21,7 +21,12 @@ const RCACHE = fileURLToPath(new URL('../bin/rcache.js', import.meta.url));
 
 function options() {
   const { values } = parseArgs({
-    options: { rate: { type: 'string', default: '50' }, seconds: { type: 'string', default: '20' }, writers: { type: 'string', default: '1' }, db: { type: 'string' } },
+    options: {
+      rate: { type: 'string', default: '50' },
+      seconds: { type: 'string', default: '20' },
+      writers: { type: 'string', default: '1' },
+      db: { type: 'string' },
+    },
   });
   const positive = (name) => {
     const n = Number(values[name]);

@@ -7,17 +7,21 @@ process.on('SIGUSR1', () => {});
 // in Node 20: that loads fetch's WebAssembly parser, whose memory reservation (over 10 GiB) fails
 // under an address-space limit (ulimit -v) and ends the process. Node 21 and later define it.
 if (globalThis.navigator === undefined) {
-  Object.defineProperty(globalThis, 'navigator', { value: { userAgent: `Node.js/${process.versions.node.split('.')[0]}` }, configurable: true, writable: true });
+  Object.defineProperty(globalThis, 'navigator', {
+    value: { userAgent: `Node.js/${process.versions.node.split('.')[0]}` },
+    configurable: true,
+    writable: true,
+  });
 }
 
 /** Why rcache could not load, in one line: a missing build is only one of the reasons. */
 function startFailure(error) {
-  const code = error && error.code;
+  const code = error?.code;
   if (code === 'EMFILE') return 'too many open files: raise the limit on open files (ulimit -n) and run again';
   if (code === 'ENFILE') return "the system's table of open files is full: close some programs and run again";
   if (code === 'ENOMEM') return 'not enough memory: raise the memory limit (ulimit -v) or free some memory and run again';
   if (code === 'ERR_MODULE_NOT_FOUND' && /[\\/]dist[\\/]/.test(error.message)) return `rcache is not built (${error.message}); run "npm run build" first`;
-  return error && error.message ? error.message : String(error);
+  return error?.message ? error.message : String(error);
 }
 
 // CommonJS (see package.json beside it), which Node starts faster than an ES module, and `--version`

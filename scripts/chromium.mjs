@@ -11,7 +11,16 @@ export function chromiumInstalled() {
   return existsSync(CHROMIUM);
 }
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** A browser context ({ context, close }); `options` go to the context (viewport, colour scheme). */
 export async function launchChromium(options = {}) {

@@ -26,7 +26,9 @@ export function findServer() {
   // Debian and Ubuntu keep the server programs off the PATH, one folder per major version.
   const debian = '/usr/lib/postgresql';
   if (existsSync(debian)) {
-    const versions = readdirSync(debian).filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync(debian)
+      .filter((name) => /^\d+$/.test(name))
+      .sort((a, b) => Number(b) - Number(a));
     candidates.push(...versions.map((version) => join(debian, version, 'bin')));
   }
   candidates.push(...(process.env.PATH ?? '').split(delimiter).filter(Boolean));
@@ -106,7 +108,11 @@ async function guard(bin, mode) {
       if (server !== undefined && server.exitCode === null && server.signalCode === null) {
         const ended = new Promise((done) => server.once('close', done));
         // Fast shutdown first; immediate, then a kill, if it does not end in time.
-        for (const [signal, wait] of [['SIGINT', 15_000], ['SIGQUIT', 5_000], ['SIGKILL', 5_000]]) {
+        for (const [signal, wait] of [
+          ['SIGINT', 15_000],
+          ['SIGQUIT', 5_000],
+          ['SIGKILL', 5_000],
+        ]) {
           server.kill(signal);
           if (await Promise.race([ended.then(() => true), sleep(wait).then(() => false)])) break;
         }
@@ -208,8 +214,9 @@ async function wrap(argv) {
 
 if (process.argv[1] === SELF) {
   if (process.argv[2] === '--guard') guard(process.argv[3], process.argv[4]);
-  else wrap(process.argv.slice(2)).catch((error) => {
-    process.stderr.write(`postgres-cluster: ${error.message}\n`);
-    process.exit(1);
-  });
+  else
+    wrap(process.argv.slice(2)).catch((error) => {
+      process.stderr.write(`postgres-cluster: ${error.message}\n`);
+      process.exit(1);
+    });
 }

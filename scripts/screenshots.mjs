@@ -28,18 +28,42 @@ function rcache(args, input, at) {
   });
 }
 
-const contacts = readFileSync(join(root, 'fixtures', 'contacts.ndjson'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+const contacts = readFileSync(join(root, 'fixtures', 'contacts.ndjson'), 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((line) => JSON.parse(line));
 // Saves in time order: a store never stamps a change earlier than one it stamped before.
-rcache(['save', '--model', 'User', '--integration', 'github', '--connection', 'initech'], contacts.slice(0, 30).map((c) => JSON.stringify({ id: c.id, login: c.email })).join('\n'), Date.now() - 70 * day);
+rcache(
+  ['save', '--model', 'User', '--integration', 'github', '--connection', 'initech'],
+  contacts
+    .slice(0, 30)
+    .map((c) => JSON.stringify({ id: c.id, login: c.email }))
+    .join('\n'),
+  Date.now() - 70 * day,
+);
 // Twelve syncs over six days: the contacts change a little each time, a few disappear.
 for (let run = 0; run < 12; run++) {
   const at = start + run * 12 * 60 * 60 * 1000;
   const kept = contacts.filter((_, i) => i % 40 !== run % 40 || run === 0);
   const lines = kept.map((contact, i) => JSON.stringify(i % 9 === run % 9 ? { ...contact, version: run } : contact)).join('\n');
   rcache(['save', '--model', 'Contact', '--integration', 'hubspot', '--connection', 'acme-prod', '--full-refresh'], lines, at);
-  rcache(['save', '--model', 'Deal', '--integration', 'hubspot', '--connection', 'acme-prod'], kept.slice(0, 40 + run * 5).map((c) => JSON.stringify({ id: `deal-${c.id}`, stage: run % 3 ? 'open' : 'won', amount: 1000 + run })).join('\n'), at + 60_000);
+  rcache(
+    ['save', '--model', 'Deal', '--integration', 'hubspot', '--connection', 'acme-prod'],
+    kept
+      .slice(0, 40 + run * 5)
+      .map((c) => JSON.stringify({ id: `deal-${c.id}`, stage: run % 3 ? 'open' : 'won', amount: 1000 + run }))
+      .join('\n'),
+    at + 60_000,
+  );
 }
-rcache(['save', '--model', 'Ticket', '--integration', 'zendesk', '--connection', 'globex'], contacts.slice(0, 120).map((c) => JSON.stringify({ id: `t-${c.id}`, subject: `Question from ${c.first_name}` })).join('\n'), Date.now() - 40 * 60 * 1000);
+rcache(
+  ['save', '--model', 'Ticket', '--integration', 'zendesk', '--connection', 'globex'],
+  contacts
+    .slice(0, 120)
+    .map((c) => JSON.stringify({ id: `t-${c.id}`, subject: `Question from ${c.first_name}` }))
+    .join('\n'),
+  Date.now() - 40 * 60 * 1000,
+);
 rcache(['prune', '--payload-ttl', '30d', '--dataset-ttl', '365d'], '', Date.now());
 
 const server = await startServe(db, { cwd: dir });

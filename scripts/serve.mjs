@@ -14,7 +14,14 @@ export function startServe(db, { cwd } = {}) {
     child.stderr.setEncoding('utf8').on('data', (chunk) => {
       stderr += chunk;
       const url = /listening on (http:\/\/\S+)/.exec(stderr)?.[1];
-      if (url) resolve({ url, stop: () => (child.kill('SIGTERM'), exited) });
+      if (url)
+        resolve({
+          url,
+          stop: () => {
+            child.kill('SIGTERM');
+            return exited;
+          },
+        });
     });
     exited.then((code) => reject(new Error(`rcache serve exited with ${code}: ${stderr}`)));
   });

@@ -51,7 +51,17 @@ export type {
   WriteRun,
 } from './stores/store.js';
 
-export { RcacheError, InvalidArgumentError, CursorError, InputError, EmptyRefreshError, DeletionLimitError, InterruptedError, StoreError, type StoreFailure } from './errors.js';
+export {
+  RcacheError,
+  InvalidArgumentError,
+  CursorError,
+  InputError,
+  EmptyRefreshError,
+  DeletionLimitError,
+  InterruptedError,
+  StoreError,
+  type StoreFailure,
+} from './errors.js';
 export { deliverWebhooks, type WebhookOptions } from './webhooks/webhooks.js';
 export type { WebhookEvent } from './webhooks/deliverer.js';
 export type { Webhook, SyncWebhook, ResyncWebhook } from './webhooks/payload.js';

@@ -108,16 +108,27 @@ describe('rcache save', () => {
     const reported = result.stderr.split('\n').filter((line) => line.startsWith('rcache: <stdin>:'));
     expect(reported).toEqual([...bad].map(([line, [, reason]]) => expect.stringContaining(`rcache: <stdin>:${line}: ${reason}`)));
     expect(readFileSync(rejects, 'utf8')).toBe([...bad].map(([line, [text]]) => framed(line, text!)).join(''));
-    expect(query(db, "SELECT count(*) AS n, max(position) - min(position) + 1 AS span FROM records")).toEqual([{ n: count - 3, span: count - 3 }]);
+    expect(query(db, 'SELECT count(*) AS n, max(position) - min(position) + 1 AS span FROM records')).toEqual([{ n: count - 3, span: count - 3 }]);
     const sample = [1, 35, 70, 49_999, 50_001, 70_000, count];
     // Each stored as its line without the blank space around it, and its raw hash that line's.
-    const rows = query(db, `SELECT id, payload, raw_hash FROM records WHERE id IN (${sample.map(() => '?').join(',')}) ORDER BY position`, ...sample.map((line) => `r${line}`));
-    expect(rows).toEqual(sample.map((line) => ({ id: `r${line}`, payload: text(line), raw_hash: createHash('sha256').update(text(line)).digest('base64').slice(0, 22) })));
+    const rows = query(
+      db,
+      `SELECT id, payload, raw_hash FROM records WHERE id IN (${sample.map(() => '?').join(',')}) ORDER BY position`,
+      ...sample.map((line) => `r${line}`),
+    );
+    expect(rows).toEqual(
+      sample.map((line) => ({ id: `r${line}`, payload: text(line), raw_hash: createHash('sha256').update(text(line)).digest('base64').slice(0, 22) })),
+    );
   });
 
   it('the last line for an id wins, within a batch and across batches, even when it equals what was stored', async () => {
     const db = dbIn();
-    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'a', v: 1 }, { id: 'b', v: 1 }]) });
+    await rcache(['--db', db, 'save', '--model', 'M'], {
+      input: ndjson([
+        { id: 'a', v: 1 },
+        { id: 'b', v: 1 },
+      ]),
+    });
     const filler = Array.from({ length: 6000 }, (_, i) => ({ id: `f${i}`, pad: 'x'.repeat(20) }));
     // a: changed, then back to its stored state two batches later; b: the same within one batch.
     const input = ndjson([{ id: 'a', v: 2 }, ...filler, { id: 'b', v: 2 }, { id: 'b', v: 1 }, { id: 'a', v: 1 }]);
@@ -205,7 +216,14 @@ describe('rcache records', () => {
   async function seeded() {
     const db = dbIn();
     const env = { RCACHE_NOW: '2024-01-15T10:00:00.000Z' };
-    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 1, n: 1 }, { id: 'b', n: 1 }, { id: 'c', n: 1 }]), env });
+    await rcache(['--db', db, 'save', '--model', 'M'], {
+      input: ndjson([
+        { id: 1, n: 1 },
+        { id: 'b', n: 1 },
+        { id: 'c', n: 1 },
+      ]),
+      env,
+    });
     await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'b', n: 2 }]), env: { RCACHE_NOW: '2024-01-16T10:00:00.000Z' } });
     await rcache(['--db', db, 'delete', '--model', 'M', 'c'], { env: { RCACHE_NOW: '2024-01-17T10:00:00.000Z' } });
     return db;
@@ -217,7 +235,11 @@ describe('rcache records', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const records = lines(result.stdout);
-    expect(records.map((r) => [r.id, r._nango_metadata.last_action])).toEqual([['1', 'ADDED'], ['b', 'UPDATED'], ['c', 'DELETED']]);
+    expect(records.map((r) => [r.id, r._nango_metadata.last_action])).toEqual([
+      ['1', 'ADDED'],
+      ['b', 'UPDATED'],
+      ['c', 'DELETED'],
+    ]);
     expect(records[1]).toEqual({
       id: 'b',
       n: 2,
@@ -381,7 +403,10 @@ describe('usage and runtime errors', () => {
     const db = dbIn();
     await rcache(['--db', db, 'save', '--model', 'M'], { input: '{"id":"a"}\n' });
     markNewer(db, 99);
-    for (const args of [['save', '--model', 'M'], ['records', '--model', 'M']]) {
+    for (const args of [
+      ['save', '--model', 'M'],
+      ['records', '--model', 'M'],
+    ]) {
       const result = await rcache(['--db', db, ...args], { input: '{"id":"b"}\n' });
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/was written by a newer rcache \(schema 99; this rcache knows up to \d+\): upgrade rcache/);

@@ -19,7 +19,8 @@ async function cacheOn(location: string, now?: () => number): Promise<Cache> {
   return cache;
 }
 
-const lines = (prefix: string, count: number, fields: object = {}) => Array.from({ length: count }, (_, i) => JSON.stringify({ id: `${prefix}${i}`, ...fields }));
+const lines = (prefix: string, count: number, fields: object = {}) =>
+  Array.from({ length: count }, (_, i) => JSON.stringify({ id: `${prefix}${i}`, ...fields }));
 
 async function all<T>(iterator: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

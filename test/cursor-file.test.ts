@@ -45,7 +45,10 @@ describe('--cursor-file writes only its own file', () => {
     for (const file of [passwd, link, large]) {
       const result = await run(['--db', db, 'records', '--model', 'M', '--cursor-file', file]);
       expect(result).toMatchObject({ code: 2, stdout: Buffer.alloc(0) });
-      expectOneLineError(result.stderr, new RegExp(`^rcache: --cursor-file: ${file} is not a cursor file: it holds something other than a cursor rcache wrote`));
+      expectOneLineError(
+        result.stderr,
+        new RegExp(`^rcache: --cursor-file: ${file} is not a cursor file: it holds something other than a cursor rcache wrote`),
+      );
       expect(result.stderr).not.toMatch(/root|AAAA/);
     }
     expect(readFileSync(passwd, 'utf8')).toBe(PASSWD);
@@ -87,6 +90,9 @@ describe.skipIf(!straceWorks)('--cursor-file is durable', () => {
     const opened = trace.findIndex((line, i) => i > renamed && directory.test(line));
     expect(opened, 'then its directory is opened').toBeGreaterThan(renamed);
     const directoryFd = directory.exec(trace[opened]!)![1];
-    expect(trace.findIndex((line, i) => i > opened && new RegExp(`fsync\\(${directoryFd}\\)\\s+= 0`).test(line)), 'and synced').toBeGreaterThan(opened);
+    expect(
+      trace.findIndex((line, i) => i > opened && new RegExp(`fsync\\(${directoryFd}\\)\\s+= 0`).test(line)),
+      'and synced',
+    ).toBeGreaterThan(opened);
   });
 });

@@ -72,7 +72,9 @@ describe('a store registered by a program', () => {
     const elsewhere = await openCache('ledger://x', { stores: { 'notebook:': notebook(dir).opener } }).catch((error: unknown) => error);
     expect(elsewhere).toBeInstanceOf(StoreError);
     expect((elsewhere as StoreError).kind).toBe('bad-location');
-    expect((elsewhere as Error).message).toBe('cannot open ledger:// database: rcache does not know the scheme ledger://; give a file path, a notebook: location or a postgres:// URL');
+    expect((elsewhere as Error).message).toBe(
+      'cannot open ledger:// database: rcache does not know the scheme ledger://; give a file path, a notebook: location or a postgres:// URL',
+    );
     const unnamed = await openCache('notebook:x', { stores: { notebook: notebook(dir).opener } }).catch((error: unknown) => error);
     expect(unnamed).toBeInstanceOf(InvalidArgumentError);
     expect((unnamed as Error).message).toBe('stores: "notebook" is not a URL scheme as URL.protocol writes it, such as "memory:"');

@@ -35,7 +35,7 @@ describe('the dashboard API', () => {
   });
 
   it('answers a record as rcache records prints it, and 404 for an unknown id', async () => {
-    const { url, db } = await serve([{ id: 'a', n: 1.50, name: 'Ann' }]);
+    const { url, db } = await serve([{ id: 'a', n: 1.5, name: 'Ann' }]);
     const [printed] = lines((await rcache(['--db', db, 'records', '--model', 'Contact'])).stdout);
     const response = await fetch(`${url}/api/record?${DATASET}&id=a`);
     expect(response.status).toBe(200);

@@ -18,9 +18,11 @@ const installed = chromiumInstalled();
 export function browserSuite(name: string, body: () => void): void {
   if (!installed) {
     if (process.env.CI === 'true') {
-      describe(name, () => it('has Chromium to drive', () => {
-        throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium`);
-      }));
+      describe(name, () =>
+        it('has Chromium to drive', () => {
+          throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium`);
+        }),
+      );
       return;
     }
     console.log(`${name}: skipped, no Chromium at ${CHROMIUM} (apt-get install chromium)`);

@@ -150,7 +150,14 @@ browserSuite('dashboard in a browser', () => {
 
   it('shows a record with its metadata, its cursor and the command that reads after it', async () => {
     const db = `${tempDir()}/cache.db`;
-    await run(db, ['save', '--model', 'Contact'], ndjson([{ id: 'a', name: 'Ann', address: { city: 'Oslo', tags: ['x', 'y'] } }, { id: 'b', name: 'Bo' }]));
+    await run(
+      db,
+      ['save', '--model', 'Contact'],
+      ndjson([
+        { id: 'a', name: 'Ann', address: { city: 'Oslo', tags: ['x', 'y'] } },
+        { id: 'b', name: 'Bo' },
+      ]),
+    );
     await run(db, ['delete', '--model', 'Contact', 'a']);
     const [b, a] = lines(await run(db, ['records', '--model', 'Contact']));
     const server = await dashboardServer(db);
@@ -159,7 +166,10 @@ browserSuite('dashboard in a browser', () => {
     await page.locator('#record-payload').waitFor();
     expect(await page.locator('#record-cursor').textContent()).toBe(a!._nango_metadata.cursor);
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
-    await page.locator('.copyable', { has: page.locator('#record-cursor') }).getByRole('button', { name: 'Copy' }).click();
+    await page
+      .locator('.copyable', { has: page.locator('#record-cursor') })
+      .getByRole('button', { name: 'Copy' })
+      .click();
     await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(a!._nango_metadata.cursor);
     expect(await page.locator('#record').textContent()).toContain('DELETED');
     expect(await page.locator('#record').textContent()).toContain('deleted');

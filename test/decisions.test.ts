@@ -16,8 +16,21 @@ const updatedByThisRun: StoredState = { ...live, action: 'UPDATED', changedInRun
 
 describe('save: the outcome table of SPEC §2', () => {
   const cases: { name: string; stored: StoredState | undefined; same?: boolean; outcome: Outcome; write: object; delta: object }[] = [
-    { name: 'no stored record: stored, ADDED', stored: undefined, outcome: 'added', write: { kind: 'insert' }, delta: { live: 1, deleted: 0, pruned: 0, bytes: 8 } },
-    { name: 'live, same hash: nothing written', stored: live, same: true, outcome: 'unchanged', write: { kind: 'none' }, delta: { live: 0, deleted: 0, pruned: 0, bytes: 0 } },
+    {
+      name: 'no stored record: stored, ADDED',
+      stored: undefined,
+      outcome: 'added',
+      write: { kind: 'insert' },
+      delta: { live: 1, deleted: 0, pruned: 0, bytes: 8 },
+    },
+    {
+      name: 'live, same hash: nothing written',
+      stored: live,
+      same: true,
+      outcome: 'unchanged',
+      write: { kind: 'none' },
+      delta: { live: 0, deleted: 0, pruned: 0, bytes: 0 },
+    },
     {
       name: 'live, other hash: replaced, UPDATED, first seen kept',
       stored: live,
@@ -33,7 +46,14 @@ describe('save: the outcome table of SPEC §2', () => {
       write: { kind: 'replace', action: 'ADDED', firstSeenAt: TIME },
       delta: { live: 1, deleted: -1, pruned: 0, bytes: 3 },
     },
-    { name: 'pruned, same hash: payload restored, no change', stored: pruned, same: true, outcome: 'unchanged', write: { kind: 'restore' }, delta: { live: 0, deleted: 0, pruned: -1, bytes: 8 } },
+    {
+      name: 'pruned, same hash: payload restored, no change',
+      stored: pruned,
+      same: true,
+      outcome: 'unchanged',
+      write: { kind: 'restore' },
+      delta: { live: 0, deleted: 0, pruned: -1, bytes: 8 },
+    },
     {
       name: 'pruned, other hash: replaced, UPDATED',
       stored: pruned,
@@ -100,10 +120,38 @@ describe('delete and update', () => {
 describe('counting distinct ids', () => {
   it.each([
     ['a new id', [['added', false, false]], { added: 1 }],
-    ['an id seen twice, unchanged both times', [['unchanged', false, false], ['unchanged', true, false]], { unchanged: 1, duplicates: 1 }],
-    ['first unchanged, then changed by a later line', [['unchanged', false, false], ['updated', true, false]], { updated: 1, duplicates: 1 }],
-    ['added, then changed again in the same run', [['added', false, false], ['added', true, true]], { added: 1, duplicates: 1 }],
-    ['unknown twice', [['unknown', false, false], ['unknown', true, false]], { unknown: 1, duplicates: 1 }],
+    [
+      'an id seen twice, unchanged both times',
+      [
+        ['unchanged', false, false],
+        ['unchanged', true, false],
+      ],
+      { unchanged: 1, duplicates: 1 },
+    ],
+    [
+      'first unchanged, then changed by a later line',
+      [
+        ['unchanged', false, false],
+        ['updated', true, false],
+      ],
+      { updated: 1, duplicates: 1 },
+    ],
+    [
+      'added, then changed again in the same run',
+      [
+        ['added', false, false],
+        ['added', true, true],
+      ],
+      { added: 1, duplicates: 1 },
+    ],
+    [
+      'unknown twice',
+      [
+        ['unknown', false, false],
+        ['unknown', true, false],
+      ],
+      { unknown: 1, duplicates: 1 },
+    ],
   ] as const)('%s', (_name, lines, expected) => {
     const summary = emptySummary();
     for (const [outcome, duplicate, changedInRun] of lines) countOutcome(summary, outcome, duplicate, changedInRun);

@@ -29,7 +29,6 @@ import type {
   Store,
   StoreOpener,
   StoreOptions,
-  Summary,
   WriteResult,
   UpdateOptions,
   WaitOptions,
@@ -68,8 +67,21 @@ describe('the package exports', () => {
     expectTypeOf<Cache['runs']>().parameters.toEqualTypeOf<[Partial<RunQuery>?]>();
     expectTypeOf<Cache['runs']>().returns.toEqualTypeOf<Promise<RunRecord[]>>();
     expectTypeOf<StoreOpener>().toEqualTypeOf<(location: string, options: StoreOptions) => Promise<Store>>();
-    expect(Object.keys(rcache).sort()).toEqual(
-      ['Cache', 'CursorError', 'DEFERRED_HASH', 'DeletionLimitError', 'EmptyRefreshError', 'InputError', 'InterruptedError', 'InvalidArgumentError', 'RcacheError', 'StoreError', 'deliverWebhooks', 'inferSchema', 'openCache', 'storedPayloadHash'],
-    );
+    expect(Object.keys(rcache).sort()).toEqual([
+      'Cache',
+      'CursorError',
+      'DEFERRED_HASH',
+      'DeletionLimitError',
+      'EmptyRefreshError',
+      'InputError',
+      'InterruptedError',
+      'InvalidArgumentError',
+      'RcacheError',
+      'StoreError',
+      'deliverWebhooks',
+      'inferSchema',
+      'openCache',
+      'storedPayloadHash',
+    ]);
   });
 });

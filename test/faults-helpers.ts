@@ -243,7 +243,13 @@ export function writeLockHeld(db: string): boolean {
 /** A database with a bystander dataset `Other` and one record in `M`, and its snapshot. */
 export async function seededDb(db: string, records: unknown[] = [{ id: 'keep', v: 'untouched' }]): Promise<Snapshot> {
   for (const [model, input] of [
-    ['Other', ndjson([{ id: 'o1', v: 1 }, { id: 'o2', nested: { a: [1, 2] } }])],
+    [
+      'Other',
+      ndjson([
+        { id: 'o1', v: 1 },
+        { id: 'o2', nested: { a: [1, 2] } },
+      ]),
+    ],
     ['M', ndjson(records)],
   ] as const) {
     const result = await rcache(['--db', db, 'save', '--model', model], { input });

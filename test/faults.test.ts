@@ -45,10 +45,7 @@ beforeAll(async () => {
   const shared = scratchDir();
   bigInput = join(shared, 'big.ndjson');
   template = join(shared, 'template.db');
-  await Promise.all([
-    writeNdjsonFile(bigInput, BIG, (i) => ({ id: `big-${i}`, name: `record ${i}`, n: i })),
-    seededDb(template, TEMPLATE_M),
-  ]);
+  await Promise.all([writeNdjsonFile(bigInput, BIG, (i) => ({ id: `big-${i}`, name: `record ${i}`, n: i })), seededDb(template, TEMPLATE_M)]);
 });
 
 /**
@@ -66,7 +63,10 @@ function freshDb(dir = scratchDir()): { db: string; before: Snapshot } {
 function expectWholeOrNothing(before: Snapshot, after: Snapshot, model: string, count = BIG): 'absent' | 'present' {
   const isNew = (row: Record<string, unknown>) => String(row.id).startsWith('big-');
   const added = after.records.filter(isNew);
-  expect(after.records.filter((row) => !isNew(row)), 'earlier records untouched').toEqual(before.records);
+  expect(
+    after.records.filter((row) => !isNew(row)),
+    'earlier records untouched',
+  ).toEqual(before.records);
   expect([0, count], 'records of the killed run: all or none').toContain(added.length);
   if (added.length === 0) {
     expect(after).toEqual(before);
@@ -313,7 +313,10 @@ describe.concurrent('rcache under faults', () => {
         // the rewritten file does not fit beside the old one.
         const built = join(scratchDir(), 'built.db');
         const make = (model: string, count: number, at: string) =>
-          rcache(['--db', built, 'save', '--model', model], { input: ndjson(Array.from({ length: count }, (_, i) => ({ id: `${model}-${i}`, v: 'x'.repeat(600) }))), env: { RCACHE_NOW: at } });
+          rcache(['--db', built, 'save', '--model', model], {
+            input: ndjson(Array.from({ length: count }, (_, i) => ({ id: `${model}-${i}`, v: 'x'.repeat(600) }))),
+            env: { RCACHE_NOW: at },
+          });
         expect((await make('Old', 200, '2026-01-01T00:00:00Z')).code).toBe(0);
         expect((await make('Keep', 3000, '2026-03-01T00:00:00Z')).code).toBe(0);
         const db = join(smallDisk('4m'), 'cache.db');
@@ -389,7 +392,10 @@ describe.concurrent('rcache under faults', () => {
       const after = snapshot(db);
       expect(integrity(db)).toBe('ok');
       const bigId = datasetIdOf(after, 'Big');
-      expect(after.records.filter((row) => bigId !== undefined && row.dataset_id === bigId), 'nothing of the killed run').toEqual([]);
+      expect(
+        after.records.filter((row) => bigId !== undefined && row.dataset_id === bigId),
+        'nothing of the killed run',
+      ).toEqual([]);
       expect(after.runs.filter((row) => row.model === 'Big')).toEqual([]);
       const wId = datasetIdOf(after, 'W')!;
       expect(after.records.filter((row) => row.dataset_id === wId).length).toBe(1500);
@@ -449,7 +455,12 @@ describe.concurrent('rcache under faults', () => {
       const state = fileState(path);
       const listing = readdirSync(dir).sort();
       // The same check guards every command; a reading one is tried too where a probe could leave files.
-      const commands = alsoRead ? [['save', '--model', 'M'], ['records', '--model', 'M']] : [['save', '--model', 'M']];
+      const commands = alsoRead
+        ? [
+            ['save', '--model', 'M'],
+            ['records', '--model', 'M'],
+          ]
+        : [['save', '--model', 'M']];
       const results = await Promise.all(commands.map((args) => rcache(['--db', path, ...args], { input: ndjson([{ id: 'a' }]) })));
       results.forEach((result, i) => {
         expect(result.code, `${commands[i]![0]}: ${result.stderr}`).toBe(1);
@@ -480,7 +491,11 @@ describe.concurrent('rcache under faults', () => {
 
   describe.skipIf(asOther === undefined)(
     `a read-only database file or folder: reading commands work, writing ones fail with exit 1${
-      asOther === undefined ? ' — SKIPPED: running as root without setpriv, so permissions cannot be tested' : isRoot ? ' (run as uid 65534 through setpriv)' : ''
+      asOther === undefined
+        ? ' — SKIPPED: running as root without setpriv, so permissions cannot be tested'
+        : isRoot
+          ? ' (run as uid 65534 through setpriv)'
+          : ''
     }`,
     { concurrent: true },
     () => {
@@ -505,8 +520,13 @@ describe.concurrent('rcache under faults', () => {
         expect(lines(records.stdout.toString()).map((r) => r.id)).toEqual(TEMPLATE_M.map((r) => r.id));
         expect(stats.code, stats.stderr).toBe(0);
         expect(JSON.parse(stats.stdout.toString()).datasets.find((d: { model: string }) => d.model === 'M')).toMatchObject({ live: TEMPLATE_M.length });
-        const commands = [['save', '--model', 'M'], ['delete', '--model', 'M', 'm-1']];
-        const results = await Promise.all(commands.map((args) => run(['--db', db, ...args], ndjson([{ id: 'm-1', v: 9 }, { id: 'new' }]), { prefix: asOther })));
+        const commands = [
+          ['save', '--model', 'M'],
+          ['delete', '--model', 'M', 'm-1'],
+        ];
+        const results = await Promise.all(
+          commands.map((args) => run(['--db', db, ...args], ndjson([{ id: 'm-1', v: 9 }, { id: 'new' }]), { prefix: asOther })),
+        );
         results.forEach((result, i) => {
           expect(result.code, `${commands[i]![0]}: ${result.stderr}`).toBe(1);
           expectOneLineError(result.stderr, /read-?only/i);

@@ -115,7 +115,10 @@ describe.concurrent('hostile or odd input', () => {
       const removed = await run(['--db', db, 'delete', '--model', 'M', '--json'], '{"id":"\\ud800"}\n');
       expect(summary(removed)).toMatchObject({ deleted: 1 });
       const printed = (await printedText(db)).map((text) => JSON.parse(text));
-      expect(printed.map((record) => [record.id, record.v])).toEqual([['\udc00', 'lone low surrogate'], ['\ud800', 'lone high surrogate']]);
+      expect(printed.map((record) => [record.id, record.v])).toEqual([
+        ['\udc00', 'lone low surrogate'],
+        ['\ud800', 'lone high surrogate'],
+      ]);
       // better-sqlite3 reads such an id back as U+FFFD characters, so both rows carry that id here.
       expectOnlyChanged(before, snapshot(db), 'M', ['\ufffd\ufffd\ufffd'], 2);
     });
@@ -227,19 +230,22 @@ describe.concurrent('hostile or odd input', () => {
       { kind: 'objects', depth: 5_000 },
       { kind: 'arrays', depth: 100_000 },
       { kind: 'objects', depth: 100_000 },
-    ] as const)('$depth levels of $kind: a clear exit-65 error naming the line, never a crash; --skip-invalid saves the lines around it', async ({ kind, depth }) => {
-      const { db, before } = fresh();
-      const line = deep(kind, depth);
-      const result = await save(db, `{"id":"before"}\n${line}\n{"id":"after"}\n`);
-      expectNoCrash(result.stderr);
-      expect(result.code).toBe(65);
-      expectOneLineError(result.stderr, /^rcache: <stdin>:2: record is nested more than 1000 levels deep\n$/);
-      expect(snapshot(db)).toEqual(before);
-      const skipped = await save(db, `{"id":"before"}\n${line}\n{"id":"after"}\n`, '--skip-invalid');
-      expect(summary(skipped)).toMatchObject({ added: 2, rejected: 1 });
-      expect(skipped.stderr).toMatch(/^rcache: <stdin>:2: [^\n]*\n$/);
-      expectOnlyChanged(before, snapshot(db), 'M', ['before', 'after']);
-    });
+    ] as const)(
+      '$depth levels of $kind: a clear exit-65 error naming the line, never a crash; --skip-invalid saves the lines around it',
+      async ({ kind, depth }) => {
+        const { db, before } = fresh();
+        const line = deep(kind, depth);
+        const result = await save(db, `{"id":"before"}\n${line}\n{"id":"after"}\n`);
+        expectNoCrash(result.stderr);
+        expect(result.code).toBe(65);
+        expectOneLineError(result.stderr, /^rcache: <stdin>:2: record is nested more than 1000 levels deep\n$/);
+        expect(snapshot(db)).toEqual(before);
+        const skipped = await save(db, `{"id":"before"}\n${line}\n{"id":"after"}\n`, '--skip-invalid');
+        expect(summary(skipped)).toMatchObject({ added: 2, rejected: 1 });
+        expect(skipped.stderr).toMatch(/^rcache: <stdin>:2: [^\n]*\n$/);
+        expectOnlyChanged(before, snapshot(db), 'M', ['before', 'after']);
+      },
+    );
 
     it.each(['arrays', 'objects'] as const)('1000 levels of %s, the limit: accepted and printed back byte for byte', async (kind) => {
       const { db, before } = fresh();
@@ -267,7 +273,10 @@ describe.concurrent('hostile or odd input', () => {
 
     it('a partial record too deep to merge is a clear exit-65 error naming its line; nothing of the run is kept', async () => {
       const { db, before } = fresh();
-      const result = await run(['--db', db, 'update', '--model', 'M', '--json'], `{"id":"keep","w":1}\n${deep('objects', 5_000).replace('"deep"', '"keep"')}\n`);
+      const result = await run(
+        ['--db', db, 'update', '--model', 'M', '--json'],
+        `{"id":"keep","w":1}\n${deep('objects', 5_000).replace('"deep"', '"keep"')}\n`,
+      );
       expectNoCrash(result.stderr);
       expect(result.code).toBe(65);
       expectOneLineError(result.stderr, /^rcache: <stdin>:2: the record or the stored record is nested too deeply to merge\n$/);
@@ -357,12 +366,19 @@ describe.concurrent('hostile or odd input', () => {
       ]);
       const result = await save(db, input, '--skip-invalid', '--rejects', rejects);
       expect(summary(result)).toMatchObject({ added: 3, rejected: 4 });
-      expect(result.stderr.split('\n').filter(Boolean).map((line) => /^rcache: <stdin>:(\d+): .*UTF-8/.exec(line)?.[1])).toEqual(['2', '4', '5', '7']);
+      expect(
+        result.stderr
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => /^rcache: <stdin>:(\d+): .*UTF-8/.exec(line)?.[1]),
+      ).toEqual(['2', '4', '5', '7']);
       expectNoCrash(result.stderr);
       const kept = readFileSync(rejects);
       const expected = Buffer.concat([bad[0]!, Buffer.from('\n'), bad[1]!, Buffer.from('\r\n'), bad[2]!, Buffer.from('\n'), bad[3]!, Buffer.from('\n')]);
       const withoutCr = Buffer.concat([bad[0]!, Buffer.from('\n'), bad[1]!, Buffer.from('\n'), bad[2]!, Buffer.from('\n'), bad[3]!, Buffer.from('\n')]);
-      expect(kept.equals(expected) || kept.equals(withoutCr), `rejects file holds the bad lines verbatim: ${JSON.stringify(kept.toString('latin1'))}`).toBe(true);
+      expect(kept.equals(expected) || kept.equals(withoutCr), `rejects file holds the bad lines verbatim: ${JSON.stringify(kept.toString('latin1'))}`).toBe(
+        true,
+      );
       expect(await printedText(db)).toEqual(['{"id":"g1"}', '{"id":"g2"}', '{"id":"g3","v":"ü"}']);
       expectOnlyChanged(before, snapshot(db), 'M', ['g1', 'g2', 'g3']);
     });

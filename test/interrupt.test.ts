@@ -40,6 +40,10 @@ describe('SIGINT while a writing command starts', () => {
   });
 
   test.skipIf(POSTGRES_URL === undefined)('on PostgreSQL: every one ends, none waits on its input', async () => {
-    await interruptEarly(async () => (await freshDatabase()).url, () => true, [50, 100, 150, 200, 250, 300, 400, 500]);
+    await interruptEarly(
+      async () => (await freshDatabase()).url,
+      () => true,
+      [50, 100, 150, 200, 250, 300, 400, 500],
+    );
   });
 });

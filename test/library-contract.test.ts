@@ -51,7 +51,8 @@ describe('arguments a program gets wrong', () => {
       for await (const record of cache.changes({ model: 'M' }, options)) out.push(record.id);
       return out;
     };
-    for (const limit of [1.5, -1, Number.NaN, '2']) await expect(read({ limit }), String(limit)).rejects.toThrow(/^limit: must be a whole number, 0 or more, not /);
+    for (const limit of [1.5, -1, Number.NaN, '2'])
+      await expect(read({ limit }), String(limit)).rejects.toThrow(/^limit: must be a whole number, 0 or more, not /);
     await expect(read({ limit: 1 })).resolves.toEqual(['1']);
     await expect(read({ modifiedAfter: Number.NaN })).rejects.toThrow(/^modifiedAfter: /);
     await expect(read({ ids: [1] })).rejects.toThrow(/^ids: must be a list of strings/);
@@ -77,7 +78,9 @@ describe('arguments a program gets wrong', () => {
       yield '{"id":2}';
     }
     const controller2 = new AbortController();
-    await expect(cache.save({ model: 'M' }, slow(), { signal: controller2.signal })).rejects.toThrow(/^interrupted by its AbortSignal: nothing from this run was saved$/);
+    await expect(cache.save({ model: 'M' }, slow(), { signal: controller2.signal })).rejects.toThrow(
+      /^interrupted by its AbortSignal: nothing from this run was saved$/,
+    );
     expect(await cache.stats()).toEqual([]);
   });
 });
@@ -108,7 +111,9 @@ describe('a rejects file', () => {
     }
     const input = join(dirname(path), 'in.ndjson');
     writeFileSync(input, '{"id":3}\nbad\n');
-    await expect(cache.save({ model: 'M' }, { files: [input] }, { skipInvalid: true, rejects: input })).rejects.toThrow(`rejects ${input} is an input of this run (${input})`);
+    await expect(cache.save({ model: 'M' }, { files: [input] }, { skipInvalid: true, rejects: input })).rejects.toThrow(
+      `rejects ${input} is an input of this run (${input})`,
+    );
     expect(read).toBe(false);
     expect(readFileSync(input, 'utf8')).toBe('{"id":3}\nbad\n');
     await cache.close();

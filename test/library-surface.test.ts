@@ -36,14 +36,38 @@ async function failure(call: () => Promise<unknown>): Promise<unknown> {
 describe('options a program misspells', () => {
   const M = { model: 'M' };
   const cases: { call: string; run: (cache: Cache) => Promise<unknown>; message: RegExp }[] = [
-    { call: 'save', run: (c) => c.save(M, ['{"id":1}'], { fullrefresh: true } as object), message: /^fullrefresh is not an option of save: did you mean fullRefresh\?$/ },
-    { call: 'save', run: (c) => c.save(M, ['{"id":1}'], { ignore_fields: ['a'] } as object), message: /^ignore_fields is not an option of save: did you mean ignoreFields\?$/ },
-    { call: 'delete', run: (c) => c.delete(M, { ids: ['1'] }, { skipInvalids: true } as object), message: /^skipInvalids is not an option of delete: did you mean skipInvalid\?$/ },
-    { call: 'update', run: (c) => c.update(M, ['{"id":1}'], { ignoreField: ['a'] } as object), message: /^ignoreField is not an option of update: did you mean ignoreFields\?$/ },
+    {
+      call: 'save',
+      run: (c) => c.save(M, ['{"id":1}'], { fullrefresh: true } as object),
+      message: /^fullrefresh is not an option of save: did you mean fullRefresh\?$/,
+    },
+    {
+      call: 'save',
+      run: (c) => c.save(M, ['{"id":1}'], { ignore_fields: ['a'] } as object),
+      message: /^ignore_fields is not an option of save: did you mean ignoreFields\?$/,
+    },
+    {
+      call: 'delete',
+      run: (c) => c.delete(M, { ids: ['1'] }, { skipInvalids: true } as object),
+      message: /^skipInvalids is not an option of delete: did you mean skipInvalid\?$/,
+    },
+    {
+      call: 'update',
+      run: (c) => c.update(M, ['{"id":1}'], { ignoreField: ['a'] } as object),
+      message: /^ignoreField is not an option of update: did you mean ignoreFields\?$/,
+    },
     { call: 'changes', run: (c) => all(c.changes(M, { curser: 'x' } as object)), message: /^curser is not an option of changes: did you mean cursor\?$/ },
     { call: 'follow', run: (c) => all(c.follow(M, { intervall: 5 } as object)), message: /^intervall is not an option of follow: did you mean interval\?$/ },
-    { call: 'prune', run: (c) => c.prune({ payloadTtl: 1, datasetTtl: 1, dry_run: true } as never), message: /^dry_run is not an option of prune: did you mean dryRun\?$/ },
-    { call: 'pruneUntil', run: (c) => c.pruneUntil(M, 'x', { vacuum: true } as object), message: /^vacuum is not an option of pruneUntil \(its options: limit, dryRun, compact\)$/ },
+    {
+      call: 'prune',
+      run: (c) => c.prune({ payloadTtl: 1, datasetTtl: 1, dry_run: true } as never),
+      message: /^dry_run is not an option of prune: did you mean dryRun\?$/,
+    },
+    {
+      call: 'pruneUntil',
+      run: (c) => c.pruneUntil(M, 'x', { vacuum: true } as object),
+      message: /^vacuum is not an option of pruneUntil \(its options: limit, dryRun, compact\)$/,
+    },
     { call: 'changes', run: (c) => all(c.changes(M, 'oldest-first' as never)), message: /^the options of changes must be an object, not string$/ },
   ];
   for (const { call, run, message } of cases) {

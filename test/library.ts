@@ -23,7 +23,11 @@ export async function freshCache(): Promise<Cache> {
 }
 
 export function save(cache: Cache, records: unknown[], ignore: string[] = [], dataset = CONTACTS, options: SaveOptions = {}) {
-  return cache.save(dataset, records.map((record) => (typeof record === 'string' ? record : JSON.stringify(record))), { ignoreFields: ignore, ...options });
+  return cache.save(
+    dataset,
+    records.map((record) => (typeof record === 'string' ? record : JSON.stringify(record))),
+    { ignoreFields: ignore, ...options },
+  );
 }
 
 export function remove(cache: Cache, ids: string[], dataset = CONTACTS) {
@@ -31,7 +35,10 @@ export function remove(cache: Cache, ids: string[], dataset = CONTACTS) {
 }
 
 export function update(cache: Cache, partials: unknown[], dataset = CONTACTS) {
-  return cache.update(dataset, partials.map((partial) => (typeof partial === 'string' ? partial : JSON.stringify(partial))));
+  return cache.update(
+    dataset,
+    partials.map((partial) => (typeof partial === 'string' ? partial : JSON.stringify(partial))),
+  );
 }
 
 /** The cursor of a position in this cache's database. */

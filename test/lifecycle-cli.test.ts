@@ -42,7 +42,18 @@ describe('rcache save --full-refresh', () => {
   it('soft-deletes what the complete export no longer contains', async () => {
     const db = dbLocation(tempDir());
     await rcache(['--db', db, 'save', '--model', 'Contact', '--ignore-field', 'fetched_at', join(FIXTURES, 'contacts.ndjson')]);
-    const result = await rcache(['--db', db, 'save', '--model', 'Contact', '--full-refresh', '--ignore-field', 'fetched_at', '--json', join(FIXTURES, 'contacts-changed.ndjson')]);
+    const result = await rcache([
+      '--db',
+      db,
+      'save',
+      '--model',
+      'Contact',
+      '--full-refresh',
+      '--ignore-field',
+      'fetched_at',
+      '--json',
+      join(FIXTURES, 'contacts-changed.ndjson'),
+    ]);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ added: 15, updated: 30, unchanged: 260, deleted: 10 });
     expect(lines((await rcache(['--db', db, 'records', '--model', 'Contact', '--filter', 'deleted'])).stdout)).toHaveLength(10);
@@ -61,7 +72,9 @@ describe('rcache save --full-refresh', () => {
 
   it('with rejected lines, deletes nothing and says why', async () => {
     const db = await seeded();
-    const result = await rcache(['--db', db, 'save', '--model', 'Contact', '--full-refresh', '--skip-invalid', '--json'], { input: '{"id":"contact-1"}\n{broken\n' });
+    const result = await rcache(['--db', db, 'save', '--model', 'Contact', '--full-refresh', '--skip-invalid', '--json'], {
+      input: '{"id":"contact-1"}\n{broken\n',
+    });
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ updated: 1, rejected: 1, deleted: 0 });
     expect(result.stderr).toMatch(/1 line was rejected, so --full-refresh deleted nothing/);
@@ -93,7 +106,9 @@ describe('rcache prune and reset', () => {
 
   it('the dataset TTL expires a dataset with no recent sync', async () => {
     const db = await seeded();
-    const inside = await rcache(['--db', db, 'prune', '--dataset-ttl', '60d', '--payload-ttl', '90d', '--json'], { env: { RCACHE_NOW: '2024-02-29T23:59:59Z' } });
+    const inside = await rcache(['--db', db, 'prune', '--dataset-ttl', '60d', '--payload-ttl', '90d', '--json'], {
+      env: { RCACHE_NOW: '2024-02-29T23:59:59Z' },
+    });
     expect(JSON.parse(inside.stdout)).toEqual({ pruned: 0, datasets_expired: 0, records_deleted: 0 });
     const outside = await rcache(['--db', db, 'prune', '--dataset-ttl', '60d', '--payload-ttl', '90d'], { env: { RCACHE_NOW: '2024-03-01T00:00:01Z' } });
     expect(outside.code).toBe(0);
@@ -158,7 +173,7 @@ describe('rcache stats', () => {
     expect(narrowed.datasets.map((d: any) => d.model)).toEqual(['Deal']);
   });
 
-  it('--runs lists the history with each run\'s counts', async () => {
+  it("--runs lists the history with each run's counts", async () => {
     const db = await seeded();
     await rcache(['--db', db, 'delete', '--model', 'Contact', 'contact-1', 'ghost']);
     const { runs } = JSON.parse((await rcache(['--db', db, 'stats', '--runs', '--json'])).stdout);
@@ -176,7 +191,9 @@ describe('rcache stats', () => {
     expect(plain.stdout).not.toMatch(ESC);
     const forced = await rcache(['--db', db, 'stats', '--color']);
     expect(forced.stdout).toMatch(ESC);
-    const byEnv = await rcache(['--db', db, 'records', '--model', 'Contact', '--format', 'table', '--limit', '3'], { env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
+    const byEnv = await rcache(['--db', db, 'records', '--model', 'Contact', '--format', 'table', '--limit', '3'], {
+      env: { NO_COLOR: undefined, FORCE_COLOR: '1' },
+    });
     expect(byEnv.stdout).toMatch(ESC);
     const overridden = await rcache(['--db', db, 'stats', '--no-color'], { env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
     expect(overridden.stdout).not.toMatch(ESC);

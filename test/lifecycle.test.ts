@@ -44,14 +44,26 @@ async function expectExactCounts(cache: Cache): Promise<void> {
          (SELECT coalesce(sum(length(CAST(r.payload AS BLOB))), 0) FROM records r WHERE r.dataset_id = d.id) AS bytes
        FROM datasets d ORDER BY 1, 2, 3`,
   );
-  expect((await datasetStats(cache)).map(({ integration, connection, model, live, deleted, pruned, bytes }) => ({ integration, connection, model, live, deleted, pruned, bytes }))).toEqual(scanned);
+  expect(
+    (await datasetStats(cache)).map(({ integration, connection, model, live, deleted, pruned, bytes }) => ({
+      integration,
+      connection,
+      model,
+      live,
+      deleted,
+      pruned,
+      bytes,
+    })),
+  ).toEqual(scanned);
 }
 
 describe('update', () => {
   it('deep-merges: objects merge key by key, arrays and scalars replace, null replaces', async () => {
     const cache = await freshCache();
     await save(cache, ['{"id":"a","name":"Ann","address":{"city":"Oslo","zip":"0150","geo":{"lat":1}},"tags":["x","y"],"phone":"123"}']);
-    expect(await update(cache, [{ id: 'a', address: { city: 'Bergen', geo: { lng: 2 } }, tags: ['z'], phone: null, extra: true }])).toMatchObject({ updated: 1 });
+    expect(await update(cache, [{ id: 'a', address: { city: 'Bergen', geo: { lng: 2 } }, tags: ['z'], phone: null, extra: true }])).toMatchObject({
+      updated: 1,
+    });
     expect(JSON.parse(stored(cache, 'a')!.payload)).toEqual({
       id: 'a',
       name: 'Ann',
@@ -83,7 +95,12 @@ describe('update', () => {
     const cache = await freshCache();
     await save(cache, [{ id: 'a' }, { id: 'b' }]);
     await remove(cache, ['b']);
-    expect(await update(cache, [{ id: 'b', n: 1 }, { id: 'zz', n: 1 }])).toMatchObject({ unknown: 2, updated: 0 });
+    expect(
+      await update(cache, [
+        { id: 'b', n: 1 },
+        { id: 'zz', n: 1 },
+      ]),
+    ).toMatchObject({ unknown: 2, updated: 0 });
     expect(stored(cache, 'zz')).toBeUndefined();
     expect(stored(cache, 'b')!.payload).toBe('{"id":"b"}');
   });
@@ -97,7 +114,7 @@ describe('update', () => {
     expect(stored(cache, 'a')!.hash).toBe(prepareRecord('{"id":"a","n":1,"o":{"p":2}}', new IgnoreFields()).hash);
   });
 
-  it('the stored hash is the merged payload\'s: saving the same content later is unchanged', async () => {
+  it("the stored hash is the merged payload's: saving the same content later is unchanged", async () => {
     const cache = await freshCache();
     await save(cache, [{ id: 'a', n: 1, o: { p: 1 } }]);
     await update(cache, [{ id: 'a', o: { q: 2 } }]);
@@ -125,7 +142,12 @@ describe('save --full-refresh', () => {
     await save(cache, [{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
     await remove(cache, ['c']);
     expect(await fullRefresh(cache, [{ id: 'a' }, { id: 'd' }])).toMatchObject({ added: 1, unchanged: 1, deleted: 1 });
-    expect((await changes(cache)).map((c) => [c.id, c.action])).toEqual([['a', 'ADDED'], ['c', 'DELETED'], ['d', 'ADDED'], ['b', 'DELETED']]);
+    expect((await changes(cache)).map((c) => [c.id, c.action])).toEqual([
+      ['a', 'ADDED'],
+      ['c', 'DELETED'],
+      ['d', 'ADDED'],
+      ['b', 'DELETED'],
+    ]);
     expect((await runHistory(cache)).at(-1)).toMatchObject({ kind: 'save', added: 1, deleted: 1 });
     await expectExactCounts(cache);
   });
@@ -144,7 +166,10 @@ describe('save --full-refresh', () => {
     await save(cache, [{ id: 'a' }], [], { ...CONTACTS, model: 'Deal' });
     await save(cache, [{ id: 'a' }]);
     await fullRefresh(cache, [{ id: 'b' }], false, '100%');
-    expect((await datasetStats(cache)).map((d) => [d.model, d.live, d.deleted])).toEqual([['Contact', 1, 1], ['Deal', 1, 0]]);
+    expect((await datasetStats(cache)).map((d) => [d.model, d.live, d.deleted])).toEqual([
+      ['Contact', 1, 1],
+      ['Deal', 1, 0],
+    ]);
   });
 });
 
@@ -192,11 +217,19 @@ describe('prune', () => {
   it('a pruned record saved again identically is restored silently; with other data it is UPDATED', async () => {
     const cache = await freshCache();
     at('2024-01-01T00:00:00Z');
-    await save(cache, [{ id: 'a', n: 1 }, { id: 'b', n: 1 }]);
+    await save(cache, [
+      { id: 'a', n: 1 },
+      { id: 'b', n: 1 },
+    ]);
     at('2024-02-15T00:00:00Z');
     await prune(cache, ttl);
     const positionBefore = (await changes(cache)).find((c) => c.id === 'a')!.position;
-    expect(await save(cache, [{ n: 1, id: 'a' }, { id: 'b', n: 2 }])).toMatchObject({ unchanged: 1, updated: 1, added: 0 });
+    expect(
+      await save(cache, [
+        { n: 1, id: 'a' },
+        { id: 'b', n: 2 },
+      ]),
+    ).toMatchObject({ unchanged: 1, updated: 1, added: 0 });
     const stream = await changes(cache);
     expect(stream.find((c) => c.id === 'a')).toMatchObject({ position: positionBefore, prunedAt: null, payload: '{"n":1,"id":"a"}' });
     expect(stream.at(-1)).toMatchObject({ id: 'b', action: 'UPDATED', prunedAt: null });
@@ -253,7 +286,11 @@ describe('reset and counts', () => {
     expect(await reset(cache, CONTACTS)).toBe(2);
     expect(await changes(cache)).toEqual([]);
     expect(stored(cache, 'a')).toMatchObject({ dataset_id: 2 });
-    expect((await runHistory(cache)).map((r) => [r.kind, r.model, r.deleted])).toEqual([['save', 'Contact', 0], ['save', 'Deal', 0], ['reset', 'Contact', 2]]);
+    expect((await runHistory(cache)).map((r) => [r.kind, r.model, r.deleted])).toEqual([
+      ['save', 'Contact', 0],
+      ['save', 'Deal', 0],
+      ['reset', 'Contact', 2],
+    ]);
     expect(await save(cache, [{ id: 'a' }])).toMatchObject({ added: 1 });
     await expectExactCounts(cache);
   });
@@ -261,22 +298,40 @@ describe('reset and counts', () => {
   it('counters stay exact through a mixed history of every kind of run', async () => {
     const cache = await freshCache();
     at('2024-01-01T00:00:00Z');
-    await save(cache, Array.from({ length: 50 }, (_, i) => ({ id: i, v: i })));
+    await save(
+      cache,
+      Array.from({ length: 50 }, (_, i) => ({ id: i, v: i })),
+    );
     await expectExactCounts(cache);
-    await save(cache, Array.from({ length: 30 }, (_, i) => ({ id: i * 2, v: -i, pad: 'x'.repeat(i) })));
+    await save(
+      cache,
+      Array.from({ length: 30 }, (_, i) => ({ id: i * 2, v: -i, pad: 'x'.repeat(i) })),
+    );
     await expectExactCounts(cache);
     await remove(cache, ['1', '3', '5', '1000']);
     await expectExactCounts(cache);
-    await update(cache, [{ id: 2, pad: 'changed' }, { id: 3, v: 9 }]);
+    await update(cache, [
+      { id: 2, pad: 'changed' },
+      { id: 3, v: 9 },
+    ]);
     await expectExactCounts(cache);
     at('2024-01-20T00:00:00Z');
     await save(cache, [{ id: 7, v: 'new' }]);
     at('2024-02-10T00:00:00Z');
     await prune(cache, { payloadTtl: 30 * DAY, datasetTtl: 60 * DAY });
     await expectExactCounts(cache);
-    await save(cache, [{ id: 0, v: 0, pad: '' }, { id: 1, v: 1 }, { id: 4, v: 'x' }]);
+    await save(cache, [
+      { id: 0, v: 0, pad: '' },
+      { id: 1, v: 1 },
+      { id: 4, v: 'x' },
+    ]);
     await expectExactCounts(cache);
-    await fullRefresh(cache, Array.from({ length: 10 }, (_, i) => ({ id: i, v: i })), false, '100%');
+    await fullRefresh(
+      cache,
+      Array.from({ length: 10 }, (_, i) => ({ id: i, v: i })),
+      false,
+      '100%',
+    );
     await expectExactCounts(cache);
     await pruneUntil(cache, CONTACTS, (await changes(cache))[3]!.position);
     await expectExactCounts(cache);

@@ -54,7 +54,9 @@ describe('number equality', () => {
     const db = dbLocation(tempDir());
     const first = await rcache(['--db', db, 'save', '-m', 'N', '--json'], { input: '{"id":18446744073709551616,"n":1234567890123456}\n{"id":7,"n":1}\n' });
     expect(JSON.parse(first.stdout)).toMatchObject({ added: 2 });
-    const again = await rcache(['--db', db, 'save', '-m', 'N', '--json'], { input: '{"id":18446744073709551616.0,"n":1234567890123456.0}\n{"id":7.0,"n":1e0}\n' });
+    const again = await rcache(['--db', db, 'save', '-m', 'N', '--json'], {
+      input: '{"id":18446744073709551616.0,"n":1234567890123456.0}\n{"id":7.0,"n":1e0}\n',
+    });
     expect(JSON.parse(again.stdout)).toMatchObject({ added: 0, updated: 0, unchanged: 2 });
     const records = lines((await rcache(['--db', db, 'records', '-m', 'N'])).stdout);
     expect(records.map((record) => record.id)).toEqual(['18446744073709551616', '7']);

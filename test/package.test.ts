@@ -42,7 +42,11 @@ describe('the package, imported by name from a program', () => {
     expect(out.first).toMatchObject({ added: 2, updated: 0 });
     expect(out.second).toMatchObject({ added: 0, updated: 1, unchanged: 1 });
     expect(out.deleted).toMatchObject({ deleted: 1 });
-    expect(out.seen).toEqual([['a', 'ADDED'], ['b', 'ADDED'], ['a', 'UPDATED', 'Anna']]);
+    expect(out.seen).toEqual([
+      ['a', 'ADDED'],
+      ['b', 'ADDED'],
+      ['a', 'UPDATED', 'Anna'],
+    ]);
     expect(out.live).toBe(1);
   });
 

@@ -207,7 +207,10 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
       const { rows } = await reader.query(
         `SELECT d.model, count(*) FILTER (WHERE r.payload IS NULL)::int AS pruned FROM rcache.records r JOIN rcache.datasets d ON d.id = r.dataset_id GROUP BY d.model ORDER BY d.model`,
       );
-      expect(rows).toEqual([{ model: 'Keep', pruned: 0 }, { model: 'Old', pruned: 200 }]);
+      expect(rows).toEqual([
+        { model: 'Keep', pruned: 0 },
+        { model: 'Old', pruned: 200 },
+      ]);
     } finally {
       await reader.end();
     }
@@ -239,7 +242,9 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
       const result = await run([...args, '--db', url], ndjson([{ id: 1 }]));
       expect(result.code, args.join(' ')).toBe(1);
       expect(result.stdout.length, args.join(' ')).toBe(0);
-      expect(result.stderr, args.join(' ')).toMatch(new RegExp(`^rcache: no rcache database at \\S*/${name}\\S* \\(save some records first, or pass --db\\)\\n$`));
+      expect(result.stderr, args.join(' ')).toMatch(
+        new RegExp(`^rcache: no rcache database at \\S*/${name}\\S* \\(save some records first, or pass --db\\)\\n$`),
+      );
     }
     const reader = new pg.Client({ connectionString: url });
     await reader.connect();
@@ -502,7 +507,10 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
     for (const mode of ['require', 'prefer', 'verify-full', 'no-verify']) {
       const result = await run(['stats', '--db', `${url}?sslmode=${mode}`]);
       expect(result.code, mode).toBe(1);
-      expectOneLineError(result.stderr, new RegExp(`^rcache: cannot connect to PostgreSQL at \\S+\\?sslmode=${mode}: the server does not support SSL connections`));
+      expectOneLineError(
+        result.stderr,
+        new RegExp(`^rcache: cannot connect to PostgreSQL at \\S+\\?sslmode=${mode}: the server does not support SSL connections`),
+      );
     }
     const disabled = await run(['stats', '--json', '--db', `${url}?sslmode=disable`]);
     expect(disabled.stderr).toBe('');

@@ -239,7 +239,16 @@ describe.skipIf(POSTGRES_URL === undefined)('the PostgreSQL store', () => {
           await run.write([
             insert(`${name}-${i}-a`),
             shared
-              ? { op: 'replace', rowid: shared.rowid, action: 'UPDATED', payload: `{"id":"shared","by":"${name}-${i}"}`, hash: `${name}${i}`, rawHash: `${name}${i}`, size: 30, firstSeenAt: shared.firstSeenAt }
+              ? {
+                  op: 'replace',
+                  rowid: shared.rowid,
+                  action: 'UPDATED',
+                  payload: `{"id":"shared","by":"${name}-${i}"}`,
+                  hash: `${name}${i}`,
+                  rawHash: `${name}${i}`,
+                  size: 30,
+                  firstSeenAt: shared.firstSeenAt,
+                }
               : insert('shared', `{"id":"shared","by":"${name}-${i}"}`),
             insert(`${name}-${i}-b`),
           ]);
@@ -456,4 +465,3 @@ describe.skipIf(POSTGRES_URL === undefined)('the PostgreSQL store', () => {
     }
   });
 });
-

@@ -98,7 +98,10 @@ describe.skipIf(!onLinux)('limits of the system are said in one line', () => {
     const codes = new Set<number | null>();
     // Below about 19, Node itself cannot start (it aborts before running any of rcache).
     for (const files of [19, 20, 25, 40]) {
-      for (const args of [['records', '--model', 'M'], ['save', '--model', 'M']]) {
+      for (const args of [
+        ['records', '--model', 'M'],
+        ['save', '--model', 'M'],
+      ]) {
         const result = await limited(`-n ${files}`, ['--db', db, ...args], ndjson([{ id: 'd' }]));
         codes.add(result.code);
         if (result.code === 0) continue;
@@ -109,7 +112,7 @@ describe.skipIf(!onLinux)('limits of the system are said in one line', () => {
     expect([...codes].sort()).toEqual([0, 1]);
   });
 
-  it('an error escaping the command (a dependency\'s forgotten promise) is one line too; out of memory says which limit', async () => {
+  it("an error escaping the command (a dependency's forgotten promise) is one line too; out of memory says which limit", async () => {
     const { dir, db } = await seeded();
     // Stands for a library that starts work nobody waits for: it fails once the command is under way.
     const preload = join(dir, 'forgotten-promise.cjs');
@@ -123,12 +126,19 @@ describe.skipIf(!onLinux)('limits of the system are said in one line', () => {
     );
     const result = await run(['--db', db, 'records', '--model', 'M'], '', { env: { NODE_OPTIONS: `--require ${preload}` } });
     expect(result.code).toBe(1);
-    expectOneLineError(result.stderr, /^rcache: not enough memory \(.*Out of memory.*\): raise the memory limit \(ulimit -v\) or free some memory and run again\n$/);
+    expectOneLineError(
+      result.stderr,
+      /^rcache: not enough memory \(.*Out of memory.*\): raise the memory limit \(ulimit -v\) or free some memory and run again\n$/,
+    );
   });
 
-  it('a save under an address-space limit (ulimit -v) with no room for a second V8 heap, nor for fetch\'s WebAssembly, runs', async () => {
+  it("a save under an address-space limit (ulimit -v) with no room for a second V8 heap, nor for fetch's WebAssembly, runs", async () => {
     const { db } = await seeded();
-    const used = Number(/VmSize:\s+(\d+) kB/.exec(spawnSync(process.execPath, ['-e', "process.stdout.write(require('fs').readFileSync('/proc/self/status', 'utf8'))"]).stdout.toString())![1]);
+    const used = Number(
+      /VmSize:\s+(\d+) kB/.exec(
+        spawnSync(process.execPath, ['-e', "process.stdout.write(require('fs').readFileSync('/proc/self/status', 'utf8'))"]).stdout.toString(),
+      )![1],
+    );
     // Node alone, then 512 MiB: enough for rcache, not for a worker thread's own V8 heap (over 800 MiB).
     const limit = used + 512 * 1024;
     const records = Array.from({ length: 50_000 }, (_, i) => ({ id: `r${i}`, name: 'x'.repeat(80) }));

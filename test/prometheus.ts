@@ -35,5 +35,7 @@ export function parsePrometheus(text: string): Sample[] {
 
 /** The sum of the samples named `name` whose labels include `labels`. */
 export function sampleSum(samples: Sample[], name: string, labels: Record<string, string>): number {
-  return samples.filter((sample) => sample.name === name && Object.entries(labels).every(([key, v]) => sample.labels[key] === v)).reduce((sum, sample) => sum + sample.value, 0);
+  return samples
+    .filter((sample) => sample.name === name && Object.entries(labels).every(([key, v]) => sample.labels[key] === v))
+    .reduce((sum, sample) => sum + sample.value, 0);
 }

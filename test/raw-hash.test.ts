@@ -51,7 +51,14 @@ describe('the raw hash with ignored fields: a line that differs only in them is 
   });
 
   it('ends on any text, however broken, and nested deeper than records may be', () => {
-    const broken = ['{"fetched_at', '{"fetched_at":[', '{"fetched_at":{"a":"\\', '{"meta":{"seen_at"', '{"items":[{"checked_at":[[[[', `{"items":${'['.repeat(5000)}{"checked_at":1`];
+    const broken = [
+      '{"fetched_at',
+      '{"fetched_at":[',
+      '{"fetched_at":{"a":"\\',
+      '{"meta":{"seen_at"',
+      '{"items":[{"checked_at":[[[[',
+      `{"items":${'['.repeat(5000)}{"checked_at":1`,
+    ];
     for (const line of broken) expect(rawDigest(line, FETCHED)).toMatch(/^[A-Za-z0-9+/]{22}$/);
     const deep = `{"id":"a","items":${'['.repeat(2000)}{"checked_at":1}${']'.repeat(2000)}}`;
     expect(rawDigest(deep, FETCHED)).toMatch(/^[A-Za-z0-9+/]{22}$/);

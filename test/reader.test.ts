@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, lines, ndjson, rcache, tempDir } from './helpers.js';
@@ -75,7 +75,9 @@ describe('a follower and a slow consumer', () => {
   it('ends promptly on SIGTERM while its consumer does not read, with the cursor file at what was delivered', async () => {
     const { dir, db } = await seeded(records(4000, 1000));
     const file = join(dir, 'state');
-    const follower = collect(spawn(process.execPath, [BIN, '--db', db, 'records', '--model', 'M', '--follow', '--cursor-file', file], { env: { ...process.env, NO_COLOR: '1' } }));
+    const follower = collect(
+      spawn(process.execPath, [BIN, '--db', db, 'records', '--model', 'M', '--follow', '--cursor-file', file], { env: { ...process.env, NO_COLOR: '1' } }),
+    );
     // Take more than the cursor file's step of output, then stop reading.
     await until(() => follower.stdout().length > 1_300_000);
     follower.child.stdout!.pause();
@@ -98,7 +100,9 @@ describe('the cursor file under a slow consumer', () => {
   it('stays within 1 MiB of the output, so a reader killed mid-backlog repeats little and misses nothing', async () => {
     const { dir, db } = await seeded(records(5000, 400));
     const file = join(dir, 'state');
-    const first = collect(spawn(process.execPath, [BIN, '--db', db, 'records', '--model', 'M', '--cursor-file', file], { env: { ...process.env, NO_COLOR: '1' } }));
+    const first = collect(
+      spawn(process.execPath, [BIN, '--db', db, 'records', '--model', 'M', '--cursor-file', file], { env: { ...process.env, NO_COLOR: '1' } }),
+    );
     await until(() => first.stdout().length > 1_300_000);
     first.child.stdout!.pause();
     await until(() => existsSync(file));
@@ -122,25 +126,33 @@ describe('the cursor file under a slow consumer', () => {
 describe('a follower and its database file', () => {
   // A file replaced or deleted is a SQLite matter; a PostgreSQL database dropped under a follower
   // is the store's own test.
-  it.skipIf(ON_POSTGRES)('says so and exits 1 when the file is replaced by another', async () => {
-    const { dir, db } = await seeded([{ id: 'a' }]);
-    const follower = start(['--db', db, 'records', '--model', 'M', '--follow', '--interval', '0.05']);
-    await until(() => follower.stdout().includes('"a"'));
-    const other = join(dir, 'other.db');
-    await rcache(['--db', other, 'save', '--model', 'M'], { input: ndjson([{ id: 'b' }]) });
-    renameSync(other, db);
-    expect(await follower.exit).toBe(1);
-    expect(follower.stderr()).toMatch(/^rcache: .*cache\.db was deleted or replaced by another file while following it: stopped/);
-  }, 30_000);
+  it.skipIf(ON_POSTGRES)(
+    'says so and exits 1 when the file is replaced by another',
+    async () => {
+      const { dir, db } = await seeded([{ id: 'a' }]);
+      const follower = start(['--db', db, 'records', '--model', 'M', '--follow', '--interval', '0.05']);
+      await until(() => follower.stdout().includes('"a"'));
+      const other = join(dir, 'other.db');
+      await rcache(['--db', other, 'save', '--model', 'M'], { input: ndjson([{ id: 'b' }]) });
+      renameSync(other, db);
+      expect(await follower.exit).toBe(1);
+      expect(follower.stderr()).toMatch(/^rcache: .*cache\.db was deleted or replaced by another file while following it: stopped/);
+    },
+    30_000,
+  );
 
-  it.skipIf(ON_POSTGRES)('says so and exits 1 when the file is deleted', async () => {
-    const { db } = await seeded([{ id: 'a' }]);
-    const follower = start(['--db', db, 'records', '--model', 'M', '--follow', '--interval', '0.05']);
-    await until(() => follower.stdout().includes('"a"'));
-    rmSync(db);
-    expect(await follower.exit).toBe(1);
-    expect(follower.stderr()).toMatch(/was deleted or replaced/);
-  }, 30_000);
+  it.skipIf(ON_POSTGRES)(
+    'says so and exits 1 when the file is deleted',
+    async () => {
+      const { db } = await seeded([{ id: 'a' }]);
+      const follower = start(['--db', db, 'records', '--model', 'M', '--follow', '--interval', '0.05']);
+      await until(() => follower.stdout().includes('"a"'));
+      rmSync(db);
+      expect(await follower.exit).toBe(1);
+      expect(follower.stderr()).toMatch(/was deleted or replaced/);
+    },
+    30_000,
+  );
 
   it('waits for a database that does not exist yet (on a server: one rcache never wrote to), says so once, and follows it once created', async () => {
     const db = dbLocation(tempDir(), 'later.db');
@@ -160,19 +172,23 @@ describe('a follower and its database file', () => {
     expect(follower.stderr()).toBe(`rcache: waiting for ${waiting} (stop with Ctrl-C)\n`);
   }, 30_000);
 
-  it.skipIf(ON_POSTGRES)('refuses at once, as a one-off read does, whatever exists at the path but is no database: a FIFO, a device, a /proc file, another file', async () => {
-    const dir = tempDir();
-    const fifo = join(dir, 'fifo');
-    execFileSync('mkfifo', [fifo]);
-    const text = join(dir, 'notes.txt');
-    writeFileSync(text, 'not a database\n');
-    for (const path of [fifo, '/dev/null', '/dev/zero', '/proc/self/status', text]) {
-      const once = await rcache(['--db', path, 'records', '--model', 'M']);
-      const follower = await rcache(['--db', path, 'records', '--model', 'M', '--follow', '--interval', '0.05']);
-      expect({ path, code: follower.code, stderr: follower.stderr }).toEqual({ path, code: 1, stderr: once.stderr });
-      expect(follower.stderr).toMatch(/^rcache: .*(not a regular file|not an rcache database)/);
-    }
-  }, 30_000);
+  it.skipIf(ON_POSTGRES)(
+    'refuses at once, as a one-off read does, whatever exists at the path but is no database: a FIFO, a device, a /proc file, another file',
+    async () => {
+      const dir = tempDir();
+      const fifo = join(dir, 'fifo');
+      execFileSync('mkfifo', [fifo]);
+      const text = join(dir, 'notes.txt');
+      writeFileSync(text, 'not a database\n');
+      for (const path of [fifo, '/dev/null', '/dev/zero', '/proc/self/status', text]) {
+        const once = await rcache(['--db', path, 'records', '--model', 'M']);
+        const follower = await rcache(['--db', path, 'records', '--model', 'M', '--follow', '--interval', '0.05']);
+        expect({ path, code: follower.code, stderr: follower.stderr }).toEqual({ path, code: 1, stderr: once.stderr });
+        expect(follower.stderr).toMatch(/^rcache: .*(not a regular file|not an rcache database)/);
+      }
+    },
+    30_000,
+  );
 
   it('a one-off read of a missing database still fails at once', async () => {
     const result = await rcache(['--db', dbLocation(tempDir(), 'none.db'), 'records', '--model', 'M']);

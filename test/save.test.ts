@@ -44,12 +44,18 @@ describe('save', () => {
   it('other data is UPDATED, replaces the payload, keeps first_seen_at and moves to the end of the stream', async () => {
     const cache = await freshCache();
     process.env.RCACHE_NOW = '2024-01-01T00:00:00.000Z';
-    await save(cache, [{ id: 'a', n: 1 }, { id: 'b', n: 1 }]);
+    await save(cache, [
+      { id: 'a', n: 1 },
+      { id: 'b', n: 1 },
+    ]);
     process.env.RCACHE_NOW = '2024-01-02T00:00:00.000Z';
     expect(await save(cache, [{ id: 'a', n: 2 }])).toMatchObject({ updated: 1 });
     delete process.env.RCACHE_NOW;
     const stream = await changes(cache);
-    expect(stream.map((c) => [c.id, c.action])).toEqual([['b', 'ADDED'], ['a', 'UPDATED']]);
+    expect(stream.map((c) => [c.id, c.action])).toEqual([
+      ['b', 'ADDED'],
+      ['a', 'UPDATED'],
+    ]);
     expect(stream[1]!.payload).toBe('{"id":"a","n":2}');
     expect(new Date(stream[1]!.firstSeenAt).toISOString()).toBe('2024-01-01T00:00:00.000Z');
     expect(new Date(stream[1]!.lastModifiedAt).toISOString()).toBe('2024-01-02T00:00:00.000Z');
@@ -70,7 +76,11 @@ describe('save', () => {
 
   it('an id seen twice in one run: the last line wins and a new record stays ADDED', async () => {
     const cache = await freshCache();
-    const summary = await save(cache, [{ id: 'a', n: 1 }, { id: 'a', n: 2 }, { id: 'b', n: 1 }]);
+    const summary = await save(cache, [
+      { id: 'a', n: 1 },
+      { id: 'a', n: 2 },
+      { id: 'b', n: 1 },
+    ]);
     expect(summary).toMatchObject({ added: 2, updated: 0, duplicates: 1 });
     const stream = await changes(cache);
     expect(stream.map((c) => [c.id, c.action, c.payload])).toEqual([
@@ -99,7 +109,12 @@ describe('save', () => {
   it('a duplicate that changes a record first found unchanged counts it once, as updated', async () => {
     const cache = await freshCache();
     await save(cache, [{ id: 'a', n: 1 }]);
-    expect(await save(cache, [{ id: 'a', n: 1 }, { id: 'a', n: 2 }])).toMatchObject({ unchanged: 0, updated: 1, duplicates: 1 });
+    expect(
+      await save(cache, [
+        { id: 'a', n: 1 },
+        { id: 'a', n: 2 },
+      ]),
+    ).toMatchObject({ unchanged: 0, updated: 1, duplicates: 1 });
   });
 
   it('_nango_metadata in the input is dropped, so records output saves back unchanged', async () => {
@@ -224,10 +239,16 @@ describe('hashes deferred until something is compared', () => {
 describe('delete', () => {
   it('a live record gets a deleted mark, keeps its last payload and moves to the end of the stream', async () => {
     const cache = await freshCache();
-    await save(cache, [{ id: 'a', n: 1 }, { id: 'b', n: 1 }]);
+    await save(cache, [
+      { id: 'a', n: 1 },
+      { id: 'b', n: 1 },
+    ]);
     expect(await remove(cache, ['a'])).toMatchObject({ deleted: 1, unknown: 0, unchanged: 0 });
     const stream = await changes(cache);
-    expect(stream.map((c) => [c.id, c.action])).toEqual([['b', 'ADDED'], ['a', 'DELETED']]);
+    expect(stream.map((c) => [c.id, c.action])).toEqual([
+      ['b', 'ADDED'],
+      ['a', 'DELETED'],
+    ]);
     expect(stream[1]!.payload).toBe('{"id":"a","n":1}');
     expect(stream[1]!.deletedAt).not.toBeNull();
   });

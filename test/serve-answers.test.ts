@@ -103,7 +103,9 @@ describe('rcache serve, the headers of its answers', () => {
 
     const broken = await fetch(url, { headers: { 'Provider-Config-Key': 'crm', 'Connection-Id': 'caf%E9' } });
     expect(broken.status).toBe(400);
-    expect(((await broken.json()) as { error: { message: string } }).error.message).toBe("connection-id: '%E9' is not percent-encoded UTF-8: send a % that is part of the name as %25");
+    expect(((await broken.json()) as { error: { message: string } }).error.message).toBe(
+      "connection-id: '%E9' is not percent-encoded UTF-8: send a % that is part of the name as %25",
+    );
   });
 });
 

@@ -45,7 +45,9 @@ describe('rcache serve, when its database file is deleted or replaced', () => {
     const pruned = await prune(oldCursor);
     expect(pruned.status).toBe(503);
     const nango = new Nango({ secretKey: 'unused', host: server.url });
-    await expect(nango.listRecords({ providerConfigKey: 'default', connectionId: 'default', model: 'Contact' })).rejects.toMatchObject({ response: { status: 503 } });
+    await expect(nango.listRecords({ providerConfigKey: 'default', connectionId: 'default', model: 'Contact' })).rejects.toMatchObject({
+      response: { status: 503 },
+    });
 
     mkdirSync(dir);
     await save(db, ['b0', 'b1']);

@@ -125,13 +125,24 @@ describe('rcache serve, read by the Nango node client', () => {
 
   it('refuses bad queries and missing headers with 400 in Nango’s error shape', async () => {
     const get = (query: string, headers: Record<string, string> = HEADERS) => fetch(`${server.url}/records?${query}`, { headers }).then(error);
-    expect(await get('model=Contact&cursor=not-a-cursor')).toMatchObject({ status: 400, code: 'invalid_query_params', message: expect.stringMatching(/^cursor: invalid cursor/) });
+    expect(await get('model=Contact&cursor=not-a-cursor')).toMatchObject({
+      status: 400,
+      code: 'invalid_query_params',
+      message: expect.stringMatching(/^cursor: invalid cursor/),
+    });
     expect(await get('model=Contact&page=2')).toMatchObject({ status: 400, code: 'invalid_query_params', message: expect.stringContaining("'page'") });
     expect(await get('model=Contact&limit=10001')).toMatchObject({ status: 400, code: 'invalid_query_params' });
     expect(await get('model=Contact&filter=created')).toMatchObject({ status: 400, code: 'invalid_query_params' });
-    expect(await get('model=Contact&modified_after=yesterday')).toMatchObject({ status: 400, message: expect.stringMatching(/^modified_after: 'yesterday' is not/) });
+    expect(await get('model=Contact&modified_after=yesterday')).toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/^modified_after: 'yesterday' is not/),
+    });
     expect(await get('limit=5')).toMatchObject({ status: 400, code: 'invalid_query_params', message: 'model: required' });
-    expect(await get('model=Contact', { 'Provider-Config-Key': 'default' })).toMatchObject({ status: 400, code: 'invalid_headers', message: 'connection-id: required' });
+    expect(await get('model=Contact', { 'Provider-Config-Key': 'default' })).toMatchObject({
+      status: 400,
+      code: 'invalid_headers',
+      message: 'connection-id: required',
+    });
     await expect(nango.listRecords({ ...DATASET, model: 'Contact', cursor: 'bogus' })).rejects.toMatchObject({ response: { status: 400 } });
   });
 
@@ -208,7 +219,11 @@ describe('rcache serve, writing and lifecycle', () => {
     expect(Object.keys(after.records[49]!)).toEqual(['id', '_nango_metadata']);
     expect(after.records[49]!._nango_metadata.pruned_at).toMatch(/Z$/);
     expect(after.records[50]).toMatchObject({ id: 'c50', name: 'Contact 50', _nango_metadata: { pruned_at: null } });
-    const bad = await fetch(`${server.url}/records/prune`, { method: 'PATCH', headers: HEADERS, body: JSON.stringify({ model: 'Contact', until_cursor: 'x', force: true }) });
+    const bad = await fetch(`${server.url}/records/prune`, {
+      method: 'PATCH',
+      headers: HEADERS,
+      body: JSON.stringify({ model: 'Contact', until_cursor: 'x', force: true }),
+    });
     expect(await error(bad)).toMatchObject({ status: 400, code: 'invalid_body' });
   });
 

@@ -36,7 +36,7 @@ describe("a dataset's identity is never reused", () => {
     expect(ids[0]).toBeGreaterThan(old);
   });
 
-  it('a follower of a dataset that is expired says so and stops, and never prints another dataset\'s records', async () => {
+  it("a follower of a dataset that is expired says so and stops, and never prints another dataset's records", async () => {
     const db = join(tempDir(), 'cache.db');
     await rcache(['--db', db, 'save', '--model', 'A'], { input: ndjson([{ id: 'a1' }]), env: OLD });
     const follower = follow(db, 'A');
@@ -191,20 +191,24 @@ describe('--db names a file rcache can find again', () => {
     const dir = tempDir();
     const link = join(dir, 'cache.db');
     symlinkSync(join(dir, 'gone', 'real.db'), link);
-    for (const args of [['save', '--model', 'M'], ['records', '--model', 'M']]) {
+    for (const args of [
+      ['save', '--model', 'M'],
+      ['records', '--model', 'M'],
+    ]) {
       const result = await rcache(['--db', link, ...args], { input: ndjson([{ id: 'a' }]) });
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/^rcache: cannot open database .*cache\.db: it is a symbolic link to .*real\.db, which does not exist\n$/);
     }
   });
 
-  it('processes creating the same new database at once all succeed: none calls it another program\'s', async () => {
+  it("processes creating the same new database at once all succeed: none calls it another program's", async () => {
     for (let round = 0; round < 4; round++) {
       const db = join(tempDir(), 'new.db');
       const results = await Promise.all(
         Array.from({ length: 6 }, (_, i) => rcache(['--db', db, 'save', '--model', `M${i}`], { input: ndjson([{ id: 'a' }]) })),
       );
-      for (const result of results) expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: expect.not.stringMatching(/another program/) });
+      for (const result of results)
+        expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: expect.not.stringMatching(/another program/) });
     }
   }, 60_000);
 });
@@ -281,7 +285,9 @@ describe('a database of the earlier schema on a read-only file system', () => {
     const result = await rcache(['--db', db, 'records', '--model', 'M']);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
-      new RegExp(`^rcache: ${db} was written by an earlier rcache and must be upgraded once before it can be read, which needs write access \\(.*\\): run one command that writes to it .* where the file can be written\n$`),
+      new RegExp(
+        `^rcache: ${db} was written by an earlier rcache and must be upgraded once before it can be read, which needs write access \\(.*\\): run one command that writes to it .* where the file can be written\n$`,
+      ),
     );
   });
 });
@@ -317,7 +323,11 @@ describe('commands that only remove or update create nothing', () => {
       ['update', '-m', 'A'],
     ]) {
       const result = await rcache(['--db', typo, ...args], { input: ndjson([{ id: 1 }]) });
-      expect(result, args.join(' ')).toMatchObject({ code: 1, stdout: '', stderr: `rcache: no rcache database at ${typo} (save some records first, or pass --db)\n` });
+      expect(result, args.join(' ')).toMatchObject({
+        code: 1,
+        stdout: '',
+        stderr: `rcache: no rcache database at ${typo} (save some records first, or pass --db)\n`,
+      });
       expect(readdirSync(dir), args.join(' ')).toEqual([]);
     }
   });

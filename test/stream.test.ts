@@ -26,7 +26,10 @@ describe('the change stream', () => {
 
   it('pages with a small limit see every change once', async () => {
     const cache = await freshCache();
-    await save(cache, Array.from({ length: 25 }, (_, i) => ({ id: `r${i}` })));
+    await save(
+      cache,
+      Array.from({ length: 25 }, (_, i) => ({ id: `r${i}` })),
+    );
     const reader = await cache.reader(CONTACTS);
     const seen: string[] = [];
     for (let page = await reader.next(4); page.length > 0; page = await reader.next(4)) seen.push(...page.map((c) => c.id));
@@ -106,7 +109,10 @@ describe('following and paging from a program', () => {
 
   it('pages newest first by keyset, each change once, and a cursor continues either way', async () => {
     const cache = await freshCache();
-    await save(cache, Array.from({ length: 7 }, (_, i) => ({ id: `r${i}` })));
+    await save(
+      cache,
+      Array.from({ length: 7 }, (_, i) => ({ id: `r${i}` })),
+    );
     const reader = await cache.reader(CONTACTS, { order: 'newest-first' });
     const pages: string[][] = [];
     for (let page = await reader.next(3); page.length > 0; page = await reader.next(3)) pages.push(page.map((c) => c.id));
@@ -119,9 +125,15 @@ describe('following and paging from a program', () => {
   it('with a span, a filter matching few records is searched a part of the stream at a time, each match once', async () => {
     const cache = await freshCache();
     const ids = Array.from({ length: 20 }, (_, i) => `r${i}`);
-    await save(cache, ids.map((id) => ({ id })));
+    await save(
+      cache,
+      ids.map((id) => ({ id })),
+    );
     // r3, r11 and r17 stay ADDED at positions 4, 12 and 18; the others are UPDATED at 21 to 37.
-    await save(cache, ids.filter((id) => !['r3', 'r11', 'r17'].includes(id)).map((id) => ({ id, n: 1 })));
+    await save(
+      cache,
+      ids.filter((id) => !['r3', 'r11', 'r17'].includes(id)).map((id) => ({ id, n: 1 })),
+    );
     const search = async (order: 'oldest-first' | 'newest-first') => {
       const reader = await cache.reader(CONTACTS, { order, actions: ['ADDED'], span: 5 });
       const pages: { ids: string[]; partial: boolean; positions: number[] }[] = [];

@@ -73,15 +73,37 @@ describe('inferSchema', () => {
 describe('ignored fields and lines saved before they were ignored', () => {
   it('a line byte for byte as saved without ignoreFields is unchanged with them; one that differs is compared under them', async () => {
     const cache = await freshCache();
-    await save(cache, [{ id: 'a', n: 1, fetched_at: 1 }, { id: 'b', n: 1, fetched_at: 1 }]);
-    expect(await save(cache, [{ id: 'a', n: 1, fetched_at: 1 }, { id: 'b', n: 1, fetched_at: 2 }], ['fetched_at'])).toMatchObject({ unchanged: 1, updated: 1 });
-    expect(await save(cache, [{ id: 'a', n: 1, fetched_at: 1 }, { id: 'b', n: 1, fetched_at: 3 }], ['fetched_at'])).toMatchObject({ unchanged: 2 });
+    await save(cache, [
+      { id: 'a', n: 1, fetched_at: 1 },
+      { id: 'b', n: 1, fetched_at: 1 },
+    ]);
+    expect(
+      await save(
+        cache,
+        [
+          { id: 'a', n: 1, fetched_at: 1 },
+          { id: 'b', n: 1, fetched_at: 2 },
+        ],
+        ['fetched_at'],
+      ),
+    ).toMatchObject({ unchanged: 1, updated: 1 });
+    expect(
+      await save(
+        cache,
+        [
+          { id: 'a', n: 1, fetched_at: 1 },
+          { id: 'b', n: 1, fetched_at: 3 },
+        ],
+        ['fetched_at'],
+      ),
+    ).toMatchObject({ unchanged: 2 });
   });
 });
 
 describe('the library options of the sync side', () => {
   it('unlessModifiedAfter, versionField and schema are checked before any input is read', async () => {
     const cache = await freshCache();
+    // biome-ignore lint/correctness/useYield: an input that fails as soon as it is read
     const unread = async function* () {
       throw new Error('the input was read');
     };
@@ -103,10 +125,22 @@ describe('the library options of the sync side', () => {
 
   it('unlessModifiedAfter leaves newer records alone and counts them as skipped', async () => {
     const cache = await freshCache();
-    await save(cache, [{ id: 'a', v: 1 }, { id: 'b', v: 1 }]);
+    await save(cache, [
+      { id: 'a', v: 1 },
+      { id: 'b', v: 1 },
+    ]);
     const cursor = await cursorAt(cache, 2);
     await save(cache, [{ id: 'a', v: 2 }]);
-    expect(await cache.save(CONTACTS, lines([{ id: 'a', v: 0 }, { id: 'b', v: 0 }]), { unlessModifiedAfter: cursor })).toMatchObject({ updated: 1, skipped: 1 });
+    expect(
+      await cache.save(
+        CONTACTS,
+        lines([
+          { id: 'a', v: 0 },
+          { id: 'b', v: 0 },
+        ]),
+        { unlessModifiedAfter: cursor },
+      ),
+    ).toMatchObject({ updated: 1, skipped: 1 });
     expect(await cache.update(CONTACTS, lines([{ id: 'a', w: 1 }]), { unlessModifiedAfter: cursor })).toMatchObject({ updated: 0, skipped: 1 });
     expect(await cache.delete(CONTACTS, { ids: ['a'] }, { unlessModifiedAfter: cursor })).toMatchObject({ deleted: 0, skipped: 1 });
     expect(JSON.parse(stored(cache, 'a')!.payload)).toEqual({ id: 'a', v: 2 });
@@ -114,13 +148,28 @@ describe('the library options of the sync side', () => {
 
   it('a record left alone for a lower version and then given a higher one in the same input counts as updated', async () => {
     const cache = await freshCache();
-    await save(cache, [{ id: 'a', v: 5 }, { id: 'b', v: 5 }]);
-    const result = await cache.save(CONTACTS, lines([{ id: 'a', v: 4 }, { id: 'a', v: 6 }, { id: 'b', v: 4 }, { id: 'a', v: 5.5 }]), { versionField: 'v' });
+    await save(cache, [
+      { id: 'a', v: 5 },
+      { id: 'b', v: 5 },
+    ]);
+    const result = await cache.save(
+      CONTACTS,
+      lines([
+        { id: 'a', v: 4 },
+        { id: 'a', v: 6 },
+        { id: 'b', v: 4 },
+        { id: 'a', v: 5.5 },
+      ]),
+      { versionField: 'v' },
+    );
     expect(result).toMatchObject({ updated: 1, unchanged: 0, skipped: 1, duplicates: 2 });
-    expect((await changes(cache)).map((change) => [change.id, change.payload])).toEqual([['b', '{"id":"b","v":5}'], ['a', '{"id":"a","v":6}']]);
+    expect((await changes(cache)).map((change) => [change.id, change.payload])).toEqual([
+      ['b', '{"id":"b","v":5}'],
+      ['a', '{"id":"a","v":6}'],
+    ]);
   });
 
-  it('a version compared with a deleted record\'s last payload: a lower one does not bring it back', async () => {
+  it("a version compared with a deleted record's last payload: a lower one does not bring it back", async () => {
     const cache = await freshCache();
     await save(cache, [{ id: 'a', v: 5 }]);
     await cache.delete(CONTACTS, { ids: ['a'] });
@@ -142,7 +191,11 @@ describe('the library options of the sync side', () => {
     await expect(refreshing).rejects.toBeInstanceOf(DeletionLimitError);
     await expect(refreshing).rejects.toMatchObject({ count: 3, live: 4, limit: '2 records', model: 'Contact' });
     expect(stored(cache, 'e')).toBeUndefined();
-    expect(await cache.save(CONTACTS, lines([{ id: 'a' }, { id: 'e' }]), { fullRefresh: true, maxDelete: '75%' })).toMatchObject({ added: 1, deleted: 3, liveBefore: 4 });
+    expect(await cache.save(CONTACTS, lines([{ id: 'a' }, { id: 'e' }]), { fullRefresh: true, maxDelete: '75%' })).toMatchObject({
+      added: 1,
+      deleted: 3,
+      liveBefore: 4,
+    });
   });
 
   it('an empty input allowed with allowEmpty deletes everything, whatever the limit', async () => {

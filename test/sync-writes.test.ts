@@ -16,17 +16,27 @@ async function withRecords(records: unknown[]): Promise<string> {
 
 const run = (db: string, args: string[], input = '') => rcache(['--db', db, ...args, '--model', 'M'], { input });
 const stream = async (db: string, cursor?: string) => lines((await run(db, ['records', ...(cursor ? ['--cursor', cursor] : [])])).stdout);
-const payloads = async (db: string) => Object.fromEntries((await stream(db)).map(({ _nango_metadata: meta, ...payload }) => [payload.id, { ...payload, action: meta.last_action }]));
+const payloads = async (db: string) =>
+  Object.fromEntries((await stream(db)).map(({ _nango_metadata: meta, ...payload }) => [payload.id, { ...payload, action: meta.last_action }]));
 
 describe('--unless-modified-after: records changed after the cursor are left exactly as they are', () => {
   it('save: a record another writer changed after the cursor is skipped, appears nowhere in the stream, and is counted', async () => {
-    const db = await withRecords([{ id: 'a', v: 1 }, { id: 'b', v: 1 }, { id: 'c', v: 1 }]);
+    const db = await withRecords([
+      { id: 'a', v: 1 },
+      { id: 'b', v: 1 },
+      { id: 'c', v: 1 },
+    ]);
     const cursor = (await run(db, ['cursor'])).stdout.trim();
     // Another writer, after the cursor was taken and before this sync's save.
     expect((await run(db, ['save'], ndjson([{ id: 'a', v: 2 }]))).code).toBe(0);
     const before = await stream(db, cursor);
 
-    const fetched = ndjson([{ id: 'a', v: 'stale' }, { id: 'b', v: 3 }, { id: 'a', v: 'stale again' }, { id: 'd', v: 1 }]);
+    const fetched = ndjson([
+      { id: 'a', v: 'stale' },
+      { id: 'b', v: 3 },
+      { id: 'a', v: 'stale again' },
+      { id: 'd', v: 1 },
+    ]);
     const result = await run(db, ['save', '--unless-modified-after', cursor, '--json'], fetched);
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({ added: 1, updated: 1, unchanged: 0, deleted: 0, unknown: 0, duplicates: 1, rejected: 0, skipped: 1 });
@@ -37,10 +47,20 @@ describe('--unless-modified-after: records changed after the cursor are left exa
   });
 
   it('update and delete skip such records too', async () => {
-    const db = await withRecords([{ id: 'a', v: 1 }, { id: 'b', v: 1 }]);
+    const db = await withRecords([
+      { id: 'a', v: 1 },
+      { id: 'b', v: 1 },
+    ]);
     const cursor = (await run(db, ['cursor'])).stdout.trim();
     await run(db, ['save'], ndjson([{ id: 'a', v: 2 }]));
-    const updated = await run(db, ['update', '--unless-modified-after', cursor, '--json'], ndjson([{ id: 'a', w: 1 }, { id: 'b', w: 1 }]));
+    const updated = await run(
+      db,
+      ['update', '--unless-modified-after', cursor, '--json'],
+      ndjson([
+        { id: 'a', w: 1 },
+        { id: 'b', w: 1 },
+      ]),
+    );
     expect(JSON.parse(updated.stdout)).toMatchObject({ updated: 1, skipped: 1 });
     const deleted = await run(db, ['delete', '--unless-modified-after', cursor, '--json', 'a', 'b']);
     // b was changed by the update, after the cursor, too.
@@ -83,13 +103,28 @@ describe('--version-field: a lower version never replaces a higher one', () => {
       { id: 't', meta: { at: '2024-01-01T09:59:59.999Z' }, x: 'lower: before 10:00Z' },
       { id: 's', rev: 'a', x: 'lower' },
       { id: 'new', rev: 2, x: 'highest' },
+      // biome-ignore lint/correctness/noPrecisionLoss: the digits a JavaScript number cannot hold are the point
       { id: 'new', rev: 12345678901234567890, x: 'highest' },
       { id: 'new', rev: 3, x: 'lower than the line before' },
     ]);
-    const result = await run(db, ['save', '--version-field', 'rev', '--json'], input.split('\n').filter((line) => !line.includes('"t"')).join('\n'));
+    const result = await run(
+      db,
+      ['save', '--version-field', 'rev', '--json'],
+      input
+        .split('\n')
+        .filter((line) => !line.includes('"t"'))
+        .join('\n'),
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ added: 1, updated: 0, unchanged: 0, duplicates: 2, skipped: 2 });
-    const timed = await run(db, ['save', '--version-field', 'meta.at', '--json'], ndjson([{ id: 't', meta: { at: '2024-01-01T09:59:59.999Z' }, x: 'lower' }, { id: 't', meta: { at: '2024-01-01T10:00:00.001Z' }, x: 'higher' }]));
+    const timed = await run(
+      db,
+      ['save', '--version-field', 'meta.at', '--json'],
+      ndjson([
+        { id: 't', meta: { at: '2024-01-01T09:59:59.999Z' }, x: 'lower' },
+        { id: 't', meta: { at: '2024-01-01T10:00:00.001Z' }, x: 'higher' },
+      ]),
+    );
     expect(JSON.parse(timed.stdout)).toMatchObject({ updated: 1, skipped: 0, duplicates: 1 });
     const stored = await payloads(db);
     expect([stored.n.x, stored.s.x, stored.t.x, stored.new.x]).toEqual(['stored', 'stored', 'higher', 'highest']);

@@ -70,7 +70,9 @@ describe('a streamed table', () => {
 
   it('widens a column that is never cut by taking room from the excerpt, keeping the table within the terminal', () => {
     const table = new TableStream([{ name: 'cursor' }, { name: 'payload', excerpt: 4, drop: 0 }], { color: false, width: 24, sample: 1 });
-    expect(table.push(['abcdef', '{"a":1234567890}'])).toBe('┌────────┬─────────────┐\n│ cursor │ payload     │\n├────────┼─────────────┤\n│ abcdef │ {"a":12345… │\n');
+    expect(table.push(['abcdef', '{"a":1234567890}'])).toBe(
+      '┌────────┬─────────────┐\n│ cursor │ payload     │\n├────────┼─────────────┤\n│ abcdef │ {"a":12345… │\n',
+    );
     expect(table.push(['abcdefgh', '{"a":1234567890}'])).toBe('├──────────┼───────────┤\n│ abcdefgh │ {"a":123… │\n');
     expect(table.end()).toBe('└──────────┴───────────┘\n');
   });
@@ -78,13 +80,21 @@ describe('a streamed table', () => {
 
 describe('a table on a terminal', () => {
   it('cuts a later cell that is wider than its column when the table has no room left to widen it', () => {
-    const table = new TableStream([{ name: 'id', text: true }, { name: 'n', right: true }], { color: false, width: 12, sample: 1 });
+    const table = new TableStream(
+      [
+        { name: 'id', text: true },
+        { name: 'n', right: true },
+      ],
+      { color: false, width: 12, sample: 1 },
+    );
     expect(table.push(['abc', '1'])).toBe('┌─────┬───┐\n│ id  │ n │\n├─────┼───┤\n│ abc │ 1 │\n');
     expect(table.push(['abcdefgh', '2'])).toBe('├──────┼───┤\n│ abc… │ 2 │\n');
   });
 
   it('shows control characters escaped, so that a cell cannot move the cursor or end the line', () => {
-    expect(renderTable([{ name: 'id' }], [['a\nb\u001b[2J']], { color: false })).toBe('┌───────────────────┐\n│ id                │\n├───────────────────┤\n│ a\\u000ab\\u001b[2J │\n└───────────────────┘\n');
+    expect(renderTable([{ name: 'id' }], [['a\nb\u001b[2J']], { color: false })).toBe(
+      '┌───────────────────┐\n│ id                │\n├───────────────────┤\n│ a\\u000ab\\u001b[2J │\n└───────────────────┘\n',
+    );
   });
 
   it.each([

@@ -94,7 +94,8 @@ describe('--cursor-file', () => {
     await until(() => existsSync(file));
     const seen = new Set<string>();
     const writer = (async () => {
-      for (let i = 0; i < 8; i++) await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson(Array.from({ length: 50 }, (_, j) => ({ id: `${i}-${j}` }))) });
+      for (let i = 0; i < 8; i++)
+        await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson(Array.from({ length: 50 }, (_, j) => ({ id: `${i}-${j}` }))) });
     })();
     let done = false;
     void writer.then(() => (done = true));
@@ -122,7 +123,11 @@ describe('--follow', () => {
     follower.child.kill('SIGINT');
     expect(await follower.state.exit).toBe(0);
     const printed = lines(follower.state.stdout);
-    expect(printed.map((r) => [r.id, r._nango_metadata.last_action])).toEqual([['first', 'ADDED'], ['second', 'ADDED'], ['first', 'DELETED']]);
+    expect(printed.map((r) => [r.id, r._nango_metadata.last_action])).toEqual([
+      ['first', 'ADDED'],
+      ['second', 'ADDED'],
+      ['first', 'DELETED'],
+    ]);
     expect(readFileSync(file, 'utf8').trim()).toBe(printed[2]!._nango_metadata.cursor);
     expect(follower.state.stderr).toBe('');
   });
@@ -158,7 +163,7 @@ describe('concurrent writers and readers', () => {
     const writers = [0, 1, 2].map(async (writer) => {
       for (let run = 0; run < 6; run++) {
         const batch = Array.from({ length: 200 }, (_, i) => ({ id: `w${writer}-r${run}-${i}`, writer, payload: 'x'.repeat(50) }));
-        batch.forEach((record) => expected.add(record.id));
+        for (const record of batch) expected.add(record.id);
         const result = await rcache(['--db', db, 'save', '--model', 'M', '--busy-timeout', '30000'], { input: ndjson(batch) });
         expect(result.code, result.stderr).toBe(0);
       }

@@ -12,7 +12,12 @@ function tableRows(stdout: string): string[][] {
   return stdout
     .split('\n')
     .filter((line) => line.startsWith('│'))
-    .map((line) => line.split('│').slice(1, -1).map((cell) => cell.trim()));
+    .map((line) =>
+      line
+        .split('│')
+        .slice(1, -1)
+        .map((cell) => cell.trim()),
+    );
 }
 
 /** Each row as an object keyed by the header's names. */
@@ -20,7 +25,6 @@ function tableObjects(stdout: string): Record<string, string>[] {
   const [header, ...rows] = tableRows(stdout);
   return rows.map((row) => Object.fromEntries(row.map((cell, i) => [header![i]!, cell])));
 }
-
 
 async function seeded(count: number, extra: string[] = []): Promise<string> {
   const db = dbIn();
@@ -39,8 +43,16 @@ describe('stats on a terminal of any width', () => {
     [80, 'model live deleted pruned payloads last_change', 'kind model started added updated deleted'],
     [100, 'model live deleted pruned payloads runs last_change', 'kind model started seconds added updated unchanged deleted'],
     [120, 'model live deleted pruned payloads runs last_run last_change', 'kind model started seconds added updated unchanged deleted rejected pruned'],
-    [140, 'integration connection model live deleted pruned payloads runs last_run last_change', 'kind model started seconds added updated unchanged deleted unknown dupl. rejected pruned'],
-    [200, 'integration connection model live deleted pruned payloads runs last_run last_change', 'kind integration connection model started seconds added updated unchanged deleted unknown dupl. rejected pruned'],
+    [
+      140,
+      'integration connection model live deleted pruned payloads runs last_run last_change',
+      'kind model started seconds added updated unchanged deleted unknown dupl. rejected pruned',
+    ],
+    [
+      200,
+      'integration connection model live deleted pruned payloads runs last_run last_change',
+      'kind integration connection model started seconds added updated unchanged deleted unknown dupl. rejected pruned',
+    ],
   ];
   const names = (text: string) => text.split(' ').map((name) => name.replace('_', ' '));
 
@@ -108,7 +120,7 @@ describe('records as a table on a terminal', () => {
     expect(tableObjects(stdout).map((row) => row.cursor)).toEqual(cursors);
   });
 
-  it('gives a wide terminal\'s room to the payload, shown without the id that has its own column', async () => {
+  it("gives a wide terminal's room to the payload, shown without the id that has its own column", async () => {
     const { cursors, stdout } = await table(200);
     expect(tableRows(stdout)[0]).toEqual(['id', 'action', 'last modified', 'cursor', 'payload']);
     for (const line of stdout.split('\n').filter(Boolean)) expect(stringWidth(line)).toBe(200);
@@ -181,10 +193,19 @@ describe('times', () => {
     await rcache(['--db', db, 'save', '-m', 'M'], { input: ndjson([{ id: 'old' }]), env: { RCACHE_NOW: '2024-01-01T00:00:00Z' } });
     await rcache(['--db', db, 'save', '-m', 'M'], { input: ndjson([{ id: 'new' }]), env: { RCACHE_NOW: '2024-01-01T02:00:00Z' } });
     const now = { RCACHE_NOW: '2024-01-01T02:30:00Z' };
-    for (const [ago, ids] of [['1h', ['new']], ['90m', ['new']], ['3h', ['old', 'new']], ['1d', ['old', 'new']], ['10m', []]] as const) {
+    for (const [ago, ids] of [
+      ['1h', ['new']],
+      ['90m', ['new']],
+      ['3h', ['old', 'new']],
+      ['1d', ['old', 'new']],
+      ['10m', []],
+    ] as const) {
       const read = await rcache(['--db', db, 'records', '-m', 'M', '--modified-after', ago], { env: now });
       expect(read.code, ago).toBe(0);
-      expect(lines(read.stdout).map((record) => record.id), ago).toEqual(ids);
+      expect(
+        lines(read.stdout).map((record) => record.id),
+        ago,
+      ).toEqual(ids);
     }
     const runs = JSON.parse((await rcache(['--db', db, 'stats', '--runs', '--since', '1h', '--json'], { env: now })).stdout);
     expect(runs.runs).toHaveLength(1);
@@ -203,9 +224,13 @@ describe('a missing --model', () => {
     await rcache(['--db', db, '--connection', 'acme', 'save', '-m', 'Invoice'], { input: ndjson([{ id: 1 }]) });
     const read = await rcache(['--db', db, 'records']);
     expect(read).toMatchObject({ code: 2, stdout: '' });
-    expect(read.stderr).toBe(`rcache: required option '-m, --model <name>' not specified: the models in ${db} are Contact, Deal, Invoice (--connection acme)\n`);
+    expect(read.stderr).toBe(
+      `rcache: required option '-m, --model <name>' not specified: the models in ${db} are Contact, Deal, Invoice (--connection acme)\n`,
+    );
     const acme = await rcache(['--db', db, '--connection', 'acme', 'reset']);
-    expect(acme.stderr).toBe(`rcache: required option '-m, --model <name>' not specified: the models in ${db} are Invoice, Contact (--connection default), Deal (--connection default)\n`);
+    expect(acme.stderr).toBe(
+      `rcache: required option '-m, --model <name>' not specified: the models in ${db} are Invoice, Contact (--connection default), Deal (--connection default)\n`,
+    );
     const save = await rcache(['--db', db, 'save'], { input: ndjson([{ id: 1 }]) });
     expect(save.code).toBe(2);
     expect(save.stderr).toMatch(/the models in .* are Contact, Deal, /);
@@ -223,7 +248,9 @@ describe('a consumer started before the first save', () => {
   it('with --follow says once that there is no such dataset, however many commits it wakes up for', async () => {
     const db = dbIn();
     await rcache(['--db', db, 'save', '-m', 'Other'], { input: ndjson([{ id: 0 }]) });
-    const child = spawn(process.execPath, [BIN, '--db', db, 'records', '-m', 'Contact', '--follow', '--interval', '0.02'], { env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [BIN, '--db', db, 'records', '-m', 'Contact', '--follow', '--interval', '0.02'], {
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

@@ -74,7 +74,10 @@ describe.each(STORES)('a %s database written by rcache 0.1.0', (kind) => {
     fixture.markNewer(db, 99);
     const stored = () => [fixture.query(db, 'SELECT * FROM records ORDER BY 1, 2'), fixture.query(db, 'SELECT * FROM datasets ORDER BY 1')];
     const before = stored();
-    for (const args of [['records', '--model', 'Contact'], ['save', '--model', 'Contact']]) {
+    for (const args of [
+      ['records', '--model', 'Contact'],
+      ['save', '--model', 'Contact'],
+    ]) {
       const result = await rcache(['--db', db, ...args], { input: ndjson([{ id: 'new' }]) });
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/was written by a newer rcache \(schema 99; this rcache knows up to 4\)/);
@@ -92,11 +95,18 @@ describe.skipIf(POSTGRES_URL === undefined)('a PostgreSQL database written by rc
     await admin.query(`DROP ROLE IF EXISTS ${role}`);
     await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD 'reader-secret'`);
     try {
-      psql(url, `GRANT USAGE ON SCHEMA rcache TO ${role}`, `GRANT SELECT ON ALL TABLES IN SCHEMA rcache TO ${role}`, `GRANT SELECT ON ALL SEQUENCES IN SCHEMA rcache TO ${role}`);
+      psql(
+        url,
+        `GRANT USAGE ON SCHEMA rcache TO ${role}`,
+        `GRANT SELECT ON ALL TABLES IN SCHEMA rcache TO ${role}`,
+        `GRANT SELECT ON ALL SEQUENCES IN SCHEMA rcache TO ${role}`,
+      );
       const result = await rcache(['--db', databaseUrl(name, { name: role, password: 'reader-secret' }), 'records', '--model', 'Contact']);
       expect(result.code).toBe(1);
       expect(result.stdout).toBe('');
-      expect(result.stderr).toMatch(/^rcache: .* was written by an earlier rcache and must be upgraded once before it can be read, which needs to own its schema \(.*\): run one command that writes to it .* as its owner\n$/);
+      expect(result.stderr).toMatch(
+        /^rcache: .* was written by an earlier rcache and must be upgraded once before it can be read, which needs to own its schema \(.*\): run one command that writes to it .* as its owner\n$/,
+      );
       expect(result.stderr).not.toContain('reader-secret');
       expect(postgresFixture.schemaVersion(url)).toBe(1);
     } finally {

@@ -79,7 +79,9 @@ describe('records as a table', () => {
 describe('stats tables', () => {
   it('fit 80 columns on a terminal, with plurals right', async () => {
     const db = dbIn();
-    await rcache(['--db', db, '--integration', 'a-long-integration-name', '--connection', 'a-long-connection-id', 'save', '-m', 'AVeryLongModelNameIndeed'], { input: ndjson([{ id: 1 }]) });
+    await rcache(['--db', db, '--integration', 'a-long-integration-name', '--connection', 'a-long-connection-id', 'save', '-m', 'AVeryLongModelNameIndeed'], {
+      input: ndjson([{ id: 1 }]),
+    });
     const stats = await rcache(['--db', db, 'stats'], { env: { COLUMNS: '80' } });
     expect(stats.stdout).toMatch(/: 1 dataset\n/);
     for (const row of tableLines(stats.stdout).slice(1)) expect(stringWidth(row)).toBeLessThanOrEqual(80);
@@ -88,17 +90,25 @@ describe('stats tables', () => {
     expect(runs.stdout).toMatch(/: 1 run, newest first\n/);
     for (const row of tableLines(runs.stdout).slice(1)) expect(stringWidth(row)).toBeLessThanOrEqual(80);
     const piped = await rcache(['--db', db, 'stats', '--runs']);
-    expect(piped.stdout).toMatch(/│ kind +│ integration +│ connection +│ model +│ started +│ seconds │ added │ updated │ unchanged │ deleted │ unknown │ dupl\. │ rejected │ pruned │/);
+    expect(piped.stdout).toMatch(
+      /│ kind +│ integration +│ connection +│ model +│ started +│ seconds │ added │ updated │ unchanged │ deleted │ unknown │ dupl\. │ rejected │ pruned │/,
+    );
   });
 
   it('stats --runs takes --limit (-n) and --since, newest first', async () => {
     const db = dbIn();
-    for (const [day, model] of [['01', 'A'], ['02', 'B'], ['03', 'C']]) {
+    for (const [day, model] of [
+      ['01', 'A'],
+      ['02', 'B'],
+      ['03', 'C'],
+    ]) {
       await rcache(['--db', db, 'save', '-m', model!], { input: ndjson([{ id: 1 }]), env: { RCACHE_NOW: `2024-01-${day}T00:00:00Z` } });
     }
     const table = await rcache(['--db', db, 'stats', '--runs', '-n', '2']);
     expect(table.code).toBe(0);
-    const models = tableLines(table.stdout).slice(4, -1).map((row) => row.split('│')[4]!.trim());
+    const models = tableLines(table.stdout)
+      .slice(4, -1)
+      .map((row) => row.split('│')[4]!.trim());
     expect(models).toEqual(['C', 'B']);
     const json = JSON.parse((await rcache(['--db', db, 'stats', '--runs', '--limit', '2', '--json'])).stdout);
     expect(json.runs.map((run: { model: string }) => run.model)).toEqual(['B', 'C']);
@@ -141,7 +151,11 @@ describe('output that cannot be written', () => {
     ];
     for (const command of commands) {
       const result = shell(`$RCACHE --db '${db}' ${command} > /dev/full`.replace(`--db '${db}' --version`, '--version'));
-      expect({ command, status: result.status, stderr: result.stderr }).toEqual({ command, status: 1, stderr: 'rcache: cannot write the output: the disk is full\n' });
+      expect({ command, status: result.status, stderr: result.stderr }).toEqual({
+        command,
+        status: 1,
+        stderr: 'rcache: cannot write the output: the disk is full\n',
+      });
     }
     const summary = shell(`echo '{"id":"c"}' | $RCACHE --db '${db}' save -m M --json > /dev/full`);
     expect(summary.stderr).toBe('rcache: cannot write the output: the disk is full\n');
@@ -157,7 +171,7 @@ describe('help', () => {
   it('has examples and exit codes at the top, marks --model as required, and refuses an unknown command', async () => {
     const top = await rcache(['--help']);
     expect(top.stdout).toContain('Examples:\n  cat contacts.ndjson | rcache save --model Contact');
-    expect(top.stdout).toMatch(/Exit codes:\n  0 +success[\s\S]*\n  2 +usage error[\s\S]*\n  65 +bad input[\s\S]*\n  130 +interrupted/);
+    expect(top.stdout).toMatch(/Exit codes:\n {2}0 +success[\s\S]*\n {2}2 +usage error[\s\S]*\n {2}65 +bad input[\s\S]*\n {2}130 +interrupted/);
     const save = await rcache(['help', 'save']);
     expect(save.code).toBe(0);
     expect(save.stdout).toMatch(/-m, --model <name> +the model \(record type\) of the dataset\s+\(required\)/);
@@ -225,7 +239,7 @@ describe('records typed at a terminal', () => {
 });
 
 describe('--rejects never destroys data', () => {
-  it('refuses the database, its companion files and the run\'s inputs, by path, link or inode', async () => {
+  it("refuses the database, its companion files and the run's inputs, by path, link or inode", async () => {
     const dir = tempDir();
     const db = join(dir, 'cache.db');
     const input = join(dir, 'in.ndjson');
@@ -248,7 +262,9 @@ describe('--rejects never destroys data', () => {
       expect(result.code).toBe(2);
       expect(result.stderr).toMatch(message);
     }
-    const fromStdin = spawnSync('sh', ['-c', `${process.execPath} ${BIN} --db '${db}' delete -m A --skip-invalid --rejects '${input}' < '${input}'`], { encoding: 'utf8' });
+    const fromStdin = spawnSync('sh', ['-c', `${process.execPath} ${BIN} --db '${db}' delete -m A --skip-invalid --rejects '${input}' < '${input}'`], {
+      encoding: 'utf8',
+    });
     expect(fromStdin.status).toBe(2);
     expect(fromStdin.stderr).toMatch(/is an input of this run \(standard input\)/);
     expect(readFileSync(db).equals(dbBytes)).toBe(true);
@@ -334,7 +350,8 @@ describe('the demo', () => {
   // The demo keeps its own ./rcache.db: there is nothing of it to run on PostgreSQL.
   it.skipIf(ON_POSTGRES)('tells the same story on every run, deletions included', { timeout: 60_000 }, () => {
     const cwd = tempDir();
-    const run = () => spawnSync(process.execPath, [join(import.meta.dirname, '..', 'fixtures', 'demo.mjs')], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const run = () =>
+      spawnSync(process.execPath, [join(import.meta.dirname, '..', 'fixtures', 'demo.mjs')], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     // Each run starts a new database: its cursors carry the new database's id, as its times are new.
     const stable = (text: string) =>
       text
@@ -349,7 +366,11 @@ describe('the demo', () => {
     expect(first.stderr).toContain('save Contact: 15 added, 30 updated, 260 unchanged');
     expect(first.stderr).toContain('delete Contact: 10 deleted, 0 unchanged, 0 unknown');
     const rows = first.stdout.split('\n').filter((line) => /^│ \S+ +│ (ADDED|UPDATED|DELETED) /.test(line));
-    expect(rows.map((row) => row.split('│')[2]!.trim()).sort()).toEqual([...Array(15).fill('ADDED'), ...Array(10).fill('DELETED'), ...Array(30).fill('UPDATED')]);
+    expect(rows.map((row) => row.split('│')[2]!.trim()).sort()).toEqual([
+      ...Array(15).fill('ADDED'),
+      ...Array(10).fill('DELETED'),
+      ...Array(30).fill('UPDATED'),
+    ]);
   });
 });
 
@@ -357,7 +378,9 @@ describe('messages', () => {
   it('count in the singular when there is one, and say what --until-cursor lacks', async () => {
     const db = dbIn();
     await rcache(['--db', db, 'save', '-m', 'A'], { input: ndjson([{ id: 1 }]), env: { RCACHE_NOW: '2024-01-01T00:00:00Z' } });
-    const pruned = await rcache(['--db', db, 'prune', '--dry-run', '--payload-ttl', '1d', '--dataset-ttl', '30d'], { env: { RCACHE_NOW: '2024-06-01T00:00:00Z' } });
+    const pruned = await rcache(['--db', db, 'prune', '--dry-run', '--payload-ttl', '1d', '--dataset-ttl', '30d'], {
+      env: { RCACHE_NOW: '2024-06-01T00:00:00Z' },
+    });
     expect(pruned.stderr).toBe('prune (dry run, nothing changed): 0 payloads would be pruned, 1 dataset would be expired (1 record would be deleted)\n');
     const once = await rcache(['--db', db, 'save', '-m', 'D'], { input: ndjson([{ id: 1 }, { id: 1 }]) });
     expect(once.stderr).toMatch(/^save D: 1 added, 0 updated, 0 unchanged, 1 duplicate \(/);

@@ -10,7 +10,7 @@ import { DAY } from '../src/decisions/duration.js';
 import { deliverWebhooks, openCache, type Cache, type WebhookEvent, type WebhookOptions } from '../src/index.js';
 import { retryDelay } from '../src/webhooks/backoff.js';
 import { STORES, freshStore, type StoreKind } from './stores.js';
-import { signedBy, startReceiver, type Receiver } from './webhook-receiver.js';
+import { signedBy, startReceiver } from './webhook-receiver.js';
 
 const opened: Cache[] = [];
 const stopping: AbortController[] = [];
@@ -49,7 +49,15 @@ async function delivering(location: string, options: Omit<WebhookOptions, 'signa
   await until(() => events.some((event) => event.type === 'started'), 'the deliverer to start');
   // Counted when the deliverer has the receiver's answer: a receiver that took a request may not have answered yet.
   const delivered = () => events.filter((event) => event.type === 'delivered').length;
-  return { events, delivered, stop: async () => (controller.abort(), await done), done };
+  return {
+    events,
+    delivered,
+    stop: async () => {
+      controller.abort();
+      await done;
+    },
+    done,
+  };
 }
 
 const lines = (...records: object[]) => records.map((record) => JSON.stringify(record));
@@ -65,8 +73,14 @@ describe('the retry policy', () => {
       [200, 60_000],
     ];
     for (const [failures, nominal] of cases) {
-      expect(retryDelay(failures, { base: 1000, max: 60_000 }, () => 0.5), String(failures)).toBe(nominal);
-      expect(retryDelay(failures, { base: 1000, max: 60_000 }, () => 0), String(failures)).toBe(nominal * 0.8);
+      expect(
+        retryDelay(failures, { base: 1000, max: 60_000 }, () => 0.5),
+        String(failures),
+      ).toBe(nominal);
+      expect(
+        retryDelay(failures, { base: 1000, max: 60_000 }, () => 0),
+        String(failures),
+      ).toBe(nominal * 0.8);
       expect(retryDelay(failures, { base: 1000, max: 60_000 }, () => 0.999)).toBeLessThanOrEqual(Math.min(60_000, nominal * 1.2));
     }
   });
@@ -99,7 +113,9 @@ describe.each(STORES)('the webhook deliverer on %s', (kind: StoreKind) => {
 
     const bodies = receiver.taken();
     const summary = bodies.map((body) =>
-      body.type === 'sync' ? [body.model, body.syncType, body.responseResults.added, body.responseResults.updated, body.responseResults.deleted] : [body.model, body.reason],
+      body.type === 'sync'
+        ? [body.model, body.syncType, body.responseResults.added, body.responseResults.updated, body.responseResults.deleted]
+        : [body.model, body.reason],
     );
     expect(summary).toEqual([
       ['Contact', 'INITIAL', 2, 0, 0],
@@ -127,7 +143,9 @@ describe.each(STORES)('the webhook deliverer on %s', (kind: StoreKind) => {
     expect(bodies[1]!.modifiedAfter).toBe('2026-03-01T00:00:01.000Z');
     expect(bodies[1]!.queryTimeStamp).toBe(bodies[1]!.modifiedAfter);
     for (const request of receiver.requests) expect(signedBy(request, 'k3y')).toEqual({ hmac: true, legacy: true });
-    expect(deliverer.events.filter((event) => event.type === 'delivered').map((event) => (event as { run: number }).run)).toEqual([1, 2, 4, 6, 7, 8, 9, 13, 15]);
+    expect(deliverer.events.filter((event) => event.type === 'delivered').map((event) => (event as { run: number }).run)).toEqual([
+      1, 2, 4, 6, 7, 8, 9, 13, 15,
+    ]);
   });
 
   it("reads the run's changes from GET /records' modifiedAfter: no change of the run is earlier", async () => {
@@ -296,7 +314,7 @@ describe.skipIf(!STORES.includes('sqlite'))('holds on SQLite, which are leases',
     const first = (await one.hold(url, { lease: 150 }))!;
     expect(await two.hold(url, { lease: 150 })).toBeUndefined();
     expect(await first.renew()).toBe(true);
-    let second;
+    let second: Awaited<ReturnType<typeof two.hold>>;
     await until(async () => (second = await two.hold(url, { lease: 60_000 })) !== undefined, 'the lease to lapse');
     expect(await first.advance(5, Date.now(), 1)).toBe(false);
     expect(await second!.advance(3, Date.now(), 1)).toBe(true);

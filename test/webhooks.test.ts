@@ -194,7 +194,9 @@ describe('rcache webhooks', { timeout: 60_000 }, () => {
     expect(stats!.last_error_at).toMatch(/Z$/);
     const table = await rcache(['--db', db, 'stats'], { env: { COLUMNS: '400' } });
     expect(table.stdout).toMatch(/webhooks: 1 receiver\n/);
-    expect(table.stdout).toMatch(new RegExp(`│ ${shown.replace(/[.*?]/g, '\\$&')} +│ +0 │ +2 │ +0 │ +\\d+ │ \\S+Z HTTP 401: refused \\*\\*\\* with \\*\\*\\* +│`));
+    expect(table.stdout).toMatch(
+      new RegExp(`│ ${shown.replace(/[.*?]/g, '\\$&')} +│ +0 │ +2 │ +0 │ +\\d+ │ \\S+Z HTTP 401: refused \\*\\*\\* with \\*\\*\\* +│`),
+    );
     const server = await startServe(db);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     await killServe(server.child);
@@ -260,7 +262,11 @@ describe('rcache webhooks', { timeout: 60_000 }, () => {
         if (page.records.length > 0) cursor = page.records.at(-1)!._nango_metadata.cursor;
         if (!page.next_cursor) break;
       }
-      handled.push(webhook.type === 'resync' ? 'resync' : `${webhook.syncType} ${webhook.responseResults.added}/${webhook.responseResults.updated}/${webhook.responseResults.deleted}`);
+      handled.push(
+        webhook.type === 'resync'
+          ? 'resync'
+          : `${webhook.syncType} ${webhook.responseResults.added}/${webhook.responseResults.updated}/${webhook.responseResults.deleted}`,
+      );
       res.writeHead(200).end();
     });
     app.listen(0, '127.0.0.1');

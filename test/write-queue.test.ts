@@ -27,7 +27,7 @@ describe('the queue of writes', () => {
     expect(order).toEqual(['a', 'b', 'c']);
   });
 
-  it('several slots: other datasets go at once, a dataset\'s own writes and a write of every dataset wait', async () => {
+  it("several slots: other datasets go at once, a dataset's own writes and a write of every dataset wait", async () => {
     const queue = new WriteQueue(4);
     const order: string[] = [];
     const a1 = await enter(queue, order, 'a1', 'A');

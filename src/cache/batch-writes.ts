@@ -25,7 +25,16 @@ export class BatchWrites {
   constructor(readonly byId = new Map<string, Written>()) {}
 
   /** Adds the op of a decided `write` of `record` (of `size` bytes; line `index` of the run's batch `batch`) over what is stored. */
-  add(write: Write, record: PreparedRecord, size: number, index: number, stored: StoredRecord | Written | undefined, state: StoredState | undefined, time: number, batch: number): void {
+  add(
+    write: Write,
+    record: PreparedRecord,
+    size: number,
+    index: number,
+    stored: StoredRecord | Written | undefined,
+    state: StoredState | undefined,
+    time: number,
+    batch: number,
+  ): void {
     if (write.kind === 'none' || write.kind === 'delete') return;
     const hash = record.hash ?? DEFERRED_HASH;
     const rowid = stored?.rowid;

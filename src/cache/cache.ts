@@ -4,7 +4,20 @@ import { recordJson } from '../io/records.js';
 import type { RecordSource } from '../io/sources.js';
 import { displayLocation, openStore } from '../stores/open.js';
 import { QueuedStore } from '../stores/queued-store.js';
-import type { Change, DatabaseInfo, Dataset, DatasetCounts, DatasetRunCount, Deliveries, RunCount, RunRecord, RunQuery, Store, Summary, WaitOptions, WaitResult } from '../stores/store.js';
+import type {
+  Change,
+  DatabaseInfo,
+  Dataset,
+  DatasetCounts,
+  DatasetRunCount,
+  Deliveries,
+  RunCount,
+  RunRecord,
+  RunQuery,
+  Store,
+  WaitOptions,
+  WaitResult,
+} from '../stores/store.js';
 import type { PartialRecord } from './edit-runs.js';
 import { checkOptions } from './options.js';
 import { ChangeReader, checkCount, checkQuery, positionOf, type ChangeQuery } from './reader.js';
@@ -109,7 +122,12 @@ export class Cache {
     let path: string[] | undefined;
     if (options.versionField !== undefined) {
       path = typeof options.versionField === 'string' ? versionPath(options.versionField) : undefined;
-      if (path === undefined) throw new InvalidArgumentError(`takes a dotted field path (updated_at, meta.version), not ${JSON.stringify(options.versionField)}`, 'versionField', ' ');
+      if (path === undefined)
+        throw new InvalidArgumentError(
+          `takes a dotted field path (updated_at, meta.version), not ${JSON.stringify(options.versionField)}`,
+          'versionField',
+          ' ',
+        );
     }
     const rules = { ignoreFields: options.ignoreFields ?? [], versionPath: path, schema: options.schema };
     const run = new SaveRun(this.store, dataset, { ...options, maxDelete }, { rules, ready: await readyRules(rules) }, this.now);
@@ -131,7 +149,10 @@ export class Cache {
       if ('ids' in source) {
         const ids = source.ids.map((id: unknown) => {
           if (typeof id !== 'string') {
-            throw new InvalidArgumentError(`${typeof id === 'number' ? id : typeof id} is not a string (a record saved with "id": 7 has the id "7")`, 'invalid id');
+            throw new InvalidArgumentError(
+              `${typeof id === 'number' ? id : typeof id} is not a string (a record saved with "id": 7 has the id "7")`,
+              'invalid id',
+            );
           }
           try {
             return checkId(id);
@@ -142,7 +163,13 @@ export class Cache {
         for (let i = 0; i < ids.length; i += PAGE * 2) await run.write(ids.slice(i, i + PAGE * 2), options.signal);
         return;
       }
-      await this.feed(source, options, run, (text) => parseId(text), (ids) => run.write(ids, options.signal));
+      await this.feed(
+        source,
+        options,
+        run,
+        (text) => parseId(text),
+        (ids) => run.write(ids, options.signal),
+      );
     });
     return { ...run.summary, skipped: run.skipped };
   }
@@ -155,7 +182,9 @@ export class Cache {
     const dataset = datasetOf(name);
     const run = new UpdateRun(this.store, dataset, await readyRules({ ignoreFields: options.ignoreFields ?? [], schema: options.schema }), this.now);
     run.unlessModifiedAfter = await this.unlessModifiedAfter(options);
-    await this.execute(run, options.signal, () => this.feed<PartialRecord>(source, options, run, preparePartial, (partials) => run.write(partials, options.signal)));
+    await this.execute(run, options.signal, () =>
+      this.feed<PartialRecord>(source, options, run, preparePartial, (partials) => run.write(partials, options.signal)),
+    );
     return { ...run.summary, skipped: run.skipped };
   }
 
@@ -198,7 +227,11 @@ export class Cache {
     checkOptions(query, 'reader');
     checkQuery(query);
     const info = await this.info();
-    const after = query.fromEnd ? await this.store.endOf(dataset) : query.cursor === undefined || query.cursor === '' ? undefined : positionOf(query.cursor, info);
+    const after = query.fromEnd
+      ? await this.store.endOf(dataset)
+      : query.cursor === undefined || query.cursor === ''
+        ? undefined
+        : positionOf(query.cursor, info);
     return new ChangeReader(this.store, info, dataset, { ...query, after });
   }
 
@@ -284,7 +317,12 @@ export class Cache {
       dryRun: options.dryRun === true,
       compact: options.compact,
     });
-    const result: PruneResult = { pruned: counts.pruned, datasetsExpired: counts.datasetsExpired, recordsDeleted: counts.recordsDeleted, reclaimedBytes: counts.reclaimedBytes };
+    const result: PruneResult = {
+      pruned: counts.pruned,
+      datasetsExpired: counts.datasetsExpired,
+      recordsDeleted: counts.recordsDeleted,
+      reclaimedBytes: counts.reclaimedBytes,
+    };
     if (counts.notReclaimed !== undefined) result.notReclaimed = counts.notReclaimed;
     return result;
   }
@@ -297,7 +335,11 @@ export class Cache {
     checkOptions(options, 'pruneUntil');
     const dataset = datasetOf(name);
     const until = positionOf(cursor, await this.info());
-    const counts = await retention.pruneUntil(this.store, this.now, dataset, until, { limit: options.limit, dryRun: options.dryRun === true, compact: options.compact });
+    const counts = await retention.pruneUntil(this.store, this.now, dataset, until, {
+      limit: options.limit,
+      dryRun: options.dryRun === true,
+      compact: options.compact,
+    });
     const result: PruneUntilResult = { count: counts.count, hasMore: counts.hasMore, reclaimedBytes: counts.reclaimedBytes };
     if (counts.notReclaimed !== undefined) result.notReclaimed = counts.notReclaimed;
     return result;

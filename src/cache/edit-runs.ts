@@ -109,7 +109,7 @@ export class UpdateRun extends LibraryRun {
         continue;
       }
       const before = 'payload' in row! ? row.payload : payloads.get(row!.rowid!)!;
-      let record;
+      let record: ReturnType<typeof prepareRecord>;
       try {
         record = prepareRecord(mergePartial(before, partial.text), this.rules.ignore, this.rules.checks);
       } catch (error) {
@@ -124,7 +124,16 @@ export class UpdateRun extends LibraryRun {
       if (decision.write.kind !== 'replace') continue;
       const { action, firstSeenAt } = decision.write;
       ops.push({ op: 'replace', rowid: row!.rowid!, action, firstSeenAt, payload: record.payload, hash: record.hash!, rawHash: record.rawHash, size });
-      merged.set(partial.id, { ...state, rowid: row!.rowid, action, changedInRun: true, size, hash: record.hash!, rawHash: record.rawHash, payload: record.payload });
+      merged.set(partial.id, {
+        ...state,
+        rowid: row!.rowid,
+        action,
+        changedInRun: true,
+        size,
+        hash: record.hash!,
+        rawHash: record.rawHash,
+        payload: record.payload,
+      });
     }
     await run.write(ops);
   }

@@ -19,7 +19,10 @@ export function deleteLimit(value: unknown): DeleteLimit {
   if (/^\d+$/.test(text) && Number.isSafeInteger(Number(text))) return { records: Number(text) };
   const share = /^(\d+(?:\.\d+)?)%$/.exec(text);
   if (share !== null && Number(share[1]) <= 100) return { percent: Number(share[1]) };
-  throw new InvalidArgumentError(`takes a whole number of records or a percentage up to 100% (25%, 100%), not ${JSON.stringify(value) ?? String(value)}`, 'maxDelete');
+  throw new InvalidArgumentError(
+    `takes a whole number of records or a percentage up to 100% (25%, 100%), not ${JSON.stringify(value) ?? String(value)}`,
+    'maxDelete',
+  );
 }
 
 /** Refuses deleting `count` of the `live` records a full refresh began with, when that is more than `limit` allows. */

@@ -51,7 +51,7 @@ export class IdSet {
     if (this.used + HEADER_BYTES + bytes > CHUNK_BYTES) {
       // An id longer than a chunk gets a chunk of its own, and the next id a fresh one.
       const size = HEADER_BYTES + bytes;
-      this.chunks.push(Buffer.allocUnsafe(size > CHUNK_BYTES ? size : CHUNK_BYTES));
+      this.chunks.push(Buffer.allocUnsafe(Math.max(size, CHUNK_BYTES)));
       this.used = 0;
     }
     const chunk = this.chunks.at(-1)!;

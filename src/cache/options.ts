@@ -33,7 +33,11 @@ export const OPTIONS = {
 export function checkOptions(options: unknown, call: keyof typeof OPTIONS): void {
   if (options === undefined) return;
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidArgumentError(`must be an object, not ${Array.isArray(options) ? 'an array' : options === null ? 'null' : typeof options}`, `the options of ${call}`, ' ');
+    throw new InvalidArgumentError(
+      `must be an object, not ${Array.isArray(options) ? 'an array' : options === null ? 'null' : typeof options}`,
+      `the options of ${call}`,
+      ' ',
+    );
   }
   const known = Object.keys(OPTIONS[call]);
   for (const name of Object.keys(options)) {

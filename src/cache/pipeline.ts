@@ -27,11 +27,7 @@ export interface PipelineOptions extends BadLineOptions {
  * line. A batch is applied as soon as it is prepared, without waiting for more input: on a slow
  * pipe an error is reported when its line arrives, not when the input ends.
  */
-export async function saveBatches(
-  run: SaveRun,
-  source: (signal: AbortSignal) => AsyncIterable<LineBatch>,
-  options: PipelineOptions,
-): Promise<void> {
+export async function saveBatches(run: SaveRun, source: (signal: AbortSignal) => AsyncIterable<LineBatch>, options: PipelineOptions): Promise<void> {
   const bad = new BadLines(options, () => run.reject());
   // Stops the input when the run fails, so that an open pipe does not keep the process waiting.
   const stop = new AbortController();
@@ -50,7 +46,16 @@ export async function saveBatches(
   let read = nextBatch();
   try {
     for (;;) {
-      if (flight && (await Promise.race([read.then(() => false), flight.prepared.then(() => true, () => true)]))) {
+      if (
+        flight &&
+        (await Promise.race([
+          read.then(() => false),
+          flight.prepared.then(
+            () => true,
+            () => true,
+          ),
+        ]))
+      ) {
         await land(run, flight, bad);
         flight = undefined;
       }

@@ -81,7 +81,13 @@ async function dropPayloads(work: Maintenance, dataset: DatasetRef, selection: P
 }
 
 /** Runs `work` to its commit; whatever fails rolls it back. */
-async function maintain<T>(store: Store, datasets: Partial<Dataset> | undefined, readonly: boolean, clock: () => number, work: (m: Maintenance) => Promise<T>): Promise<T> {
+async function maintain<T>(
+  store: Store,
+  datasets: Partial<Dataset> | undefined,
+  readonly: boolean,
+  clock: () => number,
+  work: (m: Maintenance) => Promise<T>,
+): Promise<T> {
   const maintenance = await store.beginMaintenance({ datasets, readonly, stamp: new RunClock(clock).stamp });
   try {
     const result = await work(maintenance);

@@ -81,7 +81,10 @@ export abstract class LibraryRun {
       const { startedAt, finishedAt } = this.clock.span();
       const { summary } = this;
       const changed = summary.added + summary.updated + summary.deleted > 0;
-      await run.commit({ kind: this.kind, ...summary, pruned: 0, startedAt, finishedAt }, { delta: this.delta, syncAt: finishedAt, changeAt: changed ? run.time : undefined });
+      await run.commit(
+        { kind: this.kind, ...summary, pruned: 0, startedAt, finishedAt },
+        { delta: this.delta, syncAt: finishedAt, changeAt: changed ? run.time : undefined },
+      );
       return summary;
     } finally {
       await this.abort();

@@ -5,13 +5,12 @@ import { rawDigestAgainst } from '../decisions/raw-hash.js';
 import { DEFERRED_HASH, likelyId, prepareRecord, RecordError, type PreparedRecord } from '../decisions/record.js';
 import { valueText, versionOrder } from '../decisions/version.js';
 import { EmptyRefreshError, InputError } from '../errors.js';
-import type { Dataset, Store, StoredRecord, WriteOp, WriteRun } from '../stores/store.js';
+import type { Dataset, Store, StoredRecord, WriteRun } from '../stores/store.js';
 import { BatchWrites, type Written } from './batch-writes.js';
 import { checkDeletions, DEFAULT_DELETE_LIMIT, deleteRows, unnamedLive, type DeleteLimit } from './guard.js';
 import type { LineRules, ReadyRules } from './line-rules.js';
 import { RowSet } from './row-set.js';
-import type { SaveOptions } from './types.js';
-import { LibraryRun, stateOf, type Known } from './runs.js';
+import { LibraryRun, stateOf } from './runs.js';
 
 /** What a run learned of a batch of lines before they were parsed, for applying them later in order. */
 export interface Check {
@@ -36,8 +35,6 @@ export interface SaveRunOptions {
   /** How many live records a full refresh may delete (default: half of them). */
   maxDelete?: DeleteLimit;
 }
-
-const REFRESH_PAGE = 2000;
 
 /** Rejects line `index` of the batch being applied, as a bad line of the input is. */
 export type RejectLine = (index: number, reason: string) => void;
@@ -116,7 +113,10 @@ export class SaveRun extends LibraryRun {
       records.map((record) => record.payload),
       signal,
     );
-    await this.apply(check, records.map((record, index) => ({ index, record })));
+    await this.apply(
+      check,
+      records.map((record, index) => ({ index, record })),
+    );
   }
 
   /**
@@ -152,7 +152,8 @@ export class SaveRun extends LibraryRun {
           continue;
         }
       }
-      const stored = byId.get(record.id) ?? (carried.size > 0 ? carried.get(record.id) : undefined) ?? (record.id === guess ? check.rows[index] : elsewhere.get(record.id));
+      const stored =
+        byId.get(record.id) ?? (carried.size > 0 ? carried.get(record.id) : undefined) ?? (record.id === guess ? check.rows[index] : elsewhere.get(record.id));
       const problem = this.decide(run, record, index, stored, payloads, writes);
       if (problem !== undefined) reject(index, problem);
     }
@@ -302,7 +303,9 @@ export class SaveRun extends LibraryRun {
     if (repeated.size === 0) return;
     const stored = await run.lookup([...repeated.keys()]);
     const again = new BatchWrites(writes.byId);
-    const payloads = await run.payloads([...stored.values()].filter((row) => this.needsPayload(run, row, repeated.get(row.id)!.record)).map((row) => row.rowid));
+    const payloads = await run.payloads(
+      [...stored.values()].filter((row) => this.needsPayload(run, row, repeated.get(row.id)!.record)).map((row) => row.rowid),
+    );
     for (const { record, index } of repeated.values()) {
       const problem = this.decide(run, record, index, stored.get(record.id), payloads, again);
       if (problem !== undefined) reject(index, problem);

@@ -23,7 +23,6 @@ export interface DatasetOptions extends GlobalOptions {
   model: string;
 }
 
-
 /** The dataset the flags name, by the library's rule; a name it refuses is a usage error naming the flag. */
 export function flagDataset(options: DatasetOptions): Dataset {
   try {

@@ -30,7 +30,10 @@ function inputOptions(command: Command): Command {
     .option('--json', 'print the summary as one JSON object on stdout')
     .option('--skip-invalid', 'report and skip bad lines instead of failing the whole run')
     .option('--rejects <file>', 'with --skip-invalid, keep the skipped lines verbatim in this file')
-    .option('--unless-modified-after <cursor>', 'leave alone (and count as skipped) records changed after this cursor, taken with rcache cursor before the fetch');
+    .option(
+      '--unless-modified-after <cursor>',
+      'leave alone (and count as skipped) records changed after this cursor, taken with rcache cursor before the fetch',
+    );
 }
 
 const SCHEMA_HELP = 'check every record against this JSON Schema (draft 2020-12 or draft-07): one that fails is a bad line';
@@ -254,11 +257,14 @@ export function buildProgram(): Command {
     .command('stats')
     .description('per-dataset counts and sizes, or the history of runs')
     .option('-m, --model <name>', 'only this model (with --integration and --connection)')
-    .option('--runs', 'list the run history with each run\'s counts, newest first')
+    .option('--runs', "list the run history with each run's counts, newest first")
     .option('-n, --limit <n>', 'with --runs, only the newest n runs')
     .option('--since <time>', 'with --runs, only runs started at or after this ISO 8601 time, or this long ago (7d, 12h)')
     .option('--json', 'print JSON instead of a table')
-    .addHelpText('after', examples(['rcache stats', 'rcache stats --runs --model Contact -n 20', 'rcache stats --runs --since 1d', 'rcache stats --json | jq .datasets']))
+    .addHelpText(
+      'after',
+      examples(['rcache stats', 'rcache stats --runs --model Contact -n 20', 'rcache stats --runs --since 1d', 'rcache stats --json | jq .datasets']),
+    )
     .action(async (_options, command: Command) => {
       const { stats } = await import('./stats.js');
       await stats(command.optsWithGlobals());
@@ -288,7 +294,11 @@ export function buildProgram(): Command {
     .description("deliver each run that changed something to URLs as Nango's sync webhooks, in order, retrying until taken")
     .requiredOption('--url <url>', 'a receiver (repeatable); a user and password in it are sent as Basic authentication', collect)
     .option('-m, --model <name>', 'only runs of this model (repeatable; all models without it)', collect)
-    .addOption(new Option('--signing-key <key>', 'sign each delivery as Nango does (better in the variable: a command line is visible to other users)').env('RCACHE_WEBHOOK_SIGNING_KEY'))
+    .addOption(
+      new Option('--signing-key <key>', 'sign each delivery as Nango does (better in the variable: a command line is visible to other users)').env(
+        'RCACHE_WEBHOOK_SIGNING_KEY',
+      ),
+    )
     .option('--always', 'also send runs that changed nothing')
     .option('--from-beginning', 'a URL not seen before gets every run of the history, not only the runs from now on')
     .option('--timeout <seconds>', 'how long to wait for a receiver to answer', '20')
@@ -337,10 +347,6 @@ function watchOutput(stream: NodeJS.WriteStream): void {
     const reason = error.code === 'ENOSPC' ? 'the disk is full' : error.message;
     if (stream !== process.stderr) process.stderr.write(`rcache: cannot write the output: ${reason}\n`);
   });
-}
-
-function isCommanderExit(error: unknown): error is CommanderError {
-  return error instanceof CommanderError;
 }
 
 const WRITING = new Set(['save', 'delete', 'update', 'prune', 'reset']);

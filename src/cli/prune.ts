@@ -1,3 +1,4 @@
+import type { PruneResult } from '../cache/types.js';
 import { parseDuration } from '../decisions/duration.js';
 import { RcacheError } from '../errors.js';
 import { humanBytes } from '../io/bytes.js';
@@ -18,14 +19,18 @@ export interface PruneCommandOptions extends GlobalOptions {
 export async function prune(options: PruneCommandOptions): Promise<void> {
   const payloadTtl = parseDuration(options.payloadTtl, '--payload-ttl');
   const datasetTtl = parseDuration(options.datasetTtl, '--dataset-ttl');
-  if (options.untilCursor !== undefined && options.model === undefined) throw new UsageError('--until-cursor needs --model: a cursor is a position in one dataset (add --model NAME)');
+  if (options.untilCursor !== undefined && options.model === undefined)
+    throw new UsageError('--until-cursor needs --model: a cursor is a position in one dataset (add --model NAME)');
   const dataset = options.model === undefined ? undefined : flagDataset({ ...options, model: options.model });
   // A dry run only reads: it works where the database cannot be written.
   const cache = await open(options, options.dryRun === true, undefined, false);
-  let result;
+  let result: PruneResult;
   try {
     if (options.untilCursor !== undefined) {
-      const { count, reclaimedBytes, notReclaimed } = await cache.pruneUntil(dataset!, options.untilCursor, { dryRun: options.dryRun, compact: options.vacuum });
+      const { count, reclaimedBytes, notReclaimed } = await cache.pruneUntil(dataset!, options.untilCursor, {
+        dryRun: options.dryRun,
+        compact: options.vacuum,
+      });
       result = { pruned: count, datasetsExpired: 0, recordsDeleted: 0, reclaimedBytes, notReclaimed };
     } else {
       result = await cache.prune({ payloadTtl, datasetTtl, dataset, dryRun: options.dryRun, compact: options.vacuum });
@@ -47,5 +52,6 @@ export async function prune(options: PruneCommandOptions): Promise<void> {
     );
   }
   // What was asked for was not all done: the prune stands, but the file is as large as before.
-  if (notReclaimed !== undefined) throw new RcacheError(`the prune was saved, but the space it freed could not be given back to the file system: ${notReclaimed}`);
+  if (notReclaimed !== undefined)
+    throw new RcacheError(`the prune was saved, but the space it freed could not be given back to the file system: ${notReclaimed}`);
 }

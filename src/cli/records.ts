@@ -4,7 +4,7 @@ import type { Cache } from '../cache/cache.js';
 import type { ChangeQuery, ChangeReader } from '../cache/reader.js';
 import { parseFilter } from '../decisions/filter.js';
 import { iso } from '../decisions/time.js';
-import { CursorError, InterruptedError, InvalidArgumentError, RcacheError, StoreError } from '../errors.js';
+import { CursorError, type InterruptedError, InvalidArgumentError, RcacheError, StoreError } from '../errors.js';
 import { wantsColor } from '../io/color.js';
 import { CursorFile } from '../io/cursor-file.js';
 import { trimJson } from '../io/ndjson.js';
@@ -46,7 +46,9 @@ const CURSOR_EVERY = 768 * 1024;
 export function parseIds(text: string): string[] {
   const ids = text.split(',').map(trimJson);
   if (ids.some((id) => id === '')) {
-    throw new UsageError(`--ids '${text}' has an empty id: separate ids with single commas (use --id or --ids-file for an id that is blank, has spaces at its ends or holds a comma)`);
+    throw new UsageError(
+      `--ids '${text}' has an empty id: separate ids with single commas (use --id or --ids-file for an id that is blank, has spaces at its ends or holds a comma)`,
+    );
   }
   return ids;
 }
@@ -61,13 +63,20 @@ function readIdsFile(path: string): string[] {
   }
   // A file saved by an editor that marks UTF-8 may start with a byte-order mark, which is no part of an id.
   if (text.startsWith('\ufeff')) text = text.slice(1);
-  return text.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line)).filter((id) => id !== '');
+  return text
+    .split('\n')
+    .map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line))
+    .filter((id) => id !== '');
 }
 
 /** The ids selected by --ids, --id and --ids-file together; undefined when none of them was given. */
 function selectedIds(options: RecordsOptions): string[] | undefined {
   if (options.ids === undefined && options.id === undefined && options.idsFile === undefined) return undefined;
-  const ids = [...(options.ids === undefined ? [] : parseIds(options.ids)), ...(options.id ?? []), ...(options.idsFile === undefined ? [] : readIdsFile(options.idsFile))];
+  const ids = [
+    ...(options.ids === undefined ? [] : parseIds(options.ids)),
+    ...(options.id ?? []),
+    ...(options.idsFile === undefined ? [] : readIdsFile(options.idsFile)),
+  ];
   if (options.id?.includes('')) throw new UsageError('--id must not be empty');
   if (ids.length === 0) throw new UsageError(`--ids-file ${options.idsFile} names no id: give at least one id, one per line`);
   return ids;
@@ -137,7 +146,8 @@ async function openForReading(options: RecordsOptions, interval: number, signal:
     } catch (error) {
       if (!options.follow || !missing(error)) throw error;
       // The database is there (a server's, say), only rcache's tables are not.
-      if ((error as StoreError).message.startsWith('no rcache database')) waiting = `waiting for the first save to ${where}: rcache has saved nothing there yet (stop with Ctrl-C)`;
+      if ((error as StoreError).message.startsWith('no rcache database'))
+        waiting = `waiting for the first save to ${where}: rcache has saved nothing there yet (stop with Ctrl-C)`;
     }
   }
   process.stderr.write(`rcache: ${waiting}\n`);
@@ -212,11 +222,20 @@ export async function records(options: RecordsOptions): Promise<void> {
       let version = options.follow ? await cache.version() : 0;
       await drain(read, progress, line);
       if (options.follow) {
-        await follow(cache, read, progress, line, interval, displayLocation(options.db), () => saveCursor(out.confirmed, out.taken), async () => {
-          const since = version;
-          version = await cache.version();
-          return since;
-        });
+        await follow(
+          cache,
+          read,
+          progress,
+          line,
+          interval,
+          displayLocation(options.db),
+          () => saveCursor(out.confirmed, out.taken),
+          async () => {
+            const since = version;
+            version = await cache.version();
+            return since;
+          },
+        );
       }
     }
     await out.flush();

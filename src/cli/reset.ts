@@ -8,7 +8,10 @@ export async function reset(options: DatasetOptions & { json?: boolean }): Promi
   const cache = await open(options, false, undefined, false);
   try {
     const deleted = await cache.reset(dataset);
-    if (deleted === undefined) process.stderr.write(`rcache: there is no dataset ${dataset.model} (integration ${dataset.integration}, connection ${dataset.connection}): nothing to reset\n`);
+    if (deleted === undefined)
+      process.stderr.write(
+        `rcache: there is no dataset ${dataset.model} (integration ${dataset.integration}, connection ${dataset.connection}): nothing to reset\n`,
+      );
     await reportSummary('reset', dataset, { ...emptySummary(), deleted: deleted ?? 0 }, options, startedAt);
   } finally {
     await cache.close();

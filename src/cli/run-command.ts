@@ -43,7 +43,8 @@ export async function reportSummary(
   const primary = PRIMARY[kind] ?? [];
   const others = (Object.keys(summary) as (keyof Counts)[]).filter((key) => !primary.includes(key) && (summary[key] > 0 || notes[key] !== undefined));
   // Every count is named by an adjective but one, which is a noun.
-  const counted = (key: keyof Counts) => (key === 'duplicates' ? plural(summary[key], 'duplicate') : `${count(summary[key])} ${key}`) + (notes[key] === undefined ? '' : ` ${notes[key]}`);
+  const counted = (key: keyof Counts) =>
+    (key === 'duplicates' ? plural(summary[key], 'duplicate') : `${count(summary[key])} ${key}`) + (notes[key] === undefined ? '' : ` ${notes[key]}`);
   const parts = [...primary, ...others].map((key) => (colours[key] ?? String)(counted(key)));
   const seconds = ((performance.now() - startedAt) / 1000).toFixed(2);
   process.stderr.write(`${kind} ${c.bold(dataset.model)}: ${parts.join(', ')} (${seconds}s)\n`);

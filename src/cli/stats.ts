@@ -48,7 +48,8 @@ const RUN_COLUMNS: Column[] = [
   numeric('pruned', 2),
 ];
 
-const seconds = (from: string, to: string) => ((Date.parse(to) - Date.parse(from)) / 1000).toLocaleString('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const seconds = (from: string, to: string) =>
+  ((Date.parse(to) - Date.parse(from)) / 1000).toLocaleString('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 const WEBHOOK_COLUMNS: Column[] = [
   { name: 'url', text: true },
@@ -77,7 +78,10 @@ function webhookTable(webhooks: WebhookJson[], table: { color: boolean; width: n
 
 export async function stats(options: StatsOptions): Promise<void> {
   if (!options.runs && (options.limit !== undefined || options.since !== undefined)) throw new UsageError('--limit and --since select runs: add --runs');
-  const query = { limit: options.limit === undefined ? undefined : parseCount(options.limit, '--limit'), since: options.since === undefined ? undefined : parseTime(options.since, '--since') };
+  const query = {
+    limit: options.limit === undefined ? undefined : parseCount(options.limit, '--limit'),
+    since: options.since === undefined ? undefined : parseTime(options.since, '--since'),
+  };
   const cache = await open(options, true);
   const filter = options.model === undefined ? undefined : { integration: options.integration, connection: options.connection, model: options.model };
   const table = { color: wantsColor(process.stdout, options.color), width: terminalWidth(process.stdout) };
@@ -90,15 +94,17 @@ export async function stats(options: StatsOptions): Promise<void> {
       const newest = await cache.runs({ dataset: filter, ...query, order: 'newest-first' });
       const runs = newest.reverse().map(runJson);
       if (options.json) return void process.stdout.write(JSON.stringify({ database, runs }) + '\n');
-      const rows = runs.reverse().map((run) => [
-        run.kind,
-        run.integration,
-        run.connection,
-        run.model,
-        run.started_at,
-        seconds(run.started_at, run.finished_at),
-        ...[run.added, run.updated, run.unchanged, run.deleted, run.unknown, run.duplicates, run.rejected, run.pruned].map(count),
-      ]);
+      const rows = runs
+        .reverse()
+        .map((run) => [
+          run.kind,
+          run.integration,
+          run.connection,
+          run.model,
+          run.started_at,
+          seconds(run.started_at, run.finished_at),
+          ...[run.added, run.updated, run.unchanged, run.deleted, run.unknown, run.duplicates, run.rejected, run.pruned].map(count),
+        ]);
       process.stdout.write(`${heading}: ${plural(runs.length, 'run')}, newest first\n${renderTable(RUN_COLUMNS, rows, table)}`);
       return;
     }

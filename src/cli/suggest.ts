@@ -10,7 +10,11 @@ export function suggestDatasets(wanted: Dataset, known: readonly Dataset[]): str
   const near = (model: string) => distance(model, wanted.model) <= Math.max(1, Math.floor(wanted.model.length / 4));
   const sameConnection = (dataset: Dataset) => dataset.integration === wanted.integration && dataset.connection === wanted.connection;
   const models = known.filter((dataset) => sameConnection(dataset) && near(dataset.model)).map((dataset) => dataset.model);
-  if (models.length > 0) return [...new Set(models)].sort((a, b) => distance(a, wanted.model) - distance(b, wanted.model)).slice(0, 3).join(' or ');
+  if (models.length > 0)
+    return [...new Set(models)]
+      .sort((a, b) => distance(a, wanted.model) - distance(b, wanted.model))
+      .slice(0, 3)
+      .join(' or ');
   const elsewhere = known.filter((dataset) => !sameConnection(dataset) && near(dataset.model)).slice(0, 3);
   if (elsewhere.length === 0) return undefined;
   return elsewhere.map((dataset) => namedFrom(dataset, wanted)).join(' or ');

@@ -48,7 +48,11 @@ export class IgnoreFields {
  * significant digits is written out in full up to 100 digits.
  */
 export function canonicalNumber(token: string): string {
-  const mantissa = token.replace(/^-/, '').replace(/[eE].*$/, '').replace('.', '').replace(/^0+/, '');
+  const mantissa = token
+    .replace(/^-/, '')
+    .replace(/[eE].*$/, '')
+    .replace('.', '')
+    .replace(/^0+/, '');
   const significant = mantissa.replace(/0+$/, '').length;
   const value = Number(token);
   if (significant <= 15 && Number.isFinite(value) && (value !== 0 || significant === 0)) return JSON.stringify(value);

@@ -20,7 +20,8 @@ export function checkName(value: unknown): string {
 
 /** The dataset a name gives, each part checked; an InvalidArgumentError names the part that is wrong. */
 export function datasetOf(name: DatasetName): Dataset {
-  if (typeof name !== 'object' || name === null) throw new InvalidArgumentError('must be an object with a model (and, optionally, integration and connection)', 'dataset');
+  if (typeof name !== 'object' || name === null)
+    throw new InvalidArgumentError('must be an object with a model (and, optionally, integration and connection)', 'dataset');
   const dataset: Dataset = { integration: name.integration ?? 'default', connection: name.connection ?? 'default', model: name.model };
   for (const key of ['integration', 'connection', 'model'] as const) {
     try {

@@ -83,7 +83,11 @@ export function decideUpdate(stored: StoredState | undefined, sameContent: boole
   if (!canMerge(stored)) return { outcome: 'unknown', write: NONE, delta: delta() };
   if (sameContent) return { outcome: 'unchanged', write: NONE, delta: delta() };
   const action = changeAction(stored);
-  return { outcome: action === 'ADDED' ? 'added' : 'updated', write: { kind: 'replace', action, firstSeenAt: stored.firstSeenAt }, delta: delta(0, 0, 0, size - stored.size) };
+  return {
+    outcome: action === 'ADDED' ? 'added' : 'updated',
+    write: { kind: 'replace', action, firstSeenAt: stored.firstSeenAt },
+    delta: delta(0, 0, 0, size - stored.size),
+  };
 }
 
 export function addDelta(total: CounterDelta, change: CounterDelta): void {

@@ -1,4 +1,4 @@
-import { IgnoreFields, MAX_DEPTH, MAY_LOSE_PRECISION, canonicalNumber, payloadHash } from './canonical.js';
+import { type IgnoreFields, MAX_DEPTH, MAY_LOSE_PRECISION, canonicalNumber, payloadHash } from './canonical.js';
 import { rawDigest } from './raw-hash.js';
 import { valueText, versionOf } from './version.js';
 import { ExactNumber, nestedDeeperThan, parseExact, topLevelMembers } from './json-text.js';

@@ -7,7 +7,10 @@ import { topLevelMembers } from './json-text.js';
  * without an offset is taken as UTC); other strings compare as strings, by UTF-16 code units.
  */
 
-export type Version = { kind: 'number'; sign: -1 | 0 | 1; magnitude: number; digits: string } | { kind: 'time'; ms: number; fraction: string } | { kind: 'string'; text: string };
+export type Version =
+  | { kind: 'number'; sign: -1 | 0 | 1; magnitude: number; digits: string }
+  | { kind: 'time'; ms: number; fraction: string }
+  | { kind: 'string'; text: string };
 
 const KIND_NAMES = { number: 'a number', time: 'a time', string: 'a string' } as const;
 

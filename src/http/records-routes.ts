@@ -52,7 +52,11 @@ class Checks {
     const unknown = [...new Set(keys)].filter((key) => !allowed.includes(key));
     if (unknown.length === 0) return;
     const names = unknown.map((key) => `'${key}'`).join(', ');
-    this.add('', 'unrecognized_keys', `unknown ${unknown.length > 1 ? 'keys' : 'key'} ${names} (${allowed.length ? `allowed: ${allowed.join(', ')}` : 'none is allowed'})`);
+    this.add(
+      '',
+      'unrecognized_keys',
+      `unknown ${unknown.length > 1 ? 'keys' : 'key'} ${names} (${allowed.length ? `allowed: ${allowed.join(', ')}` : 'none is allowed'})`,
+    );
   }
 
   done(code: string): void {

@@ -52,7 +52,9 @@ async function answer(served: Served, req: IncomingMessage, res: ServerResponse,
   const [name, route] = found;
   matched(name);
   if (!route.methods.includes(method)) {
-    throw new HttpError(405, 'method_not_allowed', `${method} is not allowed on ${path}: use ${route.methods[0]}`, undefined, { Allow: route.methods.join(', ') });
+    throw new HttpError(405, 'method_not_allowed', `${method} is not allowed on ${path}: use ${route.methods[0]}`, undefined, {
+      Allow: route.methods.join(', '),
+    });
   }
   if (route.public) return route.answer(req, url, res);
   authorize(req, served.secret);
@@ -115,9 +117,11 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
   return new Promise((resolve, reject) => {
     const fail = (error: NodeJS.ErrnoException) => {
       const where = `${host}:${port}`;
-      if (error.code === 'EADDRINUSE') reject(new RcacheError(`cannot listen on ${where}: the port is in use (choose another port, or port 0 for any free one)`));
+      if (error.code === 'EADDRINUSE')
+        reject(new RcacheError(`cannot listen on ${where}: the port is in use (choose another port, or port 0 for any free one)`));
       else if (error.code === 'EACCES') reject(new RcacheError(`cannot listen on ${where}: permission denied (ports below 1024 need privileges)`));
-      else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') reject(new RcacheError(`cannot listen on ${where}: ${host} is not an address of this machine`));
+      else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND')
+        reject(new RcacheError(`cannot listen on ${where}: ${host} is not an address of this machine`));
       else reject(new RcacheError(`cannot listen on ${where}: ${error.message}`));
     };
     server.once('error', fail);

@@ -15,7 +15,9 @@ export function visible(text: string): string {
  * variation selectors, skin tones, tags and zero-width-joined characters that follow it. Close to
  * Unicode's extended grapheme cluster, and many times faster than Intl.Segmenter.
  */
-const GRAPHEME = /\p{RI}\p{RI}|[^][\p{M}\u200c\ufe00-\ufe0f\u{1f3fb}-\u{1f3ff}\u{e0020}-\u{e007f}]*(?:\u200d[^][\p{M}\u200c\ufe00-\ufe0f\u{1f3fb}-\u{1f3ff}\u{e0020}-\u{e007f}]*)*/uy;
+const GRAPHEME =
+  // biome-ignore lint/suspicious/noMisleadingCharacterClass: a class of combining marks and modifiers, each matched alone (u flag)
+  /\p{RI}\p{RI}|[\s\S][\p{M}\u200c\ufe00-\ufe0f\u{1f3fb}-\u{1f3ff}\u{e0020}-\u{e007f}]*(?:\u200d[\s\S][\p{M}\u200c\ufe00-\ufe0f\u{1f3fb}-\u{1f3ff}\u{e0020}-\u{e007f}]*)*/uy;
 const widths = new Map<string, number>();
 
 /** A long cell is cut before it is looked at, so a huge payload costs no more than a short one. */

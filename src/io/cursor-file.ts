@@ -30,7 +30,10 @@ export class CursorFile {
     const cursor = bytes.toString('utf8').trim();
     // Nothing of another file is quoted: the path may name a file that is not the user's to show.
     if (bytes.length > MAX_BYTES || !isCursor(cursor)) {
-      throw new InvalidArgumentError(`${this.path} is not a cursor file: it holds something other than a cursor rcache wrote; give a file of its own (a missing file starts from the beginning)`, '--cursor-file');
+      throw new InvalidArgumentError(
+        `${this.path} is not a cursor file: it holds something other than a cursor rcache wrote; give a file of its own (a missing file starts from the beginning)`,
+        '--cursor-file',
+      );
     }
     this.saved = cursor;
     return cursor;

@@ -99,7 +99,9 @@ function openInput(input: string, options: ReadOptions): { file: string; stream:
 
 function inputError(file: string, error: NodeJS.ErrnoException): RcacheError {
   const reason = error.code === 'ENOENT' ? 'no such file' : error.code === 'EISDIR' ? 'it is a directory' : error.message;
-  return error.code === 'ENOENT' || error.code === 'EISDIR' ? new InvalidArgumentError(`cannot read ${file}: ${reason}`) : new RcacheError(`cannot read ${file}: ${reason}`);
+  return error.code === 'ENOENT' || error.code === 'EISDIR'
+    ? new InvalidArgumentError(`cannot read ${file}: ${reason}`)
+    : new RcacheError(`cannot read ${file}: ${reason}`);
 }
 
 /**

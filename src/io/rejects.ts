@@ -40,6 +40,7 @@ export function checkRejects(rejects: string, databaseFiles: readonly string[], 
   }
   for (const input of inputs) {
     const reads = input === '-' ? target.file !== undefined && identity(fstatSync(0, { bigint: true })) === target.file : same(input);
-    if (reads) throw new InvalidArgumentError(`${rejects} is an input of this run (${input === '-' ? 'standard input' : input}): name another file`, 'rejects', ' ');
+    if (reads)
+      throw new InvalidArgumentError(`${rejects} is an input of this run (${input === '-' ? 'standard input' : input}): name another file`, 'rejects', ' ');
   }
 }

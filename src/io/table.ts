@@ -50,7 +50,12 @@ const drawnWidth = (widths: readonly (number | undefined)[]) => widths.reduce<nu
  * and other cells never: such a table is wider than `width`. `quiet[i]`: column i holds only its
  * quiet value.
  */
-export function fitColumns(columns: readonly Column[], natural: readonly number[], width: number | undefined, quiet: readonly boolean[] = []): (number | undefined)[] {
+export function fitColumns(
+  columns: readonly Column[],
+  natural: readonly number[],
+  width: number | undefined,
+  quiet: readonly boolean[] = [],
+): (number | undefined)[] {
   const header = (i: number) => displayWidth(columns[i]!.name);
   const full = natural.map((w, i) => Math.max(width === undefined ? Math.min(w, columns[i]!.max ?? Infinity) : w, header(i)));
   const widths: (number | undefined)[] = [...full];
@@ -122,7 +127,10 @@ export class TableStream {
     const quiet = this.columns.map((column, i) => column.quiet !== undefined && rows.length > 0 && rows.every((row) => row[i] === column.quiet));
     this.widths = fitColumns(this.columns, natural, this.options.width, quiet);
     this.order = yieldOrder(this.columns, quiet);
-    const head = this.line(this.columns.map((c) => c.name), this.paint.head);
+    const head = this.line(
+      this.columns.map((c) => c.name),
+      this.paint.head,
+    );
     return this.rule('┌', '┬', '┐') + '\n' + head + this.rule('├', '┼', '┤') + '\n' + rows.map((row) => this.line(row)).join('');
   }
 

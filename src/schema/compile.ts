@@ -25,7 +25,10 @@ export async function compileSchema(schema: unknown, { checked = false } = {}): 
   // a schema `checked` on another thread already is not checked again.
   const options = { allErrors: false, strict: false, logger: false as const, validateSchema: !checked };
   const draft07 = declared !== undefined && DRAFT_07.test(declared);
-  const [ajv, formats] = await Promise.all([draft07 ? import('ajv').then(({ Ajv }) => new Ajv(options)) : import('ajv/dist/2020.js').then(({ Ajv2020 }) => new Ajv2020(options)), import('ajv-formats')]);
+  const [ajv, formats] = await Promise.all([
+    draft07 ? import('ajv').then(({ Ajv }) => new Ajv(options)) : import('ajv/dist/2020.js').then(({ Ajv2020 }) => new Ajv2020(options)),
+    import('ajv-formats'),
+  ]);
   (formats.default as unknown as (ajv: unknown) => void)(ajv);
   let validate: ValidateFunction;
   try {
@@ -39,7 +42,10 @@ export async function compileSchema(schema: unknown, { checked = false } = {}): 
 /** The first rule a record breaks: where (a JSON pointer), what, and which rule of the schema. */
 function failure(error: ErrorObject): string {
   let pointer = error.instancePath;
-  const property = (error.params as { missingProperty?: string; additionalProperty?: string }).missingProperty ?? (error.params as { additionalProperty?: string }).additionalProperty;
-  if ((error.keyword === 'required' || error.keyword === 'additionalProperties') && property !== undefined) pointer += '/' + property.replace(/~/g, '~0').replace(/\//g, '~1');
+  const property =
+    (error.params as { missingProperty?: string; additionalProperty?: string }).missingProperty ??
+    (error.params as { additionalProperty?: string }).additionalProperty;
+  if ((error.keyword === 'required' || error.keyword === 'additionalProperties') && property !== undefined)
+    pointer += '/' + property.replace(/~/g, '~0').replace(/\//g, '~1');
   return `fails the schema at ${pointer === '' ? 'the record itself' : pointer}: ${error.message ?? 'is not valid'} (${error.keyword}, ${error.schemaPath})`;
 }

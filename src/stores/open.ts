@@ -66,8 +66,13 @@ export async function openStore(location: string, options: StoreOptions = {}, st
   const scheme = schemeOf(location, stores);
   const opener = scheme === undefined ? await SQLITE() : (stores[scheme] ?? (await SCHEMES[scheme]?.()));
   if (opener === undefined) {
-    const own = Object.keys(stores).map((name) => `, a ${name} location`).join('');
-    throw new StoreError('bad-location', `cannot open ${scheme}// database: rcache does not know the scheme ${scheme}//; give a file path${own} or a postgres:// URL`);
+    const own = Object.keys(stores)
+      .map((name) => `, a ${name} location`)
+      .join('');
+    throw new StoreError(
+      'bad-location',
+      `cannot open ${scheme}// database: rcache does not know the scheme ${scheme}//; give a file path${own} or a postgres:// URL`,
+    );
   }
   return opener(location, options);
 }

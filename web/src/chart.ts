@@ -81,8 +81,24 @@ export function drawChart(holder: HTMLElement, newestFirst: Run[]): void {
           return `${new Date(run.started_at).toLocaleString()} · ${run.kind} · ${duration(Date.parse(run.finished_at) - Date.parse(run.started_at))}`;
         },
       },
-      ...CHANGES.map((series) => ({ label: series.label, stroke: series.color, fill: series.color, width: 0, scale: 'changes', paths: bars, points: { show: false }, value: exact(series.key) })),
-      { label: UNCHANGED.label, stroke: UNCHANGED.color, scale: 'unchanged', paths: () => null, points: { show: true, size: 7, width: 0, fill: UNCHANGED.color }, value: exact('unchanged') },
+      ...CHANGES.map((series) => ({
+        label: series.label,
+        stroke: series.color,
+        fill: series.color,
+        width: 0,
+        scale: 'changes',
+        paths: bars,
+        points: { show: false },
+        value: exact(series.key),
+      })),
+      {
+        label: UNCHANGED.label,
+        stroke: UNCHANGED.color,
+        scale: 'unchanged',
+        paths: () => null,
+        points: { show: true, size: 7, width: 0, fill: UNCHANGED.color },
+        value: exact('unchanged'),
+      },
     ],
     // Each part of a bar stands on the part below it.
     bands: CHANGES.slice(1).map((_, i) => ({ series: [i + 2, i + 1] as [number, number] })),
@@ -113,7 +129,12 @@ export function drawChart(holder: HTMLElement, newestFirst: Run[]): void {
   chart?.destroy();
   observer?.disconnect();
   // The axes' titles stand above the plot, where no tick value can run into them.
-  const titles = h('div', { class: 'chart-titles' }, h('span', { id: 'chart-changes-title' }, 'Changes per run (log scale)'), h('span', { id: 'chart-unchanged-title' }, '● Unchanged per run'));
+  const titles = h(
+    'div',
+    { class: 'chart-titles' },
+    h('span', { id: 'chart-changes-title' }, 'Changes per run (log scale)'),
+    h('span', { id: 'chart-unchanged-title' }, '● Unchanged per run'),
+  );
   const plot = h('div', {});
   replace(holder, titles, plot);
   chart = new uPlot(options, data, plot);

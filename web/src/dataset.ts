@@ -115,7 +115,12 @@ async function drawStream(current: View): Promise<void> {
       'tr',
       { 'data-id': item.id },
       h('td', {}, h('a', { href: recordHash(current, item.id), class: 'record-id' }, item.id)),
-      h('td', {}, h('span', { class: `action action-${item.action.toLowerCase()}` }, item.action), item.pruned_at ? h('span', { class: 'mark' }, 'pruned') : null),
+      h(
+        'td',
+        {},
+        h('span', { class: `action action-${item.action.toLowerCase()}` }, item.action),
+        item.pruned_at ? h('span', { class: 'mark' }, 'pruned') : null,
+      ),
       h('td', {}, time(item.last_modified_at)),
       h('td', { class: 'num' }, item.size === null ? '–' : bytes(item.size)),
       h('td', { class: 'preview' }, item.preview ?? '(payload pruned)'),
@@ -128,7 +133,12 @@ async function drawStream(current: View): Promise<void> {
       : h(
           'div',
           { class: 'scroll' },
-          h('table', { id: 'stream' }, h('thead', {}, h('tr', {}, ...['Id', 'Action', 'Modified', 'Size', 'Payload'].map((text) => h('th', { scope: 'col' }, text)))), h('tbody', {}, ...rows)),
+          h(
+            'table',
+            { id: 'stream' },
+            h('thead', {}, h('tr', {}, ...['Id', 'Action', 'Modified', 'Size', 'Payload'].map((text) => h('th', { scope: 'col' }, text)))),
+            h('tbody', {}, ...rows),
+          ),
         ),
   );
   const first = h('button', { type: 'button', id: 'page-first', disabled: current.pages.length === 1 }, current.query.order === 'desc' ? 'Newest' : 'Oldest');
@@ -143,7 +153,9 @@ async function drawStream(current: View): Promise<void> {
   const before = current.pages[current.pages.length - 1]!.before;
   next.addEventListener('click', move([...current.pages, { cursor: page.next_cursor ?? undefined, before: before + page.records.length }]));
   const position = page.records.length ? `${count(before + 1)}–${count(before + page.records.length)}` : '';
-  const partial = page.partial ? h('p', { class: 'muted', id: 'page-partial' }, 'A filter that matches few records searches part of the stream at a time: Next searches on.') : null;
+  const partial = page.partial
+    ? h('p', { class: 'muted', id: 'page-partial' }, 'A filter that matches few records searches part of the stream at a time: Next searches on.')
+    : null;
   replace(current.elements.pager, first, back, h('span', { id: 'page-position', 'aria-live': 'polite' }, position), next, partial);
 }
 
@@ -214,7 +226,20 @@ async function drawRecord(current: View, id: string | undefined): Promise<void> 
   }
   const { _nango_metadata: meta, ...payload } = detail.record;
   const { dataset } = current;
-  const command = ['rcache', 'records', '--db', current.database, '--integration', dataset.integration, '--connection', dataset.connection, '--model', dataset.model, '--cursor', meta.cursor]
+  const command = [
+    'rcache',
+    'records',
+    '--db',
+    current.database,
+    '--integration',
+    dataset.integration,
+    '--connection',
+    dataset.connection,
+    '--model',
+    dataset.model,
+    '--cursor',
+    meta.cursor,
+  ]
     .map(shellQuote)
     .join(' ');
   const close = h('a', { href: datasetHash(dataset), class: 'close', 'aria-label': 'Close the record' }, '×');
@@ -282,7 +307,12 @@ export async function showDataset(main: HTMLElement, dataset: Dataset, recordId:
     h('h1', {}, h('span', { class: 'muted' }, `${dataset.integration} / ${dataset.connection} / `), dataset.model),
     elements.summary,
     h('section', {}, h('h2', {}, 'Runs'), elements.chart, elements.runs),
-    h('div', { class: 'split' }, h('section', { class: 'stream' }, h('h2', {}, 'Change stream'), filterForm(current), elements.notice, elements.stream, elements.pager), elements.record),
+    h(
+      'div',
+      { class: 'split' },
+      h('section', { class: 'stream' }, h('h2', {}, 'Change stream'), filterForm(current), elements.notice, elements.stream, elements.pager),
+      elements.record,
+    ),
   );
   await Promise.all([drawSummary(current), loadRuns(current)]);
   await Promise.all([drawRuns(current), drawStream(current), drawRecord(current, recordId)]);

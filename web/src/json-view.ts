@@ -10,7 +10,18 @@ export function jsonView(value: unknown, depth = 0): HTMLElement {
   const [open, close] = Array.isArray(value) ? ['[', ']'] : ['{', '}'];
   if (entries.length === 0) return h('span', {}, open + close);
   const items = entries.map(([key, item]) =>
-    h('li', {}, Array.isArray(value) ? null : h('span', { class: 'json-key' }, JSON.stringify(key)), Array.isArray(value) ? null : ': ', jsonView(item, depth + 1)),
+    h(
+      'li',
+      {},
+      Array.isArray(value) ? null : h('span', { class: 'json-key' }, JSON.stringify(key)),
+      Array.isArray(value) ? null : ': ',
+      jsonView(item, depth + 1),
+    ),
   );
-  return h('details', { open: depth < 2 }, h('summary', {}, `${open} ${entries.length} ${Array.isArray(value) ? 'item' : 'key'}${entries.length === 1 ? '' : 's'} ${close}`), h('ul', { class: 'json' }, ...items));
+  return h(
+    'details',
+    { open: depth < 2 },
+    h('summary', {}, `${open} ${entries.length} ${Array.isArray(value) ? 'item' : 'key'}${entries.length === 1 ? '' : 's'} ${close}`),
+    h('ul', { class: 'json' }, ...items),
+  );
 }

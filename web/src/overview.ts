@@ -51,7 +51,11 @@ function table(datasets: DatasetStats[], onSort: () => void): HTMLElement {
       state.sort = column.key;
       onSort();
     });
-    return h('th', { scope: 'col', class: column.numeric ? 'num' : undefined, 'aria-sort': sorted ? (state.descending ? 'descending' : 'ascending') : undefined }, button);
+    return h(
+      'th',
+      { scope: 'col', class: column.numeric ? 'num' : undefined, 'aria-sort': sorted ? (state.descending ? 'descending' : 'ascending') : undefined },
+      button,
+    );
   });
   const shown = datasets.filter(matches).sort(compare);
   const rows = shown.map((dataset) => h('tr', {}, ...COLUMNS.map((column) => cell(dataset, column))));

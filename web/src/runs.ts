@@ -43,7 +43,16 @@ export async function drawRuns(current: RunsView): Promise<void> {
     current.elements.runs,
     runs.length === 0
       ? h('p', { class: 'muted' }, 'No runs yet.')
-      : h('div', { class: 'scroll' }, h('table', { id: 'runs' }, h('thead', {}, h('tr', {}, ...headers.map((text, i) => h('th', { scope: 'col', class: i > 1 ? 'num' : undefined }, text)))), h('tbody', {}, ...shown.map(runRow)))),
+      : h(
+          'div',
+          { class: 'scroll' },
+          h(
+            'table',
+            { id: 'runs' },
+            h('thead', {}, h('tr', {}, ...headers.map((text, i) => h('th', { scope: 'col', class: i > 1 ? 'num' : undefined }, text)))),
+            h('tbody', {}, ...shown.map(runRow)),
+          ),
+        ),
     more,
   );
   if (runs.length > 0) {

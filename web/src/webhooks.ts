@@ -17,7 +17,9 @@ export function webhookSection(webhooks: Webhook[]): HTMLElement | null {
       h('td', { class: webhook.backlog > 0 ? 'num notice' : 'num' }, count(webhook.backlog)),
       h('td', { class: 'num' }, count(webhook.delivered)),
       h('td', { class: 'num' }, count(webhook.failures)),
-      webhook.last_error === null ? h('td', { class: 'muted' }, '—') : h('td', {}, time(webhook.last_error_at), ' ', h('span', { class: 'error' }, webhook.last_error)),
+      webhook.last_error === null
+        ? h('td', { class: 'muted' }, '—')
+        : h('td', {}, time(webhook.last_error_at), ' ', h('span', { class: 'error' }, webhook.last_error)),
       h('td', { class: webhook.holder === null ? 'muted' : undefined }, webhook.holder ?? 'none running'),
     ),
   );

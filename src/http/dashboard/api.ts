@@ -115,7 +115,11 @@ export async function changes(cache: Cache, params: URLSearchParams, span = SCAN
   const order = query.get('order') ?? 'desc';
   if (order !== 'asc' && order !== 'desc') throw new HttpError(400, 'invalid_query_params', `order: use asc or desc, not '${order}'`);
   const limit = query.count('limit', MAX_PAGE, 50);
-  const ids = query.get('ids')?.split(',').map((id) => id.trim()).filter((id) => id !== '');
+  const ids = query
+    .get('ids')
+    ?.split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
   const actions = query.parse('filter', (text) => parseFilter(text));
   const modifiedAfter = query.parse('modified_after', (text) => parseTimestamp(text));
   const cursor = query.get('cursor');

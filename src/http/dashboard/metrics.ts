@@ -50,7 +50,7 @@ export class RequestMetrics {
     }
     out.push(...family('rcache_http_request_duration_seconds', 'histogram', 'Time to answer a request, by route.'));
     for (const [route, latency] of this.latency) {
-      BUCKETS.forEach((bound, i) => out.push(`rcache_http_request_duration_seconds_bucket${labels({ route, le: String(bound) })} ${latency.counts[i]}`));
+      BUCKETS.forEach((bound, i) => void out.push(`rcache_http_request_duration_seconds_bucket${labels({ route, le: String(bound) })} ${latency.counts[i]}`));
       out.push(`rcache_http_request_duration_seconds_bucket${labels({ route, le: '+Inf' })} ${latency.count}`);
       out.push(`rcache_http_request_duration_seconds_sum${labels({ route })} ${latency.sum}`);
       out.push(`rcache_http_request_duration_seconds_count${labels({ route })} ${latency.count}`);
@@ -72,7 +72,9 @@ function family(name: string, type: 'counter' | 'gauge' | 'histogram', help: str
 export async function metricsText(cache: Cache, requests: RequestMetrics): Promise<string> {
   const [datasets, runCounts, webhooks] = await Promise.all([cache.stats(), cache.datasetRunCounts(), cache.deliveries().list()]);
   // Each dataset's names, escaped once.
-  const named = new Map(datasets.map((dataset) => [datasetKey(dataset), pairs({ integration: dataset.integration, connection: dataset.connection, model: dataset.model })]));
+  const named = new Map(
+    datasets.map((dataset) => [datasetKey(dataset), pairs({ integration: dataset.integration, connection: dataset.connection, model: dataset.model })]),
+  );
   const names = (dataset: Dataset) => named.get(datasetKey(dataset));
   const out = [...family('rcache_datasets', 'gauge', 'Datasets in the cache.'), `rcache_datasets ${datasets.length}`];
   out.push(...family('rcache_records', 'gauge', 'Records of a dataset, by state.'));
@@ -82,7 +84,12 @@ export async function metricsText(cache: Cache, requests: RequestMetrics): Promi
   const gauges = [
     ['rcache_payload_bytes', 'bytes', 'Payload bytes of a dataset.', 1],
     ['rcache_dataset_last_run_timestamp_seconds', 'lastRunAt', 'When the last run of a dataset (of any kind) finished, in seconds since the epoch.', 1000],
-    ['rcache_dataset_last_change_timestamp_seconds', 'lastChangeAt', 'When a record of a dataset was last added, updated or deleted, in seconds since the epoch.', 1000],
+    [
+      'rcache_dataset_last_change_timestamp_seconds',
+      'lastChangeAt',
+      'When a record of a dataset was last added, updated or deleted, in seconds since the epoch.',
+      1000,
+    ],
   ] as const;
   for (const [name, key, help, unit] of gauges) {
     out.push(...family(name, 'gauge', help));
@@ -104,7 +111,7 @@ export async function metricsText(cache: Cache, requests: RequestMetrics): Promi
   out.push(...family('rcache_dataset_runs_total', 'counter', 'Committed runs of a dataset, by kind.'));
   for (const [key, count] of byDataset) out.push(`rcache_dataset_runs_total${key} ${count}`);
   const receivers: [string, string, string, (state: (typeof webhooks)[number]) => number][] = [
-    ['rcache_webhook_backlog', 'gauge', 'Runs committed after a webhook receiver\'s position.', (state) => state.backlog],
+    ['rcache_webhook_backlog', 'gauge', "Runs committed after a webhook receiver's position.", (state) => state.backlog],
     ['rcache_webhook_delivered_total', 'counter', 'Deliveries a webhook receiver took.', (state) => state.delivered],
     ['rcache_webhook_failures_total', 'counter', 'Failed attempts at delivering to a webhook receiver.', (state) => state.failures],
   ];

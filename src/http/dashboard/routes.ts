@@ -49,7 +49,7 @@ export function dashboardRoutes(options: DashboardOptions = {}): Required<Routes
   const closing = new AbortController();
   const data = (respond: (cache: Cache, res: ServerResponse, params: URLSearchParams) => Promise<void>): Route => ({
     methods: METHODS,
-    answer: async (cache, req, url, res) => respond(cache, secured(res), url.searchParams),
+    answer: async (cache, _req, url, res) => respond(cache, secured(res), url.searchParams),
   });
   const api = (answer: (cache: Cache, params: URLSearchParams) => Promise<string>) =>
     data(async (cache, res, params) => sendJson(res, 200, await answer(cache, params)));

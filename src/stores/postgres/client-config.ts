@@ -29,7 +29,10 @@ export function clientConfig(location: PostgresLocation, defaults: pg.ClientConf
     throw new StoreError('bad-location', `cannot open ${location.safe}: sslmode ${mode} is not one of ${SSL_MODES.join(', ')}`);
   }
   if (mode === 'verify-ca' && !url.searchParams.get('sslrootcert')) {
-    throw new StoreError('bad-location', `cannot open ${location.safe}: sslmode verify-ca needs sslrootcert, the file of the authority to check the server's certificate against`);
+    throw new StoreError(
+      'bad-location',
+      `cannot open ${location.safe}: sslmode verify-ca needs sslrootcert, the file of the authority to check the server's certificate against`,
+    );
   }
   let text = location.url;
   if (mode !== undefined && (mode === 'no-verify' || !url.searchParams.has('sslmode') || url.searchParams.has('uselibpqcompat'))) {

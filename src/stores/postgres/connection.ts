@@ -19,8 +19,7 @@ export const WRITERS = 6;
 // Positions, counters and times are bigint columns; as JavaScript numbers they are exact up to 2^53.
 const INT8 = 20;
 const types = {
-  getTypeParser: ((oid: number, format?: string) =>
-    oid === INT8 ? Number : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+  getTypeParser: ((oid: number, format?: string) => (oid === INT8 ? Number : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser,
 };
 
 /** Wakes readers waiting for a commit (see watch.ts); delivered only if the transaction commits. */

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type pg from 'pg';
 import { Client } from './client-config.js';
-import { type Deliveries, type DeliveryHold, type DeliveryState, type RunAfter, type RunKind, type RunsAfter } from '../store.js';
+import type { Deliveries, DeliveryHold, DeliveryState, RunAfter, RunKind, RunsAfter } from '../store.js';
 import { storeError } from './errors.js';
 import { unescapeText } from './text.js';
 

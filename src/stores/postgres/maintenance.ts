@@ -1,4 +1,3 @@
-import type pg from 'pg';
 import { DEFERRED_HASH } from '../../types.js';
 import type { Dataset, DatasetMove, DatasetRef, MaintainedDataset, Maintenance, PayloadSelection, RunEntry, SelectedRecord, Stamp } from '../store.js';
 import type { Connections } from './connection.js';
@@ -63,7 +62,13 @@ class PostgresMaintenance implements Maintenance {
     throughPosition: number,
     hashes: readonly { rowid: number; hash: string }[],
   ): Promise<void> {
-    const params: unknown[] = [dataset.uid, this.time, afterPosition, throughPosition, JSON.stringify(hashes.map(({ rowid, hash }) => ({ k: rowid, h: hash })))];
+    const params: unknown[] = [
+      dataset.uid,
+      this.time,
+      afterPosition,
+      throughPosition,
+      JSON.stringify(hashes.map(({ rowid, hash }) => ({ k: rowid, h: hash }))),
+    ];
     await this.query(
       `UPDATE rcache.records r SET payload = NULL, pruned_at = $2, hash = coalesce(s.h, r.hash)
        FROM (SELECT d.rowid, x.h FROM rcache.records d LEFT JOIN json_to_recordset($5::json) AS x(k bigint, h text) ON x.k = d.rowid

@@ -1,5 +1,17 @@
 import { StoreError } from '../../errors.js';
-import type { Change, ChangePage, DatabaseInfo, Dataset, DatasetCounts, DatasetRef, DatasetRunCount, RunCount, RunKind, RunQuery, RunRecord } from '../store.js';
+import type {
+  Change,
+  ChangePage,
+  DatabaseInfo,
+  Dataset,
+  DatasetCounts,
+  DatasetRef,
+  DatasetRunCount,
+  RunCount,
+  RunKind,
+  RunQuery,
+  RunRecord,
+} from '../store.js';
 import type { Connections } from './connection.js';
 import { escapeText, unescapeText } from './text.js';
 
@@ -55,7 +67,10 @@ export async function info(conns: Connections): Promise<DatabaseInfo> {
 }
 
 export async function findDataset(conns: Connections, dataset: Dataset): Promise<DatasetRef | undefined> {
-  const rows = await conns.query<[number, number]>('SELECT id, generation FROM rcache.datasets WHERE integration = $1 AND connection = $2 AND model = $3', names(dataset));
+  const rows = await conns.query<[number, number]>(
+    'SELECT id, generation FROM rcache.datasets WHERE integration = $1 AND connection = $2 AND model = $3',
+    names(dataset),
+  );
   const row = rows[0];
   return row === undefined ? undefined : { ...dataset, uid: row[0], generation: row[1] };
 }
@@ -170,21 +185,23 @@ export async function runs(conns: Connections, query: RunQuery): Promise<RunReco
      ORDER BY number ${query.order === 'newest-first' ? 'DESC' : 'ASC'} ${limit}`,
     params,
   );
-  return rows.map(([number, kind, integration, connection, model, startedAt, finishedAt, added, updated, unchanged, deleted, unknown, duplicates, rejected, pruned]) => ({
-    number,
-    kind,
-    ...named(integration, connection, model),
-    startedAt,
-    finishedAt,
-    added: added!,
-    updated: updated!,
-    unchanged: unchanged!,
-    deleted: deleted!,
-    unknown: unknown!,
-    duplicates: duplicates!,
-    rejected: rejected!,
-    pruned: pruned!,
-  }));
+  return rows.map(
+    ([number, kind, integration, connection, model, startedAt, finishedAt, added, updated, unchanged, deleted, unknown, duplicates, rejected, pruned]) => ({
+      number,
+      kind,
+      ...named(integration, connection, model),
+      startedAt,
+      finishedAt,
+      added: added!,
+      updated: updated!,
+      unchanged: unchanged!,
+      deleted: deleted!,
+      unknown: unknown!,
+      duplicates: duplicates!,
+      rejected: rejected!,
+      pruned: pruned!,
+    }),
+  );
 }
 
 export async function runCounts(conns: Connections): Promise<RunCount[]> {

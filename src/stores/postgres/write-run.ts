@@ -160,7 +160,7 @@ export class PostgresRun implements WriteRun {
           return { n, o: op.op, k: op.rowid, a: op.action, h: op.hash, r: op.rawHash, s: op.size, f: op.firstSeenAt };
         case 'restore':
           return { n, o: op.op, k: op.rowid, r: op.rawHash, s: op.size };
-        case 'delete':
+        default:
           return { n, o: op.op, k: op.rowid };
       }
     });

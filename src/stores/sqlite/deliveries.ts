@@ -180,7 +180,9 @@ class SqliteHold implements DeliveryHold {
   }
 
   async release(): Promise<void> {
-    await this.held('UPDATE webhook_deliveries SET holder = NULL, holder_host = NULL, holder_pid = NULL, holder_pidns = NULL, lease_until = NULL').catch(() => {});
+    await this.held('UPDATE webhook_deliveries SET holder = NULL, holder_host = NULL, holder_pid = NULL, holder_pidns = NULL, lease_until = NULL').catch(
+      () => {},
+    );
     this.released = true;
   }
 }

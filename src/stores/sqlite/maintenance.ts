@@ -15,7 +15,10 @@ function selected(selection: PayloadSelection): string {
 }
 
 /** The datasets matching `filter`, as maintenance looks at them; inside a transaction. */
-export function maintainedDatasets(conn: Connection, filter: Partial<{ integration: string; connection: string; model: string }> | undefined): MaintainedDataset[] {
+export function maintainedDatasets(
+  conn: Connection,
+  filter: Partial<{ integration: string; connection: string; model: string }> | undefined,
+): MaintainedDataset[] {
   const { where, params } = narrow(filter);
   const rows = conn
     .statement(
@@ -79,7 +82,9 @@ export class SqliteMaintenance implements Maintenance {
       const drop = this.conn.statement('UPDATE records SET hash = ?, payload = NULL, pruned_at = ? WHERE rowid = ?');
       for (const { rowid, hash } of hashes) drop.run(hash, this.time, rowid);
       this.conn
-        .statement(`UPDATE records SET payload = NULL, pruned_at = @at WHERE dataset_id = @dataset AND position > @after AND position <= @through${selected(selection)}`)
+        .statement(
+          `UPDATE records SET payload = NULL, pruned_at = @at WHERE dataset_id = @dataset AND position > @after AND position <= @through${selected(selection)}`,
+        )
         .run({ at: this.time, dataset: dataset.uid, after: afterPosition, through: throughPosition, ...selection });
     });
   }

@@ -48,11 +48,9 @@ export function narrow(dataset: Partial<Dataset> | undefined): { where: string; 
 }
 
 export function findDataset(conn: Connection, dataset: Dataset): DatasetRef | undefined {
-  const row = conn.statement('SELECT id, generation FROM datasets WHERE integration = ? AND connection = ? AND model = ?').get(
-    dataset.integration,
-    dataset.connection,
-    dataset.model,
-  ) as { id: number; generation: number } | undefined;
+  const row = conn
+    .statement('SELECT id, generation FROM datasets WHERE integration = ? AND connection = ? AND model = ?')
+    .get(dataset.integration, dataset.connection, dataset.model) as { id: number; generation: number } | undefined;
   return row === undefined ? undefined : { ...dataset, uid: row.id, generation: row.generation };
 }
 
@@ -61,7 +59,8 @@ function checkCurrent(conn: Connection, ref: DatasetRef): void {
   if (generation === undefined) {
     throw new StoreError('dataset-changed', `the dataset ${ref.model} was expired (all its records deleted) after this reader began`);
   }
-  if (generation !== ref.generation) throw new StoreError('dataset-changed', `the dataset ${ref.model} was reset (all its records deleted) after this reader began`);
+  if (generation !== ref.generation)
+    throw new StoreError('dataset-changed', `the dataset ${ref.model} was reset (all its records deleted) after this reader began`);
 }
 
 export function readChanges(conn: Connection, ref: DatasetRef, page: ChangePage): Change[] {

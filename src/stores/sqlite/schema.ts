@@ -83,7 +83,8 @@ function migrateUnchecked(db: Database.Database, path: string): void {
       db.exec(MIGRATIONS[next]!.replace(':database_id', `'${newDatabaseId()}'`));
     }
     const broken = db.pragma('foreign_key_check') as unknown[];
-    if (broken.length > 0) throw new StoreError('failed', `${path}: ${broken.length} records name no dataset after the upgrade of its schema; nothing was changed`);
+    if (broken.length > 0)
+      throw new StoreError('failed', `${path}: ${broken.length} records name no dataset after the upgrade of its schema; nothing was changed`);
     db.pragma(`application_id = ${APPLICATION_ID}`);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();

@@ -132,7 +132,10 @@ export class SqliteStore implements Store {
 
   async beginMaintenance(options: MaintenanceOptions): Promise<Maintenance> {
     // Read-only work is not queued with the writes: it reads on a connection of its own.
-    const conn = options.readonly && this.reader !== this.conn ? new Connection(openReader(this.conn.path, this.conn.busyTimeout), this.conn.path, this.conn.busyTimeout, true) : this.conn;
+    const conn =
+      options.readonly && this.reader !== this.conn
+        ? new Connection(openReader(this.conn.path, this.conn.busyTimeout), this.conn.path, this.conn.busyTimeout, true)
+        : this.conn;
     await conn.begin(!options.readonly);
     try {
       return conn.guard(options.readonly ? 'read' : 'write', () => {

@@ -107,7 +107,12 @@ export class SqliteWriteRun implements WriteRun {
             ).run(++this.position, op.action, op.hash, op.rawHash, op.payload, op.size, op.firstSeenAt, time, op.rowid);
             break;
           case 'restore':
-            this.statement('UPDATE records SET payload = ?, raw_hash = ?, size = ?, pruned_at = NULL WHERE rowid = ?').run(op.payload, op.rawHash, op.size, op.rowid);
+            this.statement('UPDATE records SET payload = ?, raw_hash = ?, size = ?, pruned_at = NULL WHERE rowid = ?').run(
+              op.payload,
+              op.rawHash,
+              op.size,
+              op.rowid,
+            );
             break;
           case 'delete':
             this.statement(`UPDATE records SET position = ?, action = 'DELETED', deleted_at = ?, last_modified_at = ? WHERE rowid = ?`).run(
