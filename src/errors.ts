@@ -21,6 +21,25 @@ export class InvalidArgumentError extends RcacheError {
 /** A cursor that does not belong to this database, or names a position it never reached. */
 export class CursorError extends InvalidArgumentError {}
 
+/**
+ * A cursor from before the dataset's last hard deletion (a reset, or its expiry): the records the
+ * reader holds may have been deleted without a trace. It must drop its copy and read again from
+ * the beginning, without a cursor.
+ */
+export class ResyncRequiredError extends RcacheError {
+  constructor(
+    readonly model: string,
+    readonly reason: 'reset' | 'expired',
+    /** When it happened, in milliseconds since the epoch. */
+    readonly at: number,
+  ) {
+    super(
+      `the dataset ${model} was ${reason} at ${new Date(at).toISOString()}, after this cursor (all its records were deleted): ` +
+        'drop your copy of its records and read again from the beginning, without a cursor',
+    );
+  }
+}
+
 /** One input line that is not a valid record. `where` is `file:line`. */
 export class InputError extends RcacheError {
   constructor(

@@ -59,6 +59,7 @@ export {
   EmptyRefreshError,
   DeletionLimitError,
   InterruptedError,
+  ResyncRequiredError,
   StoreError,
   type StoreFailure,
 } from './errors.js';

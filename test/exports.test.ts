@@ -77,6 +77,7 @@ describe('the package exports', () => {
       'InterruptedError',
       'InvalidArgumentError',
       'RcacheError',
+      'ResyncRequiredError',
       'StoreError',
       'deliverWebhooks',
       'inferSchema',

@@ -154,6 +154,6 @@ describe('a reset between finding the dataset and reading its first page', () =>
     const reader = await reading.reader({ model: 'M' });
     expect(await reader.next(10)).toHaveLength(1);
     await cache.reset({ model: 'M' });
-    await expect(reader.next(10)).rejects.toMatchObject({ kind: 'dataset-changed' });
+    await expect(reader.next(10)).rejects.toMatchObject({ name: 'ResyncRequiredError', reason: 'reset' });
   });
 });

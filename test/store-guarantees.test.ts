@@ -36,7 +36,7 @@ describe("a dataset's identity is never reused", () => {
     expect(ids[0]).toBeGreaterThan(old);
   });
 
-  it("a follower of a dataset that is expired says so and stops, and never prints another dataset's records", async () => {
+  it("a follower of a dataset that is expired says so and stops with exit 3, and never prints another dataset's records", async () => {
     const db = join(tempDir(), 'cache.db');
     await rcache(['--db', db, 'save', '--model', 'A'], { input: ndjson([{ id: 'a1' }]), env: OLD });
     const follower = follow(db, 'A');
@@ -44,12 +44,12 @@ describe("a dataset's identity is never reused", () => {
     await rcache(['--db', db, 'prune'], { env: LATER });
     await rcache(['--db', db, 'save', '--model', 'B'], { input: ndjson([{ id: 'b1', secret: 'of B' }]), env: LATER });
     const result = await follower.exit;
-    expect(result.code).toBe(1);
-    expect(result.stderr.toString()).toMatch(/^rcache: the dataset A was expired \(all its records deleted\) after this reader began/);
+    expect(result.code).toBe(3);
+    expect(result.stderr.toString()).toMatch(/^rcache: the dataset A was expired at 2024-06-01T00:00:00.000Z, after this cursor/);
     expect(result.stdout.toString()).not.toContain('of B');
   });
 
-  it('a follower of a dataset that is reset says so and stops', async () => {
+  it('a follower of a dataset that is reset says so and stops with exit 3', async () => {
     const db = join(tempDir(), 'cache.db');
     await rcache(['--db', db, 'save', '--model', 'A'], { input: ndjson([{ id: 'a1' }]) });
     const follower = follow(db, 'A');
@@ -57,8 +57,8 @@ describe("a dataset's identity is never reused", () => {
     await rcache(['--db', db, 'reset', '--model', 'A']);
     await rcache(['--db', db, 'save', '--model', 'A'], { input: ndjson([{ id: 'a2' }]) });
     const result = await follower.exit;
-    expect(result.code).toBe(1);
-    expect(result.stderr.toString()).toMatch(/the dataset A was reset/);
+    expect(result.code).toBe(3);
+    expect(result.stderr.toString()).toMatch(/the dataset A was reset at .*read again from the beginning/);
   });
 });
 

@@ -227,12 +227,14 @@ export class Cache {
     checkOptions(query, 'reader');
     checkQuery(query);
     const info = await this.info();
-    const after = query.fromEnd
-      ? await this.store.endOf(dataset)
-      : query.cursor === undefined || query.cursor === ''
-        ? undefined
-        : positionOf(query.cursor, info);
+    const after = query.fromEnd ? await this.endOf(dataset) : query.cursor === undefined || query.cursor === '' ? undefined : positionOf(query.cursor, info);
     return new ChangeReader(this.store, info, dataset, { ...query, after });
+  }
+
+  /** "Now" in the dataset's stream, which is after its last reset or expiry even when no record has come since. */
+  private async endOf(dataset: Dataset): Promise<number> {
+    const [end, horizon] = await Promise.all([this.store.endOf(dataset), this.store.findHorizon(dataset)]);
+    return Math.max(end, horizon?.position ?? 0);
   }
 
   /** One record of a dataset, whatever its state, as the change stream shows it; undefined when there is none. */

@@ -1,5 +1,5 @@
 import { decodeCursor, encodeCursor } from '../decisions/cursor.js';
-import { CursorError, InvalidArgumentError, StoreError } from '../errors.js';
+import { CursorError, InvalidArgumentError, ResyncRequiredError, StoreError } from '../errors.js';
 import type { Action, Change, Dataset, DatasetRef, Store } from '../stores/store.js';
 import { ACTIONS } from '../types.js';
 
@@ -70,8 +70,6 @@ export class ChangeReader {
   private ref: DatasetRef | undefined;
   private at: number | undefined;
   private partial = false;
-  /** A page was read with the current ref: a reset from then on means this reader missed deletions. */
-  private read = false;
 
   constructor(
     private readonly store: Store,
@@ -102,23 +100,38 @@ export class ChangeReader {
     return encodeCursor(this.database.id, position);
   }
 
-  /** Up to `limit` changes after the current position; advances past them. Empty while the dataset does not exist. */
+  /**
+   * Up to `limit` changes after the current position; advances past them. Empty while the dataset
+   * does not exist. Throws ResyncRequiredError when the position (a cursor given, or the last
+   * change read) comes before the dataset's last reset or expiry.
+   */
   async next(limit: number): Promise<Change[]> {
     checkCount(limit, 'limit', 0);
-    // Before its first page a reader holds nothing the reset could have made wrong: it finds the dataset again.
+    // A reset or an expiry since the dataset was found: find it again, and its horizon with it.
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.page(limit);
       } catch (error) {
-        if (this.read || attempt === 3 || !(error instanceof StoreError && error.kind === 'dataset-changed')) throw error;
+        if (attempt === 3 || !(error instanceof StoreError && error.kind === 'dataset-changed')) throw error;
         this.ref = undefined;
       }
     }
   }
 
+  /** Finds the dataset (found first: a reset committed after it is seen by readChanges) and refuses a position before its horizon. */
+  private async find(): Promise<DatasetRef | undefined> {
+    const ref = await this.store.findDataset(this.dataset);
+    if (this.at !== undefined && this.query.order !== 'newest-first') {
+      const horizon = await this.store.findHorizon(this.dataset);
+      // The horizon's own position is never a record's: a cursor at it was issued after, as "now" (rcache cursor).
+      if (horizon !== undefined && this.at < horizon.position) throw new ResyncRequiredError(this.dataset.model, horizon.reason, horizon.at);
+    }
+    return ref;
+  }
+
   private async page(limit: number): Promise<Change[]> {
     this.partial = false;
-    this.ref ??= await this.store.findDataset(this.dataset);
+    this.ref ??= await this.find();
     if (this.ref === undefined) return [];
     const newest = this.query.order === 'newest-first';
     let after = newest ? undefined : (this.at ?? 0);
@@ -143,7 +156,6 @@ export class ChangeReader {
       ids: this.query.ids,
       modifiedAfter: this.query.modifiedAfter,
     });
-    this.read = true;
     if (page.length > 0) this.at = page[page.length - 1]!.position;
     if (page.length < limit && edge !== undefined) {
       this.at = edge;

@@ -1,5 +1,14 @@
 import { Command, CommanderError, Option } from 'commander';
-import { DeletionLimitError, EmptyRefreshError, InputError, InterruptedError, InvalidArgumentError, RcacheError, StoreError } from '../errors.js';
+import {
+  DeletionLimitError,
+  EmptyRefreshError,
+  InputError,
+  InterruptedError,
+  InvalidArgumentError,
+  RcacheError,
+  ResyncRequiredError,
+  StoreError,
+} from '../errors.js';
 import { isServerLocation } from '../stores/open.js';
 import { VERSION } from '../version.js';
 import { UsageError } from './usage-error.js';
@@ -50,6 +59,8 @@ Exit codes:
   1    runtime failure (the database cannot be opened, read or written), or a full refresh
        that would delete more than --max-delete allows (nothing was saved)
   2    usage error: an unknown command or option, a missing --model, a bad value
+  3    resync required: the cursor is from before the dataset's last reset or expiry;
+       drop the copy of its records and read again without a cursor
   65   bad input data (the message names the file and line): not a record, failing
        --schema, or without a usable --version-field
   130  interrupted by SIGINT or SIGTERM: the run was rolled back
@@ -426,6 +437,7 @@ function hinted(error: RcacheError): string {
 const exitCodes: [abstract new (...args: never[]) => RcacheError, number][] = [
   [UsageError, 2],
   [InvalidArgumentError, 2],
+  [ResyncRequiredError, 3],
   [InputError, 65],
   [EmptyRefreshError, 65],
   [InterruptedError, 130],

@@ -1,12 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Cache } from '../cache/cache.js';
-import type { ChangeQuery } from '../cache/reader.js';
+import type { ChangeQuery, ChangeReader } from '../cache/reader.js';
 import { decodeCursor } from '../decisions/cursor.js';
 import { checkName } from '../decisions/dataset.js';
 import { parseFilter } from '../decisions/filter.js';
 import { wholeNumber } from '../decisions/number.js';
 import { parseTimestamp } from '../decisions/time.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, ResyncRequiredError } from '../errors.js';
 import { recordJson } from '../io/records.js';
 import type { Dataset } from '../types.js';
 import { HttpError, type Issue } from './http.js';
@@ -149,12 +149,16 @@ function listRequest(params: URLSearchParams): ListRequest {
   return { model: modelName(model!, variant), limit: limit ?? DEFAULT_LIMIT, query };
 }
 
-/** A cursor that is well formed but not this database's is refused as Nango refuses an invalid one. */
+/**
+ * A cursor that is well formed but not this database's is refused as Nango refuses an invalid one;
+ * one from before the dataset's last reset or expiry is gone (410), so that a client resyncs.
+ */
 async function checked<T>(path: string, code: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
     if (error instanceof InvalidArgumentError) throw HttpError.invalid(code, [{ code: 'custom', message: error.reason, path: [path] }]);
+    if (error instanceof ResyncRequiredError) throw new HttpError(410, 'resync_required', error.message);
     throw error;
   }
 }
@@ -169,6 +173,11 @@ export async function listRecords(cache: Cache, req: IncomingMessage, params: UR
   const { model, query, limit } = listRequest(params);
   const dataset = headerDataset(req, model);
   const reader = await checked('cursor', 'invalid_query_params', () => cache.reader(dataset, query));
+  return checked('cursor', 'invalid_query_params', () => listPage(reader, limit));
+}
+
+/** The page from the reader's position, at most `limit` records and about PAGE_BYTES. */
+async function listPage(reader: ChangeReader, limit: number): Promise<string> {
   const records: string[] = [];
   let bytes = 0;
   let last = 0;

@@ -98,6 +98,10 @@ export class QueuedStore implements Store {
     return this.store.findDataset(...args);
   }
 
+  findHorizon(...args: Parameters<Store['findHorizon']>) {
+    return this.store.findHorizon(...args);
+  }
+
   readChanges(...args: Parameters<Store['readChanges']>) {
     return this.store.readChanges(...args);
   }

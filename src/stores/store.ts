@@ -46,6 +46,18 @@ export interface DatasetRef extends Dataset {
   generation: number;
 }
 
+/**
+ * The last hard deletion of a dataset's records (a reset, or its expiry): a position taken from
+ * the change sequence when it committed. A cursor before it was issued before the deletion; one at
+ * it, only after (as "now": no record takes that position).
+ */
+export interface Horizon {
+  position: number;
+  /** The time stamped by the reset or the prune that expired the dataset. */
+  at: number;
+  reason: 'reset' | 'expired';
+}
+
 /** What a write run needs to know of one stored record to decide what a line does to it. */
 export interface StoredRecord {
   /**
@@ -304,7 +316,9 @@ export interface Maintenance {
   ): Promise<void>;
   /**
    * Hard-deletes every record of the dataset, and the dataset itself with `remove` (its id is
-   * never used again); else its generation grows. The number of records deleted.
+   * never used again); else its generation grows. Either way the dataset's horizon (kept by its
+   * names, past its removal) becomes a new position, 'expired' with `remove`, else 'reset'.
+   * The number of records deleted.
    */
   clearDataset(dataset: DatasetRef, remove: boolean): Promise<number>;
   /** Appends a run of the dataset to the history; with `move`, the dataset's figures move (a removed dataset has none). */
@@ -437,6 +451,9 @@ export interface Store {
 
   /** The dataset, or undefined when nothing was ever written to it (or it was expired since). */
   findDataset(dataset: Dataset): Promise<DatasetRef | undefined>;
+
+  /** The dataset's last hard deletion, kept even after it was expired; undefined when it never had one. */
+  findHorizon(dataset: Dataset): Promise<Horizon | undefined>;
 
   /**
    * "Now" in a dataset's change stream, for a reader that wants only what is committed from now

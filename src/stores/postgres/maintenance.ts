@@ -3,7 +3,7 @@ import type { Dataset, DatasetMove, DatasetRef, MaintainedDataset, Maintenance, 
 import type { Connections } from './connection.js';
 import { storeError } from './errors.js';
 import { appendRun } from './history.js';
-import { named, narrow } from './reads.js';
+import { named, names, narrow } from './reads.js';
 import { Transaction } from './transaction.js';
 
 /** The latest time stamped in the database: by any dataset's runs, or by prunes and resets (and datasets since expired). */
@@ -81,9 +81,13 @@ class PostgresMaintenance implements Maintenance {
   async clearDataset(dataset: DatasetRef, remove: boolean): Promise<number> {
     const [[count]] = (await this.query<[number]>(
       `WITH gone AS (DELETE FROM rcache.records WHERE dataset_id = $1 RETURNING 1),
-         changed AS (${remove ? 'DELETE FROM rcache.datasets' : 'UPDATE rcache.datasets SET generation = generation + 1'} WHERE id = $1)
+         changed AS (${remove ? 'DELETE FROM rcache.datasets' : 'UPDATE rcache.datasets SET generation = generation + 1'} WHERE id = $1),
+         horizon AS (
+           INSERT INTO rcache.horizons (integration, connection, model, position, at, reason)
+           VALUES ($2, $3, $4, nextval('rcache.positions'), $5, $6)
+           ON CONFLICT (integration, connection, model) DO UPDATE SET position = excluded.position, at = excluded.at, reason = excluded.reason)
        SELECT count(*) FROM gone`,
-      [dataset.uid],
+      [dataset.uid, ...names(dataset), this.time, remove ? 'expired' : 'reset'],
     )) as [[number]];
     return count;
   }

@@ -9,6 +9,7 @@ import type {
   DatasetCounts,
   DatasetRef,
   DatasetRunCount,
+  Horizon,
   Deliveries,
   Maintenance,
   MaintenanceOptions,
@@ -120,6 +121,10 @@ class PostgresStore implements Store {
 
   findDataset(dataset: Dataset): Promise<DatasetRef | undefined> {
     return reads.findDataset(this.conns, dataset);
+  }
+
+  findHorizon(dataset: Dataset): Promise<Horizon | undefined> {
+    return reads.findHorizon(this.conns, dataset);
   }
 
   endOf(dataset: Dataset): Promise<number> {

@@ -7,6 +7,7 @@ import type {
   DatasetCounts,
   DatasetRef,
   DatasetRunCount,
+  Horizon,
   RunCount,
   RunKind,
   RunQuery,
@@ -73,6 +74,15 @@ export async function findDataset(conns: Connections, dataset: Dataset): Promise
   );
   const row = rows[0];
   return row === undefined ? undefined : { ...dataset, uid: row[0], generation: row[1] };
+}
+
+export async function findHorizon(conns: Connections, dataset: Dataset): Promise<Horizon | undefined> {
+  const rows = await conns.query<[number, number, Horizon['reason']]>(
+    'SELECT position, at, reason FROM rcache.horizons WHERE integration = $1 AND connection = $2 AND model = $3',
+    names(dataset),
+  );
+  const row = rows[0];
+  return row === undefined ? undefined : { position: row[0], at: row[1], reason: row[2] };
 }
 
 export async function endOf(conns: Connections, dataset: Dataset): Promise<number> {

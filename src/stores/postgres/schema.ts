@@ -5,6 +5,7 @@ import initial from './migrations/001-initial.js';
 import identityColumns from './migrations/002-identity.js';
 import names from './migrations/003-names.js';
 import webhookDeliveries from './migrations/004-webhook-deliveries.js';
+import horizons from './migrations/005-horizons.js';
 
 /** Everything rcache keeps lives in this schema of the database it is given. */
 export const SCHEMA = 'rcache';
@@ -16,7 +17,7 @@ export const SCHEMA = 'rcache';
  * row would buy nothing. Names and ids sort bytewise (COLLATE "C"), whatever the database's
  * locale, as SQLite sorts them.
  */
-const MIGRATIONS: readonly string[] = [initial, identityColumns, names, webhookDeliveries];
+const MIGRATIONS: readonly string[] = [initial, identityColumns, names, webhookDeliveries, horizons];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -94,6 +94,13 @@ export class SqliteMaintenance implements Maintenance {
       const { changes } = this.conn.statement('DELETE FROM records WHERE dataset_id = ?').run(dataset.uid);
       if (remove) this.conn.statement('DELETE FROM datasets WHERE id = ?').run(dataset.uid);
       else this.conn.statement('UPDATE datasets SET generation = generation + 1 WHERE id = ?').run(dataset.uid);
+      const position = this.conn.statement('UPDATE positions SET last_value = last_value + 1 WHERE id = 1 RETURNING last_value').pluck().get() as number;
+      this.conn
+        .statement(
+          `INSERT INTO horizons (integration, connection, model, position, at, reason) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (integration, connection, model) DO UPDATE SET position = excluded.position, at = excluded.at, reason = excluded.reason`,
+        )
+        .run(dataset.integration, dataset.connection, dataset.model, position, this.time, remove ? 'expired' : 'reset');
       return changes;
     });
   }

@@ -1,5 +1,5 @@
 import { StoreError } from '../../errors.js';
-import type { Change, ChangePage, Dataset, DatasetCounts, DatasetRef, DatasetRunCount, RunCount, RunQuery, RunRecord } from '../store.js';
+import type { Change, ChangePage, Dataset, DatasetCounts, DatasetRef, DatasetRunCount, Horizon, RunCount, RunQuery, RunRecord } from '../store.js';
 import type { Connection } from './connection.js';
 import { decodeText, mayBeInexact } from './text.js';
 
@@ -52,6 +52,12 @@ export function findDataset(conn: Connection, dataset: Dataset): DatasetRef | un
     .statement('SELECT id, generation FROM datasets WHERE integration = ? AND connection = ? AND model = ?')
     .get(dataset.integration, dataset.connection, dataset.model) as { id: number; generation: number } | undefined;
   return row === undefined ? undefined : { ...dataset, uid: row.id, generation: row.generation };
+}
+
+export function findHorizon(conn: Connection, dataset: Dataset): Horizon | undefined {
+  return conn
+    .statement('SELECT position, at, reason FROM horizons WHERE integration = ? AND connection = ? AND model = ?')
+    .get(dataset.integration, dataset.connection, dataset.model) as Horizon | undefined;
 }
 
 function checkCurrent(conn: Connection, ref: DatasetRef): void {

@@ -8,6 +8,7 @@ import type {
   DatasetCounts,
   DatasetRef,
   DatasetRunCount,
+  Horizon,
   Deliveries,
   Maintenance,
   MaintenanceOptions,
@@ -87,6 +88,10 @@ export class SqliteStore implements Store {
 
   async findDataset(dataset: Dataset): Promise<DatasetRef | undefined> {
     return this.read((conn) => reads.findDataset(conn, dataset));
+  }
+
+  async findHorizon(dataset: Dataset): Promise<Horizon | undefined> {
+    return this.read((conn) => reads.findHorizon(conn, dataset));
   }
 
   /** Writers take turns, and a reader sees the sequence as the last commit left it: every position in it is committed. */
