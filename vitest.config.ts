@@ -20,6 +20,7 @@ const ON_BOTH_STORES = [
   'test/schema-cli.test.ts',
   'test/webhooks.test.ts',
   'test/retention-cli.test.ts',
+  'test/guarantees.test.ts',
 ];
 
 const configured = process.env.RCACHE_TEST_POSTGRES;
