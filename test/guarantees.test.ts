@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run } from './faults-helpers.js';
+import { run, start, until } from './faults-helpers.js';
 import { lines, ndjson, query, rcache, tempDir } from './helpers.js';
 import { dbLocation, ON_POSTGRES } from './store-under-test.js';
 
@@ -33,6 +33,25 @@ describe('positions are never reused, so a cursor stays valid forever', () => {
     expect(expired.stderr).toMatch(/1 dataset expired/);
     await save(db, ['d'], { RCACHE_NOW: '2999-01-01T00:00:01Z' });
     expect(await read(db, before), 'the record saved after the expiry is after the old cursor too').toEqual(['d']);
+  });
+});
+
+describe('a follower keeps its cursor file current while it waits', () => {
+  it('after printing a change it names that change in the file before it stops', async () => {
+    const dir = tempDir();
+    const db = dbLocation(dir);
+    await save(db, ['a']);
+    const file = join(dir, 'state');
+    const follower = start(['--db', db, 'records', '--model', 'M', '--follow', '--interval', '0.05', '--cursor-file', file]);
+    const printed = () => lines(follower.out().toString('utf8'));
+    const current = (count: number) => () =>
+      printed().length === count && existsSync(file) && readFileSync(file, 'utf8').trim() === cursorOf(printed()[count - 1]!);
+    await until(current(1), 20_000, 'the backlog to be named in the file');
+    await save(db, ['b']);
+    await until(current(2), 20_000, 'the new change to be named in the file');
+    expect(follower.running(), 'the follower is still waiting for more').toBe(true);
+    follower.child.kill('SIGINT');
+    expect((await follower.exit).code).toBe(0);
   });
 });
 
