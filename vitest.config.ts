@@ -21,6 +21,7 @@ const ON_BOTH_STORES = [
   'test/webhooks.test.ts',
   'test/retention-cli.test.ts',
   'test/resync.test.ts',
+  'test/guarantees.test.ts',
 ];
 
 const configured = process.env.RCACHE_TEST_POSTGRES;
