@@ -21,18 +21,25 @@ async function read(db: string, cursor: string): Promise<string[]> {
   return lines(result.stdout).map((line) => line.id);
 }
 
-describe('positions are never reused, so a cursor stays valid forever', () => {
-  it('a cursor taken before a reset, then before an expiry, still reads every change made after it', async () => {
+describe('positions are never reused, even after a reset or an expiry', () => {
+  it('a record saved after a reset or an expiry takes a new position: cursors from before are refused, one from after reads on', async () => {
     const db = dbLocation(tempDir());
     await save(db, ['a', 'b']);
-    const before = cursorOf(lines((await rcache(['--db', db, 'records', '--model', 'M'])).stdout).at(-1)!);
+    const all = async () => lines((await rcache(['--db', db, 'records', '--model', 'M'])).stdout);
+    const first = (await all()).map(cursorOf);
     expect((await rcache(['--db', db, 'reset', '--model', 'M'])).code).toBe(0);
     await save(db, ['c']);
-    expect(await read(db, before), 'the record saved after the reset is after the old cursor').toEqual(['c']);
+    const [c] = await all();
+    expect(first, 'the record saved after the reset has a position of its own').not.toContain(cursorOf(c!));
+    expect((await rcache(['--db', db, 'records', '--model', 'M', '--cursor', first.at(-1)!])).code, 'a cursor from before the reset').toBe(3);
     const expired = await rcache(['--db', db, 'prune', '--dataset-ttl', '1d'], { env: { RCACHE_NOW: '2999-01-01T00:00:00Z' } });
     expect(expired.stderr).toMatch(/1 dataset expired/);
     await save(db, ['d'], { RCACHE_NOW: '2999-01-01T00:00:01Z' });
-    expect(await read(db, before), 'the record saved after the expiry is after the old cursor too').toEqual(['d']);
+    const [d] = await all();
+    expect([...first, cursorOf(c!)], 'nor the record saved after the expiry').not.toContain(cursorOf(d!));
+    expect((await rcache(['--db', db, 'records', '--model', 'M', '--cursor', cursorOf(c!)])).code, 'a cursor from before the expiry').toBe(3);
+    await save(db, ['e'], { RCACHE_NOW: '2999-01-01T00:00:02Z' });
+    expect(await read(db, cursorOf(d!)), 'a cursor from after the expiry reads what came after it').toEqual(['e']);
   });
 });
 
