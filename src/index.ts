@@ -18,7 +18,7 @@ export type {
 export { inferSchema } from './schema/infer.js';
 export type { DatasetName } from './decisions/dataset.js';
 export type { ChangeReader, ChangeQuery } from './cache/reader.js';
-export type { RecordSource } from './io/sources.js';
+export type { RecordSource } from './input/sources.js';
 export type { Action, Dataset, RunKind, Summary } from './types.js';
 export type { Change, DatabaseInfo, DatasetCounts, RunCount, RunQuery, RunRecord, WaitOptions, WaitResult } from './stores/store.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { coalesce } from '../src/io/coalesce.js';
-import { splitLines, type LineBatch } from '../src/io/ndjson.js';
+import { coalesce } from '../src/input/coalesce.js';
+import { splitLines, type LineBatch } from '../src/input/ndjson.js';
 
 function batch(file: string, firstLine: number, lines: string[], bad?: number[]): LineBatch {
   const made: LineBatch = { file, firstLine, lines };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readLines, splitLines } from '../src/io/ndjson.js';
+import { readLines, splitLines } from '../src/input/ndjson.js';
 import { Readable } from 'node:stream';
 
 describe('splitting input into lines', () => {

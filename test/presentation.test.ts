@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseTime } from '../src/cli/context.js';
 import { modelList } from '../src/cli/models.js';
 import { payloadExcerpt } from '../src/cli/records.js';
-import { count, plural } from '../src/io/words.js';
+import { count, plural } from '../src/words.js';
 
 describe('counts for people', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Progress } from '../src/io/progress.js';
+import { Progress } from '../src/terminal/progress.js';
 
 function stream(isTTY: boolean) {
   const written: string[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TableStream, cut, fitColumns, renderTable, terminalWidth } from '../src/io/table.js';
+import { TableStream, cut, fitColumns, renderTable, terminalWidth } from '../src/terminal/table.js';
 
 describe('cutting cells', () => {
   it.each([

@@ -1,7 +1,7 @@
 import { datasetOf, type DatasetName } from '../decisions/dataset.js';
 import { CursorError, InterruptedError, InvalidArgumentError, StoreError } from '../errors.js';
-import { recordJson } from '../io/records.js';
-import type { RecordSource } from '../io/sources.js';
+import { recordJson } from '../wire/records.js';
+import type { RecordSource } from '../input/sources.js';
 import { displayLocation, openStore } from '../stores/open.js';
 import { QueuedStore } from '../stores/queued-store.js';
 import type {

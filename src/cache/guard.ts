@@ -1,5 +1,5 @@
 import { DeletionLimitError, InvalidArgumentError } from '../errors.js';
-import { percent } from '../io/words.js';
+import { percent } from '../words.js';
 import type { StoredRecord, WriteOp, WriteRun } from '../stores/store.js';
 import type { RowSet } from './row-set.js';
 

@@ -1,7 +1,6 @@
 import { RecordError } from '../decisions/record.js';
-import { BadLines, type BadLineOptions } from '../io/input.js';
-import { trimJson, type LineBatch } from '../io/ndjson.js';
-import { batchBytes } from '../io/progress.js';
+import { BadLines, type BadLineOptions } from '../input/input.js';
+import { batchBytes, trimJson, type LineBatch } from '../input/ndjson.js';
 import { Preparer } from './preparer.js';
 import type { Check, Entry, SaveRun } from './save-run.js';
 

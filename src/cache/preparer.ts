@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { RecordError, prepareRecord, type PreparedRecord } from '../decisions/record.js';
-import { splitLines, trimJson } from '../io/ndjson.js';
+import { splitLines, trimJson } from '../input/ndjson.js';
 import { roomForThread } from './address-space.js';
 import type { LineRules, ReadyRules } from './line-rules.js';
 

@@ -33,7 +33,7 @@ export function flagDataset(options: DatasetOptions): Dataset {
   }
 }
 
-export { plural } from '../io/words.js';
+export { plural } from '../words.js';
 
 export function parseCount(text: string, option: string, min = 1): number {
   const value = wholeNumber(text.trim(), min);

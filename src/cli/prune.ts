@@ -1,9 +1,9 @@
 import type { PruneResult } from '../cache/types.js';
 import { parseDuration } from '../decisions/duration.js';
 import { RcacheError } from '../errors.js';
-import { humanBytes } from '../io/bytes.js';
-import { wantsColor } from '../io/color.js';
-import { palette } from '../io/palette.js';
+import { humanBytes } from '../terminal/bytes.js';
+import { wantsColor } from '../terminal/color.js';
+import { palette } from '../terminal/palette.js';
 import { flagDataset, open, plural, UsageError, type GlobalOptions } from './context.js';
 
 export interface PruneCommandOptions extends GlobalOptions {

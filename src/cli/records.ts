@@ -5,13 +5,13 @@ import type { ChangeQuery, ChangeReader } from '../cache/reader.js';
 import { parseFilter } from '../decisions/filter.js';
 import { iso } from '../decisions/time.js';
 import { CursorError, type InterruptedError, InvalidArgumentError, RcacheError, StoreError } from '../errors.js';
-import { wantsColor } from '../io/color.js';
-import { CursorFile } from '../io/cursor-file.js';
-import { trimJson } from '../io/ndjson.js';
-import { Output } from '../io/output.js';
-import { pipeReaderWatch } from '../io/reader-watch.js';
-import { writeRecord } from '../io/records.js';
-import type { Tone } from '../io/table.js';
+import { wantsColor } from '../terminal/color.js';
+import { CursorFile } from '../terminal/cursor-file.js';
+import { trimJson } from '../input/ndjson.js';
+import { Output } from '../wire/output.js';
+import { pipeReaderWatch } from '../terminal/reader-watch.js';
+import { writeRecord } from '../wire/records.js';
+import type { Tone } from '../terminal/table.js';
 import { databaseExists, displayLocation } from '../stores/open.js';
 import type { Change, Dataset } from '../stores/store.js';
 import { flagDataset, interruptible, open, parseCount, parseTime, UsageError, type DatasetOptions } from './context.js';
@@ -313,7 +313,7 @@ export function payloadExcerpt(payload: string | null): string {
 
 async function printTable(reader: ChangeReader, progress: Progress, color: boolean): Promise<void> {
   // Loaded only here: the table code is no part of the start-up of other formats.
-  const { TableStream, terminalWidth } = await import('../io/table.js');
+  const { TableStream, terminalWidth } = await import('../terminal/table.js');
   // On a narrow terminal the payload gives way first, the cursor (what a reader copies) never.
   const table = new TableStream(
     [

@@ -1,8 +1,8 @@
 import type { Cache } from '../cache/cache.js';
 import { InvalidArgumentError } from '../errors.js';
-import { wantsColor } from '../io/color.js';
+import { wantsColor } from '../terminal/color.js';
 import { emptySummary, type Dataset, type Summary } from '../types.js';
-import { count } from '../io/words.js';
+import { count } from '../words.js';
 import { flagDataset, interruptible, open, plural, type DatasetOptions, type GlobalOptions } from './context.js';
 import { UsageError } from './usage-error.js';
 
@@ -37,7 +37,7 @@ export async function reportSummary(
     return;
   }
   // Loaded only here: scripts that ask for --json never need the colour library.
-  const { palette } = await import('../io/palette.js');
+  const { palette } = await import('../terminal/palette.js');
   const c = palette(wantsColor(process.stderr, options.color));
   const colours: Partial<Record<keyof Counts, (text: string) => string>> = { added: c.green, updated: c.yellow, deleted: c.red, rejected: c.red };
   const primary = PRIMARY[kind] ?? [];

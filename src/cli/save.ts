@@ -1,6 +1,6 @@
 import type { SaveResult } from '../cache/types.js';
-import { inputSize, Progress } from '../io/progress.js';
-import { count, percent } from '../io/words.js';
+import { inputSize, Progress } from '../terminal/progress.js';
+import { count, percent } from '../words.js';
 import { flagDataset } from './context.js';
 import { executeRun, writeOptions, type InputOptions } from './run-command.js';
 import { readSchemaFile } from './schema-file.js';

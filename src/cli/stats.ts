@@ -1,8 +1,8 @@
-import { humanBytes } from '../io/bytes.js';
-import { datasetJson, runJson, webhookJson, type WebhookJson } from '../io/stats-json.js';
-import { wantsColor } from '../io/color.js';
-import { renderTable, terminalWidth, type Column } from '../io/table.js';
-import { count } from '../io/words.js';
+import { humanBytes } from '../terminal/bytes.js';
+import { datasetJson, runJson, webhookJson, type WebhookJson } from '../wire/stats-json.js';
+import { wantsColor } from '../terminal/color.js';
+import { renderTable, terminalWidth, type Column } from '../terminal/table.js';
+import { count } from '../words.js';
 import { open, parseCount, parseTime, plural, UsageError, type GlobalOptions } from './context.js';
 
 export interface StatsOptions extends GlobalOptions {

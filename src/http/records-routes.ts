@@ -7,7 +7,7 @@ import { parseFilter } from '../decisions/filter.js';
 import { wholeNumber } from '../decisions/number.js';
 import { parseTimestamp } from '../decisions/time.js';
 import { InvalidArgumentError, ResyncRequiredError } from '../errors.js';
-import { recordJson } from '../io/records.js';
+import { recordJson } from '../wire/records.js';
 import type { Dataset } from '../types.js';
 import { HttpError, type Issue } from './http.js';
 

@@ -142,7 +142,7 @@ export interface RunningServer {
 
 /** Answers HTTP requests from the cache until stopped. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const served: Served = { ...options, routes: options.routes ?? serveRoutes(), stopping: false };
+  const served: Served = { ...options, routes: options.routes ?? serveRoutes({ log: options.log }), stopping: false };
   const server = createServer({ maxHeaderSize: 2 * MAX_URL }, (req, res) => handle(served, req, res));
   server.on('clientError', refuseMalformed);
   const address = await listen(server, options.port, options.host);

@@ -1,5 +1,5 @@
-import type { DatasetPageJson, NumberedRunJson, OverviewJson } from '../../src/http/dashboard/shapes.js';
-import type { DatasetJson, WebhookJson } from '../../src/io/stats-json.js';
+import type { DatasetPageJson, NumberedRunJson, OverviewJson } from '../../src/wire/dashboard.js';
+import type { DatasetJson, WebhookJson } from '../../src/wire/stats-json.js';
 import type { Dataset } from '../../src/stores/store.js';
 
 export type { Dataset };

@@ -5,11 +5,11 @@ import { parseFilter } from '../../decisions/filter.js';
 import { wholeNumber } from '../../decisions/number.js';
 import { iso, parseTimestamp } from '../../decisions/time.js';
 import { InvalidArgumentError } from '../../errors.js';
-import { recordJson } from '../../io/records.js';
-import { datasetJson, runJson, webhookJson } from '../../io/stats-json.js';
+import { recordJson } from '../../wire/records.js';
+import { datasetJson, runJson, webhookJson } from '../../wire/stats-json.js';
 import type { Change, Dataset } from '../../stores/store.js';
 import { HttpError } from '../http.js';
-import type { DatabaseJson, DatasetPageJson, NumberedRunJson, OverviewJson } from './shapes.js';
+import type { DatabaseJson, DatasetPageJson, NumberedRunJson, OverviewJson } from '../../wire/dashboard.js';
 
 const MAX_PAGE = 500;
 const MAX_RUNS = 5000;
@@ -170,7 +170,13 @@ export function sendText(res: ServerResponse, contentType: string, body: string)
  * Server-sent events: one `version` event now and one after every commit, until the client goes
  * away, `closing` aborts (the server stopping) or the database is replaced.
  */
-export async function events(cache: Cache, req: IncomingMessage, res: ServerResponse, closing: AbortSignal): Promise<void> {
+export async function events(
+  cache: Cache,
+  req: IncomingMessage,
+  res: ServerResponse,
+  closing: AbortSignal,
+  log: (line: string) => void = () => {},
+): Promise<void> {
   const signal = AbortSignal.any([closing, abortedWith(res)]);
   res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
   if (req.method === 'HEAD') return void res.end();
@@ -186,7 +192,7 @@ export async function events(cache: Cache, req: IncomingMessage, res: ServerResp
     }
   } catch (error) {
     // The headers are sent: the stream just ends, and the page reconnects.
-    if (!signal.aborted) process.stderr.write(`rcache serve: live updates stopped: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (!signal.aborted) log(`rcache serve: live updates stopped: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
     clearInterval(heartbeat);
     res.end();

@@ -29,6 +29,8 @@ export interface DashboardOptions {
   assets?: Assets;
   /** How many positions a page of the change stream filtered by action or time looks through at most. */
   span?: number;
+  /** Where a live-updates stream that stopped on an error is logged. */
+  log?: (line: string) => void;
 }
 
 function secured(res: ServerResponse): ServerResponse {
@@ -76,7 +78,7 @@ export function dashboardRoutes(options: DashboardOptions = {}): Required<Routes
     '/api/runs': api(runs),
     '/api/changes': api((cache, params) => changes(cache, params, options.span)),
     '/api/record': api(record),
-    '/api/events': { methods: METHODS, answer: (cache, req, _url, res) => events(cache, req, secured(res), closing.signal) },
+    '/api/events': { methods: METHODS, answer: (cache, req, _url, res) => events(cache, req, secured(res), closing.signal, options.log) },
     '/metrics': data(async (cache, res) => sendText(res, 'text/plain; version=0.0.4; charset=utf-8', await metricsText(cache, requests))),
     '/health': api(health),
   };

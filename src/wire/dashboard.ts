@@ -1,4 +1,4 @@
-import type { DatasetJson, RunJson, WebhookJson } from '../../io/stats-json.js';
+import type { DatasetJson, RunJson, WebhookJson } from './stats-json.js';
 
 // The dashboard's answers, shared with the page's code (which must not import the server's).
 

@@ -177,3 +177,9 @@ export async function* readLines(inputs: readonly string[], options: ReadOptions
     }
   }
 }
+
+/** The bytes a batch of lines was read from (its newlines included). */
+export function batchBytes(batch: LineBatch): number {
+  if (batch.bytes) return batch.bytes.length;
+  return batch.lines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
+}

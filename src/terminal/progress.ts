@@ -1,6 +1,5 @@
 import { fstatSync, statSync } from 'node:fs';
-import type { LineBatch } from './ndjson.js';
-import { plural } from './words.js';
+import { plural } from '../words.js';
 
 /**
  * The size of the input when it is known: the inputs are all regular files (standard input too,
@@ -18,12 +17,6 @@ export function inputSize(inputs: readonly string[]): number | undefined {
     }
   }
   return total;
-}
-
-/** The bytes a batch of lines was read from (its newlines included). */
-export function batchBytes(batch: LineBatch): number {
-  if (batch.bytes) return batch.bytes.length;
-  return batch.lines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
 }
 
 function duration(seconds: number): string {
