@@ -171,8 +171,9 @@ export class QueuedStore implements Store {
     return this.store as Required<Store>;
   }
 
-  readCheckpoint(dataset: Dataset): Promise<StoredCheckpoint> {
-    return this.checkpointing().readCheckpoint(dataset);
+  /** A store that keeps no checkpoints has none to read. */
+  async readCheckpoint(dataset: Dataset): Promise<StoredCheckpoint> {
+    return this.store.readCheckpoint?.(dataset) ?? { text: null, version: 0, updatedAt: null };
   }
 
   /** A checkpoint written alone takes its turn as a write of its dataset. */
