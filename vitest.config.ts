@@ -23,6 +23,7 @@ const ON_BOTH_STORES = [
   'test/resync.test.ts',
   'test/guarantees.test.ts',
   'test/checkpoints-cli.test.ts',
+  'test/checkpoints-kill.test.ts',
 ];
 
 const configured = process.env.RCACHE_TEST_POSTGRES;
