@@ -20,7 +20,7 @@ export function runCheckpoint(options: WriteOptions, store: QueuedStore): { text
   }
   const text = checkpointText(options.checkpoint);
   const expectVersion = options.expectVersion === undefined ? undefined : checkExpectVersion(options.expectVersion);
-  store.checkpointing();
+  store.checkpointing(); // a store that keeps none refuses it here, before anything is read
   return { text, expectVersion };
 }
 

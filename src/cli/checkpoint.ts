@@ -5,6 +5,7 @@ import { InvalidArgumentError, StoreError } from '../errors.js';
 import { displayLocation } from '../stores/open.js';
 import { flagDataset, open, parseCount, UsageError, type DatasetOptions } from './context.js';
 import { noticeUnknownDataset } from './records.js';
+import type { Dataset } from '../types.js';
 
 export interface CheckpointCommandOptions extends DatasetOptions {
   set?: string;
@@ -31,7 +32,7 @@ export async function checkpoint(options: CheckpointCommandOptions): Promise<voi
       throw error instanceof InvalidArgumentError ? new UsageError(`--set ${error.reason}`) : error;
     }
   }
-  if (!writing) return read(options);
+  if (!writing) return read(options, dataset);
   // Clearing never creates a database, as no command that only removes does.
   const cache = await open(options, false, undefined, options.set !== undefined);
   try {
@@ -42,8 +43,7 @@ export async function checkpoint(options: CheckpointCommandOptions): Promise<voi
   }
 }
 
-async function read(options: CheckpointCommandOptions): Promise<void> {
-  const dataset = flagDataset(options);
+async function read(options: CheckpointCommandOptions, dataset: Dataset): Promise<void> {
   let cache: Awaited<ReturnType<typeof open>>;
   try {
     cache = await open(options, true);
