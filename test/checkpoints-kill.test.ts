@@ -91,6 +91,8 @@ describe('a run carrying a checkpoint, killed with SIGKILL', () => {
       await settled(db);
       const after = await sameRun(db);
       if (point === 'never') expect(exit.code).toBe(0);
+      // Killed before its input ended, a run cannot have committed; killed as it ends, it may have.
+      if (typeof point === 'number') expect(after, `run ${run}, killed with ${point * 100}% of its input read`).toEqual(current);
       if (after.run === run) {
         expect(after.version, 'the new run wrote its checkpoint once').toBe(current.version + 1);
       } else {
@@ -101,10 +103,8 @@ describe('a run carrying a checkpoint, killed with SIGKILL', () => {
     }
     expect(killed).toBe(6);
     expect(current.run).toBe(points.length);
-    // The kills before the input ended always landed before the commit.
     const runs = JSON.parse(await ok(db, ['stats', '--runs', '--json'])).runs;
-    expect(runs.length).toBe(current.version);
-    expect(current.version).toBeGreaterThanOrEqual(2);
+    expect(runs.length, 'one run committed per write of the checkpoint').toBe(current.version);
   }, 240_000);
 });
 
