@@ -82,6 +82,23 @@ export class InterruptedError extends RcacheError {
   }
 }
 
+/**
+ * A checkpoint written on condition that its stored version is `expectVersion`, which it was not:
+ * another writer wrote it after it was read. Nothing was written.
+ */
+export class CheckpointConflictError extends RcacheError {
+  constructor(
+    readonly model: string,
+    /** The stored checkpoint's version. */
+    readonly version: number,
+    readonly expectVersion: number,
+    /** What was not written: 'nothing was saved' (a run), 'the checkpoint was not changed'. */
+    outcome: string,
+  ) {
+    super(`the checkpoint of ${model} is at version ${version}, not ${expectVersion} as expected (it was written after it was read): ${outcome}`);
+  }
+}
+
 /** Kinds of database failure, each with its own message and exit status in the CLI. */
 export type StoreFailure =
   /** Another writer held the lock past the busy timeout. */

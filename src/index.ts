@@ -3,6 +3,9 @@ export { openCache, Cache } from './cache/cache.js';
 export type {
   CacheOptions,
   CacheRecord,
+  Checkpoint,
+  CheckpointOptions,
+  CheckpointReadOptions,
   FollowOptions,
   PruneOptions,
   PruneResult,
@@ -29,6 +32,7 @@ export { storedPayloadHash } from './decisions/hash.js';
 export type {
   BeginOptions,
   ChangePage,
+  CheckpointWrite,
   CounterDelta,
   DatasetMove,
   DatasetRef,
@@ -45,6 +49,7 @@ export type {
   SelectedRecord,
   Stamp,
   Store,
+  StoredCheckpoint,
   StoredRecord,
   StoreOptions,
   WriteOp,
@@ -60,6 +65,7 @@ export {
   DeletionLimitError,
   InterruptedError,
   ResyncRequiredError,
+  CheckpointConflictError,
   StoreError,
   type StoreFailure,
 } from './errors.js';

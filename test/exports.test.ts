@@ -8,6 +8,9 @@ import type {
   CacheOptions,
   CacheRecord,
   Change,
+  Checkpoint,
+  CheckpointOptions,
+  CheckpointReadOptions,
   ChangeQuery,
   ChangeReader,
   DatabaseInfo,
@@ -67,8 +70,14 @@ describe('the package exports', () => {
     expectTypeOf<Cache['runs']>().parameters.toEqualTypeOf<[Partial<RunQuery>?]>();
     expectTypeOf<Cache['runs']>().returns.toEqualTypeOf<Promise<RunRecord[]>>();
     expectTypeOf<StoreOpener>().toEqualTypeOf<(location: string, options: StoreOptions) => Promise<Store>>();
+    expectTypeOf<Parameters<Cache['checkpoint']>>().toEqualTypeOf<[DatasetName, CheckpointReadOptions?]>();
+    expectTypeOf<ReturnType<Cache['checkpoint']>>().toEqualTypeOf<Promise<Checkpoint<Record<string, unknown> | string>>>();
+    expectTypeOf<Parameters<Cache['setCheckpoint']>>().toEqualTypeOf<[DatasetName, Record<string, unknown> | string, CheckpointOptions?]>();
+    expectTypeOf<Parameters<Cache['clearCheckpoint']>>().toEqualTypeOf<[DatasetName, CheckpointOptions?]>();
+    expectTypeOf<ReturnType<Cache['clearCheckpoint']>>().toEqualTypeOf<Promise<Checkpoint<Record<string, unknown> | string>>>();
     expect(Object.keys(rcache).sort()).toEqual([
       'Cache',
+      'CheckpointConflictError',
       'CursorError',
       'DEFERRED_HASH',
       'DeletionLimitError',

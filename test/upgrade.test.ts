@@ -49,7 +49,7 @@ describe.each(STORES)('a %s database written by rcache 0.1.0', (kind) => {
       expect(result.code, `${command}: ${result.stderr}`).toBe(0);
       expect(comparable(command, result.stdout), command).toEqual(comparable(command, stdout));
     }
-    expect(fixture.schemaVersion(db)).toBe(5);
+    expect(fixture.schemaVersion(db)).toBe(6);
 
     // Hashes came through: every live record saved again, keys reordered, is unchanged.
     const before = lines(printed(kind)['records -m Contact']!);
@@ -80,7 +80,7 @@ describe.each(STORES)('a %s database written by rcache 0.1.0', (kind) => {
     ]) {
       const result = await rcache(['--db', db, ...args], { input: ndjson([{ id: 'new' }]) });
       expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(/was written by a newer rcache \(schema 99; this rcache knows up to 5\)/);
+      expect(result.stderr).toMatch(/was written by a newer rcache \(schema 99; this rcache knows up to 6\)/);
     }
     expect(fixture.schemaVersion(db)).toBe(99);
     expect(stored()).toEqual(before);

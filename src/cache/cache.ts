@@ -18,6 +18,7 @@ import type {
   WaitOptions,
   WaitResult,
 } from '../stores/store.js';
+import { checkpointText, runCheckpoint, shapedCheckpoint, writeCheckpoint } from './checkpoints.js';
 import type { PartialRecord } from './edit-runs.js';
 import { checkOptions } from './options.js';
 import { ChangeReader, checkCount, checkQuery, positionOf, type ChangeQuery } from './reader.js';
@@ -26,6 +27,9 @@ import type { LibraryRun } from './runs.js';
 import type {
   CacheOptions,
   CacheRecord,
+  Checkpoint,
+  CheckpointOptions,
+  CheckpointReadOptions,
   FollowOptions,
   PruneOptions,
   PruneResult,
@@ -47,7 +51,7 @@ const PAGE = 1000;
 
 /** An open records cache: save, delete and update records, read and follow the change stream, retention, stats. */
 export class Cache {
-  private readonly store: Store;
+  private readonly store: QueuedStore;
 
   /**
    * A cache on a store already open; `location` names the database in messages, `busyTimeout` bounds
@@ -130,8 +134,10 @@ export class Cache {
         );
     }
     const rules = { ignoreFields: options.ignoreFields ?? [], versionPath: path, schema: options.schema };
+    const checkpoint = runCheckpoint(options, this.store);
     const run = new SaveRun(this.store, dataset, { ...options, maxDelete }, { rules, ready: await readyRules(rules) }, this.now);
     run.unlessModifiedAfter = await this.unlessModifiedAfter(options);
+    run.checkpoint = checkpoint;
     await this.execute(run, options.signal, () => saveBatches(run, (signal) => this.batches(w, source, signal), { ...options, warn: options.onWarning }));
     const result: SaveResult = { ...run.summary, skipped: run.skipped, deletionSkipped: run.deletionSkipped };
     if (run.liveBefore !== undefined) result.liveBefore = run.liveBefore;
@@ -144,6 +150,7 @@ export class Cache {
     await this.checkRejects(source, options);
     const { DeleteRun, checkId, parseId, RecordError } = await writers();
     const run = new DeleteRun(this.store, datasetOf(name), this.now);
+    run.checkpoint = runCheckpoint(options, this.store);
     run.unlessModifiedAfter = await this.unlessModifiedAfter(options);
     await this.execute(run, options.signal, async () => {
       if ('ids' in source) {
@@ -180,8 +187,10 @@ export class Cache {
     await this.checkRejects(source, options);
     const { UpdateRun, readyRules, preparePartial } = await writers();
     const dataset = datasetOf(name);
+    const checkpoint = runCheckpoint(options, this.store);
     const run = new UpdateRun(this.store, dataset, await readyRules({ ignoreFields: options.ignoreFields ?? [], schema: options.schema }), this.now);
     run.unlessModifiedAfter = await this.unlessModifiedAfter(options);
+    run.checkpoint = checkpoint;
     await this.execute(run, options.signal, () =>
       this.feed<PartialRecord>(source, options, run, preparePartial, (partials) => run.write(partials, options.signal)),
     );
@@ -380,6 +389,42 @@ export class Cache {
 
   close(): Promise<void> {
     return this.store.close();
+  }
+
+  /** The dataset's checkpoint: `{ checkpoint: null, version: 0, updatedAt: null }` when none was ever written. */
+  checkpoint(name: DatasetName, options: CheckpointReadOptions & { text: true }): Promise<Checkpoint<string>>;
+  checkpoint(name: DatasetName, options?: CheckpointReadOptions & { text?: false }): Promise<Checkpoint>;
+  checkpoint(name: DatasetName, options?: CheckpointReadOptions): Promise<Checkpoint<Record<string, unknown> | string>>;
+  async checkpoint(name: DatasetName, options: CheckpointReadOptions = {}): Promise<Checkpoint<Record<string, unknown> | string>> {
+    checkOptions(options, 'checkpoint');
+    return shapedCheckpoint(await this.store.readCheckpoint(datasetOf(name)), options.text);
+  }
+
+  /** Sets the dataset's checkpoint alone (a plain object, or the JSON text of one); with `expectVersion`, only if it is at that version. */
+  setCheckpoint(name: DatasetName, checkpoint: Record<string, unknown> | string, options: CheckpointOptions & { text: true }): Promise<Checkpoint<string>>;
+  setCheckpoint(name: DatasetName, checkpoint: Record<string, unknown> | string, options?: CheckpointOptions & { text?: false }): Promise<Checkpoint>;
+  setCheckpoint(
+    name: DatasetName,
+    checkpoint: Record<string, unknown> | string,
+    options?: CheckpointOptions,
+  ): Promise<Checkpoint<Record<string, unknown> | string>>;
+  async setCheckpoint(
+    name: DatasetName,
+    checkpoint: Record<string, unknown> | string,
+    options: CheckpointOptions = {},
+  ): Promise<Checkpoint<Record<string, unknown> | string>> {
+    checkOptions(options, 'setCheckpoint');
+    const dataset = datasetOf(name);
+    return shapedCheckpoint(await writeCheckpoint(this.store, dataset, checkpointText(checkpoint), this.now(), options.expectVersion), options.text);
+  }
+
+  /** Clears the dataset's checkpoint, which counts as a write of it; with `expectVersion`, only if it is at that version. */
+  clearCheckpoint(name: DatasetName, options: CheckpointOptions & { text: true }): Promise<Checkpoint<string>>;
+  clearCheckpoint(name: DatasetName, options?: CheckpointOptions & { text?: false }): Promise<Checkpoint>;
+  clearCheckpoint(name: DatasetName, options?: CheckpointOptions): Promise<Checkpoint<Record<string, unknown> | string>>;
+  async clearCheckpoint(name: DatasetName, options: CheckpointOptions = {}): Promise<Checkpoint<Record<string, unknown> | string>> {
+    checkOptions(options, 'clearCheckpoint');
+    return shapedCheckpoint(await writeCheckpoint(this.store, datasetOf(name), null, this.now(), options.expectVersion), options.text);
   }
 }
 

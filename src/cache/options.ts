@@ -2,12 +2,32 @@ import { closest } from '../decisions/distance.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { RunQuery, WaitOptions } from '../stores/store.js';
 import type { ChangeQuery } from './reader.js';
-import type { CacheOptions, FollowOptions, PruneOptions, PruneUntilOptions, ReadOptions, SaveOptions, UpdateOptions, WriteOptions } from './types.js';
+import type {
+  CacheOptions,
+  CheckpointOptions,
+  CheckpointReadOptions,
+  FollowOptions,
+  PruneOptions,
+  PruneUntilOptions,
+  ReadOptions,
+  SaveOptions,
+  UpdateOptions,
+  WriteOptions,
+} from './types.js';
 
 /** Every name of an options type, and no other: the compiler holds each list to its type. */
 type Names<T> = Record<keyof T, true>;
 
-const WRITE: Names<WriteOptions> = { skipInvalid: true, rejects: true, onWarning: true, onProgress: true, signal: true, unlessModifiedAfter: true };
+const WRITE: Names<WriteOptions> = {
+  skipInvalid: true,
+  rejects: true,
+  onWarning: true,
+  onProgress: true,
+  signal: true,
+  unlessModifiedAfter: true,
+  checkpoint: true,
+  expectVersion: true,
+};
 const QUERY: Names<ChangeQuery> = { cursor: true, actions: true, ids: true, modifiedAfter: true, fromEnd: true, order: true, span: true };
 const READ: Names<ReadOptions> = { ...QUERY, limit: true, text: true };
 
@@ -24,6 +44,9 @@ export const OPTIONS = {
   pruneUntil: { limit: true, dryRun: true, compact: true } satisfies Names<PruneUntilOptions>,
   runs: { dataset: true, since: true, after: true, limit: true, order: true } satisfies Names<RunQuery>,
   waitForCommit: { interval: true, signal: true, stop: true } satisfies Names<WaitOptions>,
+  checkpoint: { text: true } satisfies Names<CheckpointReadOptions>,
+  setCheckpoint: { expectVersion: true, text: true } satisfies Names<CheckpointOptions>,
+  clearCheckpoint: { expectVersion: true, text: true } satisfies Names<CheckpointOptions>,
 };
 
 /**

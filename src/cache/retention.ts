@@ -120,6 +120,7 @@ export async function prune(store: Store, clock: () => number, request: PruneReq
     for (const dataset of work.datasets) {
       if (expired(dataset, request.datasetCutoff)) {
         const deleted = dryRun ? await work.countRecords(dataset) : await work.clearDataset(dataset, true);
+        if (!dryRun) await work.clearCheckpoint?.(dataset);
         result.datasetsExpired++;
         result.recordsDeleted += deleted;
         // Its history stays, but there is no dataset left to count the run on.
@@ -169,13 +170,15 @@ export async function pruneUntil(
 }
 
 /**
- * Hard-deletes every record of the dataset, whose generation grows, recorded as a 'reset' run: the
- * number of records deleted, or undefined (nothing created) when the dataset does not exist.
+ * Hard-deletes every record of the dataset, whose generation grows, recorded as a 'reset' run, and
+ * clears its checkpoint: the number of records deleted, or undefined (nothing created) when there
+ * was no such dataset, nor a checkpoint of it.
  */
 export async function reset(store: Store, clock: () => number, dataset: Dataset): Promise<number | undefined> {
   return maintain(store, dataset, false, clock, async (work) => {
     const [ref] = work.datasets;
-    if (ref === undefined) return undefined;
+    const cleared = (await work.clearCheckpoint?.(dataset)) ?? false;
+    if (ref === undefined) return cleared ? 0 : undefined;
     const deleted = await work.clearDataset(ref, false);
     await work.appendRun(ref, entry('reset', work.time, { deleted }), { delta: counters(-ref.live, -ref.deleted, -ref.pruned, -ref.bytes) });
     return deleted;

@@ -1,3 +1,4 @@
+import { CheckpointConflictError } from '../errors.js';
 import { addDelta, countOutcome, type Outcome, type StoredState } from '../decisions/outcome.js';
 import type { Dataset, Store, StoredRecord, WriteRun } from '../stores/store.js';
 import { emptySummary, type CounterDelta, type Summary } from '../types.js';
@@ -29,6 +30,8 @@ export abstract class LibraryRun {
   skipped = 0;
   /** A position: a record whose latest change came after it is left exactly as it is (`unlessModifiedAfter`). */
   unlessModifiedAfter: number | undefined;
+  /** The checkpoint's JSON text, saved with the records; the version the stored one must be at, checked when the lock is taken. */
+  checkpoint: { text: string; expectVersion: number | undefined } | undefined;
   protected readonly delta: CounterDelta = { live: 0, deleted: 0, pruned: 0, bytes: 0 };
   protected run: WriteRun | undefined;
   /** The dataset does not exist and this kind of run does not create one: nothing is written. */
@@ -49,8 +52,15 @@ export abstract class LibraryRun {
   async begin(signal?: AbortSignal): Promise<WriteRun | undefined> {
     if (this.ended) throw new Error('this run has already ended');
     if (this.run === undefined && !this.missing) {
-      this.run = await this.store.beginRun(this.dataset, { kind: this.kind, stamp: this.clock.stamp, create: this.kind === 'save', signal });
+      // A checkpoint needs its dataset: a delete or update given one creates it.
+      const create = this.kind === 'save' || this.checkpoint !== undefined;
+      this.run = await this.store.beginRun(this.dataset, { kind: this.kind, stamp: this.clock.stamp, create, signal });
       this.missing = this.run === undefined;
+      const expected = this.checkpoint?.expectVersion;
+      if (this.run !== undefined && expected !== undefined) {
+        const { version } = await this.run.readCheckpoint!();
+        if (version !== expected) throw new CheckpointConflictError(this.dataset.model, version, expected, 'nothing was saved');
+      }
     }
     return this.run;
   }
@@ -84,6 +94,7 @@ export abstract class LibraryRun {
       await run.commit(
         { kind: this.kind, ...summary, pruned: 0, startedAt, finishedAt },
         { delta: this.delta, syncAt: finishedAt, changeAt: changed ? run.time : undefined },
+        this.checkpoint?.text,
       );
       return summary;
     } finally {

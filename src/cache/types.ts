@@ -38,6 +38,14 @@ export interface WriteOptions {
    * is left exactly as it is (the store holds newer data than the input), counted as `skipped`.
    */
   unlessModifiedAfter?: string;
+  /**
+   * A plain object (or the JSON text of one, at most 64 KiB) saved as the dataset's checkpoint in
+   * the same transaction as the records: both are saved, or neither. A delete or update given one
+   * creates the dataset when it does not exist, to hold it.
+   */
+  checkpoint?: Record<string, unknown> | string;
+  /** With checkpoint: save nothing (CheckpointConflictError) unless the stored checkpoint's version is this one (0: none was ever written). */
+  expectVersion?: number;
 }
 
 export interface SaveOptions extends WriteOptions {
@@ -155,4 +163,24 @@ export interface PruneUntilResult {
   reclaimedBytes: number;
   /** Why the space could not be given back, when `compact` failed; the payloads were dropped all the same. */
   notReclaimed?: string;
+}
+
+/** A dataset's checkpoint, as checkpoint(), setCheckpoint() and clearCheckpoint() give it. */
+export interface Checkpoint<T = Record<string, unknown>> {
+  /** The object saved last, as JSON.parse makes it (its JSON text with `text`); null when there is none. */
+  checkpoint: T | null;
+  /** How many times it was written (set, cleared, or cleared by a reset or an expiry): 0 when never. */
+  version: number;
+  /** When it was last written, in milliseconds since the epoch; null when never. */
+  updatedAt: number | null;
+}
+
+export interface CheckpointReadOptions {
+  /** Give the checkpoint as its JSON text, as stored: numbers keep every digit. */
+  text?: boolean;
+}
+
+export interface CheckpointOptions extends CheckpointReadOptions {
+  /** Write nothing (CheckpointConflictError) unless the stored checkpoint's version is this one (0: none was ever written). */
+  expectVersion?: number;
 }

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import {
+  CheckpointConflictError,
   DeletionLimitError,
   EmptyRefreshError,
   InputError,
@@ -42,7 +43,9 @@ function inputOptions(command: Command): Command {
     .option(
       '--unless-modified-after <cursor>',
       'leave alone (and count as skipped) records changed after this cursor, taken with rcache cursor before the fetch',
-    );
+    )
+    .option('--checkpoint <json>', "save this JSON object as the dataset's checkpoint, in the same transaction as the records")
+    .option('--expect-version <n>', "with --checkpoint, save nothing (exit 4) unless the stored checkpoint's version is n (0: none yet)");
 }
 
 const SCHEMA_HELP = 'check every record against this JSON Schema (draft 2020-12 or draft-07): one that fails is a bad line';
@@ -61,6 +64,8 @@ Exit codes:
   2    usage error: an unknown command or option, a missing --model, a bad value
   3    resync required: the cursor is from before the dataset's last reset or expiry;
        drop the copy of its records and read again without a cursor
+  4    conflict: the checkpoint's version is not the one --expect-version names;
+       nothing was written
   65   bad input data (the message names the file and line): not a record, failing
        --schema, or without a usable --version-field
   130  interrupted by SIGINT or SIGTERM: the run was rolled back
@@ -138,6 +143,7 @@ export function buildProgram(): Command {
         'rcache save --model Contact --full-refresh --max-delete 80% all-contacts.ndjson',
         'CURSOR=$(rcache cursor --model Contact); fetch > new.ndjson; rcache save --model Contact --unless-modified-after "$CURSOR" new.ndjson',
         'rcache save --model Contact --version-field updated_at --schema contact.schema.json data.ndjson',
+        `rcache save --model Contact --checkpoint '{"next_page":"p3"}' --expect-version 2 page2.ndjson`,
       ]),
     )
     .action(async (files: string[], _options, command: Command) => {
@@ -158,6 +164,7 @@ export function buildProgram(): Command {
         'rcache delete --model Contact contact-7 contact-9',
         'rcache delete --model Contact < removed.ndjson',
         'rcache delete --model Contact --unless-modified-after "$CURSOR" < removed.ndjson',
+        `rcache delete --model Contact --checkpoint '{"events_after":"e-1029"}' --expect-version 7 < removed.ndjson`,
       ]),
     )
     .action(async (ids: string[], _options, command: Command) => {
@@ -180,6 +187,7 @@ export function buildProgram(): Command {
         `echo '{"id":"contact-7","address":{"city":"Berlin"}}' | rcache update --model Contact`,
         'rcache update --model Contact patches.ndjson --json',
         'rcache update --model Contact --schema contact.schema.json --unless-modified-after "$CURSOR" patches.ndjson',
+        `rcache update --model Contact --checkpoint '{"since":"2024-05-01T00:00:00Z"}' --expect-version 3 patches.ndjson`,
       ]),
     )
     .action(async (files: string[], _options, command: Command) => {
@@ -227,6 +235,27 @@ export function buildProgram(): Command {
     .action(async (_options, command: Command) => {
       const { cursor } = await import('./cursor.js');
       await cursor(command.optsWithGlobals());
+    });
+
+  program
+    .command('checkpoint')
+    .description("print the dataset's checkpoint (JSON), or set or clear it alone")
+    .addOption(modelOption())
+    .option('--set <json>', 'set it to this JSON object (at most 64 KiB)')
+    .option('--clear', 'clear it (its version still grows)')
+    .option('--expect-version <n>', "with --set or --clear, change nothing (exit 4) unless the stored checkpoint's version is n (0: none yet)")
+    .addHelpText(
+      'after',
+      examples([
+        'rcache checkpoint --model Contact         # {"checkpoint":{...}|null,"version":N,"updated_at":"..."|null}',
+        `rcache checkpoint --model Contact --set '{"next_page":"p1"}' --expect-version 0`,
+        'rcache checkpoint --model Contact --clear',
+        'VERSION=$(rcache checkpoint --model Contact | jq .version)',
+      ]),
+    )
+    .action(async (_options, command: Command) => {
+      const { checkpoint } = await import('./checkpoint.js');
+      await checkpoint(command.optsWithGlobals());
     });
 
   program
@@ -431,6 +460,9 @@ const SYSTEM_LIMITS: Record<string, (error: Error) => string> = {
 function hinted(error: RcacheError): string {
   if (error instanceof EmptyRefreshError) return `${error.message}; pass --allow-empty to allow that`;
   if (error instanceof DeletionLimitError) return `${error.message}; if that is right, pass --max-delete ${error.count} (or 100% to allow any share)`;
+  if (error instanceof CheckpointConflictError) {
+    return `${error.message}; read it again (rcache checkpoint --model ${error.model}) and go on from what it holds`;
+  }
   return error.message;
 }
 
@@ -438,6 +470,7 @@ const exitCodes: [abstract new (...args: never[]) => RcacheError, number][] = [
   [UsageError, 2],
   [InvalidArgumentError, 2],
   [ResyncRequiredError, 3],
+  [CheckpointConflictError, 4],
   [InputError, 65],
   [EmptyRefreshError, 65],
   [InterruptedError, 130],

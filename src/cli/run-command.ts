@@ -1,9 +1,10 @@
 import type { Cache } from '../cache/cache.js';
+import { checkpointText } from '../decisions/checkpoint.js';
 import { InvalidArgumentError } from '../errors.js';
 import { wantsColor } from '../terminal/color.js';
 import { emptySummary, type Dataset, type Summary } from '../types.js';
 import { count } from '../words.js';
-import { flagDataset, interruptible, open, plural, type DatasetOptions, type GlobalOptions } from './context.js';
+import { flagDataset, interruptible, open, parseCount, plural, type DatasetOptions, type GlobalOptions } from './context.js';
 import { UsageError } from './usage-error.js';
 
 // What the writing commands share; kept apart from context.ts so that readers load none of it.
@@ -55,6 +56,23 @@ export interface InputOptions extends DatasetOptions {
   skipInvalid?: boolean;
   rejects?: string;
   unlessModifiedAfter?: string;
+  checkpoint?: string;
+  expectVersion?: string;
+}
+
+/** --checkpoint and --expect-version as the library takes them, checked before the database is opened: a bad one writes nothing. */
+function checkpointFlags(options: InputOptions): { checkpoint?: string; expectVersion?: number } {
+  if (options.checkpoint === undefined) {
+    if (options.expectVersion !== undefined) throw new UsageError('--expect-version only applies with --checkpoint: add --checkpoint');
+    return {};
+  }
+  try {
+    checkpointText(options.checkpoint);
+  } catch (error) {
+    throw error instanceof InvalidArgumentError ? new UsageError(`--checkpoint ${error.reason}`) : error;
+  }
+  const expectVersion = options.expectVersion === undefined ? undefined : parseCount(options.expectVersion, '--expect-version', 0);
+  return { checkpoint: options.checkpoint, expectVersion };
 }
 
 /** What the library needs of a writing command's input options. */
@@ -63,6 +81,7 @@ export function writeOptions(options: InputOptions, signal: AbortSignal) {
     skipInvalid: options.skipInvalid,
     rejects: options.rejects,
     unlessModifiedAfter: options.unlessModifiedAfter,
+    ...checkpointFlags(options),
     signal,
     onWarning: (message: string) => process.stderr.write(`rcache: ${message}\n`),
   };
@@ -75,6 +94,8 @@ const OPTIONS: Record<string, string> = {
   maxDelete: '--max-delete',
   versionField: '--version-field',
   schema: '--schema',
+  checkpoint: '--checkpoint',
+  expectVersion: '--expect-version',
 };
 
 /**
@@ -91,6 +112,7 @@ export async function executeRun<S extends Summary>(
   const dataset = flagDataset(options);
   // Listening before the database is opened: connecting to a server takes a while, and a Ctrl-C
   // meanwhile must end the command as one during the run does.
+  checkpointFlags(options);
   const interrupt = interruptible();
   let cache: Cache | undefined;
   try {

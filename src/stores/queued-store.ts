@@ -1,12 +1,14 @@
 import {
   StoreError,
   type BeginOptions,
+  type CheckpointWrite,
   type Deliveries,
   type DeliveryHold,
   type Dataset,
   type Maintenance,
   type MaintenanceOptions,
   type Store,
+  type StoredCheckpoint,
   type WriteRun,
 } from './store.js';
 import { EVERY_DATASET, WriteQueue, type WriteScope } from './write-queue.js';
@@ -161,6 +163,25 @@ export class QueuedStore implements Store {
     return this.store.endOf(...args);
   }
 
+  /** The store, when it keeps checkpoints (a program's own store may not); else a StoreError saying so. */
+  checkpointing(): Required<Pick<Store, 'readCheckpoint' | 'writeCheckpoint'>> {
+    if (this.store.readCheckpoint === undefined || this.store.writeCheckpoint === undefined) {
+      throw new StoreError('failed', `${this.location} keeps no checkpoints: its store does not implement them`);
+    }
+    return this.store as Required<Store>;
+  }
+
+  /** A store that keeps no checkpoints has none to read. */
+  async readCheckpoint(dataset: Dataset): Promise<StoredCheckpoint> {
+    return this.store.readCheckpoint?.(dataset) ?? { text: null, version: 0, updatedAt: null };
+  }
+
+  /** A checkpoint written alone takes its turn as a write of its dataset. */
+  writeCheckpoint(dataset: Dataset, write: CheckpointWrite): Promise<{ written: boolean; stored: StoredCheckpoint }> {
+    const store = this.checkpointing();
+    return this.queued(scopeOf(dataset), () => store.writeCheckpoint(dataset, write));
+  }
+
   close(): Promise<void> {
     this.queue.close(new StoreError('failed', `the cache at ${this.location} was closed before this write could begin`));
     return this.store.close();
@@ -181,8 +202,9 @@ function queuedRun(run: WriteRun, release: () => void): WriteRun {
     write: (ops) => run.write(ops),
     untouchedLive: (afterKey, limit) => run.untouchedLive(afterKey, limit),
     // A commit that failed may have left the run open: it is over before another write begins.
-    commit: (entry, move) => run.commit(entry, move).finally(end),
+    commit: (entry, move, checkpoint) => run.commit(entry, move, checkpoint).finally(end),
     abort: end,
+    readCheckpoint: run.readCheckpoint && (() => run.readCheckpoint!()),
   };
 }
 
@@ -199,5 +221,6 @@ function queuedMaintenance(maintenance: Maintenance, release: () => void): Maint
     appendRun: (...args) => maintenance.appendRun(...args),
     commit: () => maintenance.commit().finally(end),
     abort: end,
+    clearCheckpoint: maintenance.clearCheckpoint && ((dataset) => maintenance.clearCheckpoint!(dataset)),
   };
 }

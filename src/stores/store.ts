@@ -172,9 +172,16 @@ export interface WriteRun {
   untouchedLive(afterRowid: number, limit: number): Promise<{ rowid: number; id: string }[]>;
   /**
    * Appends the run to the history, moves the dataset's figures, makes every write visible and
-   * releases the lock; the run's time becomes the latest time stamped.
+   * releases the lock; the run's time becomes the latest time stamped. With `checkpoint` (only
+   * given to a store that keeps checkpoints), the dataset's checkpoint becomes that JSON text in
+   * the same transaction, its version growing by one and its time the run's finishedAt.
    */
-  commit(run: RunEntry, move: DatasetMove): Promise<void>;
+  commit(run: RunEntry, move: DatasetMove, checkpoint?: string): Promise<void>;
+  /**
+   * The dataset's checkpoint, read under a lock that keeps every other writer of it waiting until
+   * this run ends. Implemented by the stores that keep checkpoints (see Store.readCheckpoint).
+   */
+  readCheckpoint?(): Promise<StoredCheckpoint>;
   /** Rolls back everything this run did and releases the lock. Safe to call more than once, and after commit. */
   abort(): Promise<void>;
 }
@@ -327,6 +334,11 @@ export interface Maintenance {
   commit(): Promise<void>;
   /** Rolls back and releases the locks. Safe to call more than once, and after commit. */
   abort(): Promise<void>;
+  /**
+   * Clears the dataset's checkpoint, as a write of it (its version grows by one, its time is
+   * `time`), when one was ever written; whether one was. Stores that keep checkpoints.
+   */
+  clearCheckpoint?(dataset: Dataset): Promise<boolean>;
 }
 
 /**
@@ -513,6 +525,41 @@ export interface Store {
 
   /** Rolls back a run still open and closes the connection. */
   close(): Promise<void>;
+
+  /*
+   * Checkpoints: a JSON text per dataset, kept by its names (past the dataset's expiry, so that
+   * its version keeps counting), written alone or with a run. Optional: a store without these
+   * keeps none, and the library refuses checkpoints on it.
+   */
+
+  /** The dataset's checkpoint; `{ text: null, version: 0, updatedAt: null }` when none was ever written. */
+  readCheckpoint?(dataset: Dataset): Promise<StoredCheckpoint>;
+
+  /**
+   * Writes the dataset's checkpoint alone (null clears it), its version growing by one, in a
+   * transaction of its own that waits (up to the busy timeout) for a run holding it; only when
+   * `expectVersion` is undefined or the stored version. The checkpoint after, and whether it was written.
+   */
+  writeCheckpoint?(dataset: Dataset, write: CheckpointWrite): Promise<{ written: boolean; stored: StoredCheckpoint }>;
+}
+
+/** A dataset's checkpoint as a store keeps it. */
+export interface StoredCheckpoint {
+  /** Its JSON text (an object's), or null: never written, cleared, or cleared by a reset or an expiry. */
+  text: string | null;
+  /** How many times it was written (set or cleared): 0 when never. */
+  version: number;
+  /** When it was last written; null when never. */
+  updatedAt: number | null;
+}
+
+export interface CheckpointWrite {
+  /** The new JSON text, or null to clear it. */
+  text: string | null;
+  /** The time to keep as its updatedAt. */
+  at: number;
+  /** Write only when the stored version is this one. */
+  expectVersion?: number;
 }
 
 export interface WaitOptions {

@@ -18,10 +18,18 @@ export interface OverviewJson {
   webhooks: WebhookJson[];
 }
 
-/** What a dataset's page shows of it: its figures, null when it has none. */
+/** What a dataset's page shows of it: its figures, null when it has none, and its checkpoint. */
 export interface DatasetPageJson {
   database: DatabaseJson;
   dataset: DatasetJson | null;
+  checkpoint: CheckpointJson;
+}
+
+/** A dataset's checkpoint, as `rcache checkpoint` prints it. */
+export interface CheckpointJson {
+  checkpoint: Record<string, unknown> | null;
+  version: number;
+  updated_at: string | null;
 }
 
 /** A run with its number, which grows with every run committed in the database. */

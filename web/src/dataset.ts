@@ -1,4 +1,5 @@
 import { api, ApiError } from './api.js';
+import { drawCheckpoint } from './checkpoint.js';
 import { h, replace } from './dom.js';
 import { bytes, count, shellQuote, time } from './format.js';
 import { jsonView } from './json-view.js';
@@ -33,7 +34,16 @@ interface View extends RunsView {
   figures: string | undefined;
   /** Counts the change-stream requests made, so that only the latest one is drawn. */
   requests: number;
-  elements: { summary: HTMLElement; chart: HTMLElement; runs: HTMLElement; stream: HTMLElement; pager: HTMLElement; notice: HTMLElement; record: HTMLElement };
+  elements: {
+    summary: HTMLElement;
+    checkpoint: HTMLElement;
+    chart: HTMLElement;
+    runs: HTMLElement;
+    stream: HTMLElement;
+    pager: HTMLElement;
+    notice: HTMLElement;
+    record: HTMLElement;
+  };
 }
 
 let view: View | undefined;
@@ -48,11 +58,12 @@ function fact(label: string, value: Node | string, id?: string): HTMLElement {
 
 /** Draws the dataset's figures; false when they are those drawn already (a commit to another dataset). */
 async function drawSummary(current: View): Promise<boolean> {
-  const { database, dataset: stats } = await api<DatasetPage>('/api/dataset', datasetParams(current.dataset));
+  const { database, dataset: stats, checkpoint } = await api<DatasetPage>('/api/dataset', datasetParams(current.dataset));
   current.database = database.location;
-  const figures = JSON.stringify(stats);
+  const figures = JSON.stringify([stats, checkpoint]);
   if (figures === current.figures) return false;
   current.figures = figures;
+  drawCheckpoint(current.elements.checkpoint, checkpoint);
   if (stats === null) {
     replace(current.elements.summary, h('p', { class: 'muted' }, 'This dataset has no records.'));
     return true;
@@ -281,6 +292,7 @@ export async function showDataset(main: HTMLElement, dataset: Dataset, recordId:
   }
   const elements = {
     summary: h('div', {}),
+    checkpoint: h('section', { id: 'checkpoint', 'aria-label': 'Checkpoint' }),
     chart: h('div', { id: 'chart', class: 'chart' }),
     runs: h('div', {}),
     stream: h('div', {}),
@@ -306,6 +318,7 @@ export async function showDataset(main: HTMLElement, dataset: Dataset, recordId:
     h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '#/' }, 'Datasets'), ' › '),
     h('h1', {}, h('span', { class: 'muted' }, `${dataset.integration} / ${dataset.connection} / `), dataset.model),
     elements.summary,
+    elements.checkpoint,
     h('section', {}, h('h2', {}, 'Runs'), elements.chart, elements.runs),
     h(
       'div',

@@ -1,4 +1,4 @@
-import type { DatasetPageJson, NumberedRunJson, OverviewJson } from '../../src/wire/dashboard.js';
+import type { CheckpointJson, DatasetPageJson, NumberedRunJson, OverviewJson } from '../../src/wire/dashboard.js';
 import type { DatasetJson, WebhookJson } from '../../src/wire/stats-json.js';
 import type { Dataset } from '../../src/stores/store.js';
 
@@ -8,6 +8,7 @@ export type Run = NumberedRunJson;
 export type Webhook = WebhookJson;
 export type Overview = OverviewJson;
 export type DatasetPage = DatasetPageJson;
+export type CheckpointState = CheckpointJson;
 
 export interface StreamItem {
   id: string;

@@ -83,10 +83,15 @@ export async function overview(cache: Cache): Promise<string> {
   return JSON.stringify({ database: where, datasets: datasets.map(datasetJson), webhooks: webhooks.map(webhookJson) } satisfies OverviewJson);
 }
 
-/** One dataset's figures (null when it has none), for its page: one indexed read, however many datasets there are. */
+/** One dataset's figures (null when it has none) and its checkpoint, for its page: two indexed reads, however many datasets there are. */
 export async function dataset(cache: Cache, params: URLSearchParams): Promise<string> {
-  const [where, found] = await Promise.all([database(cache), cache.stats(new Params(params).dataset())]);
-  return JSON.stringify({ database: where, dataset: found.length ? datasetJson(found[0]!) : null } satisfies DatasetPageJson);
+  const name = new Params(params).dataset();
+  const [where, found, checkpoint] = await Promise.all([database(cache), cache.stats(name), cache.checkpoint(name)]);
+  return JSON.stringify({
+    database: where,
+    dataset: found.length ? datasetJson(found[0]!) : null,
+    checkpoint: { checkpoint: checkpoint.checkpoint, version: checkpoint.version, updated_at: iso(checkpoint.updatedAt) },
+  } satisfies DatasetPageJson);
 }
 
 /** A dataset's runs, newest first; with `after` (a run's number) only those committed since. */

@@ -2,6 +2,7 @@ import { DEFERRED_HASH } from '../../types.js';
 import type { Dataset, DatasetMove, DatasetRef, MaintainedDataset, Maintenance, PayloadSelection, RunEntry, SelectedRecord, Stamp } from '../store.js';
 import type { Connections } from './connection.js';
 import { storeError } from './errors.js';
+import { CLEAR_CHECKPOINT } from './checkpoints.js';
 import { appendRun } from './history.js';
 import { named, names, narrow } from './reads.js';
 import { Transaction } from './transaction.js';
@@ -94,6 +95,10 @@ class PostgresMaintenance implements Maintenance {
 
   async appendRun(dataset: DatasetRef, run: RunEntry, move?: DatasetMove): Promise<void> {
     await this.tx.guard(() => appendRun(this.tx.client, dataset, run, move));
+  }
+
+  async clearCheckpoint(dataset: Dataset): Promise<boolean> {
+    return (await this.query(CLEAR_CHECKPOINT, [...names(dataset), this.time])).length > 0;
   }
 
   async commit(): Promise<void> {

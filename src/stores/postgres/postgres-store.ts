@@ -3,6 +3,7 @@ import { StoreError } from '../../errors.js';
 import type {
   BeginOptions,
   Change,
+  CheckpointWrite,
   ChangePage,
   DatabaseInfo,
   Dataset,
@@ -17,11 +18,13 @@ import type {
   RunQuery,
   RunRecord,
   Store,
+  StoredCheckpoint,
   StoreOptions,
   WaitOptions,
   WaitResult,
   WriteRun,
 } from '../store.js';
+import * as checkpoints from './checkpoints.js';
 import { openConnections, WRITERS, type Connections } from './connection.js';
 import { PostgresDeliveries } from './deliveries.js';
 import { storeError } from './errors.js';
@@ -165,6 +168,14 @@ class PostgresStore implements Store {
 
   deliveries(): Deliveries {
     return new PostgresDeliveries(this.conns.pool, this.conns.config, this.conns.where);
+  }
+
+  readCheckpoint(dataset: Dataset): Promise<StoredCheckpoint> {
+    return checkpoints.readCheckpoint(this.conns, dataset);
+  }
+
+  writeCheckpoint(dataset: Dataset, write: CheckpointWrite): Promise<{ written: boolean; stored: StoredCheckpoint }> {
+    return checkpoints.writeCheckpoint(this.conns, dataset, write);
   }
 
   async close(): Promise<void> {

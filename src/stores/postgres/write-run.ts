@@ -1,6 +1,8 @@
-import type { DatasetMove, DatasetRef, RunEntry, StoredRecord, WriteOp, WriteRun } from '../store.js';
+import type { DatasetMove, DatasetRef, RunEntry, StoredCheckpoint, StoredRecord, WriteOp, WriteRun } from '../store.js';
+import { LOCK_CHECKPOINT, STORE_CHECKPOINT, stored } from './checkpoints.js';
 import { copyField, copyIn } from './copy.js';
 import { appendRun } from './history.js';
+import { names } from './reads.js';
 import { escapeText, unescapeText } from './text.js';
 import type { Transaction } from './transaction.js';
 
@@ -203,9 +205,14 @@ export class PostgresRun implements WriteRun {
     return rows.map(([rowid, id]) => ({ rowid, id: unescapeText(id) }));
   }
 
-  async commit(run: RunEntry, move: DatasetMove): Promise<void> {
+  async commit(run: RunEntry, move: DatasetMove, checkpoint?: string): Promise<void> {
     await this.tx.guard(() => appendRun(this.tx.client, this.dataset, run, move, this.time));
+    if (checkpoint !== undefined) await this.query(STORE_CHECKPOINT, [...names(this.dataset), run.finishedAt, checkpoint]);
     await this.tx.commit();
+  }
+
+  async readCheckpoint(): Promise<StoredCheckpoint> {
+    return stored((await this.query<[string | null, number, number | null]>(LOCK_CHECKPOINT, names(this.dataset)))[0]);
   }
 
   abort(): Promise<void> {

@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs';
 import { DEFERRED_HASH } from '../../types.js';
-import type { DatasetMove, DatasetRef, MaintainedDataset, Maintenance, PayloadSelection, RunEntry, SelectedRecord } from '../store.js';
+import type { Dataset, DatasetMove, DatasetRef, MaintainedDataset, Maintenance, PayloadSelection, RunEntry, SelectedRecord } from '../store.js';
 import type { Connection } from './connection.js';
+import { clearCheckpoint } from './checkpoints.js';
 import { appendRun } from './history.js';
 import { narrow } from './reads.js';
 import { Transaction } from './transaction.js';
@@ -107,6 +108,10 @@ export class SqliteMaintenance implements Maintenance {
 
   async appendRun(dataset: DatasetRef, run: RunEntry, move?: DatasetMove): Promise<void> {
     this.run(() => appendRun(this.conn, dataset, run, move));
+  }
+
+  async clearCheckpoint(dataset: Dataset): Promise<boolean> {
+    return this.run(() => clearCheckpoint(this.conn, dataset, this.time));
   }
 
   async commit(): Promise<void> {

@@ -107,9 +107,12 @@ export function readRecord(conn: Connection, ref: DatasetRef, id: string): Chang
   return row === undefined ? undefined : { ...toChange(row), id };
 }
 
-/** The number of the latest run: every commit that changes anything appends one in the same transaction. */
+/**
+ * The number of the latest run, plus the checkpoints written alone: every commit that changes
+ * anything appends a run or writes a checkpoint alone in the same transaction.
+ */
 export function lastRun(conn: Connection): number {
-  return conn.statement('SELECT coalesce(max(number), 0) FROM runs').pluck().get() as number;
+  return conn.statement('SELECT (SELECT coalesce(max(number), 0) FROM runs) + checkpoint_writes FROM meta WHERE id = 1').pluck().get() as number;
 }
 
 export function datasets(conn: Connection, filter?: Partial<Dataset>): DatasetCounts[] {

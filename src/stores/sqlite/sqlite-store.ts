@@ -2,6 +2,7 @@ import { realpathSync, statSync } from 'node:fs';
 import type {
   BeginOptions,
   Change,
+  CheckpointWrite,
   ChangePage,
   DatabaseInfo,
   Dataset,
@@ -16,11 +17,13 @@ import type {
   RunQuery,
   RunRecord,
   Store,
+  StoredCheckpoint,
   StoreOptions,
   WaitOptions,
   WaitResult,
   WriteRun,
 } from '../store.js';
+import * as checkpoints from './checkpoints.js';
 import { Connection, DEFAULT_BUSY_TIMEOUT, openDatabase, openReader, type Db } from './connection.js';
 import { SqliteDeliveries } from './deliveries.js';
 import { compact, maintainedDatasets, SqliteMaintenance } from './maintenance.js';
@@ -192,6 +195,14 @@ export class SqliteStore implements Store {
 
   deliveries(): Deliveries {
     return new SqliteDeliveries(this);
+  }
+
+  async readCheckpoint(dataset: Dataset): Promise<StoredCheckpoint> {
+    return this.read((conn) => checkpoints.readCheckpoint(conn, dataset));
+  }
+
+  writeCheckpoint(dataset: Dataset, write: CheckpointWrite): Promise<{ written: boolean; stored: StoredCheckpoint }> {
+    return this.transaction((conn) => checkpoints.writeCheckpoint(conn, dataset, write));
   }
 
   async close(): Promise<void> {

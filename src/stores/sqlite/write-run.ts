@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
-import type { DatasetMove, DatasetRef, RunEntry, StoredRecord, WriteOp, WriteRun } from '../store.js';
+import type { DatasetMove, DatasetRef, RunEntry, StoredCheckpoint, StoredRecord, WriteOp, WriteRun } from '../store.js';
+import { readCheckpoint, storeCheckpoint } from './checkpoints.js';
 import type { Connection } from './connection.js';
 import { appendRun } from './history.js';
 import { decodeText, mayBeInexact } from './text.js';
@@ -140,11 +141,16 @@ export class SqliteWriteRun implements WriteRun {
     });
   }
 
-  async commit(run: RunEntry, move: DatasetMove): Promise<void> {
+  async commit(run: RunEntry, move: DatasetMove, checkpoint?: string): Promise<void> {
     this.tx.commit(() => {
       if (this.position > this.startPosition) this.statement('UPDATE positions SET last_value = ? WHERE id = 1').run(this.position);
       appendRun(this.conn, this.dataset, run, move, this.time);
+      if (checkpoint !== undefined) storeCheckpoint(this.conn, this.dataset, checkpoint, run.finishedAt);
     });
+  }
+
+  async readCheckpoint(): Promise<StoredCheckpoint> {
+    return this.tx.run(() => readCheckpoint(this.conn, this.dataset));
   }
 
   async abort(): Promise<void> {
