@@ -6,6 +6,7 @@ import identityColumns from './migrations/002-identity.js';
 import names from './migrations/003-names.js';
 import webhookDeliveries from './migrations/004-webhook-deliveries.js';
 import horizons from './migrations/005-horizons.js';
+import jsonSchemas from './migrations/007-json-schemas.js';
 
 /** Everything rcache keeps lives in this schema of the database it is given. */
 export const SCHEMA = 'rcache';
@@ -17,7 +18,7 @@ export const SCHEMA = 'rcache';
  * row would buy nothing. Names and ids sort bytewise (COLLATE "C"), whatever the database's
  * locale, as SQLite sorts them.
  */
-const MIGRATIONS: readonly string[] = [initial, identityColumns, names, webhookDeliveries, horizons];
+const MIGRATIONS: readonly string[] = [initial, identityColumns, names, webhookDeliveries, horizons, '', jsonSchemas];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
