@@ -8,7 +8,6 @@ import type {
   Change,
   DatabaseInfo,
   Dataset,
-  DatasetCounts,
   DatasetRunCount,
   Deliveries,
   RunCount,
@@ -22,11 +21,15 @@ import type { PartialRecord } from './edit-runs.js';
 import { checkOptions } from './options.js';
 import { ChangeReader, checkCount, checkQuery, positionOf, type ChangeQuery } from './reader.js';
 import * as retention from './retention.js';
+import { inferStored, keepSchema, runSchema, storedSchema, withSchemas } from './schemas.js';
 import type { LibraryRun } from './runs.js';
 import type {
   CacheOptions,
   CacheRecord,
+  DatasetStats,
   FollowOptions,
+  InferSchemaOptions,
+  JsonSchema,
   PruneOptions,
   PruneResult,
   PruneUntilOptions,
@@ -47,7 +50,7 @@ const PAGE = 1000;
 
 /** An open records cache: save, delete and update records, read and follow the change stream, retention, stats. */
 export class Cache {
-  private readonly store: Store;
+  private readonly store: QueuedStore;
 
   /**
    * A cache on a store already open; `location` names the database in messages, `busyTimeout` bounds
@@ -129,7 +132,7 @@ export class Cache {
           ' ',
         );
     }
-    const rules = { ignoreFields: options.ignoreFields ?? [], versionPath: path, schema: options.schema };
+    const rules = { ignoreFields: options.ignoreFields ?? [], versionPath: path, schema: await runSchema(this.store.schemas(), dataset, options.schema) };
     const run = new SaveRun(this.store, dataset, { ...options, maxDelete }, { rules, ready: await readyRules(rules) }, this.now);
     run.unlessModifiedAfter = await this.unlessModifiedAfter(options);
     await this.execute(run, options.signal, () => saveBatches(run, (signal) => this.batches(w, source, signal), { ...options, warn: options.onWarning }));
@@ -180,7 +183,8 @@ export class Cache {
     await this.checkRejects(source, options);
     const { UpdateRun, readyRules, preparePartial } = await writers();
     const dataset = datasetOf(name);
-    const run = new UpdateRun(this.store, dataset, await readyRules({ ignoreFields: options.ignoreFields ?? [], schema: options.schema }), this.now);
+    const schema = await runSchema(this.store.schemas(), dataset, options.schema);
+    const run = new UpdateRun(this.store, dataset, await readyRules({ ignoreFields: options.ignoreFields ?? [], schema }), this.now);
     run.unlessModifiedAfter = await this.unlessModifiedAfter(options);
     await this.execute(run, options.signal, () =>
       this.feed<PartialRecord>(source, options, run, preparePartial, (partials) => run.write(partials, options.signal)),
@@ -362,9 +366,9 @@ export class Cache {
     return this.store.datasetRunCounts();
   }
 
-  /** Every dataset's counts, or those matching `filter`. */
-  stats(filter?: Partial<Dataset>): Promise<DatasetCounts[]> {
-    return this.store.datasets(filter);
+  /** Every dataset's counts, or those matching `filter`, and whether a schema is stored for it. */
+  stats(filter?: Partial<Dataset>): Promise<DatasetStats[]> {
+    return withSchemas(this.store.datasets(filter), this.store.schemas(), filter);
   }
 
   /** The run history, oldest first unless asked otherwise. */
@@ -380,6 +384,27 @@ export class Cache {
 
   close(): Promise<void> {
     return this.store.close();
+  }
+
+  /** The JSON Schema stored for a dataset, which its saves and updates are checked against; undefined when it has none. */
+  schema(name: DatasetName): Promise<JsonSchema | undefined> {
+    return storedSchema(this.store.schemas(), datasetOf(name));
+  }
+
+  /** Stores a JSON Schema (parsed; draft 2020-12, or draft-07 by its `$schema`) for a dataset, in place of any; one that does not compile is an InvalidArgumentError. */
+  setSchema(name: DatasetName, schema: unknown): Promise<void> {
+    return keepSchema(this.store.schemas(), datasetOf(name), schema);
+  }
+
+  /** Removes a dataset's schema; whether it had one. */
+  clearSchema(name: DatasetName): Promise<boolean> {
+    return this.store.schemas().set(datasetOf(name), undefined);
+  }
+
+  /** A JSON Schema that every live record of the dataset satisfies, read page by page; undefined when it has no live record with a payload. */
+  async inferSchema(name: DatasetName, options: InferSchemaOptions = {}): Promise<JsonSchema | undefined> {
+    checkOptions(options, 'inferSchema');
+    return inferStored(await this.reader(name, { actions: ['ADDED', 'UPDATED'] }), options.signal);
   }
 }
 

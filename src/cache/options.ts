@@ -2,7 +2,17 @@ import { closest } from '../decisions/distance.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { RunQuery, WaitOptions } from '../stores/store.js';
 import type { ChangeQuery } from './reader.js';
-import type { CacheOptions, FollowOptions, PruneOptions, PruneUntilOptions, ReadOptions, SaveOptions, UpdateOptions, WriteOptions } from './types.js';
+import type {
+  CacheOptions,
+  FollowOptions,
+  InferSchemaOptions,
+  PruneOptions,
+  PruneUntilOptions,
+  ReadOptions,
+  SaveOptions,
+  UpdateOptions,
+  WriteOptions,
+} from './types.js';
 
 /** Every name of an options type, and no other: the compiler holds each list to its type. */
 type Names<T> = Record<keyof T, true>;
@@ -24,6 +34,7 @@ export const OPTIONS = {
   pruneUntil: { limit: true, dryRun: true, compact: true } satisfies Names<PruneUntilOptions>,
   runs: { dataset: true, since: true, after: true, limit: true, order: true } satisfies Names<RunQuery>,
   waitForCommit: { interval: true, signal: true, stop: true } satisfies Names<WaitOptions>,
+  inferSchema: { signal: true } satisfies Names<InferSchemaOptions>,
 };
 
 /**
