@@ -3,6 +3,7 @@ import { h, replace } from './dom.js';
 import { bytes, count, shellQuote, time } from './format.js';
 import { jsonView } from './json-view.js';
 import { drawRuns, loadRuns, type RunsView } from './runs.js';
+import { drawSchema } from './schema.js';
 import { datasetHash, datasetParams, type Dataset, type DatasetPage, type DatasetStats, type Page, type RecordDetail } from './types.js';
 
 const PAGE_SIZE = 50;
@@ -33,7 +34,16 @@ interface View extends RunsView {
   figures: string | undefined;
   /** Counts the change-stream requests made, so that only the latest one is drawn. */
   requests: number;
-  elements: { summary: HTMLElement; chart: HTMLElement; runs: HTMLElement; stream: HTMLElement; pager: HTMLElement; notice: HTMLElement; record: HTMLElement };
+  elements: {
+    summary: HTMLElement;
+    schema: HTMLElement;
+    chart: HTMLElement;
+    runs: HTMLElement;
+    stream: HTMLElement;
+    pager: HTMLElement;
+    notice: HTMLElement;
+    record: HTMLElement;
+  };
 }
 
 let view: View | undefined;
@@ -48,11 +58,12 @@ function fact(label: string, value: Node | string, id?: string): HTMLElement {
 
 /** Draws the dataset's figures; false when they are those drawn already (a commit to another dataset). */
 async function drawSummary(current: View): Promise<boolean> {
-  const { database, dataset: stats } = await api<DatasetPage>('/api/dataset', datasetParams(current.dataset));
+  const { database, dataset: stats, schema } = await api<DatasetPage>('/api/dataset', datasetParams(current.dataset));
   current.database = database.location;
-  const figures = JSON.stringify(stats);
+  const figures = JSON.stringify([stats, schema]);
   if (figures === current.figures) return false;
   current.figures = figures;
+  drawSchema(current.elements.schema, schema);
   if (stats === null) {
     replace(current.elements.summary, h('p', { class: 'muted' }, 'This dataset has no records.'));
     return true;
@@ -281,6 +292,7 @@ export async function showDataset(main: HTMLElement, dataset: Dataset, recordId:
   }
   const elements = {
     summary: h('div', {}),
+    schema: h('div', {}),
     chart: h('div', { id: 'chart', class: 'chart' }),
     runs: h('div', {}),
     stream: h('div', {}),
@@ -307,6 +319,7 @@ export async function showDataset(main: HTMLElement, dataset: Dataset, recordId:
     h('h1', {}, h('span', { class: 'muted' }, `${dataset.integration} / ${dataset.connection} / `), dataset.model),
     elements.summary,
     h('section', {}, h('h2', {}, 'Runs'), elements.chart, elements.runs),
+    h('section', {}, h('h2', {}, 'Schema'), elements.schema),
     h(
       'div',
       { class: 'split' },

@@ -83,10 +83,11 @@ export async function overview(cache: Cache): Promise<string> {
   return JSON.stringify({ database: where, datasets: datasets.map(datasetJson), webhooks: webhooks.map(webhookJson) } satisfies OverviewJson);
 }
 
-/** One dataset's figures (null when it has none), for its page: one indexed read, however many datasets there are. */
+/** One dataset's figures (null when it has none) and schema, for its page: indexed reads, however many datasets there are. */
 export async function dataset(cache: Cache, params: URLSearchParams): Promise<string> {
-  const [where, found] = await Promise.all([database(cache), cache.stats(new Params(params).dataset())]);
-  return JSON.stringify({ database: where, dataset: found.length ? datasetJson(found[0]!) : null } satisfies DatasetPageJson);
+  const named = new Params(params).dataset();
+  const [where, found, schema] = await Promise.all([database(cache), cache.stats(named), cache.schema(named)]);
+  return JSON.stringify({ database: where, dataset: found.length ? datasetJson(found[0]!) : null, schema: schema ?? null } satisfies DatasetPageJson);
 }
 
 /** A dataset's runs, newest first; with `after` (a run's number) only those committed since. */

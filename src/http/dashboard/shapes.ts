@@ -18,10 +18,11 @@ export interface OverviewJson {
   webhooks: WebhookJson[];
 }
 
-/** What a dataset's page shows of it: its figures, null when it has none. */
+/** What a dataset's page shows of it: its figures, null when it has none, and its stored JSON Schema, null when it has none. */
 export interface DatasetPageJson {
   database: DatabaseJson;
   dataset: DatasetJson | null;
+  schema: Record<string, unknown> | boolean | null;
 }
 
 /** A run with its number, which grows with every run committed in the database. */
