@@ -22,6 +22,8 @@ const ON_BOTH_STORES = [
   'test/retention-cli.test.ts',
   'test/resync.test.ts',
   'test/guarantees.test.ts',
+  'test/stored-schema-cli.test.ts',
+  'test/schema-infer-cli.test.ts',
 ];
 
 const configured = process.env.RCACHE_TEST_POSTGRES;
