@@ -387,17 +387,17 @@ export class Cache {
   }
 
   /** The JSON Schema stored for a dataset, which its saves and updates are checked against; undefined when it has none. */
-  schema(name: DatasetName): Promise<JsonSchema | undefined> {
+  async schema(name: DatasetName): Promise<JsonSchema | undefined> {
     return storedSchema(this.store.schemas(), datasetOf(name));
   }
 
   /** Stores a JSON Schema (parsed; draft 2020-12, or draft-07 by its `$schema`) for a dataset, in place of any; one that does not compile is an InvalidArgumentError. */
-  setSchema(name: DatasetName, schema: unknown): Promise<void> {
+  async setSchema(name: DatasetName, schema: unknown): Promise<void> {
     return keepSchema(this.store.schemas(), datasetOf(name), schema);
   }
 
   /** Removes a dataset's schema; whether it had one. */
-  clearSchema(name: DatasetName): Promise<boolean> {
+  async clearSchema(name: DatasetName): Promise<boolean> {
     return this.store.schemas().set(datasetOf(name), undefined);
   }
 
