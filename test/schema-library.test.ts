@@ -4,7 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { InputError, InterruptedError, InvalidArgumentError, openCache, StoreError, type Cache, type Store } from '../src/index.js';
 import { openSqliteStore } from '../src/stores/sqlite/sqlite-store.js';
 import { tempDir } from './helpers.js';
+import { all } from './library.js';
 import { freshStore, STORES } from './stores.js';
+import { CONTACT_SCHEMA } from './contact-schema.js';
 
 const open: Cache[] = [];
 afterEach(async () => {
@@ -13,12 +15,7 @@ afterEach(async () => {
 
 const DAY = 24 * 60 * 60 * 1000;
 const CONTACTS = { model: 'Contact' };
-const CONTACT = {
-  $schema: 'https://json-schema.org/draft/2020-12/schema',
-  type: 'object',
-  required: ['id', 'email'],
-  properties: { id: { type: 'string' }, email: { type: 'string' }, age: { type: 'integer', minimum: 0 } },
-};
+const CONTACT = CONTACT_SCHEMA;
 
 const lines = (...records: object[]) => records.map((record) => JSON.stringify(record));
 
@@ -26,12 +23,6 @@ async function cacheOn(location: string, clock = { now: Date.now() }): Promise<C
   const cache = await openCache(location, { now: () => clock.now });
   open.push(cache);
   return cache;
-}
-
-async function all<T>(iterator: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of iterator) out.push(item);
-  return out;
 }
 
 describe.each(STORES)('stored schemas on %s', (kind) => {
