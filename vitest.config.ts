@@ -24,6 +24,8 @@ const ON_BOTH_STORES = [
   'test/guarantees.test.ts',
   'test/checkpoints-cli.test.ts',
   'test/checkpoints-kill.test.ts',
+  'test/stored-schema-cli.test.ts',
+  'test/schema-infer-cli.test.ts',
 ];
 
 const configured = process.env.RCACHE_TEST_POSTGRES;

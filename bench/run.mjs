@@ -253,6 +253,19 @@ function plan({ records, runs, before }, files, tools) {
           check: expectSummary({ added: records }),
         },
         {
+          // The same schema stored with the dataset: read once and checked as --schema is.
+          id: 'rcache-save-stored-schema',
+          label: 'rcache save, fresh, the schema stored (rcache schema --set)',
+          records,
+          prepare: () => {
+            removeDb(db('rcache'));
+            execFileSync('node', [RCACHE, '--db', db('rcache'), 'schema', '--model', MODEL, '--set', path('deal.schema.json')], { stdio: 'ignore' });
+          },
+          command: save('rcache', files.fresh),
+          capture: true,
+          check: expectSummary({ added: records }),
+        },
+        {
           id: 'rcache-save-plain',
           label: 'rcache save, fresh (the same, without)',
           records,
@@ -379,6 +392,7 @@ function evaluate(subjects, records) {
   ratio('re-save unchanged vs minimal script', 'rcache-save-same', 'baseline-save-same');
   ratio('re-save 10% changed vs minimal script', 'rcache-save-changed', 'baseline-save-changed');
   ratio('save with a schema vs without', 'rcache-save-schema', 'rcache-save-plain', 1.3);
+  ratio('save with a stored schema vs without', 'rcache-save-stored-schema', 'rcache-save-plain', 1.3);
   ratio('re-save, only ignored fields changed vs identical', 'rcache-save-ignored-changed', 'rcache-save-ignored-same', 2.0);
   ratio('records vs minimal reader', 'rcache-records', 'baseline-read', 1.25);
   ratio('start-up vs bare node', 'rcache-version', 'node-startup');

@@ -73,3 +73,5 @@ export { deliverWebhooks, type WebhookOptions } from './webhooks/webhooks.js';
 export type { WebhookEvent } from './webhooks/deliverer.js';
 export type { Webhook, SyncWebhook, ResyncWebhook } from './webhooks/payload.js';
 export type { DeliveryState } from './stores/store.js';
+export type { DatasetStats, InferSchemaOptions, JsonSchema } from './cache/types.js';
+export type { Schemas } from './stores/store.js';

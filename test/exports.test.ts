@@ -15,9 +15,11 @@ import type {
   ChangeReader,
   DatabaseInfo,
   Dataset,
-  DatasetCounts,
   DatasetName,
+  DatasetStats,
   FollowOptions,
+  InferSchemaOptions,
+  JsonSchema,
   PruneOptions,
   PruneResult,
   PruneUntilOptions,
@@ -66,7 +68,12 @@ describe('the package exports', () => {
     expectTypeOf<Cache['reset']>().returns.toEqualTypeOf<Promise<number | undefined>>();
     expectTypeOf<Cache['runCounts']>().returns.toEqualTypeOf<Promise<RunCount[]>>();
     expectTypeOf<Cache['stats']>().parameters.toEqualTypeOf<[Partial<Dataset>?]>();
-    expectTypeOf<Cache['stats']>().returns.toEqualTypeOf<Promise<DatasetCounts[]>>();
+    expectTypeOf<Cache['stats']>().returns.toEqualTypeOf<Promise<DatasetStats[]>>();
+    expectTypeOf<Cache['schema']>().returns.toEqualTypeOf<Promise<JsonSchema | undefined>>();
+    expectTypeOf<Cache['setSchema']>().parameters.toEqualTypeOf<[DatasetName, unknown]>();
+    expectTypeOf<Cache['clearSchema']>().returns.toEqualTypeOf<Promise<boolean>>();
+    expectTypeOf<Cache['inferSchema']>().parameters.toEqualTypeOf<[DatasetName, InferSchemaOptions?]>();
+    expectTypeOf<Cache['inferSchema']>().returns.toEqualTypeOf<Promise<JsonSchema | undefined>>();
     expectTypeOf<Cache['runs']>().parameters.toEqualTypeOf<[Partial<RunQuery>?]>();
     expectTypeOf<Cache['runs']>().returns.toEqualTypeOf<Promise<RunRecord[]>>();
     expectTypeOf<StoreOpener>().toEqualTypeOf<(location: string, options: StoreOptions) => Promise<Store>>();

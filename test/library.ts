@@ -65,3 +65,10 @@ export function sql<T = Record<string, any>>(cache: Cache, text: string, ...para
 export function stored(cache: Cache, id: string): Record<string, any> | undefined {
   return sql(cache, 'SELECT * FROM records WHERE id = ?', id)[0];
 }
+
+/** Every item an async iterable gives (a change stream read to its end). */
+export async function all<T>(iterator: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterator) out.push(item);
+  return out;
+}

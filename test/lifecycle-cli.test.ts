@@ -166,6 +166,7 @@ describe('rcache stats', () => {
         runs: 2,
         last_run_at: expect.stringMatching(/Z$/),
         last_change_at: expect.stringMatching(/Z$/),
+        schema: false,
       },
       expect.objectContaining({ model: 'Deal', live: 1, runs: 1 }),
     ]);

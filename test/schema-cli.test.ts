@@ -3,20 +3,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lines, ndjson, query, rcache, tempDir } from './helpers.js';
 import { dbLocation } from './store-under-test.js';
+import { CONTACT_SCHEMA } from './contact-schema.js';
 
 // --schema on save and update, end to end with the built binary.
 
-const CONTACT = {
-  $schema: 'https://json-schema.org/draft/2020-12/schema',
-  type: 'object',
-  required: ['id', 'email'],
-  properties: {
-    id: { type: 'string' },
-    email: { type: 'string', format: 'email' },
-    age: { type: 'integer', minimum: 0 },
-    address: { type: 'object', properties: { city: { type: 'string' } }, additionalProperties: false },
-  },
-};
+const CONTACT = CONTACT_SCHEMA;
 
 function setup(schema: unknown = CONTACT) {
   const dir = tempDir();

@@ -8,7 +8,6 @@ import type {
   Change,
   DatabaseInfo,
   Dataset,
-  DatasetCounts,
   DatasetRunCount,
   Deliveries,
   RunCount,
@@ -23,6 +22,7 @@ import type { PartialRecord } from './edit-runs.js';
 import { checkOptions } from './options.js';
 import { ChangeReader, checkCount, checkQuery, positionOf, type ChangeQuery } from './reader.js';
 import * as retention from './retention.js';
+import { inferStored, keepSchema, runSchema, storedSchema, withSchemas } from './schemas.js';
 import type { LibraryRun } from './runs.js';
 import type {
   CacheOptions,
@@ -30,7 +30,10 @@ import type {
   Checkpoint,
   CheckpointOptions,
   CheckpointReadOptions,
+  DatasetStats,
   FollowOptions,
+  InferSchemaOptions,
+  JsonSchema,
   PruneOptions,
   PruneResult,
   PruneUntilOptions,
@@ -133,7 +136,7 @@ export class Cache {
           ' ',
         );
     }
-    const rules = { ignoreFields: options.ignoreFields ?? [], versionPath: path, schema: options.schema };
+    const rules = { ignoreFields: options.ignoreFields ?? [], versionPath: path, schema: await runSchema(this.store.schemas(), dataset, options.schema) };
     const checkpoint = runCheckpoint(options, this.store);
     const run = new SaveRun(this.store, dataset, { ...options, maxDelete }, { rules, ready: await readyRules(rules) }, this.now);
     run.unlessModifiedAfter = await this.unlessModifiedAfter(options);
@@ -188,7 +191,8 @@ export class Cache {
     const { UpdateRun, readyRules, preparePartial } = await writers();
     const dataset = datasetOf(name);
     const checkpoint = runCheckpoint(options, this.store);
-    const run = new UpdateRun(this.store, dataset, await readyRules({ ignoreFields: options.ignoreFields ?? [], schema: options.schema }), this.now);
+    const schema = await runSchema(this.store.schemas(), dataset, options.schema);
+    const run = new UpdateRun(this.store, dataset, await readyRules({ ignoreFields: options.ignoreFields ?? [], schema }), this.now);
     run.unlessModifiedAfter = await this.unlessModifiedAfter(options);
     run.checkpoint = checkpoint;
     await this.execute(run, options.signal, () =>
@@ -371,9 +375,9 @@ export class Cache {
     return this.store.datasetRunCounts();
   }
 
-  /** Every dataset's counts, or those matching `filter`. */
-  stats(filter?: Partial<Dataset>): Promise<DatasetCounts[]> {
-    return this.store.datasets(filter);
+  /** Every dataset's counts, or those matching `filter`, and whether a schema is stored for it. */
+  stats(filter?: Partial<Dataset>): Promise<DatasetStats[]> {
+    return withSchemas(this.store.datasets(filter), this.store.schemas(), filter);
   }
 
   /** The run history, oldest first unless asked otherwise. */
@@ -425,6 +429,27 @@ export class Cache {
   async clearCheckpoint(name: DatasetName, options: CheckpointOptions = {}): Promise<Checkpoint<Record<string, unknown> | string>> {
     checkOptions(options, 'clearCheckpoint');
     return shapedCheckpoint(await writeCheckpoint(this.store, datasetOf(name), null, this.now(), options.expectVersion), options.text);
+  }
+
+  /** The JSON Schema stored for a dataset, which its saves and updates are checked against; undefined when it has none. */
+  async schema(name: DatasetName): Promise<JsonSchema | undefined> {
+    return storedSchema(this.store.schemas(), datasetOf(name));
+  }
+
+  /** Stores a JSON Schema (parsed; draft 2020-12, or draft-07 by its `$schema`) for a dataset, in place of any; one that does not compile is an InvalidArgumentError. */
+  async setSchema(name: DatasetName, schema: unknown): Promise<void> {
+    return keepSchema(this.store.schemas(), datasetOf(name), schema);
+  }
+
+  /** Removes a dataset's schema; whether it had one. */
+  async clearSchema(name: DatasetName): Promise<boolean> {
+    return this.store.schemas().set(datasetOf(name), undefined);
+  }
+
+  /** A JSON Schema that every live record of the dataset satisfies, read page by page; undefined when it has no live record with a payload. */
+  async inferSchema(name: DatasetName, options: InferSchemaOptions = {}): Promise<JsonSchema | undefined> {
+    checkOptions(options, 'inferSchema');
+    return inferStored(await this.reader(name, { actions: ['ADDED', 'UPDATED'] }), options.signal);
   }
 }
 

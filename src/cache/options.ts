@@ -7,6 +7,7 @@ import type {
   CheckpointOptions,
   CheckpointReadOptions,
   FollowOptions,
+  InferSchemaOptions,
   PruneOptions,
   PruneUntilOptions,
   ReadOptions,
@@ -47,6 +48,7 @@ export const OPTIONS = {
   checkpoint: { text: true } satisfies Names<CheckpointReadOptions>,
   setCheckpoint: { expectVersion: true, text: true } satisfies Names<CheckpointOptions>,
   clearCheckpoint: { expectVersion: true, text: true } satisfies Names<CheckpointOptions>,
+  inferSchema: { signal: true } satisfies Names<InferSchemaOptions>,
 };
 
 /**

@@ -1,4 +1,5 @@
 import type { StoreOpeners } from '../stores/open.js';
+import type { DatasetCounts } from '../stores/store.js';
 import type { Action, Summary } from '../types.js';
 import type { DatasetName } from '../decisions/dataset.js';
 import type { ChangeQuery } from './reader.js';
@@ -183,4 +184,17 @@ export interface CheckpointReadOptions {
 export interface CheckpointOptions extends CheckpointReadOptions {
   /** Write nothing (CheckpointConflictError) unless the stored checkpoint's version is this one (0: none was ever written). */
   expectVersion?: number;
+}
+
+/** A JSON Schema as the library gives it back: parsed JSON, an object (or true or false). */
+export type JsonSchema = Record<string, unknown> | boolean;
+
+export interface InferSchemaOptions {
+  /** Stops the reading: the promise rejects with the signal's reason when it is an InterruptedError, else one of its own. */
+  signal?: AbortSignal;
+}
+
+/** A dataset's figures as stats() gives them: its kept counters, and whether a schema is stored for it. */
+export interface DatasetStats extends DatasetCounts {
+  schema: boolean;
 }

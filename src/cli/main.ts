@@ -12,6 +12,7 @@ import {
 } from '../errors.js';
 import { isServerLocation } from '../stores/open.js';
 import { VERSION } from '../version.js';
+import { NothingStoredError } from './nothing-stored.js';
 import { UsageError } from './usage-error.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -48,7 +49,7 @@ function inputOptions(command: Command): Command {
     .option('--expect-version <n>', "with --checkpoint, save nothing (exit 4) unless the stored checkpoint's version is n (0: none yet)");
 }
 
-const SCHEMA_HELP = 'check every record against this JSON Schema (draft 2020-12 or draft-07): one that fails is a bad line';
+const SCHEMA_HELP = "check every record against this JSON Schema (draft 2020-12 or draft-07) instead of the dataset's stored one: one that fails is a bad line";
 
 const TOP_HELP = `${examples([
   'cat contacts.ndjson | rcache save --model Contact',
@@ -66,8 +67,9 @@ Exit codes:
        drop the copy of its records and read again without a cursor
   4    conflict: the checkpoint's version is not the one --expect-version names;
        nothing was written
+  5    nothing stored: rcache schema found no schema (or no records to infer one from)
   65   bad input data (the message names the file and line): not a record, failing
-       --schema, or without a usable --version-field
+       the schema, or without a usable --version-field
   130  interrupted by SIGINT or SIGTERM: the run was rolled back
 `;
 
@@ -358,6 +360,27 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('schema')
+    .description('print the JSON Schema stored for a dataset, which every record saved or updated must satisfy; or set, clear or infer it')
+    .addOption(modelOption())
+    .addOption(new Option('--set <file>', 'store the JSON Schema in this file (draft 2020-12 or draft-07) for the dataset').conflicts(['clear', 'infer']))
+    .addOption(new Option('--clear', 'remove the stored schema: records are no longer checked').conflicts('infer'))
+    .option('--infer', 'print a schema that every live record of the dataset satisfies (a start to edit and --set)')
+    .addHelpText(
+      'after',
+      examples([
+        'rcache schema --model Contact --set contact.schema.json',
+        'rcache schema --model Contact                          # prints it; exit 5 when there is none',
+        'rcache schema --model Contact --infer > contact.schema.json',
+        'rcache schema --model Contact --clear',
+      ]),
+    )
+    .action(async (_options, command: Command) => {
+      const { schema } = await import('./schema.js');
+      await schema(command.optsWithGlobals());
+    });
+
+  program
     .command('help')
     .description('show the help of a command')
     .argument('[command]', 'a command')
@@ -471,6 +494,7 @@ const exitCodes: [abstract new (...args: never[]) => RcacheError, number][] = [
   [InvalidArgumentError, 2],
   [ResyncRequiredError, 3],
   [CheckpointConflictError, 4],
+  [NothingStoredError, 5],
   [InputError, 65],
   [EmptyRefreshError, 65],
   [InterruptedError, 130],

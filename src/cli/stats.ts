@@ -31,6 +31,9 @@ const DATASET_COLUMNS: Column[] = [
   { name: 'last change', drop: 5 },
 ];
 
+/** Whether a JSON Schema is stored for the dataset: shown when one is, dropped early on a narrow terminal. */
+const SCHEMA_COLUMN: Column = { name: 'schema', drop: 0.5 };
+
 const RUN_COLUMNS: Column[] = [
   { name: 'kind' },
   named('integration', 7),
@@ -111,6 +114,8 @@ export async function stats(options: StatsOptions): Promise<void> {
     const datasets = (await cache.stats(filter)).map(datasetJson);
     const webhooks = (await cache.deliveries().list()).map(webhookJson);
     if (options.json) return void process.stdout.write(JSON.stringify({ database, datasets, webhooks }) + '\n');
+    // Which datasets have a schema is said only where some do.
+    const schemas = datasets.some((d) => d.schema);
     const rows = datasets.map((d) => [
       d.integration,
       d.connection,
@@ -122,8 +127,10 @@ export async function stats(options: StatsOptions): Promise<void> {
       count(d.runs),
       d.last_run_at ?? '-',
       d.last_change_at ?? '-',
+      ...(schemas ? [d.schema ? 'yes' : '-'] : []),
     ]);
-    process.stdout.write(`${heading}: ${plural(datasets.length, 'dataset')}\n${renderTable(DATASET_COLUMNS, rows, table)}${webhookTable(webhooks, table)}`);
+    const columns = schemas ? [...DATASET_COLUMNS, SCHEMA_COLUMN] : DATASET_COLUMNS;
+    process.stdout.write(`${heading}: ${plural(datasets.length, 'dataset')}\n${renderTable(columns, rows, table)}${webhookTable(webhooks, table)}`);
   } finally {
     await cache.close();
   }

@@ -46,6 +46,22 @@ class Shape {
   }
 }
 
+/** What inferSchema learns, one record at a time: memory grows with the fields seen, not with the records. */
+export class SchemaInference {
+  private readonly root = new Shape();
+  /** Records seen so far. */
+  count = 0;
+
+  add(record: unknown): void {
+    this.root.add(record);
+    this.count++;
+  }
+
+  schema(): Record<string, unknown> {
+    return { $schema: 'https://json-schema.org/draft/2020-12/schema', ...this.root.schema() };
+  }
+}
+
 /**
  * A JSON Schema (draft 2020-12) that every one of `records` (parsed JSON values) satisfies: the
  * types seen at each field, objects described field by field (required where present in all of
@@ -53,7 +69,7 @@ class Shape {
  * formats, ranges or enumerations, and other fields stay allowed.
  */
 export function inferSchema(records: Iterable<unknown>): Record<string, unknown> {
-  const root = new Shape();
-  for (const record of records) root.add(record);
-  return { $schema: 'https://json-schema.org/draft/2020-12/schema', ...root.schema() };
+  const inference = new SchemaInference();
+  for (const record of records) inference.add(record);
+  return inference.schema();
 }

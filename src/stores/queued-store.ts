@@ -7,6 +7,7 @@ import {
   type Dataset,
   type Maintenance,
   type MaintenanceOptions,
+  type Schemas,
   type Store,
   type StoredCheckpoint,
   type WriteRun,
@@ -185,6 +186,19 @@ export class QueuedStore implements Store {
   close(): Promise<void> {
     this.queue.close(new StoreError('failed', `the cache at ${this.location} was closed before this write could begin`));
     return this.store.close();
+  }
+
+  /** A schema is written in its dataset's turn; a store that keeps no schemas has none to give, and refuses to keep one. */
+  schemas(): Schemas {
+    const schemas = this.store.schemas?.();
+    return {
+      get: (dataset) => schemas?.get(dataset) ?? Promise.resolve(undefined),
+      list: (filter) => schemas?.list(filter) ?? Promise.resolve([]),
+      set: (dataset, schema) => {
+        if (schemas === undefined) return Promise.reject(new StoreError('failed', `the store of ${this.location} keeps no schemas`));
+        return this.queued(scopeOf(dataset), () => schemas.set(dataset, schema));
+      },
+    };
   }
 }
 

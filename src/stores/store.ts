@@ -541,6 +541,9 @@ export interface Store {
    * `expectVersion` is undefined or the stored version. The checkpoint after, and whether it was written.
    */
   writeCheckpoint?(dataset: Dataset, write: CheckpointWrite): Promise<{ written: boolean; stored: StoredCheckpoint }>;
+
+  /** The JSON Schemas kept per dataset (src/cache/schemas.ts); a store without this method keeps none. */
+  schemas?(): Schemas;
 }
 
 /** A dataset's checkpoint as a store keeps it. */
@@ -560,6 +563,19 @@ export interface CheckpointWrite {
   at: number;
   /** Write only when the stored version is this one. */
   expectVersion?: number;
+}
+
+/**
+ * JSON Schemas kept by dataset names, as JSON text. A dataset's schema may be kept before it has
+ * any record, and outlives its reset and its expiry.
+ */
+export interface Schemas {
+  /** The dataset's schema; undefined when it has none. */
+  get(dataset: Dataset): Promise<string | undefined>;
+  /** Keeps `schema` for the dataset in place of any it had, or with undefined removes it; whether it had one. */
+  set(dataset: Dataset, schema: string | undefined): Promise<boolean>;
+  /** The datasets that have one, narrowed by every field given, ordered by integration, connection, model. */
+  list(filter?: Partial<Dataset>): Promise<Dataset[]>;
 }
 
 export interface WaitOptions {

@@ -18,11 +18,12 @@ export interface OverviewJson {
   webhooks: WebhookJson[];
 }
 
-/** What a dataset's page shows of it: its figures, null when it has none, and its checkpoint. */
+/** What a dataset's page shows of it: its figures (null when it has none), its checkpoint, and its stored JSON Schema (null when it has none). */
 export interface DatasetPageJson {
   database: DatabaseJson;
   dataset: DatasetJson | null;
   checkpoint: CheckpointJson;
+  schema: Record<string, unknown> | boolean | null;
 }
 
 /** A dataset's checkpoint, as `rcache checkpoint` prints it. */

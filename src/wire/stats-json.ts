@@ -11,6 +11,8 @@ export interface DatasetJson extends Dataset {
   runs: number;
   last_run_at: string | null;
   last_change_at: string | null;
+  /** A JSON Schema is stored for the dataset. */
+  schema: boolean;
 }
 
 /** A run as `stats --runs --json` prints it. */
@@ -21,8 +23,8 @@ export interface RunJson extends Dataset, Summary {
   pruned: number;
 }
 
-export function datasetJson({ lastRunAt, lastChangeAt, ...counts }: DatasetCounts): DatasetJson {
-  return { ...counts, last_run_at: iso(lastRunAt), last_change_at: iso(lastChangeAt) };
+export function datasetJson({ lastRunAt, lastChangeAt, schema, ...counts }: DatasetCounts & { schema: boolean }): DatasetJson {
+  return { ...counts, last_run_at: iso(lastRunAt), last_change_at: iso(lastChangeAt), schema };
 }
 
 export function runJson(run: RunRecord): RunJson {

@@ -4,6 +4,7 @@ import { h, replace } from './dom.js';
 import { bytes, count, shellQuote, time } from './format.js';
 import { jsonView } from './json-view.js';
 import { drawRuns, loadRuns, type RunsView } from './runs.js';
+import { drawSchema } from './schema.js';
 import { datasetHash, datasetParams, type Dataset, type DatasetPage, type DatasetStats, type Page, type RecordDetail } from './types.js';
 
 const PAGE_SIZE = 50;
@@ -37,6 +38,7 @@ interface View extends RunsView {
   elements: {
     summary: HTMLElement;
     checkpoint: HTMLElement;
+    schema: HTMLElement;
     chart: HTMLElement;
     runs: HTMLElement;
     stream: HTMLElement;
@@ -58,12 +60,13 @@ function fact(label: string, value: Node | string, id?: string): HTMLElement {
 
 /** Draws the dataset's figures; false when they are those drawn already (a commit to another dataset). */
 async function drawSummary(current: View): Promise<boolean> {
-  const { database, dataset: stats, checkpoint } = await api<DatasetPage>('/api/dataset', datasetParams(current.dataset));
+  const { database, dataset: stats, checkpoint, schema } = await api<DatasetPage>('/api/dataset', datasetParams(current.dataset));
   current.database = database.location;
-  const figures = JSON.stringify([stats, checkpoint]);
+  const figures = JSON.stringify([stats, checkpoint, schema]);
   if (figures === current.figures) return false;
   current.figures = figures;
   drawCheckpoint(current.elements.checkpoint, checkpoint);
+  drawSchema(current.elements.schema, schema);
   if (stats === null) {
     replace(current.elements.summary, h('p', { class: 'muted' }, 'This dataset has no records.'));
     return true;
@@ -293,6 +296,7 @@ export async function showDataset(main: HTMLElement, dataset: Dataset, recordId:
   const elements = {
     summary: h('div', {}),
     checkpoint: h('section', { id: 'checkpoint', 'aria-label': 'Checkpoint' }),
+    schema: h('div', {}),
     chart: h('div', { id: 'chart', class: 'chart' }),
     runs: h('div', {}),
     stream: h('div', {}),
@@ -320,6 +324,7 @@ export async function showDataset(main: HTMLElement, dataset: Dataset, recordId:
     elements.summary,
     elements.checkpoint,
     h('section', {}, h('h2', {}, 'Runs'), elements.chart, elements.runs),
+    h('section', {}, h('h2', {}, 'Schema'), elements.schema),
     h(
       'div',
       { class: 'split' },

@@ -83,14 +83,15 @@ export async function overview(cache: Cache): Promise<string> {
   return JSON.stringify({ database: where, datasets: datasets.map(datasetJson), webhooks: webhooks.map(webhookJson) } satisfies OverviewJson);
 }
 
-/** One dataset's figures (null when it has none) and its checkpoint, for its page: two indexed reads, however many datasets there are. */
+/** One dataset's figures (null when it has none), its checkpoint and its schema, for its page: indexed reads, however many datasets there are. */
 export async function dataset(cache: Cache, params: URLSearchParams): Promise<string> {
   const name = new Params(params).dataset();
-  const [where, found, checkpoint] = await Promise.all([database(cache), cache.stats(name), cache.checkpoint(name)]);
+  const [where, found, checkpoint, schema] = await Promise.all([database(cache), cache.stats(name), cache.checkpoint(name), cache.schema(name)]);
   return JSON.stringify({
     database: where,
     dataset: found.length ? datasetJson(found[0]!) : null,
     checkpoint: { checkpoint: checkpoint.checkpoint, version: checkpoint.version, updated_at: iso(checkpoint.updatedAt) },
+    schema: schema ?? null,
   } satisfies DatasetPageJson);
 }
 

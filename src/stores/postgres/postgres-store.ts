@@ -17,6 +17,7 @@ import type {
   RunCount,
   RunQuery,
   RunRecord,
+  Schemas,
   Store,
   StoredCheckpoint,
   StoreOptions,
@@ -30,6 +31,7 @@ import { PostgresDeliveries } from './deliveries.js';
 import { storeError } from './errors.js';
 import { beginMaintenance, compact } from './maintenance.js';
 import * as reads from './reads.js';
+import { PostgresSchemas } from './schemas.js';
 import { Transaction } from './transaction.js';
 import { CommitWatch } from './watch.js';
 import { PostgresRun } from './write-run.js';
@@ -182,6 +184,10 @@ class PostgresStore implements Store {
     for (const run of [...this.openRuns]) await run.abort();
     await this.watch.close();
     await this.conns.end();
+  }
+
+  schemas(): Schemas {
+    return new PostgresSchemas(this.conns);
   }
 }
 

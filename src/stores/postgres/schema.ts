@@ -7,6 +7,7 @@ import names from './migrations/003-names.js';
 import webhookDeliveries from './migrations/004-webhook-deliveries.js';
 import horizons from './migrations/005-horizons.js';
 import checkpoints from './migrations/006-checkpoints.js';
+import jsonSchemas from './migrations/007-json-schemas.js';
 
 /** Everything rcache keeps lives in this schema of the database it is given. */
 export const SCHEMA = 'rcache';
@@ -18,7 +19,7 @@ export const SCHEMA = 'rcache';
  * row would buy nothing. Names and ids sort bytewise (COLLATE "C"), whatever the database's
  * locale, as SQLite sorts them.
  */
-const MIGRATIONS: readonly string[] = [initial, identityColumns, names, webhookDeliveries, horizons, checkpoints];
+const MIGRATIONS: readonly string[] = [initial, identityColumns, names, webhookDeliveries, horizons, checkpoints, jsonSchemas];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -7,12 +7,13 @@ import names from './migrations/003-names.js';
 import webhookDeliveries from './migrations/004-webhook-deliveries.js';
 import horizons from './migrations/005-horizons.js';
 import checkpoints from './migrations/006-checkpoints.js';
+import jsonSchemas from './migrations/007-json-schemas.js';
 
 /** Marks a SQLite file as rcache's ("rcac"), so another program's database is never mistaken for one. */
 export const APPLICATION_ID = 0x72636163;
 
 // Each migration runs in one transaction with the bump of user_version; index = version - 1.
-const MIGRATIONS: readonly string[] = [initial, identityColumns, names, webhookDeliveries, horizons, checkpoints];
+const MIGRATIONS: readonly string[] = [initial, identityColumns, names, webhookDeliveries, horizons, checkpoints, jsonSchemas];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -14,6 +14,7 @@ import type {
   Maintenance,
   MaintenanceOptions,
   RunCount,
+  Schemas,
   RunQuery,
   RunRecord,
   Store,
@@ -28,6 +29,7 @@ import { Connection, DEFAULT_BUSY_TIMEOUT, openDatabase, openReader, type Db } f
 import { SqliteDeliveries } from './deliveries.js';
 import { compact, maintainedDatasets, SqliteMaintenance } from './maintenance.js';
 import * as reads from './reads.js';
+import { SqliteSchemas } from './schemas.js';
 import { CommitWatch } from './watch.js';
 import { SqliteWriteRun } from './write-run.js';
 
@@ -209,6 +211,10 @@ export class SqliteStore implements Store {
     this.conn.release();
     if (this.reader !== this.conn) this.reader.db.close();
     this.conn.db.close();
+  }
+
+  schemas(): Schemas {
+    return new SqliteSchemas(this);
   }
 }
 
