@@ -50,15 +50,18 @@ export async function freshDatabase(template = 'template0'): Promise<{ name: str
   return { name, url: databaseUrl(name) };
 }
 
-/** A location for a fresh, empty cache on the given store: a file path or a URL. */
-export async function freshStore(kind: StoreKind): Promise<string> {
-  if (kind === 'sqlite') return join(tempDir(), 'rcache.db');
+/**
+ * A location for a fresh, empty cache on the given store: a file path (in `dir`, by default a
+ * temporary folder removed after the test) or a URL.
+ */
+export async function freshStore(kind: StoreKind, dir?: string): Promise<string> {
+  if (kind === 'sqlite') return join(dir ?? tempDir(), 'rcache.db');
   return (await freshDatabase()).url;
 }
 
 /**
- * A copy of the cache at `location` (no process may have it open), made as cheaply as its store
- * allows: the file copied into `dir`, or a new database with it as its template.
+ * A copy of the cache at `location` (no process may have it open), identity and all, made as
+ * cheaply as its store allows: the file copied into `dir`, or a new database with it as template.
  */
 export async function copyStore(location: string, dir: string): Promise<string> {
   if (!onPostgres(location)) {
