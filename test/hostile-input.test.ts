@@ -100,7 +100,7 @@ describe.concurrent.each(STORES)('hostile or odd input, on %s', (store) => {
   });
 
   const fresh = async () => {
-    const db = await copyStore(template, scratchDir());
+    const db = await copyStore(store, template, scratchDir());
     return { db, before: snapshot(db) };
   };
 
