@@ -4,6 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openCache, type Cache } from '../src/index.js';
 import { tempDir } from './helpers.js';
 import { CONTACTS, save } from './library.js';
+import { fixtureFor } from './store-fixtures.js';
+import { freshStore, STORES, type StoreKind } from './stores.js';
 
 const opened: Cache[] = [];
 afterEach(async () => {
@@ -16,18 +18,18 @@ async function opening(...args: Parameters<typeof openCache>): Promise<Cache> {
   return cache;
 }
 
-/** A writer and a reader on one file, as two processes would have: two connections. */
-async function pair() {
-  const path = join(tempDir(), 'cache.db');
+/** A writer and a reader on one database, as two processes would have: two connections. */
+async function pair(kind: StoreKind) {
+  const path = await freshStore(kind);
   const writer = await opening(path);
   await save(writer, [{ id: 'a' }]);
   const reader = await opening(path, { readonly: true });
   return { path, writer, reader };
 }
 
-describe('waiting for a commit', () => {
+describe.each(STORES)('waiting for a commit, on %s', (store) => {
   it('returns at once for a commit made after the last read, even one made before the wait began', async () => {
-    const { writer, reader } = await pair();
+    const { writer, reader } = await pair(store);
     const changes = await reader.reader(CONTACTS);
     const version = await reader.version();
     expect((await changes.next(10)).map((c) => c.id)).toEqual(['a']);
@@ -40,7 +42,7 @@ describe('waiting for a commit', () => {
   });
 
   it('waits while nothing is committed, and ends when a signal aborts it or `stop` says so', async () => {
-    const { reader } = await pair();
+    const { reader } = await pair(store);
     const version = await reader.version();
     const controller = new AbortController();
     const waiting = reader.waitForCommit(version, { interval: 20, signal: controller.signal });
@@ -50,8 +52,20 @@ describe('waiting for a commit', () => {
     expect(await reader.waitForCommit(version, { interval: 5, stop: () => ++checks > 3 })).toEqual({ reason: 'stopped', version });
   });
 
+  it('says when the database was deleted and created again', async () => {
+    const { path, writer, reader } = await pair(store);
+    const version = await reader.version();
+    await writer.close();
+    fixtureFor(path).drop(path);
+    await save(await opening(path), [{ id: 'z' }]);
+    expect(await reader.waitForCommit(version, { interval: 20 })).toMatchObject({ reason: 'replaced' });
+  });
+});
+
+// SQLite only: another file renamed over the one opened, which a server's database cannot be.
+describe('waiting for a commit, on sqlite', () => {
   it('says when the database file was replaced', async () => {
-    const { path, reader } = await pair();
+    const { path, reader } = await pair('sqlite');
     const version = await reader.version();
     const other = join(tempDir(), 'other.db');
     await save(await opening(other), [{ id: 'z' }]);

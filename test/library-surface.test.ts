@@ -1,18 +1,17 @@
 // What a program sees of the library: options checked by name, results in one casing, numbers
 // with every digit where it asks for them.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, openCache, type Cache } from '../src/index.js';
-import { tempDir } from './helpers.js';
+import { fixtureFor } from './store-fixtures.js';
+import { freshStore, STORES, type StoreKind } from './stores.js';
 
 const open: Cache[] = [];
 afterEach(async () => {
   for (const cache of open.splice(0)) await cache.close();
 });
 
-async function fresh(): Promise<Cache> {
-  const cache = await openCache(join(tempDir(), 'cache.db'));
+async function fresh(kind: StoreKind): Promise<Cache> {
+  const cache = await openCache(await freshStore(kind));
   open.push(cache);
   return cache;
 }
@@ -33,8 +32,11 @@ async function failure(call: () => Promise<unknown>): Promise<unknown> {
   return undefined;
 }
 
-describe('options a program misspells', () => {
+describe.each(STORES)('options a program misspells, on %s', (store) => {
   const M = { model: 'M' };
+  // None of these calls may write anything: one cache serves them all, and is seen empty after each.
+  let shared: Promise<Cache> | undefined;
+  afterAll(async () => (await shared)?.close());
   const cases: { call: string; run: (cache: Cache) => Promise<unknown>; message: RegExp }[] = [
     {
       call: 'save',
@@ -72,27 +74,28 @@ describe('options a program misspells', () => {
   ];
   for (const { call, run, message } of cases) {
     it(`${call}: ${message.source.slice(1, 40)}… is an InvalidArgumentError naming the option, and nothing is written`, async () => {
-      const cache = await fresh();
+      const cache = await (shared ??= freshStore(store).then((location) => openCache(location)));
       const error = await failure(() => run(cache));
       expect(error).toBeInstanceOf(InvalidArgumentError);
       expect((error as Error).message).toMatch(message);
       expect(await cache.runs()).toEqual([]);
+      expect(await cache.stats()).toEqual([]);
     });
   }
 
   it('openCache({ readOnly }) is refused before anything is created', async () => {
-    const path = join(tempDir(), 'cache.db');
-    const error = await failure(() => openCache(path, { readOnly: true } as object));
+    const location = await freshStore(store);
+    const error = await failure(() => openCache(location, { readOnly: true } as object));
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect((error as InvalidArgumentError).what).toBe('readOnly');
     expect((error as Error).message).toBe('readOnly is not an option of openCache: did you mean readonly?');
-    expect(existsSync(path)).toBe(false);
+    expect(fixtureFor(location).holdsCache(location)).toBe(false);
   });
 });
 
-describe('results a program reads', () => {
+describe.each(STORES)('results a program reads, on %s', (store) => {
   it('prune and pruneUntil answer in camelCase, as every other call does', async () => {
-    const cache = await fresh();
+    const cache = await fresh(store);
     await cache.save({ model: 'M' }, ['{"id":1}', '{"id":2}']);
     const [first] = await all(cache.changes({ model: 'M' }, { limit: 1 }));
     expect(await cache.pruneUntil({ model: 'M' }, first!._nango_metadata.cursor)).toEqual({ count: 1, hasMore: false, reclaimedBytes: 0 });
@@ -100,7 +103,7 @@ describe('results a program reads', () => {
   });
 
   it('with text, changes() and follow() give each record as the CLI prints it, every digit of its numbers kept', async () => {
-    const cache = await fresh();
+    const cache = await fresh(store);
     await cache.save({ model: 'M' }, ['{"id":"big","n":12345678901234567890,"x":0.1000000000000000055511151231257827}']);
     const [object] = await all(cache.changes({ model: 'M' }));
     expect(object!.n).toBe(12345678901234567000);
@@ -112,7 +115,7 @@ describe('results a program reads', () => {
   });
 
   it('a dataset name follows one rule everywhere: not blank, at most 255 characters', async () => {
-    const cache = await fresh();
+    const cache = await fresh(store);
     await expect(cache.save({ model: ' ' }, [])).rejects.toThrow(/^model must not be empty$/);
     await expect(cache.save({ model: 'M', connection: 'c'.repeat(256) }, [])).rejects.toThrow(/^connection must be at most 255 characters$/);
     expect(await cache.save({ model: '😀'.repeat(255) }, ['{"id":1}'])).toMatchObject({ added: 1 });

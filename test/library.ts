@@ -1,25 +1,37 @@
-import { join } from 'node:path';
+// The library in process, on each store of the run (STORES): a fresh cache per test with a clock of
+// its own, and what the store holds read through that store's fixture (store-fixtures.ts).
+import { afterEach } from 'vitest';
 import { encodeCursor } from '../src/decisions/cursor.js';
 import { openCache, type Cache, type Change, type Dataset, type PruneOptions, type SaveOptions } from '../src/index.js';
-import { tempDir } from './helpers.js';
-import { sqliteFixture } from './store-fixtures.js';
+import { fixtureFor, type Snapshot } from './store-fixtures.js';
+import { freshStore, type StoreKind } from './stores.js';
 
 export const CONTACTS: Dataset = { integration: 'default', connection: 'default', model: 'Contact' };
 
-const paths = new WeakMap<Cache, string>();
-
-/** The clock of the caches below: RCACHE_NOW when a test sets it, else the real time. */
-function now(): number {
-  const fixed = process.env.RCACHE_NOW;
-  return fixed ? Date.parse(fixed) : Date.now();
+interface Opened {
+  location: string;
+  /** The time the cache's clock says, when a test set one; else the real time. */
+  time?: number;
 }
 
-/** A cache in a fresh temporary file. */
-export async function freshCache(): Promise<Cache> {
-  const path = join(tempDir(), 'cache.db');
-  const cache = await openCache(path, { now });
-  paths.set(cache, path);
+const caches = new WeakMap<Cache, Opened>();
+const open: Cache[] = [];
+afterEach(async () => {
+  for (const cache of open.splice(0)) await cache.close();
+});
+
+/** A cache on a fresh, empty store of this kind, closed after the test. */
+export async function freshCache(kind: StoreKind): Promise<Cache> {
+  const opened: Opened = { location: await freshStore(kind) };
+  const cache = await openCache(opened.location, { now: () => opened.time ?? Date.now() });
+  caches.set(cache, opened);
+  open.push(cache);
   return cache;
+}
+
+/** Sets the cache's clock to an ISO time, for this test only. */
+export function at(cache: Cache, time: string): void {
+  caches.get(cache)!.time = Date.parse(time);
 }
 
 export function save(cache: Cache, records: unknown[], ignore: string[] = [], dataset = CONTACTS, options: SaveOptions = {}) {
@@ -57,13 +69,15 @@ export async function prune(cache: Cache, options: PruneOptions) {
   return counts;
 }
 
-/** Reads the database file directly, as a check independent of rcache's own reading code. */
-export function sql<T = Record<string, any>>(cache: Cache, text: string, ...params: unknown[]): T[] {
-  return sqliteFixture.query<T>(paths.get(cache)!, text, ...params);
+/** The rows of the cache's database, read by its store's fixture: a check independent of rcache's own reading code. */
+export function snapshot(cache: Cache): Snapshot {
+  const { location } = caches.get(cache)!;
+  return fixtureFor(location).snapshot(location);
 }
 
+/** The stored row of the first record with this id, of any dataset. */
 export function stored(cache: Cache, id: string): Record<string, any> | undefined {
-  return sql(cache, 'SELECT * FROM records WHERE id = ?', id)[0];
+  return snapshot(cache).records.find((row) => row.id === id);
 }
 
 /** Every item an async iterable gives (a change stream read to its end). */

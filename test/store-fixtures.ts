@@ -2,9 +2,22 @@
 // tables and columns (datasets, records, runs, meta, positions) as both stores name them.
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { findServer } from '../scripts/postgres-cluster.mjs';
+import { unescapeText } from '../src/stores/postgres/text.js';
+import { decodeText } from '../src/stores/sqlite/text.js';
+
+type Row = Record<string, unknown>;
+
+/** Every row a run can change, as both stores name them, ids and names exactly as they were given. */
+export interface Snapshot {
+  records: Row[];
+  datasets: Row[];
+  runs: Row[];
+  /** `[{ last_value }]`: the last position taken, 0 before the first. */
+  positions: Row[];
+}
 
 export interface StoreFixture {
   /** Rows of SQL over rcache's tables, with `?` parameters, read apart from rcache's own code. */
@@ -15,6 +28,17 @@ export interface StoreFixture {
   markNewer(db: string, version: number): void;
   /** Whether anything of rcache's is there: the file, or the schema in the database. */
   holdsCache(db: string): boolean;
+  /** Every row a run can change (records by dataset and id, datasets, runs by number) and the last position. */
+  snapshot(db: string): Snapshot;
+  /** The bytes rcache's tables take on disk (with SQLite's write-ahead log). */
+  size(db: string): number;
+  /** Deletes the cache, as a user deleting the file (or dropping its schema) would. */
+  drop(db: string): void;
+  /**
+   * Whether a run rolled back gives back the positions it took. PostgreSQL's sequence does not: the
+   * next change leaves a gap (the README's "Positions are not contiguous").
+   */
+  positionsRollBack: boolean;
 }
 
 export function psqlPath(): string {
@@ -26,6 +50,8 @@ export function psqlPath(): string {
 export function psql(url: string, ...commands: string[]): string {
   const result = spawnSync(psqlPath(), [url, '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', ...commands.flatMap((command) => ['-c', command])], {
     encoding: 'utf8',
+    // A snapshot holds every payload: far more than spawnSync's default of 1 MiB.
+    maxBuffer: 1 << 30,
   });
   if (result.status !== 0) throw new Error(`psql failed: ${result.stderr || result.error}`);
   return result.stdout;
@@ -40,11 +66,29 @@ function withFile<T>(path: string, readonly: boolean, work: (handle: Database.Da
   }
 }
 
+const fileSize = (path: string) => (existsSync(path) ? statSync(path).size : 0);
+
 export const sqliteFixture: StoreFixture = {
   query: <T>(db: string, sql: string, ...params: unknown[]) => withFile(db, true, (handle) => handle.prepare(sql).all(...params) as T[]),
   schemaVersion: (db) => withFile(db, true, (handle) => handle.pragma('user_version', { simple: true }) as number),
   markNewer: (db, version) => withFile(db, false, (handle) => handle.pragma(`user_version = ${version}`)),
   holdsCache: (db) => existsSync(db),
+  snapshot: (db) =>
+    withFile(db, true, (handle) => ({
+      // better-sqlite3 reads a lone surrogate back as U+FFFD: the id's bytes say what it was.
+      records: (handle.prepare('SELECT *, CAST(id AS BLOB) AS id_bytes FROM records ORDER BY dataset_id, id').all() as Row[]).map(({ id_bytes, ...row }) => ({
+        ...row,
+        id: decodeText(id_bytes as Uint8Array),
+      })),
+      datasets: handle.prepare('SELECT * FROM datasets ORDER BY id').all() as Row[],
+      runs: handle.prepare('SELECT * FROM runs ORDER BY number').all() as Row[],
+      positions: handle.prepare('SELECT last_value FROM positions').all() as Row[],
+    })),
+  size: (db) => fileSize(db) + fileSize(`${db}-wal`),
+  drop: (db) => {
+    for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(db + suffix, { force: true });
+  },
+  positionsRollBack: true,
 };
 
 function literal(value: unknown): string {
@@ -62,6 +106,38 @@ export const postgresFixture: StoreFixture = {
   schemaVersion: (db) => Number(psql(db, 'SELECT schema_version FROM rcache.meta').trim()),
   markNewer: (db, version) => void psql(db, `UPDATE rcache.meta SET schema_version = ${version}`),
   holdsCache: (db) => psql(db, `SELECT to_regclass('rcache.meta') IS NOT NULL`).trim() === 't',
+  snapshot(db: string): Snapshot {
+    const all = (table: string, order: string) => `(SELECT coalesce(json_agg(t ORDER BY ${order}), '[]') FROM rcache.${table} t)`;
+    const found = JSON.parse(
+      psql(
+        db,
+        `SELECT json_build_object('records', ${all('records', 'dataset_id, id')}, 'datasets', ${all('datasets', 'id')}, 'runs', ${all('runs', 'number')},
+          'positions', (SELECT json_agg(json_build_object('last_value', CASE WHEN is_called THEN last_value ELSE 0 END)) FROM rcache.positions))`,
+      ),
+    ) as Snapshot;
+    const names = (row: Row) => ({
+      ...row,
+      integration: unescapeText(row.integration as string),
+      connection: unescapeText(row.connection as string),
+      model: unescapeText(row.model as string),
+    });
+    return {
+      // rowid is PostgreSQL's own key of a row, which SQLite's SELECT * does not show.
+      records: found.records.map(({ rowid: _, ...row }) => ({ ...row, id: unescapeText(row.id as string) })),
+      datasets: found.datasets.map(names),
+      runs: found.runs.map(names),
+      positions: found.positions,
+    };
+  },
+  size: (db) =>
+    Number(
+      psql(
+        db,
+        `SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'rcache' AND c.relkind = 'r'`,
+      ).trim(),
+    ),
+  drop: (db) => void psql(db, 'DROP SCHEMA rcache CASCADE'),
+  positionsRollBack: false,
 };
 
 /** Whether a location names a PostgreSQL database rather than a SQLite file. */

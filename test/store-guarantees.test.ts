@@ -1,43 +1,47 @@
+// What the stores promise alike, end to end through the built binary on each store of STORES; the
+// cases about files, file systems and paths are SQLite's alone and say so.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { encodeCursor } from '../src/decisions/cursor.js';
+import { displayLocation } from '../src/stores/open.js';
 import { APPLICATION_ID } from '../src/stores/sqlite/schema.js';
 import initial from '../src/stores/sqlite/migrations/001-initial.js';
-import { start, until, type Proc } from './faults-helpers.js';
-import { lines, ndjson, query, rcache, tempDir } from './helpers.js';
+import { scratchDir, start, until, type Proc } from './faults-helpers.js';
+import { lines, ndjson, rcache } from './helpers.js';
+import { fixtureFor } from './store-fixtures.js';
+import { freshStore, STORES } from './stores.js';
 
-const running: Proc[] = [];
-afterEach(() => {
-  for (const proc of running.splice(0)) if (proc.running()) proc.child.kill('SIGKILL');
-});
-
+// The cases run concurrently, each in folders of its own that last until the file ends
+// (scratchDir); a process a case leaves running is killed then.
 function follow(db: string, model: string): Proc {
-  const proc = start(['--db', db, 'records', '--model', model, '--follow', '--interval', '0.1']);
-  running.push(proc);
-  return proc;
+  return start(['--db', db, 'records', '--model', model, '--follow', '--interval', '0.1']);
 }
 
 const OLD = { RCACHE_NOW: '2024-01-01T00:00:00Z' };
 const LATER = { RCACHE_NOW: '2024-06-01T00:00:00Z' };
 
-describe("a dataset's identity is never reused", () => {
+/** The rows of the database, read by its store's fixture. */
+const rows = (db: string) => fixtureFor(db).snapshot(db);
+
+describe.concurrent.each(STORES)("a dataset's identity is never reused, on %s", (store) => {
   it('an expired dataset keeps its id to itself: a new dataset gets another one', async () => {
-    const db = join(tempDir(), 'cache.db');
+    const db = await freshStore(store, scratchDir());
     await rcache(['--db', db, 'save', '--model', 'A'], { input: ndjson([{ id: 'a1' }]), env: OLD });
-    const [{ id: old }] = query<{ id: number }>(db, "SELECT id FROM datasets WHERE model = 'A'") as [{ id: number }];
+    const old = rows(db).datasets.find((row) => row.model === 'A')!.id as number;
     expect((await rcache(['--db', db, 'prune', '--json'], { env: LATER })).stdout).toContain('"datasets_expired":1');
     await rcache(['--db', db, 'save', '--model', 'B'], { input: ndjson([{ id: 'b1' }]), env: LATER });
-    const ids = query<{ id: number }>(db, 'SELECT id FROM datasets').map((row) => row.id);
+    const ids = rows(db).datasets.map((row) => row.id);
     expect(ids).toHaveLength(1);
     expect(ids[0]).toBeGreaterThan(old);
   });
 
   it("a follower of a dataset that is expired says so and stops with exit 3, and never prints another dataset's records", async () => {
-    const db = join(tempDir(), 'cache.db');
+    const db = await freshStore(store, scratchDir());
     await rcache(['--db', db, 'save', '--model', 'A'], { input: ndjson([{ id: 'a1' }]), env: OLD });
     const follower = follow(db, 'A');
     await until(() => follower.out().toString().includes('"a1"'), 20_000, 'the follower to print the backlog');
@@ -50,7 +54,7 @@ describe("a dataset's identity is never reused", () => {
   });
 
   it('a follower of a dataset that is reset says so and stops with exit 3', async () => {
-    const db = join(tempDir(), 'cache.db');
+    const db = await freshStore(store, scratchDir());
     await rcache(['--db', db, 'save', '--model', 'A'], { input: ndjson([{ id: 'a1' }]) });
     const follower = follow(db, 'A');
     await until(() => follower.out().toString().includes('"a1"'), 20_000, 'the follower to print the backlog');
@@ -80,18 +84,17 @@ function mountAt(name: string, args: string[]): string {
   return point;
 }
 
-describe('cursors name their database', () => {
+describe.concurrent.each(STORES)('cursors name their database, on %s', (store) => {
   async function withCursor() {
-    const dir = tempDir();
-    const db = join(dir, 'cache.db');
+    const db = await freshStore(store, scratchDir());
     await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'a' }, { id: 'b' }, { id: 'c' }]) });
     const cursor = lines((await rcache(['--db', db, 'records', '--model', 'M'])).stdout)[1]!._nango_metadata.cursor as string;
-    return { dir, db, cursor };
+    return { db, cursor };
   }
 
   it('a cursor from a database deleted and created again is refused with exit 2, not answered with nothing', async () => {
     const { db, cursor } = await withCursor();
-    for (const suffix of ['', '-wal', '-shm']) rmSync(db + suffix, { force: true });
+    fixtureFor(db).drop(db);
     await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson(Array.from({ length: 5 }, (_, i) => ({ id: `new-${i}` }))) });
     const result = await rcache(['--db', db, 'records', '--model', 'M', '--cursor', cursor]);
     expect(result.code).toBe(2);
@@ -106,7 +109,7 @@ describe('cursors name their database', () => {
     expect(read).toMatchObject({ code: 2, stdout: '', stderr: `rcache: invalid cursor '${bare}': it names no database; use a cursor that rcache printed\n` });
     const pruned = await rcache(['--db', db, 'prune', '--model', 'M', '--until-cursor', bare]);
     expect(pruned.code).toBe(2);
-    expect(query(db, 'SELECT count(*) AS n FROM records WHERE payload IS NULL')[0]!.n).toBe(0);
+    expect(rows(db).records.filter((row) => row.payload === null)).toEqual([]);
   });
 
   it('a cursor beyond the last change of its database is refused', async () => {
@@ -120,9 +123,9 @@ describe('cursors name their database', () => {
   });
 });
 
-describe('commands that only remove never create a dataset', () => {
+describe.concurrent.each(STORES)('commands that only remove never create a dataset, on %s', (store) => {
   it('reset and delete of a dataset that does not exist leave stats as they were', async () => {
-    const db = join(tempDir(), 'cache.db');
+    const db = await freshStore(store, scratchDir());
     await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson([{ id: 'a' }]) });
     const reset = await rcache(['--db', db, 'reset', '--model', 'Nope', '--json']);
     expect(reset.code).toBe(0);
@@ -132,13 +135,13 @@ describe('commands that only remove never create a dataset', () => {
     expect(JSON.parse(removed.stdout)).toMatchObject({ deleted: 0, unknown: 1 });
     const stats = JSON.parse((await rcache(['--db', db, 'stats', '--json'])).stdout);
     expect(stats.datasets.map((d: { model: string }) => d.model)).toEqual(['Contact']);
-    expect(query(db, 'SELECT model FROM datasets')).toEqual([{ model: 'Contact' }]);
+    expect(rows(db).datasets.map((row) => row.model)).toEqual(['Contact']);
   });
 });
 
-describe('times stamped on changes never go backwards', () => {
+describe.concurrent.each(STORES)('times stamped on changes never go backwards, on %s', (store) => {
   it('a clock stepping back stamps the latest time again: last_modified_at never precedes first_seen_at', async () => {
-    const db = join(tempDir(), 'cache.db');
+    const db = await freshStore(store, scratchDir());
     await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'a', v: 1 }]), env: { RCACHE_NOW: '2024-01-02T00:00:00Z' } });
     await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'a', v: 2 }, { id: 'b' }]), env: { RCACHE_NOW: '2024-01-01T00:00:00Z' } });
     const records = lines((await rcache(['--db', db, 'records', '--model', 'M'])).stdout);
@@ -152,14 +155,15 @@ describe('times stamped on changes never go backwards', () => {
   });
 });
 
-describe('--db names a file rcache can find again', () => {
+// SQLite only: what a file path may name. A URL names a server, which answers for itself.
+describe.concurrent('--db names a file rcache can find again, on sqlite', () => {
   it.each([
     ['an empty path', ['--db', ''], {}],
     ['an unset variable in a script', [], { RCACHE_DB: '' }],
     [':memory:', ['--db', ':memory:'], {}],
     ['a SQLite URI', ['--db', 'file:cache.db?mode=memory'], {}],
   ])('%s is refused: exit 1, nothing saved anywhere', async (_name, args, env) => {
-    const cwd = tempDir();
+    const cwd = scratchDir();
     const result = await rcache([...args, 'save', '--model', 'M', '--json'], { input: ndjson([{ id: 'a' }]), env, cwd });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
@@ -168,7 +172,7 @@ describe('--db names a file rcache can find again', () => {
   });
 
   it('a FIFO is refused at once, and nothing is created beside it', async () => {
-    const dir = tempDir();
+    const dir = scratchDir();
     const fifo = join(dir, 'pipe.db');
     execFileSync('mkfifo', [fifo]);
     const started = Date.now();
@@ -188,7 +192,7 @@ describe('--db names a file rcache can find again', () => {
   });
 
   it('a dangling symbolic link is named as one, not as a read-only file', async () => {
-    const dir = tempDir();
+    const dir = scratchDir();
     const link = join(dir, 'cache.db');
     symlinkSync(join(dir, 'gone', 'real.db'), link);
     for (const args of [
@@ -200,10 +204,12 @@ describe('--db names a file rcache can find again', () => {
       expect(result.stderr).toMatch(/^rcache: cannot open database .*cache\.db: it is a symbolic link to .*real\.db, which does not exist\n$/);
     }
   });
+});
 
+describe.concurrent.each(STORES)('a new database, on %s', (store) => {
   it("processes creating the same new database at once all succeed: none calls it another program's", async () => {
     for (let round = 0; round < 4; round++) {
-      const db = join(tempDir(), 'new.db');
+      const db = await freshStore(store, scratchDir());
       const results = await Promise.all(
         Array.from({ length: 6 }, (_, i) => rcache(['--db', db, 'save', '--model', `M${i}`], { input: ndjson([{ id: 'a' }]) })),
       );
@@ -213,34 +219,35 @@ describe('--db names a file rcache can find again', () => {
   }, 60_000);
 });
 
-describe('prune gives the space it frees back', () => {
-  it('with --vacuum the file shrinks after payloads are dropped, and the summary says how much', async () => {
-    const db = join(tempDir(), 'cache.db');
-    const records = Array.from({ length: 3000 }, (_, i) => ({ id: `r${i}`, text: 'x'.repeat(2000) }));
+describe.concurrent.each(STORES)('prune gives the space it frees back, on %s', (store) => {
+  // Random text, which no store can compress: the space it takes is the space given back.
+  const records = Array.from({ length: 1000 }, (_, i) => ({ id: `r${i}`, text: randomBytes(1500).toString('base64') }));
+  const size = (db: string) => fixtureFor(db).size(db);
+
+  it('with --vacuum the database shrinks after payloads are dropped, and the summary says how much', async () => {
+    const db = await freshStore(store, scratchDir());
     await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson(records), env: OLD });
-    const size = () => statSync(db).size + (existsSync(`${db}-wal`) ? statSync(`${db}-wal`).size : 0);
-    const before = size();
+    const before = size(db);
     const result = await rcache(['--db', db, 'prune', '--dataset-ttl', '9999d', '--vacuum'], { env: LATER });
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toMatch(/3,000 payloads pruned.*; [0-9.]+ MiB of disk space reclaimed/);
-    expect(size()).toBeLessThan(before / 2);
+    expect(result.stderr).toMatch(/1,000 payloads pruned.*; [0-9.]+ MiB of disk space reclaimed/);
+    expect(size(db)).toBeLessThan(before / 2);
   });
 
   it('prune --until-cursor --vacuum gives the space back too, and says how much', async () => {
-    const db = join(tempDir(), 'cache.db');
-    const records = Array.from({ length: 3000 }, (_, i) => ({ id: `r${i}`, text: 'x'.repeat(2000) }));
+    const db = await freshStore(store, scratchDir());
     await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson(records) });
     const last = lines((await rcache(['--db', db, 'records', '--model', 'M'])).stdout).at(-1)!._nango_metadata.cursor as string;
-    const size = () => statSync(db).size + (existsSync(`${db}-wal`) ? statSync(`${db}-wal`).size : 0);
-    const before = size();
+    const before = size(db);
     const result = await rcache(['--db', db, 'prune', '--model', 'M', '--until-cursor', last, '--vacuum']);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toMatch(/3,000 payloads pruned.*; [0-9.]+ MiB of disk space reclaimed/);
-    expect(size()).toBeLessThan(before / 2);
+    expect(result.stderr).toMatch(/1,000 payloads pruned.*; [0-9.]+ MiB of disk space reclaimed/);
+    expect(size(db)).toBeLessThan(before / 2);
   });
 });
 
-describe('read-only file systems', () => {
+// SQLite only, as the two below: a file system mounted read-only under the database file.
+describe.concurrent('read-only file systems, on sqlite', () => {
   const canMount = (() => {
     if (process.getuid?.() !== 0) return false;
     const probe = join(tmpdir(), `rcache-ro-probe-${process.pid}`);
@@ -271,7 +278,7 @@ describe('read-only file systems', () => {
   });
 });
 
-describe('a database of the earlier schema on a read-only file system', () => {
+describe.concurrent('a database of the earlier schema on a read-only file system, on sqlite', () => {
   const canMount = process.getuid?.() === 0;
   it.skipIf(!canMount)('is refused with a message that says why and what to do', async () => {
     const mountPoint = mountAt('rcache-ro-old', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs']);
@@ -292,29 +299,32 @@ describe('a database of the earlier schema on a read-only file system', () => {
   });
 });
 
-describe('a reader where it cannot write', () => {
+describe.concurrent('a reader where it cannot write, on sqlite', () => {
   const canMount = process.getuid?.() === 0;
   it.skipIf(!canMount)('a follower through a read-only view of the directory sees each new commit', async () => {
-    const dir = tempDir();
+    const dir = scratchDir();
     const db = join(dir, 'cache.db');
     await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'a' }]) });
     const view = mountAt('rcache-ro-view', ['--bind', dir]);
     execFileSync('mount', ['-o', 'remount,bind,ro', view]);
     const follower = follow(join(view, 'cache.db'), 'M');
-    await until(() => follower.out().toString().includes('"id":"a"'), 20_000, 'the first record');
-    for (const id of ['b', 'c']) {
-      await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id }]) });
-      await until(() => follower.out().toString().includes(`"id":"${id}"`), 20_000, `record ${id}`);
+    try {
+      await until(() => follower.out().toString().includes('"id":"a"'), 20_000, 'the first record');
+      for (const id of ['b', 'c']) {
+        await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id }]) });
+        await until(() => follower.out().toString().includes(`"id":"${id}"`), 20_000, `record ${id}`);
+      }
+      expect(follower.err()).toBe('');
+      expect(lines(follower.out().toString()).map((record) => record.id)).toEqual(['a', 'b', 'c']);
+    } finally {
+      follower.child.kill('SIGKILL');
     }
-    expect(follower.err()).toBe('');
-    expect(lines(follower.out().toString()).map((record) => record.id)).toEqual(['a', 'b', 'c']);
   });
 });
 
-describe('commands that only remove or update create nothing', () => {
+describe.concurrent.each(STORES)('commands that only remove or update create nothing, on %s', (store) => {
   it('on a missing database they exit 1 naming it, and no file appears', async () => {
-    const dir = tempDir();
-    const typo = join(dir, 'typo.db');
+    const typo = await freshStore(store, scratchDir());
     for (const args of [
       ['reset', '-m', 'A'],
       ['delete', '-m', 'A', '1'],
@@ -326,19 +336,21 @@ describe('commands that only remove or update create nothing', () => {
       expect(result, args.join(' ')).toMatchObject({
         code: 1,
         stdout: '',
-        stderr: `rcache: no rcache database at ${typo} (save some records first, or pass --db)\n`,
+        stderr: `rcache: no rcache database at ${displayLocation(typo)} (save some records first, or pass --db)\n`,
       });
-      expect(readdirSync(dir), args.join(' ')).toEqual([]);
+      expect(fixtureFor(typo).holdsCache(typo), args.join(' ')).toBe(false);
+      // Nor does a journal or write-ahead log appear beside the file.
+      if (store === 'sqlite') expect(readdirSync(dirname(typo)), args.join(' ')).toEqual([]);
     }
   });
 
   it('update of an unknown dataset counts its records unknown and creates no dataset', async () => {
-    const db = join(tempDir(), 'cache.db');
+    const db = await freshStore(store, scratchDir());
     await rcache(['--db', db, 'save', '-m', 'A'], { input: ndjson([{ id: 1 }]) });
     const result = await rcache(['--db', db, 'update', '-m', 'Nope6', '--json'], { input: ndjson([{ id: 1 }, { id: 2 }, { id: 1 }]) });
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ updated: 0, unknown: 2, duplicates: 1 });
-    expect(query(db, 'SELECT model FROM datasets')).toEqual([{ model: 'A' }]);
-    expect(query(db, 'SELECT count(*) AS n FROM runs')).toEqual([{ n: 1 }]);
+    expect(rows(db).datasets.map((row) => row.model)).toEqual(['A']);
+    expect(rows(db).runs).toHaveLength(1);
   });
 });

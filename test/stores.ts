@@ -1,18 +1,50 @@
 // Where a test keeps its cache: a temporary SQLite file, or a fresh database on the suite's
 // PostgreSQL cluster (see test/setup/postgres.ts). End-to-end suites run their cases once per store.
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll } from 'vitest';
 import { tempDir } from './helpers.js';
 
-export type StoreKind = 'sqlite' | 'postgres';
-
 const configured = process.env.RCACHE_TEST_POSTGRES;
 /** The suite's PostgreSQL server (its maintenance database, as a superuser), when there is one. */
 export const POSTGRES_URL = configured && configured !== 'skip' ? configured : undefined;
 
+interface StoreMaker {
+  /** Whether this run of the suite has the store. */
+  available: boolean;
+  /** A location for a fresh, empty cache; a file goes in `dir`, by default a folder removed after the test. */
+  fresh(dir?: string): Promise<string>;
+  /** A copy of the cache at `location`, identity and all (no process may have it open). */
+  copy(location: string, dir: string): Promise<string>;
+}
+
+/**
+ * Every store the suite runs its cases on, and how a test makes one: adding a store is adding its
+ * entry here and its fixture (store-fixtures.ts).
+ */
+const MAKERS = {
+  sqlite: {
+    available: true,
+    fresh: async (dir) => join(dir ?? tempDir(), 'rcache.db'),
+    copy: async (location, dir) => {
+      const copy = join(dir, 'rcache.db');
+      copyFileSync(location, copy);
+      return copy;
+    },
+  },
+  postgres: {
+    available: POSTGRES_URL !== undefined,
+    fresh: async () => (await freshDatabase()).url,
+    // A database with another as its template is a copy of it, made by the server: no dump, no load.
+    copy: async (location) => (await freshDatabase(new URL(location).pathname.slice(1))).url,
+  },
+} satisfies Record<string, StoreMaker>;
+
+export type StoreKind = keyof typeof MAKERS;
+
 /** The stores this run of the suite covers. */
-export const STORES: StoreKind[] = POSTGRES_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+export const STORES = (Object.keys(MAKERS) as StoreKind[]).filter((kind) => MAKERS[kind].available);
 
 let admin: Promise<pg.Client> | undefined;
 const created: string[] = [];
@@ -39,19 +71,23 @@ export function databaseUrl(database: string, user?: { name: string; password: s
   return url.toString();
 }
 
-/** A new, empty database; every one a file created is dropped when the file ends. */
-export async function freshDatabase(): Promise<{ name: string; url: string }> {
+/** A new database, empty or a copy of `template`; every one a file created is dropped when the file ends. */
+export async function freshDatabase(template = 'template0'): Promise<{ name: string; url: string }> {
   const name = `rcache_t${process.pid}_${++counter}`;
   // From template0: a fifth of the time of copying template1 (about 20 ms here).
-  await (await adminClient()).query(`CREATE DATABASE ${name} TEMPLATE template0`);
+  await (await adminClient()).query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
   created.push(name);
   return { name, url: databaseUrl(name) };
 }
 
-/** A location for a fresh, empty cache on the given store: a file path or a URL. */
-export async function freshStore(kind: StoreKind): Promise<string> {
-  if (kind === 'sqlite') return join(tempDir(), 'rcache.db');
-  return (await freshDatabase()).url;
+/** A location for a fresh, empty cache on the given store: a file path (in `dir`, if given) or a URL. */
+export function freshStore(kind: StoreKind, dir?: string): Promise<string> {
+  return MAKERS[kind].fresh(dir);
+}
+
+/** A copy of the cache at `location`, of the given store, made as cheaply as the store allows. */
+export function copyStore(kind: StoreKind, location: string, dir: string): Promise<string> {
+  return MAKERS[kind].copy(location, dir);
 }
 
 // Tests of a file may run concurrently, so databases are dropped when the file ends, not per test.

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { decodeCursor, encodeCursor } from '../src/decisions/cursor.js';
-import { CONTACTS, changes, freshCache, remove, save } from './library.js';
+import { at, CONTACTS, changes, freshCache, remove, save } from './library.js';
+import { STORES } from './stores.js';
 
-describe('the change stream', () => {
+describe.each(STORES)('the change stream, on %s', (store) => {
   it('is in change order across runs, each record once, at its latest change', async () => {
-    const cache = await freshCache();
+    const cache = await freshCache(store);
     await save(cache, [{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
     await save(cache, [{ id: 'a', n: 1 }]);
     await remove(cache, ['b']);
@@ -16,7 +17,7 @@ describe('the change stream', () => {
   });
 
   it('after a cursor holds exactly the later changes', async () => {
-    const cache = await freshCache();
+    const cache = await freshCache(store);
     await save(cache, [{ id: 'a' }, { id: 'b' }]);
     const cursor = (await changes(cache))[1]!.position;
     await save(cache, [{ id: 'c' }]);
@@ -25,7 +26,7 @@ describe('the change stream', () => {
   });
 
   it('pages with a small limit see every change once', async () => {
-    const cache = await freshCache();
+    const cache = await freshCache(store);
     await save(
       cache,
       Array.from({ length: 25 }, (_, i) => ({ id: `r${i}` })),
@@ -37,13 +38,12 @@ describe('the change stream', () => {
   });
 
   it('filters by a list of actions (any of them), by ids and by modification time', async () => {
-    const cache = await freshCache();
-    process.env.RCACHE_NOW = '2024-01-01T00:00:00Z';
+    const cache = await freshCache(store);
+    at(cache, '2024-01-01T00:00:00Z');
     await save(cache, [{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
-    process.env.RCACHE_NOW = '2024-01-03T00:00:00Z';
+    at(cache, '2024-01-03T00:00:00Z');
     await save(cache, [{ id: 'a', n: 1 }]);
     await remove(cache, ['b']);
-    delete process.env.RCACHE_NOW;
     const read = async (query: object) => (await (await cache.reader(CONTACTS, query)).next(100)).map((c) => c.id);
     expect(await read({ actions: ['UPDATED', 'DELETED'] })).toEqual(['a', 'b']);
     expect(await read({ actions: ['ADDED'] })).toEqual(['c']);
@@ -51,6 +51,13 @@ describe('the change stream', () => {
     expect(await read({ modifiedAfter: Date.parse('2024-01-02T00:00:00Z') })).toEqual(['a', 'b']);
   });
 
+  it('an unknown dataset is an empty stream', async () => {
+    const cache = await freshCache(store);
+    expect(await changes(cache, 0, { ...CONTACTS, model: 'Nothing' })).toEqual([]);
+  });
+});
+
+describe('cursors', () => {
   it('a cursor is URL-safe and round-trips; anything else is refused', async () => {
     for (const position of [0, 1, 42, 9007199254740991]) {
       const cursor = encodeCursor('AbCdEf-_0123', position);
@@ -63,38 +70,34 @@ describe('the change stream', () => {
       expect(() => decodeCursor(bad), bad).toThrow(/invalid cursor/);
     }
   });
-
-  it('an unknown dataset is an empty stream', async () => {
-    const cache = await freshCache();
-    expect(await changes(cache, 0, { ...CONTACTS, model: 'Nothing' })).toEqual([]);
-  });
 });
 
-describe('following and paging from a program', () => {
+describe.each(STORES)('following and paging from a program, on %s', (store) => {
   it('follow yields the backlog, then each change as it is committed, until the signal aborts', async () => {
-    const cache = await freshCache();
+    const cache = await freshCache(store);
     await save(cache, [{ id: 'a' }]);
     const stop = new AbortController();
     const seen: string[] = [];
+    // The test waits for the follower to yield (or fail), not for time to pass.
+    const waiting = new Map<number, () => void>();
+    const yielded = (count: number) => new Promise<void>((resolve) => (seen.length >= count ? resolve() : waiting.set(count, resolve)));
     const following = (async () => {
       for await (const record of cache.follow(CONTACTS, { interval: 20, signal: stop.signal })) {
         seen.push(`${record.id}:${record._nango_metadata.last_action}`);
+        waiting.get(seen.length)?.();
         if (seen.length === 3) stop.abort();
       }
     })();
-    const until = async (count: number) => {
-      for (let i = 0; i < 500 && seen.length < count; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    };
-    await until(1);
+    await Promise.race([yielded(1), following]);
     await save(cache, [{ id: 'b' }]);
-    await until(2);
+    await Promise.race([yielded(2), following]);
     await remove(cache, ['a']);
     await following;
     expect(seen).toEqual(['a:ADDED', 'b:ADDED', 'a:DELETED']);
   });
 
   it('waitForCommit ends after a commit of any dataset, and says when it was aborted instead', async () => {
-    const cache = await freshCache();
+    const cache = await freshCache(store);
     const version = await cache.version();
     const waiting = cache.waitForCommit(version, { interval: 10 });
     await save(cache, [{ id: 'x' }], [], { ...CONTACTS, model: 'Other' });
@@ -108,7 +111,7 @@ describe('following and paging from a program', () => {
   });
 
   it('pages newest first by keyset, each change once, and a cursor continues either way', async () => {
-    const cache = await freshCache();
+    const cache = await freshCache(store);
     await save(
       cache,
       Array.from({ length: 7 }, (_, i) => ({ id: `r${i}` })),
@@ -123,7 +126,7 @@ describe('following and paging from a program', () => {
   });
 
   it('with a span, a filter matching few records is searched a part of the stream at a time, each match once', async () => {
-    const cache = await freshCache();
+    const cache = await freshCache(store);
     const ids = Array.from({ length: 20 }, (_, i) => `r${i}`);
     await save(
       cache,
@@ -159,9 +162,9 @@ describe('following and paging from a program', () => {
   });
 });
 
-describe('one record', () => {
+describe.each(STORES)('one record, on %s', (store) => {
   it('is found by id whatever its state, with its position; an unknown id or dataset is undefined', async () => {
-    const cache = await freshCache();
+    const cache = await freshCache(store);
     await save(cache, [{ id: 'a', n: 1 }, { id: 'b' }]);
     await remove(cache, ['a']);
     expect(await cache.record(CONTACTS, 'a')).toMatchObject({ id: 'a', action: 'DELETED', payload: '{"id":"a","n":1}', position: 3 });

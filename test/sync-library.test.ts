@@ -3,6 +3,7 @@ import { compareVersions, versionOf } from '../src/decisions/version.js';
 import { DeletionLimitError, inferSchema, InputError, InvalidArgumentError } from '../src/index.js';
 import { compileSchema } from '../src/schema/compile.js';
 import { changes, CONTACTS, cursorAt, freshCache, save, stored } from './library.js';
+import { STORES } from './stores.js';
 
 const lines = (records: unknown[]) => records.map((record) => JSON.stringify(record));
 
@@ -70,9 +71,9 @@ describe('inferSchema', () => {
   });
 });
 
-describe('ignored fields and lines saved before they were ignored', () => {
+describe.each(STORES)('ignored fields and lines saved before they were ignored, on %s', (store) => {
   it('a line byte for byte as saved without ignoreFields is unchanged with them; one that differs is compared under them', async () => {
-    const cache = await freshCache();
+    const cache = await freshCache(store);
     await save(cache, [
       { id: 'a', n: 1, fetched_at: 1 },
       { id: 'b', n: 1, fetched_at: 1 },
@@ -100,9 +101,9 @@ describe('ignored fields and lines saved before they were ignored', () => {
   });
 });
 
-describe('the library options of the sync side', () => {
+describe.each(STORES)('the library options of the sync side, on %s', (store) => {
   it('unlessModifiedAfter, versionField and schema are checked before any input is read', async () => {
-    const cache = await freshCache();
+    const cache = await freshCache(store);
     // biome-ignore lint/correctness/useYield: an input that fails as soon as it is read
     const unread = async function* () {
       throw new Error('the input was read');
@@ -124,7 +125,7 @@ describe('the library options of the sync side', () => {
   });
 
   it('unlessModifiedAfter leaves newer records alone and counts them as skipped', async () => {
-    const cache = await freshCache();
+    const cache = await freshCache(store);
     await save(cache, [
       { id: 'a', v: 1 },
       { id: 'b', v: 1 },
@@ -147,7 +148,7 @@ describe('the library options of the sync side', () => {
   });
 
   it('a record left alone for a lower version and then given a higher one in the same input counts as updated', async () => {
-    const cache = await freshCache();
+    const cache = await freshCache(store);
     await save(cache, [
       { id: 'a', v: 5 },
       { id: 'b', v: 5 },
@@ -170,7 +171,7 @@ describe('the library options of the sync side', () => {
   });
 
   it("a version compared with a deleted record's last payload: a lower one does not bring it back", async () => {
-    const cache = await freshCache();
+    const cache = await freshCache(store);
     await save(cache, [{ id: 'a', v: 5 }]);
     await cache.delete(CONTACTS, { ids: ['a'] });
     expect(await cache.save(CONTACTS, lines([{ id: 'a', v: 4 }]), { versionField: 'v' })).toMatchObject({ added: 0, skipped: 1 });
@@ -178,14 +179,14 @@ describe('the library options of the sync side', () => {
   });
 
   it('a version that cannot be compared is an InputError without a file, from a program', async () => {
-    const cache = await freshCache();
+    const cache = await freshCache(store);
     await save(cache, [{ id: 'a', v: 5 }]);
     const saving = cache.save(CONTACTS, lines([{ id: 'a', v: 'five' }]), { versionField: 'v' });
     await expect(saving).rejects.toBeInstanceOf(InputError);
   });
 
   it('a full refresh over its limit is a DeletionLimitError with the counts, and saves nothing', async () => {
-    const cache = await freshCache();
+    const cache = await freshCache(store);
     await save(cache, [{ id: 'a' }, { id: 'b' }, { id: 'c' }, { id: 'd' }]);
     const refreshing = cache.save(CONTACTS, lines([{ id: 'a' }, { id: 'e' }]), { fullRefresh: true, maxDelete: 2 });
     await expect(refreshing).rejects.toBeInstanceOf(DeletionLimitError);
@@ -199,7 +200,7 @@ describe('the library options of the sync side', () => {
   });
 
   it('an empty input allowed with allowEmpty deletes everything, whatever the limit', async () => {
-    const cache = await freshCache();
+    const cache = await freshCache(store);
     await save(cache, [{ id: 'a' }, { id: 'b' }]);
     expect(await cache.save(CONTACTS, [], { fullRefresh: true, allowEmpty: true })).toMatchObject({ deleted: 2 });
   });

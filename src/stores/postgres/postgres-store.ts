@@ -46,9 +46,13 @@ class PostgresStore implements Store {
   constructor(private readonly conns: Connections) {
     this.watch = new CommitWatch(
       () => conns.connectAlone(),
-      // A database dropped and created again under the same name has another identity, or none yet.
+      // A database (or its rcache schema) dropped and created again has another identity, or none yet.
       async (client) => {
-        const { rows } = await client.query<{ id: string }>('SELECT database_id AS id FROM rcache.meta').catch(() => ({ rows: [] }));
+        const { rows } = await client.query<{ id: string }>('SELECT database_id AS id FROM rcache.meta').catch((error: { code?: string }) => {
+          // No such table, or no such schema: any other failure says nothing of the identity.
+          if (error.code === '42P01' || error.code === '3F000') return { rows: [] };
+          throw error;
+        });
         return rows[0]?.id === conns.databaseId;
       },
     );

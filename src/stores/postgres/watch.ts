@@ -6,7 +6,7 @@ import { StoreError, type WaitOptions, type WaitResult } from '../store.js';
  * NOTIFY rcache, which the server delivers to listeners only once the commit is visible. The
  * version is this count, so it is local to one store. A lost listening connection counts as a
  * commit (one may have gone unheard) and is opened again at the next wait, after checking that
- * the database is still the one opened (`sameDatabase`).
+ * the database is still the one opened (`sameDatabase`), as it is after each commit heard.
  */
 export class CommitWatch {
   private count = 0;
@@ -41,7 +41,7 @@ export class CommitWatch {
       client.on('error', lost);
       client.on('end', lost);
       await client.query('LISTEN rcache');
-      if (!(await this.sameDatabase(client))) this.replaced = true;
+      if (!(await this.sameDatabase(client).catch(() => false))) this.replaced = true;
       return client;
     })();
     this.client = listening;
@@ -69,7 +69,12 @@ export class CommitWatch {
         throw error;
       }
       if (this.replaced) return { reason: 'replaced', version };
-      if (this.count > version) return { reason: 'committed', version: this.count };
+      if (this.count > version) {
+        // The commit heard may be to an rcache schema made again after this one was dropped, which
+        // ends no connection. A check that fails (the connection lost) is left to the next connection.
+        if ((await this.sameDatabase(client).catch(() => true)) === false) this.replaced = true;
+        return this.replaced ? { reason: 'replaced', version } : { reason: 'committed', version: this.count };
+      }
       if (stop?.()) return { reason: 'stopped', version };
       await new Promise<void>((resolve) => {
         const done = () => {
