@@ -1,6 +1,5 @@
 import { datasetOf, type DatasetName } from '../decisions/dataset.js';
-import { CursorError, InterruptedError, InvalidArgumentError, StoreError } from '../errors.js';
-import { recordJson } from '../wire/records.js';
+import { InvalidArgumentError } from '../errors.js';
 import type { RecordSource } from '../input/sources.js';
 import { displayLocation, openStore } from '../stores/open.js';
 import { QueuedStore } from '../stores/queued-store.js';
@@ -17,13 +16,13 @@ import type {
   WaitOptions,
   WaitResult,
 } from '../stores/store.js';
-import { checkpointText, runCheckpoint, shapedCheckpoint, writeCheckpoint } from './checkpoints.js';
-import type { PartialRecord } from './edit-runs.js';
+import { checkpointText, shapedCheckpoint, writeCheckpoint } from './checkpoints.js';
+import * as readCalls from './read-calls.js';
+import * as writeCalls from './write-calls.js';
 import { checkOptions } from './options.js';
 import { ChangeReader, checkCount, checkQuery, positionOf, type ChangeQuery } from './reader.js';
 import * as retention from './retention.js';
-import { inferStored, keepSchema, runSchema, storedSchema, withSchemas } from './schemas.js';
-import type { LibraryRun } from './runs.js';
+import { inferStored, keepSchema, storedSchema, withSchemas } from './schemas.js';
 import type {
   CacheOptions,
   CacheRecord,
@@ -46,12 +45,6 @@ import type {
   WriteResult,
 } from './types.js';
 
-// Writers are loaded when first used: a program (or command) that only reads never loads them.
-const writers = () => import('./writers.js');
-type Writers = Awaited<ReturnType<typeof writers>>;
-
-const PAGE = 1000;
-
 /** An open records cache: save, delete and update records, read and follow the change stream, retention, stats. */
 export class Cache {
   private readonly store: QueuedStore;
@@ -73,165 +66,19 @@ export class Cache {
     return this.store.info();
   }
 
-  /** A source's batches of lines, joined into larger ones for a store that wants them. */
-  private batches({ batchesOf, coalesce }: Writers, source: RecordSource, signal: AbortSignal) {
-    const batches = batchesOf(source, signal);
-    return this.store.batchBytes === undefined ? batches : coalesce(batches, this.store.batchBytes);
-  }
-
-  /** Runs a writing run to its commit; any failure or abort rolls it back. */
-  private async execute<R extends LibraryRun>(run: R, signal: AbortSignal | undefined, feed: () => Promise<void>): Promise<R> {
-    try {
-      signal?.throwIfAborted();
-      await feed();
-      await run.commit(signal);
-      return run;
-    } catch (error) {
-      // Whatever the abort interrupted (a read, the wait for the lock), the caller is told of its signal.
-      if (signal?.aborted) throw signal.reason instanceof InterruptedError ? signal.reason : new InterruptedError('its AbortSignal');
-      throw error;
-    } finally {
-      await run.abort();
-    }
-  }
-
-  /** Refuses, before any input is read, a rejects file that is a file of the database or an input of the run. */
-  private async checkRejects(source: RecordSource | { ids: readonly string[] }, options: WriteOptions): Promise<void> {
-    if (options.rejects === undefined) return;
-    const { checkRejects } = await writers();
-    const inputs = 'files' in source ? source.files.filter((file) => file !== '-' || source.stdin === undefined || source.stdin === process.stdin) : [];
-    checkRejects(options.rejects, (await this.info()).files, inputs);
-  }
-
-  /** The position of an `unlessModifiedAfter` cursor in this database, checked before anything is read. */
-  private async unlessModifiedAfter(options: WriteOptions): Promise<number | undefined> {
-    const cursor = options.unlessModifiedAfter;
-    if (cursor === undefined) return undefined;
-    const what = 'unlessModifiedAfter';
-    if (typeof cursor !== 'string') throw new InvalidArgumentError(`takes a cursor that rcache printed (rcache cursor), not a ${typeof cursor}`, what, ' ');
-    try {
-      return positionOf(cursor, await this.info());
-    } catch (error) {
-      if (error instanceof CursorError) throw new CursorError(`takes a cursor of this database: ${error.message}`, what, ' ');
-      if (error instanceof InvalidArgumentError) throw new CursorError(`takes a cursor that rcache printed (rcache cursor), not '${cursor}'`, what, ' ');
-      throw error;
-    }
-  }
-
   /** Saves records (SPEC §2): each is added, updated or unchanged against what is stored, in one atomic run. */
-  async save(name: DatasetName, source: RecordSource, options: SaveOptions = {}): Promise<SaveResult> {
-    checkOptions(options, 'save');
-    await this.checkRejects(source, options);
-    const w = await writers();
-    const { SaveRun, readyRules, saveBatches, deleteLimit, versionPath } = w;
-    const dataset = datasetOf(name);
-    const maxDelete = options.maxDelete === undefined ? undefined : deleteLimit(options.maxDelete);
-    let path: string[] | undefined;
-    if (options.versionField !== undefined) {
-      path = typeof options.versionField === 'string' ? versionPath(options.versionField) : undefined;
-      if (path === undefined)
-        throw new InvalidArgumentError(
-          `takes a dotted field path (updated_at, meta.version), not ${JSON.stringify(options.versionField)}`,
-          'versionField',
-          ' ',
-        );
-    }
-    const rules = { ignoreFields: options.ignoreFields ?? [], versionPath: path, schema: await runSchema(this.store.schemas(), dataset, options.schema) };
-    const checkpoint = runCheckpoint(options, this.store);
-    const run = new SaveRun(this.store, dataset, { ...options, maxDelete }, { rules, ready: await readyRules(rules) }, this.now);
-    run.unlessModifiedAfter = await this.unlessModifiedAfter(options);
-    run.checkpoint = checkpoint;
-    await this.execute(run, options.signal, () => saveBatches(run, (signal) => this.batches(w, source, signal), { ...options, warn: options.onWarning }));
-    const result: SaveResult = { ...run.summary, skipped: run.skipped, deletionSkipped: run.deletionSkipped };
-    if (run.liveBefore !== undefined) result.liveBefore = run.liveBefore;
-    return result;
+  save(name: DatasetName, source: RecordSource, options: SaveOptions = {}): Promise<SaveResult> {
+    return writeCalls.save(this.store, this.now, name, source, options);
   }
 
   /** Soft-deletes records by id (`{ ids }`), or by the `id` of each record of a source. Never creates the dataset. */
-  async delete(name: DatasetName, source: { ids: readonly string[] } | RecordSource, options: WriteOptions = {}): Promise<WriteResult> {
-    checkOptions(options, 'delete');
-    await this.checkRejects(source, options);
-    const { DeleteRun, checkId, parseId, RecordError } = await writers();
-    const run = new DeleteRun(this.store, datasetOf(name), this.now);
-    run.checkpoint = runCheckpoint(options, this.store);
-    run.unlessModifiedAfter = await this.unlessModifiedAfter(options);
-    await this.execute(run, options.signal, async () => {
-      if ('ids' in source) {
-        const ids = source.ids.map((id: unknown) => {
-          if (typeof id !== 'string') {
-            throw new InvalidArgumentError(
-              `${typeof id === 'number' ? id : typeof id} is not a string (a record saved with "id": 7 has the id "7")`,
-              'invalid id',
-            );
-          }
-          try {
-            return checkId(id);
-          } catch (error) {
-            throw error instanceof RecordError ? new InvalidArgumentError(error.message, 'invalid id') : error;
-          }
-        });
-        for (let i = 0; i < ids.length; i += PAGE * 2) await run.write(ids.slice(i, i + PAGE * 2), options.signal);
-        return;
-      }
-      await this.feed(
-        source,
-        options,
-        run,
-        (text) => parseId(text),
-        (ids) => run.write(ids, options.signal),
-      );
-    });
-    return { ...run.summary, skipped: run.skipped };
+  delete(name: DatasetName, source: { ids: readonly string[] } | RecordSource, options: WriteOptions = {}): Promise<WriteResult> {
+    return writeCalls.remove(this.store, this.now, name, source, options);
   }
 
   /** Deep-merges partial records into live records (objects merge key by key; arrays and scalars replace). Never creates the dataset. */
-  async update(name: DatasetName, source: RecordSource, options: UpdateOptions = {}): Promise<WriteResult> {
-    checkOptions(options, 'update');
-    await this.checkRejects(source, options);
-    const { UpdateRun, readyRules, preparePartial } = await writers();
-    const dataset = datasetOf(name);
-    const checkpoint = runCheckpoint(options, this.store);
-    const schema = await runSchema(this.store.schemas(), dataset, options.schema);
-    const run = new UpdateRun(this.store, dataset, await readyRules({ ignoreFields: options.ignoreFields ?? [], schema }), this.now);
-    run.unlessModifiedAfter = await this.unlessModifiedAfter(options);
-    run.checkpoint = checkpoint;
-    await this.execute(run, options.signal, () =>
-      this.feed<PartialRecord>(source, options, run, preparePartial, (partials) => run.write(partials, options.signal)),
-    );
-    return { ...run.summary, skipped: run.skipped };
-  }
-
-  /** Reads a source line by line and writes what each line gives, a batch of the input at a time. */
-  private async feed<T>(
-    source: RecordSource,
-    options: WriteOptions,
-    run: LibraryRun,
-    parse: (text: string, reject: (reason: string) => void) => T,
-    write: (items: T[]) => Promise<void>,
-  ): Promise<void> {
-    const w = await writers();
-    const stop = new AbortController();
-    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
-    let items: T[] = [];
-    try {
-      await w.readRecords(
-        this.batches(w, source, signal),
-        {
-          ...options,
-          warn: options.onWarning,
-          batchEnd: async () => {
-            const batch = items;
-            items = [];
-            await write(batch);
-          },
-        },
-        (text, reject) => items.push(parse(text, reject)),
-        () => run.reject(),
-      );
-    } catch (error) {
-      stop.abort(error);
-      throw error;
-    }
+  update(name: DatasetName, source: RecordSource, options: UpdateOptions = {}): Promise<WriteResult> {
+    return writeCalls.update(this.store, this.now, name, source, options);
   }
 
   /** A reader of a dataset's change stream, page by page; the cursor is checked against this database. */
@@ -267,15 +114,7 @@ export class Cache {
     checkOptions(options, 'changes');
     checkCount(options.limit, 'limit', 0);
     const { limit, text, ...query } = options;
-    const reader = await this.reader(name, query);
-    let left = limit ?? Number.POSITIVE_INFINITY;
-    while (left > 0) {
-      const want = Math.min(PAGE, left);
-      const page = await reader.next(want);
-      for (const change of page) yield shaped(change, reader, text);
-      left -= page.length;
-      if (page.length < want) return;
-    }
+    yield* readCalls.changes(await this.reader(name, query), limit, text);
   }
 
   /** As changes(), then each new change as it is committed, until the signal aborts or the limit is reached. */
@@ -289,22 +128,7 @@ export class Cache {
       throw new InvalidArgumentError(`must be a number of milliseconds above 0, not ${String(options.interval)}`, 'interval');
     }
     const { limit, text, interval, signal, ...query } = options;
-    const reader = await this.reader(name, query);
-    let left = limit ?? Number.POSITIVE_INFINITY;
-    while (left > 0 && !signal?.aborted) {
-      // Taken before the read: a commit made while the page is consumed is not missed.
-      const version = await this.store.version();
-      for (;;) {
-        const want = Math.min(PAGE, left);
-        const page = await reader.next(want);
-        for (const change of page) yield shaped(change, reader, text);
-        left -= page.length;
-        if (page.length < want || left === 0) break;
-      }
-      if (left === 0) return;
-      const { reason } = await this.store.waitForCommit(version, { interval: interval ?? 1000, signal });
-      if (reason === 'replaced') throw new StoreError('dataset-changed', 'the database was deleted or replaced while it was followed');
-    }
+    yield* readCalls.follow(this.store, await this.reader(name, query), { limit, text, interval, signal });
   }
 
   /** A number that grows with every commit to the database. */
@@ -451,15 +275,6 @@ export class Cache {
     checkOptions(options, 'inferSchema');
     return inferStored(await this.reader(name, { actions: ['ADDED', 'UPDATED'] }), options.signal);
   }
-}
-
-/**
- * A change as changes() and follow() yield it: an object as Nango's API gives it, or, with `text`,
- * its JSON text, whose numbers keep the digits that JSON.parse would round.
- */
-function shaped(change: Change, reader: ChangeReader, text: boolean | undefined): CacheRecord | string {
-  const json = recordJson(change, reader.cursorOf(change.position));
-  return text ? json : (JSON.parse(json) as CacheRecord);
 }
 
 /**
