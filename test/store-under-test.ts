@@ -2,6 +2,7 @@
 // `postgres` project of vitest.config.ts (RCACHE_TEST_STORE=postgres), where each location is a
 // fresh database on the suite's cluster. Both are made and inspected synchronously (through the
 // store's fixture in store-fixtures.ts), as the cases expect of a file path.
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixtureFor, onPostgres, psql } from './store-fixtures.js';
@@ -17,11 +18,13 @@ function adminUrl(): string {
 }
 
 let counter = 0;
+// Process ids are reused (they wrap on a busy machine): a random part keeps names of files apart.
+const RUN = `${process.pid}_${randomBytes(4).toString('hex')}`;
 
 /** Where a case keeps its cache: `dir/name` for SQLite, a new empty database for PostgreSQL. */
 export function dbLocation(dir: string, name = 'cache.db'): string {
   if (!ON_POSTGRES) return join(dir, name);
-  const database = `rcache_e${process.pid}_${++counter}`;
+  const database = `rcache_e${RUN}_${++counter}`;
   // The cluster is thrown away after the suite: these databases need no dropping.
   psql(adminUrl(), `CREATE DATABASE ${database} TEMPLATE template0`);
   const url = new URL(adminUrl());

@@ -1,5 +1,6 @@
 // Where a test keeps its cache: a temporary SQLite file, or a fresh database on the suite's
 // PostgreSQL cluster (see test/setup/postgres.ts). End-to-end suites run their cases once per store.
+import { randomBytes } from 'node:crypto';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -49,6 +50,8 @@ export const STORES = (Object.keys(MAKERS) as StoreKind[]).filter((kind) => MAKE
 let admin: Promise<pg.Client> | undefined;
 const created: string[] = [];
 let counter = 0;
+// Process ids are reused (they wrap on a busy machine): a random part keeps names of files apart.
+const RUN = `${process.pid}_${randomBytes(4).toString('hex')}`;
 
 /** A superuser connection to the cluster, one per test file. */
 export function adminClient(): Promise<pg.Client> {
@@ -73,7 +76,7 @@ export function databaseUrl(database: string, user?: { name: string; password: s
 
 /** A new database, empty or a copy of `template`; every one a file created is dropped when the file ends. */
 export async function freshDatabase(template = 'template0'): Promise<{ name: string; url: string }> {
-  const name = `rcache_t${process.pid}_${++counter}`;
+  const name = `rcache_t${RUN}_${++counter}`;
   // From template0: a fifth of the time of copying template1 (about 20 ms here).
   await (await adminClient()).query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
   created.push(name);
