@@ -47,20 +47,20 @@ export type StoreKind = keyof typeof MAKERS;
 /** The stores this run of the suite covers. */
 export const STORES = (Object.keys(MAKERS) as StoreKind[]).filter((kind) => MAKERS[kind].available);
 
-let admin: Promise<pg.Client> | undefined;
+let admin: pg.Pool | undefined;
 const created: string[] = [];
 let counter = 0;
 // Process ids are reused (they wrap on a busy machine): a random part keeps names of files apart.
 const RUN = `${process.pid}_${randomBytes(4).toString('hex')}`;
 
-/** A superuser connection to the cluster, one per test file. */
-export function adminClient(): Promise<pg.Client> {
+/**
+ * Superuser connections to the cluster, a pool per test file: tests of a file run concurrently,
+ * and a pool queues their queries where one connection would be asked for two at once.
+ */
+export async function adminClient(): Promise<pg.Pool> {
   if (POSTGRES_URL === undefined) throw new Error('no PostgreSQL server for this run');
-  return (admin ??= (async () => {
-    const client = new pg.Client({ connectionString: POSTGRES_URL });
-    await client.connect();
-    return client;
-  })());
+  admin ??= new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
+  return admin;
 }
 
 /** The URL of another database on the same server, as the same user. */
@@ -96,8 +96,8 @@ export function copyStore(kind: StoreKind, location: string, dir: string): Promi
 // Tests of a file may run concurrently, so databases are dropped when the file ends, not per test.
 afterAll(async () => {
   if (admin === undefined) return;
-  const client = await admin;
+  const pool = admin;
   admin = undefined;
-  for (const name of created.splice(0)) await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await client.end();
+  for (const name of created.splice(0)) await pool.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await pool.end();
 });
