@@ -193,6 +193,17 @@ export interface Change {
 }
 
 /**
+ * A change with its payload as the UTF-8 bytes stored, `bytes[start, end)`, in a buffer that the
+ * changes of one page share (null when the payload was pruned): what a program that prints
+ * payloads as they are copies, rather than decoding each one to text and encoding it again.
+ */
+export interface ChangeBytes extends Omit<Change, 'payload'> {
+  bytes: Uint8Array | null;
+  start: number;
+  end: number;
+}
+
+/**
  * A page of the change stream, by keyset on the position. Both bounds apply in either order: the
  * far one bounds how much of the stream a page whose filter matches few records looks through.
  */
@@ -468,6 +479,9 @@ export interface Store {
    * names was expired or reset since it was found (its uid or generation no longer match).
    */
   readChanges(ref: DatasetRef, page: ChangePage): Promise<Change[]>;
+
+  /** As readChanges, with the payloads as bytes; optional: without it, readChanges' payloads are encoded. */
+  readChangeBytes?(ref: DatasetRef, page: ChangePage): Promise<ChangeBytes[]>;
 
   /** The record with this id in the dataset, in the change stream's shape, whatever its state. */
   readRecord(ref: DatasetRef, id: string): Promise<Change | undefined>;

@@ -2,6 +2,7 @@ import { realpathSync, statSync } from 'node:fs';
 import type {
   BeginOptions,
   Change,
+  ChangeBytes,
   ChangePage,
   DatabaseInfo,
   Dataset,
@@ -160,6 +161,10 @@ export class SqliteStore implements Store {
 
   async readChanges(ref: DatasetRef, page: ChangePage): Promise<Change[]> {
     return this.read((conn) => reads.readChanges(conn, ref, page));
+  }
+
+  async readChangeBytes(ref: DatasetRef, page: ChangePage): Promise<ChangeBytes[]> {
+    return this.read((conn) => reads.readChangeBytes(conn, ref, page));
   }
 
   async readRecord(ref: DatasetRef, id: string): Promise<Change | undefined> {
