@@ -194,7 +194,8 @@ export class PostgresRun implements WriteRun {
       rowids.push(Number(rowid));
       rows += `${rowid}\t${uid}\t${copyField(ids[i]!)}\t${numbers[2 * i + 1]}\tADDED\t${copyField(insert.hash)}\t${copyField(insert.rawHash)}\t${copyField(insert.payload)}\t${insert.size}\t${time}\t${time}\n`;
     });
-    await this.tx.guard(() => copyIn(this.tx.client, COPY_RECORDS, rows));
+    // The rows are the server's to write while the next batch is prepared: the rowids are known.
+    this.tx.send(() => copyIn(this.tx.client, COPY_RECORDS, rows));
     return rowids;
   }
 
