@@ -21,7 +21,6 @@ import type {
 import type { PartialRecord } from './edit-runs.js';
 import { checkOptions } from './options.js';
 import { ChangeReader, checkCount, checkQuery, positionOf, type ChangeQuery } from './reader.js';
-import * as retention from './retention.js';
 import type { LibraryRun } from './runs.js';
 import type {
   CacheOptions,
@@ -42,10 +41,13 @@ import type {
 // Writers are loaded when first used: a program (or command) that only reads never loads them.
 const writers = () => import('./writers.js');
 type Writers = Awaited<ReturnType<typeof writers>>;
+// So is retention: the commands that read or save records need none of it.
+const retention = () => import('./retention.js');
 
 const PAGE = 1000;
 
 /** An open records cache: save, delete and update records, read and follow the change stream, retention, stats. */
+
 export class Cache {
   private readonly store: Store;
 
@@ -312,7 +314,7 @@ export class Cache {
   async prune(options: PruneOptions): Promise<PruneResult> {
     checkOptions(options, 'prune');
     const now = this.now();
-    const counts = await retention.prune(this.store, this.now, {
+    const counts = await (await retention()).prune(this.store, this.now, {
       payloadCutoff: now - options.payloadTtl,
       datasetCutoff: now - options.datasetTtl,
       dataset: options.dataset === undefined ? undefined : datasetOf(options.dataset),
@@ -337,7 +339,7 @@ export class Cache {
     checkOptions(options, 'pruneUntil');
     const dataset = datasetOf(name);
     const until = positionOf(cursor, await this.info());
-    const counts = await retention.pruneUntil(this.store, this.now, dataset, until, {
+    const counts = await (await retention()).pruneUntil(this.store, this.now, dataset, until, {
       limit: options.limit,
       dryRun: options.dryRun === true,
       compact: options.compact,
@@ -349,7 +351,7 @@ export class Cache {
 
   /** Hard-deletes every record of a dataset, to sync it again from scratch; undefined (nothing created) when there is no such dataset. */
   async reset(name: DatasetName): Promise<number | undefined> {
-    return retention.reset(this.store, this.now, datasetOf(name));
+    return (await retention()).reset(this.store, this.now, datasetOf(name));
   }
 
   /** The run history counted by kind and by outcome: changed, unchanged or rejected. */

@@ -220,7 +220,7 @@ export async function records(options: RecordsOptions): Promise<void> {
     if (options.format === 'json') await printDocument(read, progress);
     else if (options.format === 'table') await printTable(read, progress, wantsColor(process.stdout, options.color));
     else {
-      const writer = new RecordWriter(out, (position) => read.cursorOf(position), '\n');
+      const writer = new RecordWriter(out, read.databaseId, '\n');
       const line = (change: ChangeBytes) => writer.write(change);
       const next = (limit: number) => read.nextBytes(limit);
       // Taken before each read: a commit made while the output drains is never waited past.
@@ -297,7 +297,7 @@ async function follow(
 
 async function printDocument(reader: ChangeReader, progress: Progress): Promise<void> {
   const { out } = progress;
-  const writer = new RecordWriter(out, (position) => reader.cursorOf(position), '');
+  const writer = new RecordWriter(out, reader.databaseId, '');
   let last: ChangeBytes | undefined;
   out.write('{"records":[');
   const more = await drain(

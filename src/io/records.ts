@@ -1,3 +1,4 @@
+import { encodeCursor, writePosition } from '../decisions/cursor.js';
 import { iso } from '../decisions/time.js';
 import type { Change, ChangeBytes } from '../stores/store.js';
 import type { Output } from './output.js';
@@ -23,25 +24,30 @@ export function recordJson(change: Change, cursor: string): string {
 
 /**
  * Writes records of the stream as recordJson would, each followed by `end`, from their payloads'
- * bytes: copied as they are, never decoded and encoded again. The records of one run follow one
- * another and share their metadata but for the cursor, so its text is built once per run.
+ * bytes: copied as they are, never decoded and encoded again. What follows a payload is written as
+ * bytes too; the records of one run follow one another and share their metadata but for the
+ * cursor, so the text before the cursor's position is made once per run.
  */
 export class RecordWriter {
   private last: Metadata | undefined;
-  /** `,"_nango_metadata":{...,"cursor":"` of the last record written. */
-  private head = '';
+  /** `,"_nango_metadata":{...,"cursor":"<database id>` of the last record, then its position, `"}}` and `end`. */
+  private tail = Buffer.alloc(512);
+  private head = 0;
+  /** `"}}` and `end`. */
+  private readonly closing: Buffer;
 
   constructor(
     private readonly out: Output,
-    private readonly cursorOf: (position: number) => string,
+    private readonly databaseId: string,
     private readonly end: string,
-  ) {}
+  ) {
+    this.closing = Buffer.from(`"}}${end}`);
+  }
 
   write(change: ChangeBytes): Promise<void> | undefined {
-    const { out, end } = this;
-    const cursor = this.cursorOf(change.position);
+    const { out } = this;
     if (change.bytes === null) {
-      return out.write(recordJson({ ...change, payload: null }, cursor) + end, change.position);
+      return out.write(recordJson({ ...change, payload: null }, encodeCursor(this.databaseId, change.position)) + this.end, change.position);
     }
     const last = this.last;
     if (
@@ -53,11 +59,15 @@ export class RecordWriter {
       last.prunedAt !== change.prunedAt
     ) {
       this.last = change;
-      this.head = `,"_nango_metadata":${metadataHead(change)}`;
+      const head = `,"_nango_metadata":${metadataHead(change)}${this.databaseId}`;
+      if (head.length + 64 > this.tail.length) this.tail = Buffer.alloc(head.length + 64);
+      this.head = this.tail.write(head, 0, 'latin1');
     }
-    const tail = `${this.head}${cursor}"}}${end}`;
+    let at = writePosition(this.tail, this.head, change.position);
+    for (const byte of this.closing) this.tail[at++] = byte;
     // The stored payload ends with its closing brace: the metadata goes just before it.
     const wait = out.writeBytes(change.bytes, change.start, change.end - 1);
-    return wait ? wait.then(() => out.write(tail, change.position)) : out.write(tail, change.position);
+    // The tail is not written over before the output has taken it: the caller waits for a write that waits.
+    return wait ? wait.then(() => out.writeBytes(this.tail, 0, at, change.position)) : out.writeBytes(this.tail, 0, at, change.position);
   }
 }

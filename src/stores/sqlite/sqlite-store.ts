@@ -24,10 +24,12 @@ import type {
 } from '../store.js';
 import { Connection, DEFAULT_BUSY_TIMEOUT, openDatabase, openReader, type Db } from './connection.js';
 import { SqliteDeliveries } from './deliveries.js';
-import { compact, maintainedDatasets, SqliteMaintenance } from './maintenance.js';
 import * as reads from './reads.js';
 import { CommitWatch } from './watch.js';
-import { SqliteWriteRun } from './write-run.js';
+
+// The code that writes is loaded when first used: a program (or command) that only reads never loads it.
+const writeRun = () => import('./write-run.js');
+const maintenance = () => import('./maintenance.js');
 
 /** The latest time stamped in the database: by any dataset's runs, or by prunes and resets (and datasets since expired). */
 const LAST_STAMPED = 'SELECT max(last_time, (SELECT coalesce(max(last_time), 0) FROM datasets)) FROM meta WHERE id = 1';
@@ -112,6 +114,7 @@ export class SqliteStore implements Store {
   }
 
   async beginRun(dataset: Dataset, options: BeginOptions): Promise<WriteRun | undefined> {
+    const { SqliteWriteRun } = await writeRun();
     await this.conn.begin(true, options.signal);
     try {
       return this.conn.guard('write', () => {
@@ -137,6 +140,7 @@ export class SqliteStore implements Store {
   }
 
   async beginMaintenance(options: MaintenanceOptions): Promise<Maintenance> {
+    const { maintainedDatasets, SqliteMaintenance } = await maintenance();
     // Read-only work is not queued with the writes: it reads on a connection of its own.
     const conn =
       options.readonly && this.reader !== this.conn
@@ -156,7 +160,7 @@ export class SqliteStore implements Store {
   }
 
   async compact(): Promise<number> {
-    return compact(this.conn);
+    return (await maintenance()).compact(this.conn);
   }
 
   async readChanges(ref: DatasetRef, page: ChangePage): Promise<Change[]> {
