@@ -6,15 +6,16 @@ import { roomForThread } from './address-space.js';
 import type { LineRules, ReadyRules } from './line-rules.js';
 
 /** Lines to prepare: as strings, or as the bytes of a batch and which of its lines (trimmed) to take. */
-export type PrepareLines = { texts: string[] } | { bytes: Uint8Array; lines: number[] };
+export type PrepareLines = { texts: string[] } | { bytes: Uint8Array; lines: ArrayLike<number> };
 
 /** A batch of lines to prepare, with what the calling thread already knows of them. */
 export type PrepareJob = PrepareLines & {
-  rawHashes: (string | undefined)[];
+  /** Per line, when any is known. */
+  rawHashes?: (string | undefined)[];
   /** Per line: whether its hash is needed now; otherwise it is deferred where that is allowed. */
-  hashNow: boolean[];
+  hashNow: ArrayLike<boolean | number>;
   /** Per line: the payload of the stored record it is compared with, when that record's hash was deferred: hashed too. */
-  stored: (string | null | undefined)[];
+  stored?: (string | null | undefined)[];
 };
 
 export type PrepareRequest = PrepareJob & { batch: number };
@@ -53,7 +54,7 @@ function storedHash(payload: string | null | undefined): string | null {
 function textsOf(job: PrepareLines): string[] {
   if ('texts' in job) return job.texts;
   const all = splitLines(job.bytes);
-  return job.lines.map((line) => trimJson(all[line]!));
+  return Array.from(job.lines, (line) => trimJson(all[line]!));
 }
 
 /** Prepares a batch of lines, in a form that can be posted between threads. */
@@ -62,9 +63,9 @@ export function prepareBatch(job: PrepareJob, { ignore, checks }: ReadyRules): P
   const { versionPath, validate } = checks;
   return textsOf(job).map((text, i) => {
     try {
-      const record = prepareRecord(text, ignore, { rawHash: rawHashes[i], deferHash: !hashNow[i], versionPath, validate });
+      const record = prepareRecord(text, ignore, { rawHash: rawHashes?.[i], deferHash: !hashNow[i], versionPath, validate });
       // The payload is usually the text itself, which the main thread still has.
-      return [record.id, record.payload === text ? null : record.payload, record.hash ?? null, record.rawHash, record.version ?? null, storedHash(stored[i])];
+      return [record.id, record.payload === text ? null : record.payload, record.hash ?? null, record.rawHash, record.version ?? null, storedHash(stored?.[i])];
     } catch (error) {
       if (error instanceof RecordError) return error.message;
       throw error;
@@ -122,7 +123,7 @@ export class Preparer {
    */
   prepare(
     texts: string[],
-    { rawHashes, hashNow, stored }: Omit<PrepareJob, keyof PrepareLines>,
+    { rawHashes, hashNow, stored }: Required<Omit<PrepareJob, keyof PrepareLines>>,
     source?: { bytes: Buffer; lines: number[] },
   ): Promise<PreparedBatch> {
     if (this.failure) return Promise.reject(this.failure);
@@ -132,8 +133,15 @@ export class Preparer {
       return Promise.resolve(toPrepared(texts, prepareBatch({ texts, rawHashes, hashNow, stored }, this.local)));
     }
     const reply = new Promise<PrepareReply>((resolve, reject) => this.waiting.set(batch, { resolve, reject }));
-    const lines: PrepareLines = source ?? { texts };
-    this.worker!.postMessage({ batch, rawHashes, hashNow, stored, ...lines } satisfies PrepareRequest);
+    const lines: PrepareLines = source ? { bytes: source.bytes, lines: Uint32Array.from(source.lines) } : { texts };
+    // Each element of an array is posted as a value of its own: what can go as bytes does, and what holds nothing is left out.
+    this.worker!.postMessage({
+      batch,
+      rawHashes: rawHashes.some((hash) => hash !== undefined) ? rawHashes : undefined,
+      hashNow: Uint8Array.from(hashNow, Number),
+      stored: stored.some((payload) => typeof payload === 'string') ? stored : undefined,
+      ...lines,
+    } satisfies PrepareRequest);
     return reply.then(({ results }) => toPrepared(texts, results));
   }
 
