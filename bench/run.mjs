@@ -480,7 +480,6 @@ async function main() {
 
   const server = params.store === 'postgres' ? await benchCluster() : undefined;
   let groups;
-  // biome-ignore lint/style/useConst: assigned in the try below, read after it
   let targets;
   const started = performance.now();
   try {
