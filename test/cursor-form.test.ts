@@ -26,6 +26,15 @@ function decodes(cursor: string): boolean {
   }
 }
 
+describe('a cursor is the database id, then "rc:<position>" in unpadded base64url', () => {
+  const positions = [0, 1, 9, 10, 99, 100, 999, 1000, 65_535, 1_000_000, 123_456_789, 2 ** 31, 2 ** 32 + 1, 10 ** 15, 9_007_199_254_740_991];
+  it.each(positions)('position %d', (position) => {
+    const printed = encodeCursor(DATABASE, position);
+    expect(printed).toBe(DATABASE + Buffer.from(`rc:${position}`).toString('base64url'));
+    expect(decodeCursor(printed)).toEqual({ databaseId: DATABASE, position });
+  });
+});
+
 describe('only the cursor rcache printed is taken, not another spelling of its position', () => {
   // "rc:<position>" of 4 bytes leaves 4 spare bits in the last character, of 5 bytes 2, of 6 none.
   const cases: { position: number; spare: number }[] = [

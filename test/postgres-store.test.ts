@@ -397,6 +397,25 @@ describe.skipIf(POSTGRES_URL === undefined)('the PostgreSQL store', () => {
     });
   });
 
+  test('a batch of new records the server refuses fails its run, at the write or at the next step, and nothing of the run is kept', async () => {
+    const { url } = await freshDatabase();
+    await withStore(url, async (store) => {
+      await saveNew(store, ['before']);
+      // Enough new records to go by COPY, which the store does not wait for before preparing the next batch.
+      const records = Array.from({ length: 100 }, (_, i) => insert(`r${i}`));
+      // A text column cannot hold NUL: the server refuses the batch.
+      records[70] = insert('r70', '{"id":"r70","v":"\u0000"}');
+      const run = (await store.beginRun(CONTACTS, saving(2)))!;
+      const refused = await failure(run.write(records).then(() => commit(run, records.length)));
+      expect(refused.message).toMatch(/0x00|null character/);
+      await run.abort();
+      expect((await everything(store)).map((change) => change.id)).toEqual(['before']);
+      // The store goes on: the next run writes.
+      await saveNew(store, ['after']);
+      expect((await everything(store)).map((change) => change.id)).toEqual(['before', 'after']);
+    });
+  });
+
   test('a database holding other tables is refused and never written', async () => {
     const { name, url } = await freshDatabase();
     const owner = new (await import('pg')).default.Client({ connectionString: url });

@@ -21,7 +21,6 @@ import * as readCalls from './read-calls.js';
 import * as writeCalls from './write-calls.js';
 import { checkOptions } from './options.js';
 import { ChangeReader, checkCount, checkQuery, positionOf, type ChangeQuery } from './reader.js';
-import * as retention from './retention.js';
 import { inferStored, keepSchema, storedSchema, withSchemas } from './schemas.js';
 import type {
   CacheOptions,
@@ -44,6 +43,9 @@ import type {
   WriteOptions,
   WriteResult,
 } from './types.js';
+
+// Retention is loaded when first used: the commands that read or save records need none of it.
+const retention = () => import('./retention.js');
 
 /** An open records cache: save, delete and update records, read and follow the change stream, retention, stats. */
 export class Cache {
@@ -149,7 +151,7 @@ export class Cache {
   async prune(options: PruneOptions): Promise<PruneResult> {
     checkOptions(options, 'prune');
     const now = this.now();
-    const counts = await retention.prune(this.store, this.now, {
+    const counts = await (await retention()).prune(this.store, this.now, {
       payloadCutoff: now - options.payloadTtl,
       datasetCutoff: now - options.datasetTtl,
       dataset: options.dataset === undefined ? undefined : datasetOf(options.dataset),
@@ -174,7 +176,7 @@ export class Cache {
     checkOptions(options, 'pruneUntil');
     const dataset = datasetOf(name);
     const until = positionOf(cursor, await this.info());
-    const counts = await retention.pruneUntil(this.store, this.now, dataset, until, {
+    const counts = await (await retention()).pruneUntil(this.store, this.now, dataset, until, {
       limit: options.limit,
       dryRun: options.dryRun === true,
       compact: options.compact,
@@ -186,7 +188,7 @@ export class Cache {
 
   /** Hard-deletes every record of a dataset, to sync it again from scratch; undefined (nothing created) when there is no such dataset. */
   async reset(name: DatasetName): Promise<number | undefined> {
-    return retention.reset(this.store, this.now, datasetOf(name));
+    return (await retention()).reset(this.store, this.now, datasetOf(name));
   }
 
   /** The run history counted by kind and by outcome: changed, unchanged or rejected. */

@@ -66,12 +66,15 @@ export async function saveBatches(run: SaveRun, source: (signal: AbortSignal) =>
       const prepared = check.pending.length
         ? (preparer ??= new Preparer(run.lines.rules, run.lines.ready)).prepare(
             check.pending.map((i) => texts[i]!),
-            check.pending.map((i) => check.rawHashes[i]),
-            check.compared,
+            {
+              rawHashes: check.pending.map((i) => check.rawHashes[i]),
+              hashNow: check.compared,
+              stored: check.pending.map((i) => (check.payloads.size > 0 ? check.payloads.get(check.rows[i]?.rowid ?? -1) : undefined)),
+            },
             // Most lines of the batch to prepare: its bytes are cheaper to post than its strings.
             batch.bytes && check.pending.length * 2 > texts.length ? { bytes: batch.bytes, lines: check.pending.map((i) => positions[i]!) } : undefined,
           )
-        : Promise.resolve([]);
+        : Promise.resolve({ records: [], storedHashes: [] });
       if (flight) await land(run, flight, bad);
       flight = { batch, positions, check, prepared };
       lines += texts.length;
@@ -101,7 +104,10 @@ function linesOf(batch: LineBatch): { positions: number[]; texts: string[] } {
 }
 
 async function land(run: SaveRun, { batch, positions, check, prepared }: Flight, bad: BadLines): Promise<void> {
-  const records = await prepared;
+  const { records, storedHashes } = await prepared;
+  storedHashes.forEach((hash, k) => {
+    if (hash !== undefined) check.storedHashes.set(check.rows[check.pending[k]!]!.rowid, hash);
+  });
   const entries: Entry[] = [];
   let pending = 0;
   let position = 0;

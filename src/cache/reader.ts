@@ -1,6 +1,7 @@
 import { decodeCursor, encodeCursor } from '../decisions/cursor.js';
 import { CursorError, InvalidArgumentError, ResyncRequiredError, StoreError } from '../errors.js';
-import type { Action, Change, Dataset, DatasetRef, Store } from '../stores/store.js';
+import { changesAsBytes } from '../stores/change-bytes.js';
+import type { Action, Change, ChangeBytes, ChangePage, Dataset, DatasetRef, Store } from '../stores/store.js';
 import { ACTIONS } from '../types.js';
 
 /** Which changes to read. */
@@ -105,12 +106,23 @@ export class ChangeReader {
    * does not exist. Throws ResyncRequiredError when the position (a cursor given, or the last
    * change read) comes before the dataset's last reset or expiry.
    */
-  async next(limit: number): Promise<Change[]> {
+  next(limit: number): Promise<Change[]> {
+    return this.nextOf(limit, (ref, page) => this.store.readChanges(ref, page));
+  }
+
+  /** As next, with the payloads as the UTF-8 bytes stored: for printing them as they are. */
+  nextBytes(limit: number): Promise<ChangeBytes[]> {
+    const bytes = this.store.readChangeBytes;
+    if (bytes === undefined) return this.nextOf(limit, async (ref, page) => changesAsBytes(await this.store.readChanges(ref, page)));
+    return this.nextOf(limit, (ref, page) => bytes.call(this.store, ref, page));
+  }
+
+  private async nextOf<T extends { position: number }>(limit: number, read: (ref: DatasetRef, page: ChangePage) => Promise<T[]>): Promise<T[]> {
     checkCount(limit, 'limit', 0);
     // A reset or an expiry since the dataset was found: find it again, and its horizon with it.
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.page(limit);
+        return await this.page(limit, read);
       } catch (error) {
         if (attempt === 3 || !(error instanceof StoreError && error.kind === 'dataset-changed')) throw error;
         this.ref = undefined;
@@ -129,7 +141,7 @@ export class ChangeReader {
     return ref;
   }
 
-  private async page(limit: number): Promise<Change[]> {
+  private async page<T extends { position: number }>(limit: number, read: (ref: DatasetRef, page: ChangePage) => Promise<T[]>): Promise<T[]> {
     this.partial = false;
     this.ref ??= await this.find();
     if (this.ref === undefined) return [];
@@ -147,7 +159,7 @@ export class ChangeReader {
         before = (edge = after! + span) + 1;
       }
     }
-    const page = await this.store.readChanges(this.ref, {
+    const page = await read(this.ref, {
       order: newest ? 'newest-first' : 'oldest-first',
       after,
       before,

@@ -25,6 +25,13 @@ export interface Check {
   compared: boolean[];
   /** Batches the run had applied when it looked these lines up: later writes are not in `rows`. */
   after: number;
+  /**
+   * The payloads of stored records whose hash was deferred and which a pending line differs from,
+   * by row: the line is compared with the payload's hash, which the thread that prepares the line
+   * can compute (into `storedHashes`, by row) while this one goes on.
+   */
+  payloads: Map<number, string | null>;
+  storedHashes: Map<number, string>;
 }
 
 export interface SaveRunOptions {
@@ -63,6 +70,8 @@ export class SaveRun extends LibraryRun {
    */
   private carried = new Map<string, Written>();
   private applied = 0;
+  /** The hashes of stored records that were deferred, computed for the batch being applied (see Check), by row. */
+  private storedHashes = new Map<number, string>();
 
   constructor(
     store: Store,
@@ -85,11 +94,22 @@ export class SaveRun extends LibraryRun {
    */
   async check(texts: readonly string[], signal?: AbortSignal): Promise<Check> {
     const run = (await this.begin(signal))!;
-    const check: Check = { texts, rawHashes: [], guesses: [], rows: [], pending: [], compared: [], after: this.applied };
+    const check: Check = {
+      texts,
+      rawHashes: [],
+      guesses: [],
+      rows: [],
+      pending: [],
+      compared: [],
+      after: this.applied,
+      payloads: new Map(),
+      storedHashes: new Map(),
+    };
     const guesses = texts.map(likelyId);
     // An initial load looks nothing up: an id is stored only if this run saved it, and then
     // inserting it again finds it (see flush).
     const found = run.emptyAtStart ? undefined : await run.lookup(guesses.filter((guess) => guess !== undefined));
+    const deferred: number[] = [];
     texts.forEach((text, i) => {
       const guess = guesses[i];
       const row = guess === undefined ? undefined : found?.get(guess);
@@ -100,8 +120,10 @@ export class SaveRun extends LibraryRun {
       if (row === undefined || row.rawHash !== rawHash || row.deletedAt !== null || row.prunedAt !== null) {
         check.pending.push(i);
         check.compared.push(row !== undefined && row.deletedAt === null);
+        if (row !== undefined && this.hashDeferred(row, run) && row.rawHash !== rawHash) deferred.push(row.rowid);
       }
     });
+    if (deferred.length > 0) check.payloads = await run.payloads(deferred);
     this.unapplied.add(check);
     return check;
   }
@@ -127,6 +149,7 @@ export class SaveRun extends LibraryRun {
   async apply(check: Check, entries: readonly Entry[], reject: RejectLine = refuse): Promise<void> {
     const run = this.run!;
     this.unapplied.delete(check);
+    this.storedHashes = check.storedHashes;
     const carried = this.carried;
     const elsewhere = await this.lookupElsewhere(run, check, entries);
     const payloads = await this.storedPayloads(run, check, entries, elsewhere);
@@ -188,14 +211,22 @@ export class SaveRun extends LibraryRun {
   /** Payloads of stored records that are about to be compared (a deferred hash, a version): one read for the batch. */
   private async storedPayloads(run: WriteRun, check: Check, entries: readonly Entry[], elsewhere: Map<string, StoredRecord>) {
     const rowids: number[] = [];
-    if (run.emptyAtStart) return new Map<number, string | null>();
+    if (run.emptyAtStart) return check.payloads;
     const carried = this.carried;
     for (const { index, record } of entries) {
       if (record === undefined || (carried.size > 0 && carried.has(record.id))) continue;
       const row = record.id === check.guesses[index] ? check.rows[index] : elsewhere.get(record.id);
-      if (row !== undefined && this.needsPayload(run, row, record)) rowids.push(row.rowid);
+      if (row !== undefined && !check.payloads.has(row.rowid) && this.needsPayload(run, row, record)) rowids.push(row.rowid);
     }
-    return rowids.length === 0 ? new Map<number, string | null>() : run.payloads(rowids);
+    if (rowids.length === 0) return check.payloads;
+    const payloads = await run.payloads(rowids);
+    for (const [rowid, payload] of check.payloads) payloads.set(rowid, payload);
+    return payloads;
+  }
+
+  /** Whether the stored `row` is compared by a hash that was deferred, which its payload gives. */
+  private hashDeferred(row: StoredRecord, run: WriteRun): boolean {
+    return row.hash === DEFERRED_HASH && row.deletedAt === null && row.prunedAt === null && !this.changedSince(row, run);
   }
 
   /**
@@ -205,7 +236,7 @@ export class SaveRun extends LibraryRun {
    */
   private needsPayload(run: WriteRun, row: StoredRecord, record: PreparedRecord): boolean {
     if (row.prunedAt !== null || this.changedSince(row, run)) return false;
-    if (row.hash === DEFERRED_HASH && row.deletedAt === null && row.rawHash !== record.rawHash) return true;
+    if (this.hashDeferred(row, run) && row.rawHash !== record.rawHash) return true;
     return record.version !== undefined && (row.deletedAt !== null || row.hash !== record.hash);
   }
 
@@ -267,6 +298,8 @@ export class SaveRun extends LibraryRun {
   private sameContent(stored: StoredRecord | Written, record: PreparedRecord, payloads: Map<number, string | null>): boolean {
     if (stored.prunedAt === null && stored.rawHash === record.rawHash) return true;
     let hash = stored.hash;
+    // A stored record's hash computed with the line (see Check); one written by this run has its payload at hand.
+    if (hash === DEFERRED_HASH && !('changedInRun' in stored)) hash = this.storedHashes.get(stored.rowid) ?? hash;
     if (hash === DEFERRED_HASH) {
       const payload = 'payload' in stored ? stored.payload : payloads.get(stored.rowid!);
       if (typeof payload !== 'string') throw new Error(`the payload of row ${stored.rowid} was not read before it was compared`);

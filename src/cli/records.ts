@@ -10,10 +10,10 @@ import { CursorFile } from '../terminal/cursor-file.js';
 import { trimJson } from '../input/ndjson.js';
 import { Output } from '../wire/output.js';
 import { pipeReaderWatch } from '../terminal/reader-watch.js';
-import { writeRecord } from '../wire/records.js';
+import { RecordWriter } from '../wire/records.js';
 import type { Tone } from '../terminal/table.js';
 import { databaseExists, displayLocation } from '../stores/open.js';
-import type { Change, Dataset } from '../stores/store.js';
+import type { ChangeBytes, Dataset } from '../stores/store.js';
 import { flagDataset, interruptible, open, parseCount, parseTime, UsageError, type DatasetOptions } from './context.js';
 import { suggestDatasets } from './suggest.js';
 
@@ -114,12 +114,15 @@ interface Progress {
   out: Output;
 }
 
+/** The changes of a page, with their payloads as text (a table shows them) or as stored bytes (NDJSON and JSON copy them). */
+type Next<T> = (limit: number) => Promise<T[]>;
+
 /** Feeds the stream to `each`, page by page, until the limit, the end, or a stop; true when more follow. */
-async function drain(reader: ChangeReader, progress: Progress, each: (change: Change) => Promise<void> | void): Promise<boolean> {
+async function drain<T>(next: Next<T>, progress: Progress, each: (change: T) => Promise<void> | void): Promise<boolean> {
   const { out, signal } = progress;
   while (progress.left > 0 && !out.closed && !signal.aborted) {
     const want = Math.min(PAGE, progress.left);
-    const page = await reader.next(want);
+    const page = await next(want);
     for (const change of page) {
       if (out.closed || signal.aborted) return true;
       const wait = each(change);
@@ -128,7 +131,7 @@ async function drain(reader: ChangeReader, progress: Progress, each: (change: Ch
     }
     if (page.length < want) return false;
   }
-  return !out.closed && !signal.aborted && (await reader.next(1)).length > 0;
+  return !out.closed && !signal.aborted && (await next(1)).length > 0;
 }
 
 /**
@@ -217,14 +220,16 @@ export async function records(options: RecordsOptions): Promise<void> {
     if (options.format === 'json') await printDocument(read, progress);
     else if (options.format === 'table') await printTable(read, progress, wantsColor(process.stdout, options.color));
     else {
-      const line = (change: Change) => writeRecord(out, change, read.cursorOf(change.position), '\n');
+      const writer = new RecordWriter(out, read.databaseId, '\n');
+      const line = (change: ChangeBytes) => writer.write(change);
+      const next = (limit: number) => read.nextBytes(limit);
       // Taken before each read: a commit made while the output drains is never waited past.
       let version = options.follow ? await cache.version() : 0;
-      await drain(read, progress, line);
+      await drain(next, progress, line);
       if (options.follow) {
         await follow(
           cache,
-          read,
+          next,
           progress,
           line,
           interval,
@@ -265,9 +270,9 @@ async function readerFor(cache: Cache, dataset: Dataset, query: ChangeQuery, cur
 /** After the backlog: waits for commits and prints what they changed, until stopped. */
 async function follow(
   cache: Cache,
-  reader: ChangeReader,
+  next: Next<ChangeBytes>,
   progress: Progress,
-  line: (change: Change) => Promise<void> | undefined,
+  line: (change: ChangeBytes) => Promise<void> | undefined,
   interval: number,
   db: string,
   saveCursor: () => void,
@@ -286,19 +291,24 @@ async function follow(
       throw new RcacheError(`${db} was deleted or replaced by another file while following it: stopped (start again to read the new file)`);
     }
     if (result !== 'committed') return;
-    await drain(reader, progress, line);
+    await drain(next, progress, line);
   }
 }
 
 async function printDocument(reader: ChangeReader, progress: Progress): Promise<void> {
   const { out } = progress;
-  let last: Change | undefined;
+  const writer = new RecordWriter(out, reader.databaseId, '');
+  let last: ChangeBytes | undefined;
   out.write('{"records":[');
-  const more = await drain(reader, progress, async (change) => {
-    if (last !== undefined) await out.write(',');
-    last = change;
-    return writeRecord(out, change, reader.cursorOf(change.position), '');
-  });
+  const more = await drain(
+    (limit) => reader.nextBytes(limit),
+    progress,
+    async (change) => {
+      if (last !== undefined) await out.write(',');
+      last = change;
+      return writer.write(change);
+    },
+  );
   out.write(`],"next_cursor":${more && last ? `"${reader.cursorOf(last.position)}"` : 'null'}}\n`);
 }
 
@@ -327,10 +337,14 @@ async function printTable(reader: ChangeReader, progress: Progress, color: boole
   );
   const { out } = progress;
   let last: number | undefined;
-  await drain(reader, progress, (change) => {
-    last = change.position;
-    const text = table.push([change.id, change.action, iso(change.lastModifiedAt), reader.cursorOf(change.position), payloadExcerpt(change.payload)]);
-    return text === '' ? undefined : out.write(text, change.position);
-  });
+  await drain(
+    (limit) => reader.next(limit),
+    progress,
+    (change) => {
+      last = change.position;
+      const text = table.push([change.id, change.action, iso(change.lastModifiedAt), reader.cursorOf(change.position), payloadExcerpt(change.payload)]);
+      return text === '' ? undefined : out.write(text, change.position);
+    },
+  );
   out.write(table.end(), last);
 }

@@ -109,6 +109,11 @@ export class QueuedStore implements Store {
     return this.store.readChanges(...args);
   }
 
+  /** The store's own, when it has one: the reader falls back on readChanges without it. */
+  get readChangeBytes(): Store['readChangeBytes'] {
+    return this.store.readChangeBytes?.bind(this.store);
+  }
+
   readRecord(...args: Parameters<Store['readRecord']>) {
     return this.store.readRecord(...args);
   }

@@ -2,7 +2,7 @@ import type { Dataset } from '../types.js';
 import type { CheckpointWrite, Schemas, StoredCheckpoint } from './contract/dataset-state.js';
 import type { Deliveries } from './contract/deliveries.js';
 import type { Maintenance, MaintenanceOptions } from './contract/maintenance.js';
-import type { Change, ChangePage, DatabaseInfo, DatasetCounts, DatasetRunCount, RunCount, RunQuery, RunRecord } from './contract/reads.js';
+import type { Change, ChangeBytes, ChangePage, DatabaseInfo, DatasetCounts, DatasetRunCount, RunCount, RunQuery, RunRecord } from './contract/reads.js';
 import type { BeginOptions, WriteRun } from './contract/writes.js';
 
 export type { Action, CounterDelta, Dataset, RunKind, Summary } from '../types.js';
@@ -18,7 +18,19 @@ export {
   type WriteOp,
   type WriteRun,
 } from './contract/writes.js';
-export type { Change, ChangePage, DatabaseInfo, DatasetCounts, DatasetRunCount, RunAfter, RunCount, RunQuery, RunRecord, RunsAfter } from './contract/reads.js';
+export type {
+  Change,
+  ChangeBytes,
+  ChangePage,
+  DatabaseInfo,
+  DatasetCounts,
+  DatasetRunCount,
+  RunAfter,
+  RunCount,
+  RunQuery,
+  RunRecord,
+  RunsAfter,
+} from './contract/reads.js';
 export type { MaintainedDataset, Maintenance, MaintenanceOptions, PayloadSelection, SelectedRecord } from './contract/maintenance.js';
 export type { Deliveries, DeliveryHold, DeliveryState } from './contract/deliveries.js';
 export type { CheckpointWrite, Schemas, StoredCheckpoint } from './contract/dataset-state.js';
@@ -119,6 +131,9 @@ export interface Store {
    * names was expired or reset since it was found (its uid or generation no longer match).
    */
   readChanges(ref: DatasetRef, page: ChangePage): Promise<Change[]>;
+
+  /** As readChanges, with the payloads as bytes; optional: without it, readChanges' payloads are encoded. */
+  readChangeBytes?(ref: DatasetRef, page: ChangePage): Promise<ChangeBytes[]>;
 
   /** The record with this id in the dataset, in the change stream's shape, whatever its state. */
   readRecord(ref: DatasetRef, id: string): Promise<Change | undefined>;

@@ -55,6 +55,19 @@ export class Output {
     return undefined;
   }
 
+  /** Adds `bytes[start, end)`, as write adds text. */
+  writeBytes(bytes: Uint8Array, start: number, end: number, mark?: number): Promise<void> | undefined {
+    if (this.closed) return undefined;
+    if (this.used + end - start > this.buffer.length) {
+      if (this.used > 0) return this.flush().then(() => this.writeBytes(bytes, start, end, mark));
+      if (end - start > SIZE) return this.send(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start), mark);
+    }
+    this.buffer.set(new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start), this.used);
+    this.used += end - start;
+    if (mark !== undefined) this.bufferMark = mark;
+    return undefined;
+  }
+
   /** Hands the buffer to the stream and waits until the stream has taken it. */
   async flush(): Promise<void> {
     if (this.used > 0) {

@@ -17,6 +17,17 @@ export interface Change {
 }
 
 /**
+ * A change with its payload as the UTF-8 bytes stored, `bytes[start, end)`, in a buffer that the
+ * changes of one page share (null when the payload was pruned): what a program that prints
+ * payloads as they are copies, rather than decoding each one to text and encoding it again.
+ */
+export interface ChangeBytes extends Omit<Change, 'payload'> {
+  bytes: Uint8Array | null;
+  start: number;
+  end: number;
+}
+
+/**
  * A page of the change stream, by keyset on the position. Both bounds apply in either order: the
  * far one bounds how much of the stream a page whose filter matches few records looks through.
  */

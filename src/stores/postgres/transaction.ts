@@ -9,6 +9,8 @@ import { prepared } from './statements.js';
  */
 export class Transaction {
   private ended = false;
+  /** Work sent and not waited for: the next use of the connection waits for it, and fails if it failed. */
+  private sent: Promise<unknown> | undefined;
 
   constructor(
     readonly client: pg.PoolClient,
@@ -18,6 +20,9 @@ export class Transaction {
 
   /** Runs `work` on the connection; any failure ends the transaction and reaches the caller as a StoreError. */
   async guard<T>(work: () => Promise<T>): Promise<T> {
+    const sent = this.sent;
+    this.sent = undefined;
+    await sent;
     if (this.ended) throw new Error('this run has already ended');
     try {
       return await work();
@@ -25,6 +30,16 @@ export class Transaction {
       await this.end(error);
       throw storeError(error, this.where);
     }
+  }
+
+  /**
+   * Starts `work` without waiting for it to end: the caller goes on (preparing the next batch)
+   * while the server carries it out. Its failure reaches the next use of the transaction.
+   */
+  send(work: () => Promise<unknown>): void {
+    const sent = this.guard(work);
+    sent.catch(() => {});
+    this.sent = sent;
   }
 
   /** The rows of one statement, as arrays. */
@@ -40,6 +55,7 @@ export class Transaction {
 
   /** Rolls back. Safe to call more than once, and after commit. */
   async abort(): Promise<void> {
+    await this.sent?.catch(() => {});
     if (this.ended) return;
     let failure: unknown;
     await this.client.query('ROLLBACK').catch((error: unknown) => (failure = error));

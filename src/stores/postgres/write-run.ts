@@ -1,6 +1,6 @@
 import type { DatasetMove, DatasetRef, RunEntry, StoredCheckpoint, StoredRecord, WriteOp, WriteRun } from '../store.js';
 import { LOCK_CHECKPOINT, STORE_CHECKPOINT, stored } from './checkpoints.js';
-import { copyField, copyIn } from './copy.js';
+import { CopyRows, copyField, copyIn } from './copy.js';
 import { appendRun } from './history.js';
 import { names } from './reads.js';
 import { escapeText, unescapeText } from './text.js';
@@ -190,13 +190,16 @@ export class PostgresRun implements WriteRun {
     const rowids: number[] = [];
     const time = String(this.time);
     const uid = String(this.dataset.uid);
-    let rows = '';
+    const rows = new CopyRows(inserts.reduce((bytes, insert) => bytes + insert.size + 160, 0));
     inserts.forEach((insert, i) => {
       const rowid = numbers[2 * i]!;
       rowids.push(Number(rowid));
-      rows += `${rowid}\t${uid}\t${copyField(ids[i]!)}\t${numbers[2 * i + 1]}\tADDED\t${copyField(insert.hash)}\t${copyField(insert.rawHash)}\t${copyField(insert.payload)}\t${insert.size}\t${time}\t${time}\n`;
+      rows.add(`${rowid}\t${uid}\t${copyField(ids[i]!)}\t${numbers[2 * i + 1]}\tADDED\t${copyField(insert.hash)}\t${copyField(insert.rawHash)}\t`);
+      rows.add(copyField(insert.payload));
+      rows.add(`\t${insert.size}\t${time}\t${time}\n`);
     });
-    await this.tx.guard(() => copyIn(this.tx.client, COPY_RECORDS, rows));
+    // The rows are the server's to write while the next batch is prepared: the rowids are known.
+    this.tx.send(() => copyIn(this.tx.client, COPY_RECORDS, rows.buffer));
     return rowids;
   }
 

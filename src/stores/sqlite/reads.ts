@@ -1,5 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import { StoreError } from '../../errors.js';
-import type { Change, ChangePage, Dataset, DatasetCounts, DatasetRef, DatasetRunCount, Horizon, RunCount, RunQuery, RunRecord } from '../store.js';
+import type { Change, ChangeBytes, ChangePage, Dataset, DatasetCounts, DatasetRef, DatasetRunCount, Horizon, RunCount, RunQuery, RunRecord } from '../store.js';
+import { changesAsBytes } from '../change-bytes.js';
 import type { Connection } from './connection.js';
 import { decodeText, mayBeInexact } from './text.js';
 
@@ -69,26 +71,61 @@ function checkCurrent(conn: Connection, ref: DatasetRef): void {
     throw new StoreError('dataset-changed', `the dataset ${ref.model} was reset (all its records deleted) after this reader began`);
 }
 
+function pageParams(ref: DatasetRef, page: ChangePage) {
+  return {
+    dataset: ref.uid,
+    after: page.after,
+    before: page.before,
+    limit: page.limit,
+    actions: page.actions?.length ? JSON.stringify(page.actions) : undefined,
+    ids: page.ids?.length ? JSON.stringify(page.ids) : undefined,
+    modifiedAfter: page.modifiedAfter,
+  };
+}
+
 export function readChanges(conn: Connection, ref: DatasetRef, page: ChangePage): Change[] {
   return conn.db
     .transaction(() => {
       checkCurrent(conn, ref);
       // Rows come as arrays: better-sqlite3 builds objects for each row far more slowly than this loop.
-      const rows = conn
-        .statement(changesSql(page))
-        .raw(true)
-        .all({
-          dataset: ref.uid,
-          after: page.after,
-          before: page.before,
-          limit: page.limit,
-          actions: page.actions?.length ? JSON.stringify(page.actions) : undefined,
-          ids: page.ids?.length ? JSON.stringify(page.ids) : undefined,
-          modifiedAfter: page.modifiedAfter,
-        }) as ChangeRow[];
+      const rows = conn.statement(changesSql(page)).raw(true).all(pageParams(ref, page)) as ChangeRow[];
       const changes = rows.map(toChange);
       for (const change of changes) {
         if (mayBeInexact(change.id)) change.id = exactId(conn, ref, change.position);
+      }
+      return changes;
+    })
+    .deferred();
+}
+
+type MetaRow = [string, number, Change['action'], number, number, number | null, number | null, number | null];
+
+/**
+ * One statement, one pass over the page: the changes without their payloads as one JSON array, and
+ * every payload's bytes concatenated in the same order. A row apiece makes better-sqlite3 build a
+ * string per payload, which costs more than reading it.
+ */
+function changeBytesSql(page: ChangePage): string {
+  return `SELECT json_group_array(json_array(id, position, action, first_seen_at, last_modified_at, deleted_at, pruned_at, octet_length(payload))),
+    CAST(group_concat(payload, '') AS BLOB) FROM (${changesSql(page)})`;
+}
+
+export function readChangeBytes(conn: Connection, ref: DatasetRef, page: ChangePage): ChangeBytes[] {
+  return conn.db
+    .transaction(() => {
+      checkCurrent(conn, ref);
+      const [meta, bytes] = conn.statement(changeBytesSql(page)).raw(true).get(pageParams(ref, page)) as [string, Buffer | null];
+      // Text that is not UTF-8 reads as U+FFFD where it is wrong: such a page is read as text.
+      if (bytes !== null && !isUtf8(bytes)) return changesAsBytes(readChanges(conn, ref, page));
+      const rows = JSON.parse(meta) as MetaRow[];
+      const changes: ChangeBytes[] = new Array(rows.length);
+      let start = 0;
+      for (let i = 0; i < rows.length; i++) {
+        const [id, position, action, firstSeenAt, lastModifiedAt, deletedAt, prunedAt, size] = rows[i]!;
+        const end = start + (size ?? 0);
+        changes[i] = { id, position, action, firstSeenAt, lastModifiedAt, deletedAt, prunedAt, bytes: size === null ? null : bytes, start, end };
+        start = end;
+        if (mayBeInexact(id)) changes[i]!.id = exactId(conn, ref, position);
       }
       return changes;
     })

@@ -3,6 +3,7 @@ import type {
   BeginOptions,
   Change,
   CheckpointWrite,
+  ChangeBytes,
   ChangePage,
   DatabaseInfo,
   Dataset,
@@ -27,11 +28,13 @@ import type {
 import * as checkpoints from './checkpoints.js';
 import { Connection, DEFAULT_BUSY_TIMEOUT, openDatabase, openReader, type Db } from './connection.js';
 import { SqliteDeliveries } from './deliveries.js';
-import { compact, maintainedDatasets, SqliteMaintenance } from './maintenance.js';
 import * as reads from './reads.js';
 import { SqliteSchemas } from './schemas.js';
 import { CommitWatch } from './watch.js';
-import { SqliteWriteRun } from './write-run.js';
+
+// The code that writes is loaded when first used: a program (or command) that only reads never loads it.
+const writeRun = () => import('./write-run.js');
+const maintenance = () => import('./maintenance.js');
 
 /** The latest time stamped in the database: by any dataset's runs, or by prunes and resets (and datasets since expired). */
 const LAST_STAMPED = 'SELECT max(last_time, (SELECT coalesce(max(last_time), 0) FROM datasets)) FROM meta WHERE id = 1';
@@ -116,6 +119,7 @@ export class SqliteStore implements Store {
   }
 
   async beginRun(dataset: Dataset, options: BeginOptions): Promise<WriteRun | undefined> {
+    const { SqliteWriteRun } = await writeRun();
     await this.conn.begin(true, options.signal);
     try {
       return this.conn.guard('write', () => {
@@ -141,6 +145,7 @@ export class SqliteStore implements Store {
   }
 
   async beginMaintenance(options: MaintenanceOptions): Promise<Maintenance> {
+    const { maintainedDatasets, SqliteMaintenance } = await maintenance();
     // Read-only work is not queued with the writes: it reads on a connection of its own.
     const conn =
       options.readonly && this.reader !== this.conn
@@ -160,11 +165,15 @@ export class SqliteStore implements Store {
   }
 
   async compact(): Promise<number> {
-    return compact(this.conn);
+    return (await maintenance()).compact(this.conn);
   }
 
   async readChanges(ref: DatasetRef, page: ChangePage): Promise<Change[]> {
     return this.read((conn) => reads.readChanges(conn, ref, page));
+  }
+
+  async readChangeBytes(ref: DatasetRef, page: ChangePage): Promise<ChangeBytes[]> {
+    return this.read((conn) => reads.readChangeBytes(conn, ref, page));
   }
 
   async readRecord(ref: DatasetRef, id: string): Promise<Change | undefined> {
