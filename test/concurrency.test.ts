@@ -10,7 +10,7 @@ const open: Cache[] = [];
 const servers: ServeProcess[] = [];
 afterEach(async () => {
   for (const cache of open.splice(0)) await cache.close();
-  for (const server of servers.splice(0)) await killServe(server.child);
+  for (const server of servers.splice(0)) await killServe(server);
 });
 
 async function cacheOn(location: string, now?: () => number): Promise<Cache> {

@@ -103,7 +103,7 @@ describe('another spelling of a printed cursor is refused on the command line an
       const taken = await fetch(`${server.url}/records?model=M&cursor=${printed}`, { headers });
       expect(((await taken.json()) as { records: { id: string }[] }).records.map((record) => record.id)).toEqual(['b']);
     } finally {
-      await killServe(server.child);
+      await killServe(server);
     }
   });
 });

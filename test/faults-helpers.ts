@@ -1,106 +1,22 @@
-// Helpers for the reliability suites (faults.test.ts, hostile-input.test.ts): background processes
-// with raw output, database snapshots read directly with better-sqlite3, and checks of the
-// "one clear line on stderr, no stack trace" rule.
+// Helpers for the reliability suites (faults.test.ts, hostile-input.test.ts): database snapshots
+// read directly with better-sqlite3, what /proc tells of a process, and checks of the "one clear
+// line on stderr, no stack trace" rule. Processes, folders and waiting are the harness's.
 import Database from 'better-sqlite3';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, copyFileSync, createWriteStream, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, createWriteStream, existsSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, expect } from 'vitest';
-import { BIN, ndjson, rcache } from './helpers.js';
+import { expect } from 'vitest';
+import { rcache, tempDir } from './harness.js';
+import { ndjson } from './helpers.js';
 
+export { run, start, until, type Proc, type RawResult, type StartOptions } from './harness.js';
+
+/** A pause, only ever as the bound of a wait (`Promise.race`), never to wait for something to happen. */
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export async function until(condition: () => boolean, ms = 20_000, what = 'a condition'): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Processes
-
-export interface RawResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: Buffer;
-  stderr: string;
-}
-
-export interface Proc {
-  child: ChildProcess;
-  /** Standard output so far, as raw bytes. */
-  out: () => Buffer;
-  /** Standard error so far. */
-  err: () => string;
-  /** True until the process has ended. */
-  running: () => boolean;
-  exit: Promise<RawResult>;
-}
-
-// Tests in these suites run concurrently, so nothing is cleaned up per test (helpers.ts's tempDir()
-// would remove the folders of tests still running): every folder lives under one root, and every
-// child process still running is killed, when the file ends.
-const children: ChildProcess[] = [];
-let root: string | undefined;
-afterAll(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  if (root) rmSync(root, { recursive: true, force: true });
-  root = undefined;
-});
-
-/** A fresh folder for one test, removed when the test file ends. Readable by other users (0755). */
-export function scratchDir(): string {
-  if (root === undefined) {
-    root = mkdtempSync(join(tmpdir(), 'rcache-reliability-'));
-    chmodSync(root, 0o755);
-  }
-  const dir = mkdtempSync(join(root, 't-'));
-  chmodSync(dir, 0o755);
-  return dir;
-}
-
-export interface StartOptions {
-  /** Runs the binary through this command (e.g. setpriv to drop privileges, /usr/bin/time). */
-  prefix?: string[];
-  env?: Record<string, string | undefined>;
-  cwd?: string;
-}
-
-/** Starts rcache in the background with real pipes; stdin stays open until the caller ends it. */
-export function start(args: string[], options: StartOptions = {}): Proc {
-  const command = [...(options.prefix ?? []), process.execPath, BIN, ...args];
-  const child = spawn(command[0]!, command.slice(1), {
-    cwd: options.cwd,
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const out: Buffer[] = [];
-  let err = '';
-  let ended = false;
-  child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-  child.stdin!.on('error', () => {});
-  const exit = new Promise<RawResult>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      ended = true;
-      resolve({ code, signal, stdout: Buffer.concat(out), stderr: err });
-    });
-  });
-  return { child, out: () => Buffer.concat(out), err: () => err, running: () => !ended, exit };
-}
-
-/** Runs rcache to its end with `input` on stdin; stdout comes back as raw bytes. */
-export async function run(args: string[], input: string | Buffer = '', options: StartOptions = {}): Promise<RawResult> {
-  const proc = start(args, options);
-  proc.child.stdin!.end(input);
-  return proc.exit;
-}
+/** A fresh folder for one test: the harness's tempDir, which concurrent tests may share a file with. */
+export const scratchDir = tempDir;
 
 /** Writes `chunk` `times` times to a writable, honouring backpressure; stops quietly once it closes or fails. */
 export async function pump(stream: NodeJS.WritableStream & { destroyed?: boolean }, chunk: Buffer, times: number): Promise<void> {

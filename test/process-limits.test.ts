@@ -66,7 +66,7 @@ describe.skipIf(!onLinux)('SIGUSR1 opens no inspector', () => {
       expect(listeningPorts(server.child.pid!)).toEqual([Number(new URL(server.url).port)]);
       expect(server.stderr()).not.toMatch(/Debugger|inspector/i);
     } finally {
-      await killServe(server.child);
+      await killServe(server);
     }
   });
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openCache, ResyncRequiredError, type Cache } from '../src/index.js';
 import { BIN, lines, ndjson, rcache, tempDir } from './helpers.js';
-import { startOwnedServe } from './serve-process.js';
+import { startServe } from './serve-process.js';
 import { dbLocation } from './store-under-test.js';
 
 const SAVED = { RCACHE_NOW: '2024-01-01T00:00:00Z' };
@@ -124,7 +124,7 @@ describe.each(['reset', 'expired'] as const)('a cursor from before the dataset w
 
   it('is answered 410 resync_required by GET /records', async () => {
     const { db, stale } = await staleCursor(reason);
-    const server = await startOwnedServe(db);
+    const server = await startServe(db);
     const refused = await fetch(`${server.url}/records?model=T&cursor=${stale}`, { headers: HEADERS });
     expect(refused.status).toBe(410);
     const { error } = (await refused.json()) as { error: { code: string; message: string } };

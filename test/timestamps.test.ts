@@ -103,7 +103,7 @@ describe('a date that does not exist is a usage error wherever a time is taken',
     server = await startServe(db);
   });
   afterAll(async () => {
-    await killServe(server.child);
+    await killServe(server);
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -199,7 +199,7 @@ describe('rcache webhooks', { timeout: 60_000 }, () => {
     );
     const server = await startServe(db);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    await killServe(server.child);
+    await killServe(server);
     expect(metrics).toContain(`rcache_webhook_backlog{url="${shown}"} 2\n`);
     expect(metrics).toMatch(new RegExp(`rcache_webhook_failures_total\\{url="${shown.replace(/[.*?]/g, '\\$&')}"\\} [1-9]\\d*\n`));
     expect(Buffer.from(String(receiver.requests[0]!.headers.authorization).replace(/^Basic /, ''), 'base64').toString()).toBe('hook-user:s3cret-pw');
@@ -290,7 +290,7 @@ describe('rcache webhooks', { timeout: 60_000 }, () => {
       expect([...copy.values()]).toEqual(live);
     } finally {
       app.close();
-      await killServe(server.child);
+      await killServe(server);
     }
   });
 
