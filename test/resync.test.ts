@@ -1,13 +1,12 @@
 // A cursor from before a dataset's last reset or expiry is refused, so that a consumer drops its
 // copy (which holds records deleted without a trace) and reads again from the beginning; on either
 // store (see vitest.config.ts).
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openCache, ResyncRequiredError, type Cache } from '../src/index.js';
-import { BIN, lines, ndjson, rcache, tempDir } from './helpers.js';
+import { rcache, start, tempDir, until } from './harness.js';
+import { lines, ndjson } from './helpers.js';
 import { startServe } from './serve-process.js';
 import { dbLocation } from './store-under-test.js';
 
@@ -94,32 +93,15 @@ describe.each(['reset', 'expired'] as const)('a cursor from before the dataset w
     const db = dbLocation(tempDir());
     await rcache(['--db', db, 'save', '--model', 'T'], { input: ndjson([{ id: 'a' }, { id: 'b' }]), env: SAVED });
     const file = join(tempDir(), 'T.cursor');
-    const child = spawn(process.execPath, [BIN, '--db', db, 'records', '--model', 'T', '--follow', '--interval', '0.1', '--cursor-file', file], {
-      env: { ...process.env, NO_COLOR: '1', RCACHE_NOW: undefined },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const exited = once(child, 'close') as Promise<[number | null]>;
-    try {
-      const printed = new Promise<void>((resolve) =>
-        child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-          stdout += chunk;
-          if (stdout.includes('"b"')) resolve();
-        }),
-      );
-      await Promise.race([printed, exited]);
-      const last = cursorOf(lines(stdout).at(-1)!);
-      await clear(db, reason);
-      await rcache(['--db', db, 'save', '--model', 'T'], { input: ndjson([{ id: 'c' }]), env: LATER });
-      const [code] = await exited;
-      expectRefusal({ code, stdout: '', stderr }, reason);
-      expect(lines(stdout).map((record) => record.id)).toEqual(['a', 'b']);
-      expect(readFileSync(file, 'utf8').trim()).toBe(last);
-    } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
+    const follower = start(['--db', db, 'records', '--model', 'T', '--follow', '--interval', '0.1', '--cursor-file', file]);
+    await until(() => follower.stdout().includes('"b"') || !follower.running(), 'the backlog');
+    const last = cursorOf(lines(follower.stdout()).at(-1)!);
+    await clear(db, reason);
+    await rcache(['--db', db, 'save', '--model', 'T'], { input: ndjson([{ id: 'c' }]), env: LATER });
+    const { code } = await follower.exit;
+    expectRefusal({ code, stdout: '', stderr: follower.err() }, reason);
+    expect(lines(follower.stdout()).map((record) => record.id)).toEqual(['a', 'b']);
+    expect(readFileSync(file, 'utf8').trim()).toBe(last);
   });
 
   it('is answered 410 resync_required by GET /records', async () => {

@@ -2,7 +2,7 @@
 // `postgres` project of vitest.config.ts (RCACHE_TEST_STORE=postgres), where each location is a
 // fresh database on the suite's cluster. Both are made and inspected synchronously (through the
 // store's fixture in store-fixtures.ts), as the cases expect of a file path.
-import { readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixtureFor, onPostgres, psql } from './store-fixtures.js';
 import type { StoreKind } from './stores.js';
@@ -37,6 +37,13 @@ export function holdsCache(db: string): boolean {
 /** Marks the cache at the location as written by a newer rcache, with schema `version`. */
 export function markNewer(db: string, version: number): void {
   fixtureFor(db).markNewer(db, version);
+}
+
+/** Whether some rcache process has the database open: its -wal file exists, or a session of rcache's is connected to it. */
+export function opened(db: string): boolean {
+  if (!onPostgres(db)) return existsSync(`${db}-wal`);
+  const database = new URL(db).pathname.slice(1);
+  return Number(psql(adminUrl(), `SELECT count(*) FROM pg_stat_activity WHERE datname = '${database}' AND application_name = 'rcache'`).trim()) > 0;
 }
 
 /**

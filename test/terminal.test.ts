@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
-import { BIN, lines, ndjson, rcache, tempDir } from './helpers.js';
+import { rcache, start, tempDir, until } from './harness.js';
+import { lines, ndjson } from './helpers.js';
 import { dbLocation } from './store-under-test.js';
 
 const dbIn = () => dbLocation(tempDir());
@@ -248,23 +248,12 @@ describe('a consumer started before the first save', () => {
   it('with --follow says once that there is no such dataset, however many commits it wakes up for', async () => {
     const db = dbIn();
     await rcache(['--db', db, 'save', '-m', 'Other'], { input: ndjson([{ id: 0 }]) });
-    const child = spawn(process.execPath, [BIN, '--db', db, 'records', '-m', 'Contact', '--follow', '--interval', '0.02'], {
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const exited = new Promise((resolve) => child.on('close', resolve));
-    try {
-      for (let i = 1; i <= 16; i++) await rcache(['--db', db, 'save', '-m', 'Other'], { input: ndjson([{ id: i }]) });
-      await rcache(['--db', db, 'save', '-m', 'Contact'], { input: ndjson([{ id: 'first' }]) });
-      for (let wait = 0; !stdout.includes('"first"') && wait < 1_000; wait++) await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(lines(stdout).map((record) => record.id)).toEqual(['first']);
-      expect(stderr).toBe(`rcache: there is no dataset Contact (integration default, connection default) in ${db}\n`);
-    } finally {
-      child.kill('SIGTERM');
-      await exited;
-    }
+    const follower = start(['--db', db, 'records', '-m', 'Contact', '--follow', '--interval', '0.02']);
+    // Each save is a commit it wakes up for.
+    for (let i = 1; i <= 4; i++) await rcache(['--db', db, 'save', '-m', 'Other'], { input: ndjson([{ id: i }]) });
+    await rcache(['--db', db, 'save', '-m', 'Contact'], { input: ndjson([{ id: 'first' }]) });
+    await until(() => follower.stdout().includes('"first"'), 'the first Contact');
+    expect(lines(follower.stdout()).map((record) => record.id)).toEqual(['first']);
+    expect(follower.err()).toBe(`rcache: there is no dataset Contact (integration default, connection default) in ${db}\n`);
   });
 });

@@ -1,10 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, linkSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
-import { BIN, lines, ndjson, rcache, tempDir } from './helpers.js';
-import { ON_POSTGRES, dbLocation } from './store-under-test.js';
+import { BIN, rcache, spawnProcess, start, tempDir, until } from './harness.js';
+import { lines, ndjson } from './helpers.js';
+import { ON_POSTGRES, dbLocation, opened } from './store-under-test.js';
 
 const dbIn = () => dbLocation(tempDir());
 
@@ -37,15 +38,10 @@ describe('records as a table', () => {
     expect(new Set(rows.slice(-100).map((row) => stringWidth(row))).size).toBe(1);
 
     // Printed as it is read, so SIGTERM stops it part way, with a clean line and exit 130.
-    const child = spawn(process.execPath, [BIN, '--db', db, 'records', '-m', 'R', '--format', 'table'], { env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      if (stdout === '') child.kill('SIGTERM');
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const code = await new Promise((resolve) => child.on('close', resolve));
+    const reading = start(['--db', db, 'records', '-m', 'R', '--format', 'table']);
+    reading.child.stdout!.once('data', () => reading.child.kill('SIGTERM'));
+    const { code, stderr } = await reading.exit;
+    const stdout = reading.stdout();
     expect(code).toBe(130);
     expect(stderr).toMatch(/^rcache: interrupted by SIGTERM/);
     expect(tableLines(stdout).filter((row) => row.startsWith('│ r-')).length).toBeLessThan(25_000);
@@ -220,16 +216,12 @@ describe('records typed at a terminal', () => {
     const db = dbIn();
     const command = [process.execPath, BIN, '--db', db, 'save', '-m', 'E'].map((arg) => `'${arg}'`).join(' ');
     // The terminal stays open (script's input is a pipe left open): only the typed Ctrl-C ends the run.
-    const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, NO_COLOR: '1' } });
-    let screen = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (screen += text));
-    const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 25_000);
-    for (let i = 0; i < 200 && !(screen.includes('from the terminal') && existsSync(`${db}-wal`)); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    child.stdin.write('\x03');
-    const code = await exit;
-    clearTimeout(killer);
+    const typing = spawnProcess('script', ['-qec', command, '/dev/null'], { group: true });
+    // It listens for Ctrl-C from before it opens the database.
+    await until(() => (typing.stdout().includes('from the terminal') && opened(db)) || !typing.running(), 'rcache to open the database');
+    typing.child.stdin!.write('\x03');
+    const { code } = await typing.exit;
+    const screen = typing.stdout();
     expect(code).toBe(130);
     expect(screen).toContain('rcache: interrupted by SIGINT: nothing from this run was saved');
     expect(screen).not.toMatch(/save E:/);
