@@ -230,13 +230,15 @@ export function unprivilegedPrefix(): string[] | undefined {
 export const TIME = existsSync('/usr/bin/time') && works('/usr/bin/time', ['-f', '%M', 'true']) ? '/usr/bin/time' : undefined;
 
 /**
- * True when the process's main thread sleeps in nanosleep, as SQLite's busy handler does while it
- * waits for another writer's lock (an idle Node.js process waits in epoll instead). Undefined
- * when /proc cannot tell.
+ * Whether the process has the database open and sleeps: as a writer does between its tries for
+ * another writer's lock (in its event loop, or in SQLite's busy handler). Undefined when /proc
+ * cannot tell.
  */
-export function sleepingInNanosleep(pid: number): boolean | undefined {
+export function waitingForLock(pid: number, db: string): boolean | undefined {
+  const open = hasOpen(pid, db);
+  if (open !== true) return open;
   try {
-    return /nanosleep/.test(readFileSync(`/proc/${pid}/wchan`, 'utf8'));
+    return /poll|nanosleep/.test(readFileSync(`/proc/${pid}/wchan`, 'utf8'));
   } catch {
     return undefined;
   }
