@@ -52,7 +52,9 @@ describe('joining batches of lines for a store that wants fewer, larger ones', (
   test('input that trickles in is passed on as it comes, not held for more', async () => {
     // Each batch comes only once the one before was passed on: a join that held it for more would wait for ever.
     const seen: string[][] = [];
-    const trickle = from([batch('a', 1, ['x']), batch('a', 2, ['y']), batch('a', 3, ['z'])], (i) => until(() => seen.length >= i, 'the batch before to be passed on', 5_000));
+    const trickle = from([batch('a', 1, ['x']), batch('a', 2, ['y']), batch('a', 3, ['z'])], (i) =>
+      until(() => seen.length >= i, 'the batch before to be passed on', 5_000),
+    );
     for await (const one of coalesce(trickle, 1 << 20)) seen.push(one.lines);
     expect(seen).toEqual([['x'], ['y'], ['z']]);
   });

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { browserSuite, dashboardServer, openPage, tableCells, useBrowser } from './dashboard-helpers.js';
-import { start } from './faults-helpers.js';
+import { start } from './harness.js';
 import { lines, ndjson, rcache, tempDir } from './helpers.js';
 import { startReceiver } from './webhook-receiver.js';
 

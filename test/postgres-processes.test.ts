@@ -59,7 +59,11 @@ async function saveInProgress(url: string, database: string, model: string, line
   proc.child.stdin!.write(ndjson(records(model, lines)));
   // The run's server process, seen idle in its transaction once: it may be busy again at any later look.
   let backend: number | undefined;
-  await until(async () => !proc.running() || (backend = (await openTransactions(database)).find((pid) => !before.has(pid))) !== undefined, 20_000, 'the save to begin its run');
+  await until(
+    async () => !proc.running() || (backend = (await openTransactions(database)).find((pid) => !before.has(pid))) !== undefined,
+    20_000,
+    'the save to begin its run',
+  );
   if (backend === undefined) throw new Error(`the save did not begin its run: ${proc.err()}`);
   return Object.assign(proc, { backend });
 }

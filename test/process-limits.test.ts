@@ -3,7 +3,8 @@ import { existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } fr
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expectOneLineError, run, start, until } from './faults-helpers.js';
+import { expectOneLineError } from './faults-helpers.js';
+import { run, start, until } from './harness.js';
 import { lines, ndjson, rcache, tempDir } from './helpers.js';
 import { killServe, startServe } from './serve-process.js';
 import { dbLocation } from './store-under-test.js';

@@ -239,14 +239,11 @@ describe('starting from now', () => {
     // It takes "now" a moment after opening the database, which nothing shows from outside: each
     // save below changes `after` again, until the follower prints one; every one after it must follow.
     let saves = 0;
-    await until(
-      async () => {
-        if (follower.stdout().includes('"after"')) return true;
-        await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'after', n: saves++ }]) });
-        return false;
-      },
-      'a change saved after the follower started',
-    );
+    await until(async () => {
+      if (follower.stdout().includes('"after"')) return true;
+      await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'after', n: saves++ }]) });
+      return false;
+    }, 'a change saved after the follower started');
     await until(() => lines(follower.stdout()).at(-1)?.n === saves - 1, 'the last change');
     follower.child.kill('SIGTERM');
     expect((await follower.exit).code).toBe(0);

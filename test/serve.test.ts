@@ -9,7 +9,6 @@ import { dbLocation } from './store-under-test.js';
 const HEADERS = { 'Provider-Config-Key': 'default', 'Connection-Id': 'default' };
 const DATASET = { providerConfigKey: 'default', connectionId: 'default' };
 
-
 function contacts(count: number, from = 0): { id: string; name: string }[] {
   return Array.from({ length: count }, (_, i) => ({ id: `c${from + i}`, name: `Contact ${from + i}` }));
 }

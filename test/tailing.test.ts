@@ -111,7 +111,9 @@ describe('--follow', () => {
 
   it('--follow | head -1 ends by itself, even when nothing new arrives', async () => {
     const { db } = await seededDb([{ id: 'a' }, { id: 'b' }]);
-    const shell = spawnProcess('sh', ['-c', `"${process.execPath}" "${BIN}" --db "${db}" records --model M --follow --interval 0.05 | head -1`], { group: true });
+    const shell = spawnProcess('sh', ['-c', `"${process.execPath}" "${BIN}" --db "${db}" records --model M --follow --interval 0.05 | head -1`], {
+      group: true,
+    });
     shell.child.stdin!.end();
     const result = { ...(await shell.exit), stdout: shell.stdout() };
     expect(result.code).toBe(0);
