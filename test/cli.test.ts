@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, FIXTURES, lines, ndjson, query, rcache, tempDir } from './helpers.js';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES, rcache, start, tempDir } from './harness.js';
+import { lines, ndjson, query } from './helpers.js';
 import { ON_POSTGRES, dbLocation, holdsCache, markNewer } from './store-under-test.js';
 
 function dbIn(dir = tempDir()): string {
@@ -304,18 +303,10 @@ describe('rcache records', () => {
     const db = dbIn();
     const many = ndjson(Array.from({ length: 20000 }, (_, i) => ({ id: i, text: 'x'.repeat(100) })));
     await rcache(['--db', db, 'save', '--model', 'M'], { input: many });
-    const result = await new Promise<{ code: number | null; stderr: string; first: string }>((resolve) => {
-      const child = spawn(process.execPath, [BIN, '--db', db, 'records', '--model', 'M'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stderr = '';
-      let first = '';
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      child.stdout.once('data', (chunk: Buffer) => {
-        first = chunk.toString().split('\n')[0]!;
-        child.stdout.destroy();
-      });
-      child.on('close', (code) => resolve({ code, stderr, first }));
-    });
-    expect(JSON.parse(result.first).id).toBe('0');
+    const reader = start(['--db', db, 'records', '--model', 'M']);
+    reader.child.stdout!.once('data', () => reader.child.stdout!.destroy());
+    const result = await reader.exit;
+    expect(JSON.parse(reader.stdout().split('\n')[0]!).id).toBe('0');
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
   });
@@ -335,11 +326,8 @@ describe('usage and runtime errors', () => {
   ];
   let shared: string;
   beforeAll(async () => {
-    shared = dbLocation(mkdtempSync(join(tmpdir(), 'rcache-usage-')));
+    shared = dbLocation(tempDir());
     await rcache(['--db', shared, 'save', '--model', 'M'], { input: '{"id":"a"}\n' });
-  });
-  afterAll(() => {
-    if (!ON_POSTGRES) rmSync(dirname(shared), { recursive: true, force: true });
   });
   for (const [name, args, message] of usage) {
     it(`${name} is exit 2 with one clear line`, async () => {
