@@ -48,7 +48,8 @@ describe('a follower and a slow consumer', () => {
     follower.child.kill('SIGTERM');
     follower.child.stdout!.resume();
     expect((await follower.exit).code).toBe(0);
-    expect(Date.now() - stopped).toBeLessThan(3000);
+    // A follower held up by its consumer would wait for ever: this allows for a busy machine.
+    expect(Date.now() - stopped).toBeLessThan(10_000);
     const delivered = follower.stdout().split('\n');
     const whole = lines(delivered.slice(0, -1).join('\n'));
     const saved = readFileSync(file, 'utf8').trim();
