@@ -4,11 +4,20 @@
 // store's fixture in store-fixtures.ts), as the cases expect of a file path.
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { describe, it } from 'vitest';
 import { fixtureFor, onPostgres, psql } from './store-fixtures.js';
 import type { StoreKind } from './stores.js';
 
 export const STORE_UNDER_TEST: StoreKind = process.env.RCACHE_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
 export const ON_POSTGRES = STORE_UNDER_TEST === 'postgres';
+
+/**
+ * A case whose outcome does not depend on the store (a usage error, help, rendering, a path that
+ * is no database): the SQLite run covers it, and the postgres project, which would only repeat
+ * it, skips it.
+ */
+export const itOnce = it.skipIf(ON_POSTGRES);
+export const describeOnce = describe.skipIf(ON_POSTGRES);
 
 function adminUrl(): string {
   const url = process.env.RCACHE_TEST_POSTGRES;
