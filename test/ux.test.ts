@@ -5,7 +5,7 @@ import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
 import { BIN, rcache, spawnProcess, start, tempDir, until } from './harness.js';
 import { lines, ndjson } from './helpers.js';
-import { ON_POSTGRES, dbLocation, opened } from './store-under-test.js';
+import { dbLocation, describeOnce, itOnce, opened } from './store-under-test.js';
 
 const dbIn = () => dbLocation(tempDir());
 
@@ -22,7 +22,8 @@ function onTerminal(args: string[], env: Record<string, string> = {}) {
 
 const tableLines = (stdout: string) => stdout.split('\n').filter((line) => line !== '');
 
-describe('records as a table', () => {
+// How rows are drawn, and printed as they are read: the reading itself is the reader tests', on both stores.
+describeOnce('records as a table', () => {
   it('prints 25,000 rows, one line each, with the same width throughout', { timeout: 60_000 }, async () => {
     const db = dbIn();
     const records = Array.from({ length: 25_000 }, (_, i) => ({ id: `r-${i}`, name: `name ${i}`, tags: ['a', 'b'] }));
@@ -117,7 +118,7 @@ describe('stats tables', () => {
   });
 });
 
-describe('closed pipes', () => {
+describeOnce('closed pipes', () => {
   it('never print a trace: help, a summary, or a table', () => {
     const db = dbIn();
     for (let i = 0; i < 3; i++) {
@@ -130,7 +131,7 @@ describe('closed pipes', () => {
   });
 });
 
-describe('output that cannot be written', () => {
+describeOnce('output that cannot be written', () => {
   it.skipIf(!existsSync('/dev/full'))('a full disk is one line and exit 1, for records, help, stats, a summary and the version', async () => {
     const db = dbIn();
     expect((await rcache(['--db', db, 'save', '-m', 'M'], { input: ndjson([{ id: 'a' }, { id: 'b' }]) })).code).toBe(0);
@@ -163,7 +164,7 @@ describe('output that cannot be written', () => {
   });
 });
 
-describe('help', () => {
+describeOnce('help', () => {
   it('has examples and exit codes at the top, marks --model as required, and refuses an unknown command', async () => {
     const top = await rcache(['--help']);
     expect(top.stdout).toContain('Examples:\n  cat contacts.ndjson | rcache save --model Contact');
@@ -180,7 +181,7 @@ describe('help', () => {
   });
 });
 
-describe('options that mean nothing alone', () => {
+describeOnce('options that mean nothing alone', () => {
   it('--interval without --follow, and --rejects without --skip-invalid, are usage errors', async () => {
     const db = dbIn();
     await rcache(['--db', db, 'save', '-m', 'A'], { input: ndjson([{ id: 1 }]) });
@@ -202,7 +203,7 @@ describe('options that mean nothing alone', () => {
 });
 
 describe('records typed at a terminal', () => {
-  it('says on stderr that it reads the terminal and how to end; a pipe gets no such line', async () => {
+  itOnce('says on stderr that it reads the terminal and how to end; a pipe gets no such line', async () => {
     const db = dbIn();
     const typed = onTerminal(['--db', db, 'save', '-m', 'A']);
     expect(typed.stdout).toContain('rcache: reading NDJSON records from the terminal, one per line; end with Ctrl-D');
@@ -230,7 +231,8 @@ describe('records typed at a terminal', () => {
   });
 });
 
-describe('--rejects never destroys data', () => {
+// SQLite files, whatever the project.
+describeOnce('--rejects never destroys data', () => {
   it("refuses the database, its companion files and the run's inputs, by path, link or inode", async () => {
     const dir = tempDir();
     const db = join(dir, 'cache.db');
@@ -298,7 +300,7 @@ describe('--rejects never destroys data', () => {
   });
 });
 
-describe('only JSON white space around a line', () => {
+describeOnce('only JSON white space around a line', () => {
   it('refuses lines with other blanks (U+00A0, U+2028, U+3000), in save, update and delete; keeps space, tab and CR', async () => {
     const db = dbIn();
     // A byte-order mark is allowed at the start of an input only, not on a later line.
@@ -314,7 +316,8 @@ describe('only JSON white space around a line', () => {
   });
 });
 
-describe('the progress line', () => {
+// SQLite files, whatever the project.
+describeOnce('the progress line', () => {
   it('shows a percentage and the time left when saving a file on a terminal', { timeout: 60_000 }, () => {
     const dir = tempDir();
     const file = join(dir, 'big.ndjson');
@@ -338,9 +341,9 @@ describe('the progress line', () => {
   });
 });
 
-describe('the demo', () => {
-  // The demo keeps its own ./rcache.db: there is nothing of it to run on PostgreSQL.
-  it.skipIf(ON_POSTGRES)('tells the same story on every run, deletions included', { timeout: 60_000 }, () => {
+// The demo keeps its own ./rcache.db: there is nothing of it to run on PostgreSQL.
+describeOnce('the demo', () => {
+  it('tells the same story on every run, deletions included', { timeout: 60_000 }, () => {
     const cwd = tempDir();
     const run = () =>
       spawnSync(process.execPath, [join(import.meta.dirname, '..', 'fixtures', 'demo.mjs')], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
