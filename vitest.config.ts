@@ -13,7 +13,6 @@ const ON_BOTH_STORES = [
   'test/numbers.test.ts',
   'test/timestamps.test.ts',
   'test/cursor-form.test.ts',
-  'test/cursor-file.test.ts',
   'test/process-limits.test.ts',
   'test/terminal.test.ts',
   'test/sync-writes.test.ts',
