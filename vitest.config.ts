@@ -11,8 +11,6 @@ const ON_BOTH_STORES = [
   'test/reader.test.ts',
   'test/ux.test.ts',
   'test/numbers.test.ts',
-  'test/timestamps.test.ts',
-  'test/cursor-form.test.ts',
   'test/process-limits.test.ts',
   'test/terminal.test.ts',
   'test/sync-writes.test.ts',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rcache, start, tempDir, until } from './harness.js';
 import { lines, ndjson } from './helpers.js';
-import { ON_POSTGRES, dbLocation, following } from './store-under-test.js';
+import { ON_POSTGRES, dbLocation, following, itOnce } from './store-under-test.js';
 
 function records(count: number, size: number, prefix = 'r'): { id: string; text: string }[] {
   return Array.from({ length: count }, (_, i) => ({ id: `${prefix}${i}`, text: 'x'.repeat(size) }));
@@ -178,7 +178,7 @@ describe('a dataset that was never written', () => {
 describe('selecting ids', () => {
   const ids = [{ id: 'a' }, { id: 'b' }, { id: '  spaced  ' }, { id: 'x,y' }, { id: 'x' }, { id: ' ' }];
 
-  it('an empty or blank selection is a usage error, never the whole dataset', async () => {
+  itOnce('an empty or blank selection is a usage error, never the whole dataset', async () => {
     const { db } = await seeded(ids);
     for (const text of ['', ',', ' , ', 'a,,b', 'a, ', '\t,a']) {
       const result = await rcache(['--db', db, 'records', '--model', 'M', '--ids', text]);

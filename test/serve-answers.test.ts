@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { lines, ndjson, rcache, tempDir } from './helpers.js';
 import { parsePrometheus, sampleSum } from './prometheus.js';
 import { startServe } from './serve-process.js';
-import { dbLocation } from './store-under-test.js';
+import { dbLocation, describeOnce } from './store-under-test.js';
 
 const HEADERS = { 'Provider-Config-Key': 'default', 'Connection-Id': 'default' };
 const VERSION = (JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
@@ -46,7 +46,7 @@ function rawAnswer(url: string, bytes: string): Promise<string> {
   });
 }
 
-describe('rcache serve, the headers of its answers', () => {
+describeOnce('rcache serve, the headers of its answers', () => {
   it('sends X-Content-Type-Options: nosniff with every answer: records, errors, the page, assets, metrics and refused requests', async () => {
     const db = dbLocation(tempDir());
     await run(db, ['save', '--model', 'Contact'], ndjson([{ id: 1 }]));

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { rcache, tempDir, until } from './harness.js';
 import { ndjson } from './helpers.js';
 import { startServe, type ServeProcess } from './serve-process.js';
-import { dbLocation } from './store-under-test.js';
+import { dbLocation, itOnce } from './store-under-test.js';
 
 const HEADERS = { 'Provider-Config-Key': 'default', 'Connection-Id': 'default' };
 const DATASET = { providerConfigKey: 'default', connectionId: 'default' };
@@ -99,7 +99,7 @@ describe('rcache serve, read by the Nango node client', () => {
     expect(await other.json()).toEqual({ records: [], next_cursor: null });
   });
 
-  it('refuses bad queries and missing headers with 400 in Nango’s error shape', async () => {
+  itOnce('refuses bad queries and missing headers with 400 in Nango’s error shape', async () => {
     const get = (query: string, headers: Record<string, string> = HEADERS) => fetch(`${server.url}/records?${query}`, { headers }).then(error);
     expect(await get('model=Contact&cursor=not-a-cursor')).toMatchObject({
       status: 400,
@@ -122,7 +122,7 @@ describe('rcache serve, read by the Nango node client', () => {
     await expect(nango.listRecords({ ...DATASET, model: 'Contact', cursor: 'bogus' })).rejects.toMatchObject({ response: { status: 400 } });
   });
 
-  it('answers 404 for other paths and 405 for other methods', async () => {
+  itOnce('answers 404 for other paths and 405 for other methods', async () => {
     expect(await fetch(`${server.url}/connection`).then(error)).toMatchObject({ status: 404, code: 'not_found' });
     const post = await fetch(`${server.url}/records`, { method: 'POST', headers: HEADERS });
     expect(post.headers.get('allow')).toBe('GET, HEAD');
@@ -130,7 +130,7 @@ describe('rcache serve, read by the Nango node client', () => {
     expect(await fetch(`${server.url}/records/prune`).then(error)).toMatchObject({ status: 405 });
   });
 
-  it('refuses a URL over 16 KiB (414) and a body over 1 MiB (413)', async () => {
+  itOnce('refuses a URL over 16 KiB (414) and a body over 1 MiB (413)', async () => {
     expect((await fetch(`${server.url}/records?model=${'x'.repeat(17 * 1024)}`, { headers: HEADERS })).status).toBe(414);
     const status = await new Promise<number | undefined>((resolve, reject) => {
       const req = request(`${server.url}/records/prune`, { method: 'PATCH', headers: { ...HEADERS, 'Content-Length': String(2 * 1024 * 1024) } });
@@ -141,7 +141,7 @@ describe('rcache serve, read by the Nango node client', () => {
     expect(status).toBe(413);
   });
 
-  it('logs one line per request on standard error', async () => {
+  itOnce('logs one line per request on standard error', async () => {
     // Its own requests: the test must pass when it runs alone.
     const headers = { 'Provider-Config-Key': 'default', 'Connection-Id': 'default' };
     expect((await fetch(`${server.url}/records?model=Contact&limit=1`, { headers })).status).toBe(200);
@@ -203,7 +203,7 @@ describe('rcache serve, writing and lifecycle', () => {
     expect(await error(bad)).toMatchObject({ status: 400, code: 'invalid_body' });
   });
 
-  it('with a secret key, every request needs `Authorization: Bearer <key>`', async () => {
+  itOnce('with a secret key, every request needs `Authorization: Bearer <key>`', async () => {
     const db = dbLocation(tempDir());
     await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson(contacts(3)) });
     const server = await startServe(db, ['--host', 'localhost'], { RCACHE_SECRET_KEY: 's3cret' });
@@ -218,7 +218,7 @@ describe('rcache serve, writing and lifecycle', () => {
     expect(await error(basic)).toMatchObject({ status: 401, code: 'malformed_auth_header' });
   });
 
-  it('without a secret key, refuses to listen on a non-loopback address', async () => {
+  itOnce('without a secret key, refuses to listen on a non-loopback address', async () => {
     const db = dbLocation(tempDir());
     const result = await rcache(['--db', db, 'serve', '--host', '0.0.0.0', '--port', '0']);
     expect(result.code).toBe(2);
@@ -251,7 +251,7 @@ describe('rcache serve, writing and lifecycle', () => {
     expect(await ids('base')).toEqual(['base-1']);
   });
 
-  it('without a secret key, answers only requests addressed to this machine, so that DNS rebinding reads nothing', async () => {
+  itOnce('without a secret key, answers only requests addressed to this machine, so that DNS rebinding reads nothing', async () => {
     const db = dbLocation(tempDir());
     await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson(contacts(2)) });
     const server = await startServe(db);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, rcache, spawnProcess, start, tempDir, until } from './harness.js';
 import { lines, ndjson } from './helpers.js';
-import { dbLocation } from './store-under-test.js';
+import { dbLocation, itOnce } from './store-under-test.js';
 
 async function seededDb(records: unknown[] = [{ id: 'first' }]) {
   const dir = tempDir();
@@ -64,28 +64,32 @@ describe('--cursor-file', () => {
     expect(both.stderr).toBe('rcache: use --cursor or --cursor-file, not both\n');
   });
 
-  it('is replaced atomically: a concurrent reader never sees it half-written', async () => {
-    const { dir, db } = await seededDb();
-    const file = join(dir, 'state');
-    const follower = start(['--db', db, 'records', '--model', 'M', '--follow', '--interval', '0.01', '--cursor-file', file]);
-    await until(() => existsSync(file), 'the cursor file');
-    const seen = new Set<string>();
-    const writer = (async () => {
-      for (let i = 0; i < 8; i++)
-        await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson(Array.from({ length: 50 }, (_, j) => ({ id: `${i}-${j}` }))) });
-    })();
-    let done = false;
-    void writer.then(() => (done = true));
-    while (!done) {
-      const content = readFileSync(file, 'utf8');
-      seen.add(content);
-      expect(content).toMatch(/^[A-Za-z0-9_-]+\n$/);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    follower.child.kill('SIGTERM');
-    expect((await follower.exit).code).toBe(0);
-    expect(seen.size).toBeGreaterThan(1);
-  }, 60_000);
+  itOnce(
+    'is replaced atomically: a concurrent reader never sees it half-written',
+    async () => {
+      const { dir, db } = await seededDb();
+      const file = join(dir, 'state');
+      const follower = start(['--db', db, 'records', '--model', 'M', '--follow', '--interval', '0.01', '--cursor-file', file]);
+      await until(() => existsSync(file), 'the cursor file');
+      const seen = new Set<string>();
+      const writer = (async () => {
+        for (let i = 0; i < 8; i++)
+          await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson(Array.from({ length: 50 }, (_, j) => ({ id: `${i}-${j}` }))) });
+      })();
+      let done = false;
+      void writer.then(() => (done = true));
+      while (!done) {
+        const content = readFileSync(file, 'utf8');
+        seen.add(content);
+        expect(content).toMatch(/^[A-Za-z0-9_-]+\n$/);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      follower.child.kill('SIGTERM');
+      expect((await follower.exit).code).toBe(0);
+      expect(seen.size).toBeGreaterThan(1);
+    },
+    60_000,
+  );
 });
 
 describe('--follow', () => {
@@ -120,7 +124,7 @@ describe('--follow', () => {
     expect(lines(result.stdout).map((r) => r.id)).toEqual(['a']);
   });
 
-  it('needs NDJSON output and a positive interval', async () => {
+  itOnce('needs NDJSON output and a positive interval', async () => {
     const { db } = await seededDb();
     const json = await rcache(['--db', db, 'records', '--model', 'M', '--follow', '--format', 'json']);
     expect(json.code).toBe(2);

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { rcache, start, tempDir, until, type Proc } from './harness.js';
 import { lines, ndjson } from './helpers.js';
 import { killServe, startServe } from './serve-process.js';
-import { dbLocation } from './store-under-test.js';
+import { dbLocation, itOnce } from './store-under-test.js';
 import { signedBy, startReceiver, type Received } from './webhook-receiver.js';
 
 const KEY = 'whk-signing-k3y';
@@ -269,7 +269,7 @@ describe('rcache webhooks', { timeout: 60_000 }, () => {
     }
   });
 
-  it('refuses a missing or bad URL, a bad timeout and an empty key, without printing credentials', async () => {
+  itOnce('refuses a missing or bad URL, a bad timeout and an empty key, without printing credentials', async () => {
     const db = dbLocation(tempDir());
     const cases: [string[], RegExp][] = [
       [[], /^rcache: required option '--url <url>' not specified\n/],
