@@ -3,7 +3,7 @@
 // store (see vitest.config.ts).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openCache, ResyncRequiredError, type Cache } from '../src/index.js';
 import { rcache, start, tempDir, until } from './harness.js';
 import { lines, ndjson } from './helpers.js';
@@ -60,6 +60,12 @@ function expectRefusal(result: { code: number | null; stdout: string | Buffer; s
 }
 
 describe.each(['reset', 'expired'] as const)('a cursor from before the dataset was %s', (reason) => {
+  // Read, never written, by the cases that only ask for changes.
+  let read: { db: string; stale: string };
+  beforeAll(async () => {
+    read = await staleCursor(reason);
+  });
+
   it('is refused by records --cursor with exit 3; no cursor, or a cursor from after, reads as usual', async () => {
     const { db, stale } = await staleCursor(reason);
     expectRefusal(await rcache(['--db', db, 'records', '--model', 'T', '--cursor', stale]), reason);
@@ -77,7 +83,7 @@ describe.each(['reset', 'expired'] as const)('a cursor from before the dataset w
   });
 
   it('is refused from a --cursor-file, which is left as it was', async () => {
-    const { db, stale } = await staleCursor(reason);
+    const { db, stale } = read;
     const file = join(tempDir(), 'T.cursor');
     writeFileSync(file, `${stale}\n`);
     expectRefusal(await rcache(['--db', db, 'records', '--model', 'T', '--cursor-file', file]), reason);
@@ -105,7 +111,7 @@ describe.each(['reset', 'expired'] as const)('a cursor from before the dataset w
   });
 
   it('is answered 410 resync_required by GET /records', async () => {
-    const { db, stale } = await staleCursor(reason);
+    const { db, stale } = read;
     const server = await startServe(db);
     const refused = await fetch(`${server.url}/records?model=T&cursor=${stale}`, { headers: HEADERS });
     expect(refused.status).toBe(410);
@@ -120,7 +126,7 @@ describe.each(['reset', 'expired'] as const)('a cursor from before the dataset w
   });
 
   it('is refused by the library with a ResyncRequiredError naming the reason and the time', async () => {
-    const { db, stale } = await staleCursor(reason);
+    const { db, stale } = read;
     const cache = await openCache(db);
     open.push(cache);
     const reading = async (cursor?: string) => {
