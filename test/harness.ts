@@ -41,7 +41,16 @@ async function cleanUp(owned: Owned): Promise<void> {
   for (const dir of owned.dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
-afterEach(() => cleanUp(ofTest));
+// A test that sets the clock in this process's environment and fails before it puts it back
+// must not leave it set for the tests after it.
+const clock = process.env.RCACHE_NOW;
+
+afterEach(async (context) => {
+  await cleanUp(ofTest);
+  if (context.task.concurrent) return;
+  if (clock === undefined) delete process.env.RCACHE_NOW;
+  else process.env.RCACHE_NOW = clock;
+});
 afterAll(async () => {
   await cleanUp(ofTest);
   await cleanUp(ofFile);
