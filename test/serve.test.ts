@@ -1,7 +1,7 @@
 import { Nango, type ListRecordsRequestConfig } from '@nangohq/node';
 import { request, type IncomingMessage } from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { rcache, tempDir, until } from './harness.js';
+import { rcache, tempDir, until, within } from './harness.js';
 import { ndjson } from './helpers.js';
 import { startServe, type ServeProcess } from './serve-process.js';
 import { dbLocation, itOnce } from './store-under-test.js';
@@ -286,7 +286,8 @@ describe('rcache serve, writing and lifecycle', () => {
     await until(() => text.includes('event: version'), 'the first live update');
     server.child.kill('SIGTERM');
     expect(await ended).toBe('ended');
-    expect(await server.exited).toBe(0);
+    // Then it closes the stream's connection, rather than leave it open for the keep-alive timeout (5 s).
+    expect((await within(server.exited, 2_500))?.value).toBe(0);
     expect(server.stderr()).toMatch(/GET \/api\/events 200 \d+ms\n/);
   });
 
