@@ -4,10 +4,10 @@
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, createWriteStream, existsSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { copyFileSync, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { rcache, tempDir } from './harness.js';
+import { descriptorsOf, rcache, tempDir } from './harness.js';
 import { ndjson } from './helpers.js';
 
 export { run, start, until, type Proc, type RawResult, type StartOptions } from './harness.js';
@@ -249,15 +249,10 @@ export function waitingForLock(pid: number, db: string): boolean | undefined {
  * file open (not yet, or no more); undefined when /proc cannot tell.
  */
 export function readPosition(pid: number, path: string): number | undefined {
-  let fds: string[];
-  try {
-    fds = readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return undefined;
-  }
+  const fds = descriptorsOf(pid, path);
+  if (fds === undefined) return undefined;
   for (const fd of fds) {
     try {
-      if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== path) continue;
       const match = /^pos:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
       if (match) return Number(match[1]);
     } catch {
@@ -269,19 +264,8 @@ export function readPosition(pid: number, path: string): number | undefined {
 
 /** True when the process has `path` open (from /proc/PID/fd); undefined when /proc cannot tell. */
 export function hasOpen(pid: number, path: string): boolean | undefined {
-  let fds: string[];
-  try {
-    fds = readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return undefined;
-  }
-  return fds.some((fd) => {
-    try {
-      return readlinkSync(`/proc/${pid}/fd/${fd}`) === path;
-    } catch {
-      return false;
-    }
-  });
+  const fds = descriptorsOf(pid, path);
+  return fds === undefined ? undefined : fds.length > 0;
 }
 
 /** Peak resident memory of a process, in KiB, from /proc while it runs (a fallback to /usr/bin/time). */

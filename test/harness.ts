@@ -5,7 +5,7 @@
 // (beforeAll) or by tests that run concurrently, after the file, so as not to pull the ground from
 // under a test still running.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -179,6 +179,23 @@ export async function kill(proc: Proc, signal: NodeJS.Signals = 'SIGKILL'): Prom
     }
   }
   return proc.exit.catch(() => ({ code: null, signal: null, stdout: Buffer.alloc(0), stderr: '' }));
+}
+
+/** The descriptors process `pid` holds open on `path` (from /proc/PID/fd); undefined when /proc cannot tell. */
+export function descriptorsOf(pid: number, path: string): string[] | undefined {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return undefined;
+  }
+  return fds.filter((fd) => {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/${fd}`) === path;
+    } catch {
+      return false;
+    }
+  });
 }
 
 type Condition = () => boolean | Promise<boolean>;
