@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, FIXTURES, lines, ndjson, query, rcache, tempDir } from './helpers.js';
-import { ON_POSTGRES, dbLocation, holdsCache, markNewer } from './store-under-test.js';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES, rcache, start, tempDir } from './harness.js';
+import { lines, ndjson, query } from './helpers.js';
+import { ON_POSTGRES, dbLocation, holdsCache, itOnce, markNewer } from './store-under-test.js';
 
 function dbIn(dir = tempDir()): string {
   return dbLocation(dir);
@@ -54,7 +53,7 @@ describe('rcache save', () => {
     expect(query(db, "SELECT count(*) AS n FROM runs WHERE kind = 'save'")[0]).toEqual({ n: 1 });
   });
 
-  it('every kind of bad line is exit 65 with its reason', async () => {
+  itOnce('every kind of bad line is exit 65 with its reason', async () => {
     const cases: [string, RegExp][] = [
       ['[1,2]', /expected a JSON object, got an array/],
       ['null', /expected a JSON object, got null/],
@@ -182,7 +181,7 @@ describe('rcache save', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ added: 2 });
   });
 
-  it('an input file that does not exist is a usage error and saves nothing', async () => {
+  itOnce('an input file that does not exist is a usage error and saves nothing', async () => {
     const db = dbIn();
     const result = await rcache(['--db', db, 'save', '--model', 'M', '/nonexistent/file.ndjson']);
     expect(result.code).toBe(2);
@@ -205,7 +204,7 @@ describe('rcache delete', () => {
     expect(deleted[0]).toMatchObject({ id: 'contact-1', first_name: expect.any(String), _nango_metadata: { last_action: 'DELETED' } });
   });
 
-  it('an empty id argument is a usage error', async () => {
+  itOnce('an empty id argument is a usage error', async () => {
     const result = await rcache(['--db', dbIn(), 'delete', '--model', 'M', '']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/invalid id argument: "id" is an empty string/);
@@ -213,8 +212,10 @@ describe('rcache delete', () => {
 });
 
 describe('rcache records', () => {
-  async function seeded() {
-    const db = dbIn();
+  // Read, never written, by the cases that print it.
+  let db: string;
+  beforeAll(async () => {
+    db = dbIn();
     const env = { RCACHE_NOW: '2024-01-15T10:00:00.000Z' };
     await rcache(['--db', db, 'save', '--model', 'M'], {
       input: ndjson([
@@ -226,11 +227,9 @@ describe('rcache records', () => {
     });
     await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'b', n: 2 }]), env: { RCACHE_NOW: '2024-01-16T10:00:00.000Z' } });
     await rcache(['--db', db, 'delete', '--model', 'M', 'c'], { env: { RCACHE_NOW: '2024-01-17T10:00:00.000Z' } });
-    return db;
-  }
+  });
 
   it('prints each record with its id as a string and _nango_metadata, in change order', async () => {
-    const db = await seeded();
     const result = await rcache(['--db', db, 'records', '--model', 'M']);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
@@ -256,7 +255,6 @@ describe('rcache records', () => {
   });
 
   it('--cursor resumes after a record, --limit stops, --filter takes any-case lists', async () => {
-    const db = await seeded();
     const all = lines((await rcache(['--db', db, 'records', '--model', 'M'])).stdout);
     const after = await rcache(['--db', db, 'records', '--model', 'M', '--cursor', all[0]!._nango_metadata.cursor]);
     expect(lines(after.stdout).map((r) => r.id)).toEqual(['b', 'c']);
@@ -271,7 +269,6 @@ describe('rcache records', () => {
   });
 
   it('--format json is one document with next_cursor set while more records follow', async () => {
-    const db = await seeded();
     const page = JSON.parse((await rcache(['--db', db, 'records', '--model', 'M', '--format', 'json', '--limit', '2'])).stdout);
     expect(page.records.map((r: any) => r.id)).toEqual(['1', 'b']);
     expect(page.next_cursor).toBe(page.records[1]._nango_metadata.cursor);
@@ -281,8 +278,7 @@ describe('rcache records', () => {
     expect(empty).toEqual({ records: [], next_cursor: null });
   });
 
-  it('--format table shows a table with no colour codes when piped', async () => {
-    const db = await seeded();
+  itOnce('--format table shows a table with no colour codes when piped', async () => {
     const result = await rcache(['--db', db, 'records', '--model', 'M', '--format', 'table']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/│ id +│ action +│/);
@@ -304,18 +300,10 @@ describe('rcache records', () => {
     const db = dbIn();
     const many = ndjson(Array.from({ length: 20000 }, (_, i) => ({ id: i, text: 'x'.repeat(100) })));
     await rcache(['--db', db, 'save', '--model', 'M'], { input: many });
-    const result = await new Promise<{ code: number | null; stderr: string; first: string }>((resolve) => {
-      const child = spawn(process.execPath, [BIN, '--db', db, 'records', '--model', 'M'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stderr = '';
-      let first = '';
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      child.stdout.once('data', (chunk: Buffer) => {
-        first = chunk.toString().split('\n')[0]!;
-        child.stdout.destroy();
-      });
-      child.on('close', (code) => resolve({ code, stderr, first }));
-    });
-    expect(JSON.parse(result.first).id).toBe('0');
+    const reader = start(['--db', db, 'records', '--model', 'M']);
+    reader.child.stdout!.once('data', () => reader.child.stdout!.destroy());
+    const result = await reader.exit;
+    expect(JSON.parse(reader.stdout().split('\n')[0]!).id).toBe('0');
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
   });
@@ -335,14 +323,11 @@ describe('usage and runtime errors', () => {
   ];
   let shared: string;
   beforeAll(async () => {
-    shared = dbLocation(mkdtempSync(join(tmpdir(), 'rcache-usage-')));
+    shared = dbLocation(tempDir());
     await rcache(['--db', shared, 'save', '--model', 'M'], { input: '{"id":"a"}\n' });
   });
-  afterAll(() => {
-    if (!ON_POSTGRES) rmSync(dirname(shared), { recursive: true, force: true });
-  });
   for (const [name, args, message] of usage) {
-    it(`${name} is exit 2 with one clear line`, async () => {
+    itOnce(`${name} is exit 2 with one clear line`, async () => {
       const result = await rcache(['--db', shared, ...args]);
       expect(result.code).toBe(2);
       expect(result.stdout).toBe('');
@@ -352,7 +337,7 @@ describe('usage and runtime errors', () => {
     });
   }
 
-  it('--help on every command shows examples and exits 0', async () => {
+  itOnce('--help on every command shows examples and exits 0', async () => {
     for (const command of ['save', 'delete', 'update', 'records', 'prune', 'reset', 'stats', 'serve']) {
       const result = await rcache([command, '--help']);
       expect(result.code, command).toBe(0);
@@ -365,7 +350,7 @@ describe('usage and runtime errors', () => {
     expect(top.stdout).toMatch(/Commands:[\s\S]*save[\s\S]*records/);
   });
 
-  it('--version prints the package version', async () => {
+  itOnce('--version prints the package version', async () => {
     const result = await rcache(['--version']);
     const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8'));
     expect(result).toMatchObject({ code: 0, stdout: `${version}\n` });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { coalesce } from '../src/input/coalesce.js';
 import { splitLines, type LineBatch } from '../src/input/ndjson.js';
+import { until } from './harness.js';
 
 function batch(file: string, firstLine: number, lines: string[], bad?: number[]): LineBatch {
   const made: LineBatch = { file, firstLine, lines };
@@ -9,9 +10,10 @@ function batch(file: string, firstLine: number, lines: string[], bad?: number[])
   return made;
 }
 
-async function* from(batches: LineBatch[], delayMs = 0): AsyncGenerator<LineBatch> {
-  for (const one of batches) {
-    if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
+/** The batches in turn; with `gate`, each after `gate(i)` resolves (input that trickles in). */
+async function* from(batches: LineBatch[], gate?: (i: number) => Promise<void>): AsyncGenerator<LineBatch> {
+  for (const [i, one] of batches.entries()) {
+    await gate?.(i);
     yield one;
   }
 }
@@ -48,12 +50,12 @@ describe('joining batches of lines for a store that wants fewer, larger ones', (
   });
 
   test('input that trickles in is passed on as it comes, not held for more', async () => {
-    const started = Date.now();
-    const seen: number[] = [];
-    for await (const one of coalesce(from([batch('a', 1, ['x']), batch('a', 2, ['y']), batch('a', 3, ['z'])], 60), 1 << 20)) {
-      seen.push(Date.now() - started);
-      expect(one.lines).toHaveLength(1);
-    }
-    expect(seen).toHaveLength(3);
+    // Each batch comes only once the one before was passed on: a join that held it for more would wait for ever.
+    const seen: string[][] = [];
+    const trickle = from([batch('a', 1, ['x']), batch('a', 2, ['y']), batch('a', 3, ['z'])], (i) =>
+      until(() => seen.length >= i, 'the batch before to be passed on', 5_000),
+    );
+    for await (const one of coalesce(trickle, 1 << 20)) seen.push(one.lines);
+    expect(seen).toEqual([['x'], ['y'], ['z']]);
   });
 });

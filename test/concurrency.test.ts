@@ -3,14 +3,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeCursor } from '../src/decisions/cursor.js';
 import { openCache, type Cache, type CacheRecord } from '../src/index.js';
-import { killServe, startServe, type ServeProcess } from './serve-process.js';
+import { startServe } from './serve-process.js';
 import { freshStore, STORES } from './stores.js';
 
 const open: Cache[] = [];
-const servers: ServeProcess[] = [];
 afterEach(async () => {
   for (const cache of open.splice(0)) await cache.close();
-  for (const server of servers.splice(0)) await killServe(server.child);
 });
 
 async function cacheOn(location: string, now?: () => number): Promise<Cache> {
@@ -142,7 +140,6 @@ describe.each(STORES)('overlapping calls on one cache (%s)', (kind) => {
     await seeding.close();
     // With the server's own busy timeout (1 s): a prune waits as long as the ones before it keep ending.
     const server = await startServe(location);
-    servers.push(server);
     const headers = { 'Provider-Config-Key': 'default', 'Connection-Id': 'default', 'Content-Type': 'application/json' };
     const untilCursor = records[199]!._nango_metadata.cursor;
     const prune = () =>

@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expectOneLineError, run, start } from './faults-helpers.js';
+import { expectOneLineError } from './faults-helpers.js';
+import { run, start } from './harness.js';
 import { lines, ndjson, rcache, tempDir } from './helpers.js';
 import { dbLocation } from './store-under-test.js';
 

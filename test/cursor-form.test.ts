@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeCursor, encodeCursor } from '../src/decisions/cursor.js';
 import { InvalidArgumentError } from '../src/errors.js';
-import { lines, ndjson, rcache } from './helpers.js';
+import { rcache, tempDir } from './harness.js';
+import { lines, ndjson } from './helpers.js';
 import { killServe, startServe } from './serve-process.js';
 import { dbLocation } from './store-under-test.js';
 
@@ -71,11 +69,9 @@ describe('another spelling of a printed cursor is refused on the command line an
   let db: string;
   let printed: string;
   let variant: string;
-  // The cases share one database: helpers' tempDir() would be removed after the first of them.
-  const dir = mkdtempSync(join(tmpdir(), 'rcache-cursor-form-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // The cases share one database, made before them (and so kept until the file ends).
   beforeAll(async () => {
-    db = dbLocation(dir);
+    db = dbLocation(tempDir());
     await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'a' }, { id: 'b' }]) });
     printed = lines((await rcache(['--db', db, 'records', '--model', 'M', '-n', '1'])).stdout)[0]!._nango_metadata.cursor;
     // The first position is "rc:1", whose last character carries four spare bits.
@@ -112,7 +108,7 @@ describe('another spelling of a printed cursor is refused on the command line an
       const taken = await fetch(`${server.url}/records?model=M&cursor=${printed}`, { headers });
       expect(((await taken.json()) as { records: { id: string }[] }).records.map((record) => record.id)).toEqual(['b']);
     } finally {
-      await killServe(server.child);
+      await killServe(server);
     }
   });
 });

@@ -7,6 +7,7 @@ import { ServedDatabase } from '../src/http/database.js';
 import { baseUrl } from '../src/http/http.js';
 import { serveRoutes } from '../src/http/routes.js';
 import { startServer } from '../src/http/server.js';
+import { within } from './harness.js';
 import { killServe, startServe } from './serve-process.js';
 
 const installed = chromiumInstalled();
@@ -72,17 +73,17 @@ export async function dashboardServer(db: string, secretKey?: string, options: {
 }
 
 async function serveProcess(db: string, secretKey: string | undefined): Promise<DashboardServer> {
-  const { url, child, exited, stderr } = await startServe(db, [], { RCACHE_SECRET_KEY: secretKey });
+  const server = await startServe(db, [], { RCACHE_SECRET_KEY: secretKey });
   return {
-    url,
+    url: server.url,
     close: async () => {
-      child.kill('SIGTERM');
-      const stopped = await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, STOP_MS, 'late'))]);
-      if (stopped === 'late') {
-        await killServe(child);
-        throw new Error(`rcache serve did not stop within ${STOP_MS} ms of SIGTERM: ${stderr()}`);
+      server.child.kill('SIGTERM');
+      const stopped = await within(server.exited, STOP_MS);
+      if (stopped === undefined) {
+        await killServe(server);
+        throw new Error(`rcache serve did not stop within ${STOP_MS} ms of SIGTERM: ${server.stderr()}`);
       }
-      if (stopped !== 0) throw new Error(`rcache serve exited with ${String(stopped)}: ${stderr()}`);
+      if (stopped.value !== 0) throw new Error(`rcache serve exited with ${String(stopped.value)}: ${server.stderr()}`);
     },
   };
 }

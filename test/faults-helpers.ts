@@ -1,106 +1,22 @@
-// Helpers for the reliability suites (faults.test.ts, hostile-input.test.ts): background processes
-// with raw output, database snapshots read directly with better-sqlite3, and checks of the
-// "one clear line on stderr, no stack trace" rule.
+// Helpers for the reliability suites (faults.test.ts, hostile-input.test.ts): database snapshots
+// read directly with better-sqlite3, what /proc tells of a process, and checks of the "one clear
+// line on stderr, no stack trace" rule. Processes, folders and waiting are the harness's.
 import Database from 'better-sqlite3';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, copyFileSync, createWriteStream, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, expect } from 'vitest';
-import { BIN, ndjson, rcache } from './helpers.js';
+import { expect } from 'vitest';
+import { descriptorsOf, rcache, tempDir } from './harness.js';
+import { ndjson } from './helpers.js';
 
+export { run, start, until, type Proc, type RawResult, type StartOptions } from './harness.js';
+
+/** A pause, only ever as the bound of a wait (`Promise.race`), never to wait for something to happen. */
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export async function until(condition: () => boolean, ms = 20_000, what = 'a condition'): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Processes
-
-export interface RawResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: Buffer;
-  stderr: string;
-}
-
-export interface Proc {
-  child: ChildProcess;
-  /** Standard output so far, as raw bytes. */
-  out: () => Buffer;
-  /** Standard error so far. */
-  err: () => string;
-  /** True until the process has ended. */
-  running: () => boolean;
-  exit: Promise<RawResult>;
-}
-
-// Tests in these suites run concurrently, so nothing is cleaned up per test (helpers.ts's tempDir()
-// would remove the folders of tests still running): every folder lives under one root, and every
-// child process still running is killed, when the file ends.
-const children: ChildProcess[] = [];
-let root: string | undefined;
-afterAll(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  if (root) rmSync(root, { recursive: true, force: true });
-  root = undefined;
-});
-
-/** A fresh folder for one test, removed when the test file ends. Readable by other users (0755). */
-export function scratchDir(): string {
-  if (root === undefined) {
-    root = mkdtempSync(join(tmpdir(), 'rcache-reliability-'));
-    chmodSync(root, 0o755);
-  }
-  const dir = mkdtempSync(join(root, 't-'));
-  chmodSync(dir, 0o755);
-  return dir;
-}
-
-export interface StartOptions {
-  /** Runs the binary through this command (e.g. setpriv to drop privileges, /usr/bin/time). */
-  prefix?: string[];
-  env?: Record<string, string | undefined>;
-  cwd?: string;
-}
-
-/** Starts rcache in the background with real pipes; stdin stays open until the caller ends it. */
-export function start(args: string[], options: StartOptions = {}): Proc {
-  const command = [...(options.prefix ?? []), process.execPath, BIN, ...args];
-  const child = spawn(command[0]!, command.slice(1), {
-    cwd: options.cwd,
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const out: Buffer[] = [];
-  let err = '';
-  let ended = false;
-  child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-  child.stdin!.on('error', () => {});
-  const exit = new Promise<RawResult>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      ended = true;
-      resolve({ code, signal, stdout: Buffer.concat(out), stderr: err });
-    });
-  });
-  return { child, out: () => Buffer.concat(out), err: () => err, running: () => !ended, exit };
-}
-
-/** Runs rcache to its end with `input` on stdin; stdout comes back as raw bytes. */
-export async function run(args: string[], input: string | Buffer = '', options: StartOptions = {}): Promise<RawResult> {
-  const proc = start(args, options);
-  proc.child.stdin!.end(input);
-  return proc.exit;
-}
+/** A fresh folder for one test: the harness's tempDir, which concurrent tests may share a file with. */
+export const scratchDir = tempDir;
 
 /** Writes `chunk` `times` times to a writable, honouring backpressure; stops quietly once it closes or fails. */
 export async function pump(stream: NodeJS.WritableStream & { destroyed?: boolean }, chunk: Buffer, times: number): Promise<void> {
@@ -314,13 +230,15 @@ export function unprivilegedPrefix(): string[] | undefined {
 export const TIME = existsSync('/usr/bin/time') && works('/usr/bin/time', ['-f', '%M', 'true']) ? '/usr/bin/time' : undefined;
 
 /**
- * True when the process's main thread sleeps in nanosleep, as SQLite's busy handler does while it
- * waits for another writer's lock (an idle Node.js process waits in epoll instead). Undefined
- * when /proc cannot tell.
+ * Whether the process has the database open and sleeps: as a writer does between its tries for
+ * another writer's lock (in its event loop, or in SQLite's busy handler). Undefined when /proc
+ * cannot tell.
  */
-export function sleepingInNanosleep(pid: number): boolean | undefined {
+export function waitingForLock(pid: number, db: string): boolean | undefined {
+  const open = hasOpen(pid, db);
+  if (open !== true) return open;
   try {
-    return /nanosleep/.test(readFileSync(`/proc/${pid}/wchan`, 'utf8'));
+    return /poll|nanosleep/.test(readFileSync(`/proc/${pid}/wchan`, 'utf8'));
   } catch {
     return undefined;
   }
@@ -331,15 +249,10 @@ export function sleepingInNanosleep(pid: number): boolean | undefined {
  * file open (not yet, or no more); undefined when /proc cannot tell.
  */
 export function readPosition(pid: number, path: string): number | undefined {
-  let fds: string[];
-  try {
-    fds = readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return undefined;
-  }
+  const fds = descriptorsOf(pid, path);
+  if (fds === undefined) return undefined;
   for (const fd of fds) {
     try {
-      if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== path) continue;
       const match = /^pos:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
       if (match) return Number(match[1]);
     } catch {
@@ -351,19 +264,8 @@ export function readPosition(pid: number, path: string): number | undefined {
 
 /** True when the process has `path` open (from /proc/PID/fd); undefined when /proc cannot tell. */
 export function hasOpen(pid: number, path: string): boolean | undefined {
-  let fds: string[];
-  try {
-    fds = readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return undefined;
-  }
-  return fds.some((fd) => {
-    try {
-      return readlinkSync(`/proc/${pid}/fd/${fd}`) === path;
-    } catch {
-      return false;
-    }
-  });
+  const fds = descriptorsOf(pid, path);
+  return fds === undefined ? undefined : fds.length > 0;
 }
 
 /** Peak resident memory of a process, in KiB, from /proc while it runs (a fallback to /usr/bin/time). */

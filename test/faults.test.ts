@@ -5,7 +5,7 @@
 //
 // Tests run concurrently (each on its own copy of a seeded database) to keep the file fast on a
 // small machine; the timing-sensitive steps wait for observable states (the write lock taken, the
-// WAL growing, a process sleeping in SQLite's busy handler) rather than for fixed delays.
+// WAL growing, a writer asleep between its tries for another's lock) rather than for fixed delays.
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -17,24 +17,19 @@ import {
   datasetIdOf,
   expectOneLineError,
   fileState,
-  hasOpen,
   integrity,
   isRoot,
   readPosition,
-  run,
-  scratchDir,
   seededDb,
-  sleep,
-  sleepingInNanosleep,
   snapshot,
-  start,
   unprivilegedPrefix,
-  until,
+  waitingForLock,
   writeLockHeld,
   writeNdjsonFile,
   type Snapshot,
 } from './faults-helpers.js';
-import { lines, ndjson, rcache } from './helpers.js';
+import { rcache, run, start, tempDir, until, type Proc } from './harness.js';
+import { lines, ndjson } from './helpers.js';
 
 const BIG = 100_000;
 let bigInput: string;
@@ -42,7 +37,7 @@ let template: string;
 const TEMPLATE_M = [{ id: 'keep', v: 'untouched' }, ...Array.from({ length: 50 }, (_, i) => ({ id: `m-${i}`, v: 0 }))];
 
 beforeAll(async () => {
-  const shared = scratchDir();
+  const shared = tempDir();
   bigInput = join(shared, 'big.ndjson');
   template = join(shared, 'template.db');
   await Promise.all([writeNdjsonFile(bigInput, BIG, (i) => ({ id: `big-${i}`, name: `record ${i}`, n: i })), seededDb(template, TEMPLATE_M)]);
@@ -52,7 +47,7 @@ beforeAll(async () => {
  * A copy of a seeded database (dataset Other: o1, o2; dataset M: keep, m-0..m-49), closed cleanly
  * (no -wal or -shm), and its snapshot.
  */
-function freshDb(dir = scratchDir()): { db: string; before: Snapshot } {
+function freshDb(dir = tempDir()): { db: string; before: Snapshot } {
   return copyDb(template, dir);
 }
 
@@ -163,13 +158,12 @@ describe.concurrent('rcache under faults', () => {
       const proc = start(['--db', db, command, '--model', 'M']);
       // Changes to existing records and new ones, in several pieces, so a partial commit would show.
       const piece = (n: number) => ndjson(Array.from({ length: 2000 }, (_, i) => ({ id: n === 0 ? `m-${i}` : `new-${n}-${i}`, v: n + 1 })));
-      proc.child.stdin!.write(piece(0));
+      // Each write is done once the pipe has taken it, which it can only once rcache has read most of
+      // the piece before: by the last, it has read several pieces, and still waits for more.
+      const write = (text: string) => new Promise<void>((resolve) => proc.child.stdin!.write(text, () => resolve()));
+      await write(piece(0));
       await until(() => writeLockHeld(db) || !proc.running(), 20_000, `${command} to begin its transaction`);
-      for (let n = 1; n <= 3; n++) {
-        await sleep(150);
-        proc.child.stdin!.write(piece(n));
-      }
-      await sleep(300);
+      for (let n = 1; n <= 3; n++) await write(piece(n));
       expect(proc.running(), 'still waiting for more input').toBe(true);
       proc.child.kill(signal);
       const result = await proc.exit;
@@ -186,7 +180,6 @@ describe.concurrent('rcache under faults', () => {
       const proc = start(['--db', db, 'save', '--model', 'M']);
       // It has opened the database (and is waiting for input) once the -wal file exists.
       await until(() => existsSync(`${db}-wal`) || !proc.running(), 20_000, 'rcache to open the database');
-      await sleep(200);
       proc.child.kill('SIGINT');
       const result = await proc.exit;
       expect(result.code).toBe(130);
@@ -201,23 +194,8 @@ describe.concurrent('rcache under faults', () => {
       await until(() => writeLockHeld(db), 20_000, 'the first writer to take the lock');
       const waiter = start(['--db', db, 'save', '--model', 'M', '--busy-timeout', '15000']);
       waiter.child.stdin!.end(ndjson([{ id: 'waiting' }]));
-      // Wait until it has opened the database (its signal handlers are set up right after) and
-      // sleeps in SQLite's busy handler, or, should it wait for the lock some other way, a while
-      // longer. Where /proc cannot tell, wait 2 s.
-      const startedAt = Date.now();
-      let openedAt: number | undefined;
-      await until(
-        () => {
-          if (!waiter.running()) return true;
-          const pid = waiter.child.pid!;
-          const opened = hasOpen(pid, db);
-          if (opened === undefined) return Date.now() - startedAt > 2000;
-          if (opened) openedAt ??= Date.now();
-          return openedAt !== undefined && (sleepingInNanosleep(pid) === true || Date.now() - openedAt > 1000);
-        },
-        20_000,
-        'the second writer to wait for the lock',
-      );
+      // Its signal handlers are set up before it opens the database.
+      await until(() => !waiter.running() || waitingForLock(waiter.child.pid!, db) !== false, 20_000, 'the second writer to wait for the lock');
       expect(waiter.running()).toBe(true);
       const sentAt = Date.now();
       waiter.child.kill('SIGINT');
@@ -226,7 +204,8 @@ describe.concurrent('rcache under faults', () => {
       holder.child.stdin!.end();
       const held = await holder.exit;
       expect(held.code, held.stderr).toBe(0);
-      expect({ code: result.code, stderr: result.stderr, promptly: took < 1500 }).toEqual({
+      // Well before the busy timeout (15 s) would have ended the wait, however busy the machine.
+      expect({ code: result.code, stderr: result.stderr, promptly: took < 7_500 }).toEqual({
         code: 130,
         stderr: expect.stringMatching(/^rcache: [^\n]*interrupted[^\n]*\n$/),
         promptly: true,
@@ -284,7 +263,7 @@ describe.concurrent('rcache under faults', () => {
         const seeded = await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson(earlier) });
         expect(seeded.code, seeded.stderr).toBe(0);
         const before = snapshot(db);
-        const input = join(scratchDir(), 'too-much.ndjson');
+        const input = join(tempDir(), 'too-much.ndjson');
         await writeNdjsonFile(input, 40_000, (i) => ({ id: `n-${i}`, v: 'y'.repeat(100) }));
 
         const result = await rcache(['--db', db, 'save', '--model', 'M', input]);
@@ -311,7 +290,7 @@ describe.concurrent('rcache under faults', () => {
       it('reports the prune it committed, says the space could not be given back and why, exit 1; the database intact', async () => {
         // Old's payloads are few and prune in little space; Keep's records fill most of the disk, so
         // the rewritten file does not fit beside the old one.
-        const built = join(scratchDir(), 'built.db');
+        const built = join(tempDir(), 'built.db');
         const make = (model: string, count: number, at: string) =>
           rcache(['--db', built, 'save', '--model', model], {
             input: ndjson(Array.from({ length: count }, (_, i) => ({ id: `${model}-${i}`, v: 'x'.repeat(600) }))),
@@ -359,12 +338,11 @@ describe.concurrent('rcache under faults', () => {
       killed.child.stdin!.write(ndjson(killedInput));
       await until(() => writeLockHeld(db) || !killed.running(), 20_000, 'the big save to take the write lock');
 
-      const writerDone = [false, false, false];
-      const writers = [0, 1, 2].map(async (w) => {
+      const writers = [0, 1, 2].map((w) => {
         const batch = Array.from({ length: 500 }, (_, i) => ({ id: `w${w}-${i}`, writer: w }));
-        const result = await rcache(['--db', db, 'save', '--model', 'W', '--busy-timeout', '30000', '--json'], { input: ndjson(batch) });
-        writerDone[w] = true;
-        return result;
+        const writer = start(['--db', db, 'save', '--model', 'W', '--busy-timeout', '30000', '--json']);
+        writer.child.stdin!.end(ndjson(batch));
+        return writer;
       });
       // Readers are not held up by the writer holding the lock.
       const startedReading = Date.now();
@@ -374,16 +352,20 @@ describe.concurrent('rcache under faults', () => {
       expect(stats.code, stats.stderr).toBe(0);
       expect(Date.now() - startedReading).toBeLessThan(10_000);
 
-      await sleep(200);
+      const waiting = (writer: Proc) => !writer.running() || waitingForLock(writer.child.pid!, db) !== false;
+      await until(() => writers.every(waiting), 20_000, 'the other writers to wait for the lock');
       expect(killed.running(), 'the big save still holds the lock').toBe(true);
-      expect(writerDone, 'the other writers are waiting for it').toEqual([false, false, false]);
+      expect(
+        writers.map((writer) => writer.running()),
+        'the other writers are waiting for it',
+      ).toEqual([true, true, true]);
       killed.child.kill('SIGKILL');
       expect((await killed.exit).signal).toBe('SIGKILL');
 
-      const results = await Promise.all(writers);
+      const results = await Promise.all(writers.map((writer) => writer.exit));
       for (const result of results) {
         expect(result.code, result.stderr).toBe(0);
-        expect(JSON.parse(result.stdout)).toMatchObject({ added: 500 });
+        expect(JSON.parse(result.stdout.toString())).toMatchObject({ added: 500 });
       }
       const reader = await rcache(['--db', db, 'records', '--model', 'W']);
       expect(reader.code).toBe(0);
@@ -449,7 +431,7 @@ describe.concurrent('rcache under faults', () => {
 
   describe.concurrent('files that are not rcache databases are refused with exit 1 and never modified', () => {
     it.each(NOT_RCACHE)('$name', async ({ make, error, alsoRead }) => {
-      const dir = scratchDir();
+      const dir = tempDir();
       const path = join(dir, 'data.db');
       make(path);
       const state = fileState(path);
@@ -471,7 +453,7 @@ describe.concurrent('rcache under faults', () => {
     });
 
     it('an empty (0-byte) file is an empty database: it is initialised and the save succeeds', async () => {
-      const path = join(scratchDir(), 'empty.db');
+      const path = join(tempDir(), 'empty.db');
       writeFileSync(path, '');
       const result = await rcache(['--db', path, 'save', '--model', 'M'], { input: ndjson([{ id: 'a', v: 1 }]) });
       expect(result.code, result.stderr).toBe(0);
@@ -501,7 +483,7 @@ describe.concurrent('rcache under faults', () => {
     () => {
       /** A database in its own folder, owned (when running as root) by the user that runs rcache. */
       function prepare() {
-        const folder = join(scratchDir(), 'data');
+        const folder = join(tempDir(), 'data');
         mkdirSync(folder);
         const { db, before } = freshDb(folder);
         if (isRoot) {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run, start, until } from './faults-helpers.js';
+import { run, start, until } from './harness.js';
 import { lines, ndjson, query, rcache, tempDir } from './helpers.js';
 import { dbLocation, ON_POSTGRES } from './store-under-test.js';
 

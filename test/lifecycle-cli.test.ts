@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, lines, ndjson, query, rcache, tempDir } from './helpers.js';
-import { dbLocation, ON_POSTGRES } from './store-under-test.js';
+import { dbLocation, itOnce, ON_POSTGRES } from './store-under-test.js';
 
 const ESC = /\u001b\[/;
 
@@ -126,7 +126,7 @@ describe('rcache prune and reset', () => {
     expect(noModel.stderr).toMatch(/--until-cursor needs --model/);
   });
 
-  it('an invalid duration is a usage error', async () => {
+  itOnce('an invalid duration is a usage error', async () => {
     const db = await seeded();
     const result = await rcache(['--db', db, 'prune', '--payload-ttl', '30 days']);
     expect(result.code).toBe(2);
@@ -184,7 +184,7 @@ describe('rcache stats', () => {
     ]);
   });
 
-  it('prints a plain table when piped or with NO_COLOR, and colours it with --color or FORCE_COLOR', async () => {
+  itOnce('prints a plain table when piped or with NO_COLOR, and colours it with --color or FORCE_COLOR', async () => {
     const db = await seeded();
     const plain = await rcache(['--db', db, 'stats']);
     expect(plain.stdout).toMatch(new RegExp(`^${db.replace(/[.]/g, '\\.')} \\((SQLite|PostgreSQL), \\d+\\.\\d [KM]iB\\): 1 dataset\\n`));

@@ -5,15 +5,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Cache } from '../src/cache/cache.js';
 import { openStore } from '../src/stores/open.js';
 import type { Store } from '../src/stores/store.js';
-import { start, type Proc } from './faults-helpers.js';
-import { lines, rcache } from './helpers.js';
+import { rcache, start, until } from './harness.js';
+import { lines } from './helpers.js';
 import { POSTGRES_URL, STORES, adminClient, freshDatabase, freshStore } from './stores.js';
 
 const CONTACTS = { model: 'Contact' };
 const open: (Cache | Store)[] = [];
-const running: Proc[] = [];
 afterEach(async () => {
-  for (const proc of running.splice(0)) if (proc.running()) proc.child.kill('SIGKILL');
   for (const handle of open.splice(0)) await handle.close();
 });
 
@@ -90,15 +88,12 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache save on PostgreSQL behind an
     await locked.promise;
 
     const waiter = start(['--db', url, 'save', '--model', 'Contact', '--json']);
-    running.push(waiter);
     waiter.child.stdin!.end('{"id":"late"}\n');
     const admin = await adminClient();
     const waitsForLock = async () =>
       (await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'`, [name])).rows[0].n > 0;
-    for (let i = 0; !(await waitsForLock()); i++) {
-      if (i > 2000 || !waiter.running()) throw new Error(`the save did not wait for the lock: ${waiter.err()}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await until(async () => !waiter.running() || (await waitsForLock()), 20_000, 'the save to wait for the lock');
+    expect(waiter.running(), waiter.err()).toBe(true);
     const released = Date.now();
     release.fire();
     await holding;

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, test } from 'vitest';
 import { startCluster } from '../scripts/postgres-cluster.mjs';
-import { expectOneLineError, run, scratchDir, sleep, start, until, type Proc } from './faults-helpers.js';
+import { expectOneLineError } from './faults-helpers.js';
+import { run, start, tempDir, until, within, type Proc } from './harness.js';
 import { ndjson } from './helpers.js';
 import { POSTGRES_URL, adminClient, databaseUrl, freshDatabase } from './stores.js';
 
@@ -48,14 +49,6 @@ async function listeners(database: string): Promise<number[]> {
   return rows.map((row) => row.pid as number);
 }
 
-/** Resolves with the process's result, or undefined if it has not ended within `ms`. */
-function exitWithin(proc: Proc, ms: number): Promise<Awaited<Proc['exit']> | undefined> {
-  let late!: (result: undefined) => void;
-  const timeout = new Promise<undefined>((resolve) => (late = resolve));
-  const timer = setTimeout(() => late(undefined), ms);
-  return Promise.race([proc.exit, timeout]).finally(() => clearTimeout(timer));
-}
-
 /**
  * Starts a save that has begun its run (it holds its dataset's lock) and waits for more input.
  * The database must hold rcache's schema already, so that the open transaction is the run's.
@@ -64,13 +57,15 @@ async function saveInProgress(url: string, database: string, model: string, line
   const before = new Set(await openTransactions(database));
   const proc = start(['save', '--model', model, '--db', url]);
   proc.child.stdin!.write(ndjson(records(model, lines)));
-  for (let i = 0; i < 2_000 && proc.running(); i++) {
-    // The run's server process, seen idle in its transaction once: it may be busy again at any later look.
-    const backend = (await openTransactions(database)).find((pid) => !before.has(pid));
-    if (backend !== undefined) return Object.assign(proc, { backend });
-    await sleep(10);
-  }
-  throw new Error(`the save did not begin its run: ${proc.err()}`);
+  // The run's server process, seen idle in its transaction once: it may be busy again at any later look.
+  let backend: number | undefined;
+  await until(
+    async () => !proc.running() || (backend = (await openTransactions(database)).find((pid) => !before.has(pid))) !== undefined,
+    20_000,
+    'the save to begin its run',
+  );
+  if (backend === undefined) throw new Error(`the save did not begin its run: ${proc.err()}`);
+  return Object.assign(proc, { backend });
 }
 
 /** `rcache serve` on an ephemeral port, once it listens. */
@@ -86,7 +81,7 @@ async function serve(url: string): Promise<{ url: string; proc: Proc }> {
 describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', () => {
   test('three writers on one dataset, one on another, a paging reader and a follower: every change seen exactly once', async () => {
     const { url } = await freshDatabase();
-    const dir = scratchDir();
+    const dir = tempDir();
     const cursorFile = join(dir, 'follower.cursor');
     expect((await run(['save', '--model', 'Contact', '--db', url], ndjson(records('seed', 1)))).code).toBe(0);
     const follower = start(['records', '--model', 'Contact', '--db', url, '--follow', '--interval', '5', '--cursor-file', cursorFile]);
@@ -113,7 +108,9 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
       const body = JSON.parse(String(page.stdout)) as { records: { id: string; _nango_metadata: { cursor: string } }[] };
       for (const record of body.records) paged.push(record.id);
       if (body.records.length > 0) cursor = body.records.at(-1)!._nango_metadata.cursor;
-      if (last && body.records.length === 0) break;
+      else if (last) break;
+      // Read again once there is more to read: the follower has seen a commit this reader has not.
+      else await until(() => !writing || follower.stdout().split('\n').length - 1 > paged.length, 20_000, 'another commit');
     }
     await writers;
 
@@ -265,7 +262,7 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
     const holder = await saveInProgress(url, name, 'Contact', 3_000);
     const waiter = start(['save', '--model', 'Contact', '--db', url, '--busy-timeout', '60000']);
     waiter.child.stdin!.end(ndjson(records('late', 3)));
-    for (let i = 0; i < 1_000 && waiter.running() && (await lockWaits(name)) === 0; i++) await sleep(20);
+    await until(async () => !waiter.running() || (await lockWaits(name)) > 0, 20_000, 'the second writer to wait for the lock');
     expect(waiter.running()).toBe(true);
     const interrupted = Date.now();
     waiter.child.kill('SIGINT');
@@ -294,7 +291,7 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
       // Enough lines for the run to write a batch or two, taking positions, while it waits for the rest.
       const writer = start(['save', '--model', 'M', '--db', url]);
       writer.child.stdin!.write(ndjson(records('run', 4_000)));
-      for (let i = 0; i < 1_000 && writer.running() && (await taken()) === seeded; i++) await sleep(20);
+      await until(async () => !writer.running() || (await taken()) > seeded, 20_000, 'the run to take positions');
       expect(await taken(), writer.err()).toBeGreaterThan(seeded);
 
       const end = await run(['cursor', '--model', 'M', '--db', url]);
@@ -302,7 +299,7 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
       const cursor = String(end.stdout).trim();
       const follower = start(['records', '--model', 'M', '--db', url, '--follow', '--since-now', '--interval', '5']);
       // It listens for commits once it has taken its starting point.
-      for (let i = 0; i < 1_000 && follower.running() && (await listeners(name)).length === 0; i++) await sleep(20);
+      await until(async () => !follower.running() || (await listeners(name)).length > 0, 20_000, 'the follower to listen');
       expect(await listeners(name), follower.err()).toHaveLength(1);
 
       writer.child.stdin!.end(ndjson(records('run', 100, 4_000)));
@@ -337,10 +334,7 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
     await until(() => events.join('').includes('event: version'), 20_000, 'the first live update');
     const listening = async (database: string) => {
       let pids: number[] = [];
-      for (let i = 0; i < 500 && pids.length === 0; i++) {
-        pids = await listeners(database);
-        if (pids.length === 0) await sleep(20);
-      }
+      await until(async () => (pids = await listeners(database)).length > 0, 10_000, `a session of ${database} to listen`);
       return pids;
     };
     for (let round = 1; round <= 3; round++) {
@@ -355,14 +349,13 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
       await until(() => events.join('').slice(seen).includes('event: version'), 20_000, `a live update in round ${round}`);
     }
     for (const { name } of [followed, served]) {
-      for (let i = 0; i < 500 && (await listeners(name)).length !== 1; i++) await sleep(20);
-      expect(await listeners(name), name).toHaveLength(1);
+      await until(async () => (await listeners(name)).length === 1, 10_000, `one session of ${name} to listen`);
     }
     stream.abort();
     for (const proc of [follower, server.proc]) {
       proc.child.kill('SIGTERM');
-      const ended = await exitWithin(proc, 10_000);
-      expect(ended?.code, proc.err()).toBe(0);
+      const ended = await within(proc.exit, 10_000);
+      expect(ended?.value.code, proc.err()).toBe(0);
     }
     expect(idsIn(follower.out())).toEqual(records('m', 4).map((r) => (r as { id: string }).id));
   }, 60_000);
@@ -492,7 +485,7 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
       const connected = /^rcache: no rcache database at /;
       const withVariable = await run(['stats', '--db', url], '', { env: { PGPASSWORD: 'the-right-one' } });
       expectOneLineError(withVariable.stderr, connected);
-      const file = join(scratchDir(), 'pgpass');
+      const file = join(tempDir(), 'pgpass');
       writeFileSync(file, `*:*:*:${role}:the-right-one\n`, { mode: 0o600 });
       const withFile = await run(['stats', '--db', url], '', { env: { PGPASSFILE: file, PGPASSWORD: undefined } });
       expectOneLineError(withFile.stderr, connected);

@@ -12,6 +12,8 @@ describe('counts for people', () => {
     [1_000, '1,000', '1,000 records'],
     [202_391, '202,391', '202,391 records'],
     [12_345_678, '12,345,678', '12,345,678 records'],
+    [-1_234, '-1,234', '-1,234 records'],
+    [1_234.5, '1,234.5', '1,234.5 records'],
   ])('%i is %s', (value, counted, phrase) => {
     expect(count(value)).toBe(counted);
     expect(plural(value, 'record')).toBe(phrase);

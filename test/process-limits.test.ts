@@ -3,10 +3,11 @@ import { existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } fr
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expectOneLineError, run, start, until } from './faults-helpers.js';
+import { expectOneLineError } from './faults-helpers.js';
+import { run, start, until } from './harness.js';
 import { lines, ndjson, rcache, tempDir } from './helpers.js';
 import { killServe, startServe } from './serve-process.js';
-import { dbLocation } from './store-under-test.js';
+import { ON_POSTGRES, dbLocation, itOnce } from './store-under-test.js';
 
 const onLinux = existsSync('/proc/self/status');
 
@@ -39,7 +40,8 @@ async function seeded(): Promise<{ dir: string; db: string }> {
   return { dir, db };
 }
 
-describe.skipIf(!onLinux)('SIGUSR1 opens no inspector', () => {
+// What the process does, the same on either store.
+describe.skipIf(ON_POSTGRES || !onLinux)('SIGUSR1 opens no inspector', () => {
   it('in a follower, which goes on printing', async () => {
     const { db } = await seeded();
     const follower = start(['--db', db, 'records', '--model', 'M', '--follow', '--interval', '0.05']);
@@ -66,7 +68,7 @@ describe.skipIf(!onLinux)('SIGUSR1 opens no inspector', () => {
       expect(listeningPorts(server.child.pid!)).toEqual([Number(new URL(server.url).port)]);
       expect(server.stderr()).not.toMatch(/Debugger|inspector/i);
     } finally {
-      await killServe(server.child);
+      await killServe(server);
     }
   });
 
@@ -93,7 +95,7 @@ function limited(limit: string, args: string[], input = '') {
 }
 
 describe.skipIf(!onLinux)('limits of the system are said in one line', () => {
-  it('too few open files: raise the limit, not "build first"', async () => {
+  itOnce('too few open files: raise the limit, not "build first"', async () => {
     const { db } = await seeded();
     const codes = new Set<number | null>();
     // Below about 19, Node itself cannot start (it aborts before running any of rcache).
@@ -112,7 +114,7 @@ describe.skipIf(!onLinux)('limits of the system are said in one line', () => {
     expect([...codes].sort()).toEqual([0, 1]);
   });
 
-  it("an error escaping the command (a dependency's forgotten promise) is one line too; out of memory says which limit", async () => {
+  itOnce("an error escaping the command (a dependency's forgotten promise) is one line too; out of memory says which limit", async () => {
     const { dir, db } = await seeded();
     // Stands for a library that starts work nobody waits for: it fails once the command is under way.
     const preload = join(dir, 'forgotten-promise.cjs');

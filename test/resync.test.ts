@@ -1,14 +1,13 @@
 // A cursor from before a dataset's last reset or expiry is refused, so that a consumer drops its
 // copy (which holds records deleted without a trace) and reads again from the beginning; on either
 // store (see vitest.config.ts).
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openCache, ResyncRequiredError, type Cache } from '../src/index.js';
-import { BIN, lines, ndjson, rcache, tempDir } from './helpers.js';
-import { startOwnedServe } from './serve-process.js';
+import { rcache, start, tempDir, until } from './harness.js';
+import { lines, ndjson } from './helpers.js';
+import { startServe } from './serve-process.js';
 import { dbLocation } from './store-under-test.js';
 
 const SAVED = { RCACHE_NOW: '2024-01-01T00:00:00Z' };
@@ -61,6 +60,12 @@ function expectRefusal(result: { code: number | null; stdout: string | Buffer; s
 }
 
 describe.each(['reset', 'expired'] as const)('a cursor from before the dataset was %s', (reason) => {
+  // Read, never written, by the cases that only ask for changes.
+  let read: { db: string; stale: string };
+  beforeAll(async () => {
+    read = await staleCursor(reason);
+  });
+
   it('is refused by records --cursor with exit 3; no cursor, or a cursor from after, reads as usual', async () => {
     const { db, stale } = await staleCursor(reason);
     expectRefusal(await rcache(['--db', db, 'records', '--model', 'T', '--cursor', stale]), reason);
@@ -78,7 +83,7 @@ describe.each(['reset', 'expired'] as const)('a cursor from before the dataset w
   });
 
   it('is refused from a --cursor-file, which is left as it was', async () => {
-    const { db, stale } = await staleCursor(reason);
+    const { db, stale } = read;
     const file = join(tempDir(), 'T.cursor');
     writeFileSync(file, `${stale}\n`);
     expectRefusal(await rcache(['--db', db, 'records', '--model', 'T', '--cursor-file', file]), reason);
@@ -94,37 +99,20 @@ describe.each(['reset', 'expired'] as const)('a cursor from before the dataset w
     const db = dbLocation(tempDir());
     await rcache(['--db', db, 'save', '--model', 'T'], { input: ndjson([{ id: 'a' }, { id: 'b' }]), env: SAVED });
     const file = join(tempDir(), 'T.cursor');
-    const child = spawn(process.execPath, [BIN, '--db', db, 'records', '--model', 'T', '--follow', '--interval', '0.1', '--cursor-file', file], {
-      env: { ...process.env, NO_COLOR: '1', RCACHE_NOW: undefined },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const exited = once(child, 'close') as Promise<[number | null]>;
-    try {
-      const printed = new Promise<void>((resolve) =>
-        child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-          stdout += chunk;
-          if (stdout.includes('"b"')) resolve();
-        }),
-      );
-      await Promise.race([printed, exited]);
-      const last = cursorOf(lines(stdout).at(-1)!);
-      await clear(db, reason);
-      await rcache(['--db', db, 'save', '--model', 'T'], { input: ndjson([{ id: 'c' }]), env: LATER });
-      const [code] = await exited;
-      expectRefusal({ code, stdout: '', stderr }, reason);
-      expect(lines(stdout).map((record) => record.id)).toEqual(['a', 'b']);
-      expect(readFileSync(file, 'utf8').trim()).toBe(last);
-    } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
+    const follower = start(['--db', db, 'records', '--model', 'T', '--follow', '--interval', '0.1', '--cursor-file', file]);
+    await until(() => follower.stdout().includes('"b"') || !follower.running(), 'the backlog');
+    const last = cursorOf(lines(follower.stdout()).at(-1)!);
+    await clear(db, reason);
+    await rcache(['--db', db, 'save', '--model', 'T'], { input: ndjson([{ id: 'c' }]), env: LATER });
+    const { code } = await follower.exit;
+    expectRefusal({ code, stdout: '', stderr: follower.err() }, reason);
+    expect(lines(follower.stdout()).map((record) => record.id)).toEqual(['a', 'b']);
+    expect(readFileSync(file, 'utf8').trim()).toBe(last);
   });
 
   it('is answered 410 resync_required by GET /records', async () => {
-    const { db, stale } = await staleCursor(reason);
-    const server = await startOwnedServe(db);
+    const { db, stale } = read;
+    const server = await startServe(db);
     const refused = await fetch(`${server.url}/records?model=T&cursor=${stale}`, { headers: HEADERS });
     expect(refused.status).toBe(410);
     const { error } = (await refused.json()) as { error: { code: string; message: string } };
@@ -138,7 +126,7 @@ describe.each(['reset', 'expired'] as const)('a cursor from before the dataset w
   });
 
   it('is refused by the library with a ResyncRequiredError naming the reason and the time', async () => {
-    const { db, stale } = await staleCursor(reason);
+    const { db, stale } = read;
     const cache = await openCache(db);
     open.push(cache);
     const reading = async (cursor?: string) => {

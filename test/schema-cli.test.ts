@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lines, ndjson, query, rcache, tempDir } from './helpers.js';
-import { dbLocation } from './store-under-test.js';
+import { dbLocation, itOnce } from './store-under-test.js';
 import { CONTACT_SCHEMA } from './contact-schema.js';
 
 // --schema on save and update, end to end with the built binary.
@@ -62,7 +62,7 @@ describe('save --schema', () => {
     expect(readFileSync(rejects, 'utf8')).toBe('{ "id" : "b",  "age": "old" }\r\n');
   });
 
-  it('takes draft-07 schemas by their $schema, and checks lines prepared on either thread', async () => {
+  itOnce('takes draft-07 schemas by their $schema, and checks lines prepared on either thread', async () => {
     const { db, schema } = setup({ $schema: 'http://json-schema.org/draft-07/schema#', properties: { n: { type: 'integer' } }, dependencies: { a: ['b'] } });
     const many = Array.from({ length: 30_000 }, (_, i) => ({ id: `r${i}`, n: i }));
     many[29_000] = { id: 'late', n: 1, a: 1 } as never;
@@ -73,7 +73,7 @@ describe('save --schema', () => {
     );
   });
 
-  it('a schema file that is missing, not JSON, not a schema or of another draft is a usage error', async () => {
+  itOnce('a schema file that is missing, not JSON, not a schema or of another draft is a usage error', async () => {
     const { dir, db } = setup();
     const write = (name: string, text: string) => {
       writeFileSync(join(dir, name), text);

@@ -138,7 +138,7 @@ describe('which datasets have a schema', () => {
       expect(contact.dataset).toMatchObject({ model: 'Contact', live: 1, schema: true });
       expect(await page('Deal')).toMatchObject({ dataset: null, schema: null });
     } finally {
-      await killServe(served.child);
+      await killServe(served);
     }
     expect(lines((await run(['records', '--model', 'Contact'])).stdout)).toHaveLength(1);
   });

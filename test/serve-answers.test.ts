@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lines, ndjson, rcache, tempDir } from './helpers.js';
 import { parsePrometheus, sampleSum } from './prometheus.js';
-import { startOwnedServe } from './serve-process.js';
-import { dbLocation } from './store-under-test.js';
+import { startServe } from './serve-process.js';
+import { dbLocation, describeOnce } from './store-under-test.js';
 
 const HEADERS = { 'Provider-Config-Key': 'default', 'Connection-Id': 'default' };
 const VERSION = (JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
@@ -46,11 +46,11 @@ function rawAnswer(url: string, bytes: string): Promise<string> {
   });
 }
 
-describe('rcache serve, the headers of its answers', () => {
+describeOnce('rcache serve, the headers of its answers', () => {
   it('sends X-Content-Type-Options: nosniff with every answer: records, errors, the page, assets, metrics and refused requests', async () => {
     const db = dbLocation(tempDir());
     await run(db, ['save', '--model', 'Contact'], ndjson([{ id: 1 }]));
-    const server = await startOwnedServe(db);
+    const server = await startServe(db);
     const page = await fetch(`${server.url}/`);
     const asset = /src="\/assets\/([^"]+)"/.exec(await page.text())![1]!;
     const answers: [string, Response][] = [
@@ -79,7 +79,7 @@ describe('rcache serve, the headers of its answers', () => {
     const connection = 'Müller & Söhne';
     await run(db, ['save', '--model', 'Contact', '--integration', 'crm', '--connection', connection], ndjson([{ id: 'm1' }, { id: 'm2' }]));
     await run(db, ['save', '--model', 'Contact', '--integration', 'crm', '--connection', '50%off'], ndjson([{ id: 'p1' }]));
-    const server = await startOwnedServe(db);
+    const server = await startServe(db);
     const url = `${server.url}/records?model=Contact`;
     const integration = Buffer.from('crm');
 
@@ -115,7 +115,7 @@ describe('rcache serve, for monitoring', () => {
     await run(db, ['save', '--model', 'Contact'], ndjson([{ id: 1 }]));
     await run(db, ['save', '--model', 'Deal'], ndjson([{ id: 1 }]));
     await run(db, ['delete', '--model', 'Contact', '1']);
-    const server = await startOwnedServe(db);
+    const server = await startServe(db);
     const health = async () => (await fetch(`${server.url}/health`)).json();
     expect(await health()).toEqual({ status: 'ok', version: VERSION, last_run_number: 3 });
     await run(db, ['save', '--model', 'Deal'], ndjson([{ id: 2 }]));
@@ -138,7 +138,7 @@ describe('rcache serve, for monitoring', () => {
     const stats = JSON.parse(await run(db, ['stats', '--json'])).datasets as Record<string, any>[];
     expect(stats.map((dataset) => dataset.model).sort()).toEqual(['Contact', odd.model]);
 
-    const server = await startOwnedServe(db);
+    const server = await startServe(db);
     const samples = parsePrometheus(await (await fetch(`${server.url}/metrics`)).text());
     const value = (name: string, labels: Record<string, string> = {}) => sampleSum(samples, name, labels);
     const contact = { integration: 'default', connection: 'default', model: 'Contact' };

@@ -5,7 +5,7 @@ import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lines, ndjson, rcache, tempDir } from './helpers.js';
-import { startOwnedServe } from './serve-process.js';
+import { startServe } from './serve-process.js';
 
 const HEADERS = { 'Provider-Config-Key': 'default', 'Connection-Id': 'default' };
 
@@ -21,7 +21,7 @@ describe('rcache serve, when its database file is deleted or replaced', () => {
     const db = join(dir, 'cache.db');
     mkdirSync(dir);
     await save(db, ['a0', 'a1', 'a2', 'a3', 'a4']);
-    const server = await startOwnedServe(db);
+    const server = await startServe(db);
     const get = async (path: string) => {
       const response = await fetch(`${server.url}${path}`, { headers: HEADERS });
       return { status: response.status, body: (await response.json()) as any };

@@ -1,22 +1,13 @@
 import { Nango, type ListRecordsRequestConfig } from '@nangohq/node';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { request, type IncomingMessage } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ndjson, rcache, tempDir } from './helpers.js';
-import { ENV, killServe, startOwnedServe, startServe, type ServeProcess } from './serve-process.js';
-import { dbLocation } from './store-under-test.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { rcache, tempDir, until, within } from './harness.js';
+import { ndjson } from './helpers.js';
+import { startServe, type ServeProcess } from './serve-process.js';
+import { dbLocation, itOnce } from './store-under-test.js';
 
 const HEADERS = { 'Provider-Config-Key': 'default', 'Connection-Id': 'default' };
 const DATASET = { providerConfigKey: 'default', connectionId: 'default' };
-
-type Server = ServeProcess;
-
-/** Starts the built `rcache serve --port 0`; unless `own` is false, it is killed after the test. */
-function startServer(db: string, args: string[] = [], env: Record<string, string | undefined> = {}, own = true): Promise<Server> {
-  return own ? startOwnedServe(db, args, env) : startServe(db, args, env);
-}
 
 function contacts(count: number, from = 0): { id: string; name: string }[] {
   return Array.from({ length: count }, (_, i) => ({ id: `c${from + i}`, name: `Contact ${from + i}` }));
@@ -49,31 +40,16 @@ function get(base: string, path: string, headers: Record<string, string>): Promi
   });
 }
 
-async function until(condition: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describe('rcache serve, read by the Nango node client', () => {
-  let dir: string;
   let db: string;
-  let server: Server;
+  let server: ServeProcess;
   let nango: Nango;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'rcache-serve-'));
-    db = dbLocation(dir);
+    db = dbLocation(tempDir());
     await seed(db);
-    server = await startServer(db, [], {}, false);
+    server = await startServe(db);
     nango = new Nango({ secretKey: 'any key: the server has none', host: server.url });
-  });
-
-  afterAll(async () => {
-    await killServe(server.child);
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('pages through 300 records 100 at a time and gets every record exactly once', async () => {
@@ -123,7 +99,7 @@ describe('rcache serve, read by the Nango node client', () => {
     expect(await other.json()).toEqual({ records: [], next_cursor: null });
   });
 
-  it('refuses bad queries and missing headers with 400 in Nango’s error shape', async () => {
+  itOnce('refuses bad queries and missing headers with 400 in Nango’s error shape', async () => {
     const get = (query: string, headers: Record<string, string> = HEADERS) => fetch(`${server.url}/records?${query}`, { headers }).then(error);
     expect(await get('model=Contact&cursor=not-a-cursor')).toMatchObject({
       status: 400,
@@ -146,7 +122,7 @@ describe('rcache serve, read by the Nango node client', () => {
     await expect(nango.listRecords({ ...DATASET, model: 'Contact', cursor: 'bogus' })).rejects.toMatchObject({ response: { status: 400 } });
   });
 
-  it('answers 404 for other paths and 405 for other methods', async () => {
+  itOnce('answers 404 for other paths and 405 for other methods', async () => {
     expect(await fetch(`${server.url}/connection`).then(error)).toMatchObject({ status: 404, code: 'not_found' });
     const post = await fetch(`${server.url}/records`, { method: 'POST', headers: HEADERS });
     expect(post.headers.get('allow')).toBe('GET, HEAD');
@@ -154,7 +130,7 @@ describe('rcache serve, read by the Nango node client', () => {
     expect(await fetch(`${server.url}/records/prune`).then(error)).toMatchObject({ status: 405 });
   });
 
-  it('refuses a URL over 16 KiB (414) and a body over 1 MiB (413)', async () => {
+  itOnce('refuses a URL over 16 KiB (414) and a body over 1 MiB (413)', async () => {
     expect((await fetch(`${server.url}/records?model=${'x'.repeat(17 * 1024)}`, { headers: HEADERS })).status).toBe(414);
     const status = await new Promise<number | undefined>((resolve, reject) => {
       const req = request(`${server.url}/records/prune`, { method: 'PATCH', headers: { ...HEADERS, 'Content-Length': String(2 * 1024 * 1024) } });
@@ -165,12 +141,12 @@ describe('rcache serve, read by the Nango node client', () => {
     expect(status).toBe(413);
   });
 
-  it('logs one line per request on standard error', async () => {
+  itOnce('logs one line per request on standard error', async () => {
     // Its own requests: the test must pass when it runs alone.
     const headers = { 'Provider-Config-Key': 'default', 'Connection-Id': 'default' };
     expect((await fetch(`${server.url}/records?model=Contact&limit=1`, { headers })).status).toBe(200);
     expect((await fetch(`${server.url}/records`, { method: 'POST', headers })).status).toBe(405);
-    await until(() => /POST \/records 405/.test(server.stderr()));
+    await until(() => /POST \/records 405/.test(server.stderr()), 'the request to be logged');
     expect(server.stderr()).toMatch(/^\S+Z GET \/records 200 \d+ms$/m);
     expect(server.stderr()).toMatch(/^\S+Z POST \/records 405 \d+ms$/m);
   });
@@ -182,7 +158,7 @@ describe('rcache serve, writing and lifecycle', () => {
     const large = Array.from({ length: 40 }, (_, i) => ({ id: `big${i}`, blob: String(i % 10).repeat(1024 * 1024) }));
     const saved = await rcache(['--db', db, 'save', '--model', 'Blob'], { input: ndjson(large) });
     expect(saved.code, saved.stderr).toBe(0);
-    const server = await startServer(db);
+    const server = await startServe(db);
     const first = await fetch(`${server.url}/records?model=Blob`, { headers: HEADERS });
     expect(first.status).toBe(200);
     const text = await first.text();
@@ -209,7 +185,7 @@ describe('rcache serve, writing and lifecycle', () => {
   it('prunes up to a cursor, in batches of `limit`, and the pruned records print as {id, _nango_metadata}', async () => {
     const db = dbLocation(tempDir());
     await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson(contacts(100)) });
-    const server = await startServer(db);
+    const server = await startServe(db);
     const nango = new Nango({ secretKey: 'unused', host: server.url });
     const first = await nango.listRecords({ ...DATASET, model: 'Contact', limit: 50 });
     const untilCursor = first.records[49]!._nango_metadata.cursor;
@@ -227,10 +203,10 @@ describe('rcache serve, writing and lifecycle', () => {
     expect(await error(bad)).toMatchObject({ status: 400, code: 'invalid_body' });
   });
 
-  it('with a secret key, every request needs `Authorization: Bearer <key>`', async () => {
+  itOnce('with a secret key, every request needs `Authorization: Bearer <key>`', async () => {
     const db = dbLocation(tempDir());
     await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson(contacts(3)) });
-    const server = await startServer(db, ['--host', 'localhost'], { RCACHE_SECRET_KEY: 's3cret' });
+    const server = await startServe(db, ['--host', 'localhost'], { RCACHE_SECRET_KEY: 's3cret' });
     const good = new Nango({ secretKey: 's3cret', host: server.url });
     expect((await good.listRecords({ ...DATASET, model: 'Contact' })).records).toHaveLength(3);
     const wrong = new Nango({ secretKey: 's3cret!', host: server.url });
@@ -242,16 +218,16 @@ describe('rcache serve, writing and lifecycle', () => {
     expect(await error(basic)).toMatchObject({ status: 401, code: 'malformed_auth_header' });
   });
 
-  it('without a secret key, refuses to listen on a non-loopback address', async () => {
+  itOnce('without a secret key, refuses to listen on a non-loopback address', async () => {
     const db = dbLocation(tempDir());
-    const result = await rcache(['--db', db, 'serve', '--host', '0.0.0.0', '--port', '0'], { env: ENV });
+    const result = await rcache(['--db', db, 'serve', '--host', '0.0.0.0', '--port', '0']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^rcache: refusing to listen on 0\.0\.0\.0 without a secret key.*RCACHE_SECRET_KEY/);
   });
 
   it('creates a missing database, and sees records that another process saves while it serves', async () => {
     const db = dbLocation(tempDir(), 'new.db');
-    const server = await startServer(db);
+    const server = await startServe(db);
     const nango = new Nango({ secretKey: 'unused', host: server.url });
     expect(await nango.listRecords({ ...DATASET, model: 'Contact' })).toEqual({ records: [], next_cursor: null });
     expect(await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson(contacts(2)) })).toMatchObject({ code: 0 });
@@ -266,7 +242,7 @@ describe('rcache serve, writing and lifecycle', () => {
     const db = dbLocation(tempDir());
     await rcache(['--db', db, 'save', '--model', 'Contact::eu'], { input: ndjson([{ id: 'eu-1' }]) });
     await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson([{ id: 'base-1' }]) });
-    const server = await startServer(db);
+    const server = await startServe(db);
     const ids = (variant: string) =>
       fetch(`${server.url}/records?model=Contact&variant=${variant}`, { headers: HEADERS })
         .then((response) => response.json() as Promise<{ records: { id: string }[] }>)
@@ -275,10 +251,10 @@ describe('rcache serve, writing and lifecycle', () => {
     expect(await ids('base')).toEqual(['base-1']);
   });
 
-  it('without a secret key, answers only requests addressed to this machine, so that DNS rebinding reads nothing', async () => {
+  itOnce('without a secret key, answers only requests addressed to this machine, so that DNS rebinding reads nothing', async () => {
     const db = dbLocation(tempDir());
     await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson(contacts(2)) });
-    const server = await startServer(db);
+    const server = await startServe(db);
     const port = new URL(server.url).port;
     for (const path of ['/records?model=Contact', '/', '/api/overview', '/metrics', '/nowhere']) {
       const refused = await get(server.url, path, { ...HEADERS, Host: `attacker.example:${port}` });
@@ -291,13 +267,13 @@ describe('rcache serve, writing and lifecycle', () => {
       expect(answered.status, host).toBe(200);
       expect(JSON.parse(answered.body).records).toHaveLength(2);
     }
-    const keyed = await startServer(db, [], { RCACHE_SECRET_KEY: 's3cret' });
+    const keyed = await startServe(db, [], { RCACHE_SECRET_KEY: 's3cret' });
     const withKey = await get(keyed.url, '/records?model=Contact', { ...HEADERS, Host: 'cache.internal', Authorization: 'Bearer s3cret' });
     expect(withKey.status).toBe(200);
   });
 
   it('stops on SIGTERM with exit 0 while a dashboard follows live updates, ending their stream', async () => {
-    const server = await startServer(dbLocation(tempDir()));
+    const server = await startServe(dbLocation(tempDir()));
     const events = await new Promise<IncomingMessage>((resolve, reject) => request(`${server.url}/api/events`, resolve).on('error', reject).end());
     expect(events.statusCode).toBe(200);
     let text = '';
@@ -307,15 +283,16 @@ describe('rcache serve, writing and lifecycle', () => {
       events.once('aborted', () => resolve('aborted'));
       events.once('error', () => resolve('failed'));
     });
-    await until(() => text.includes('event: version'));
+    await until(() => text.includes('event: version'), 'the first live update');
     server.child.kill('SIGTERM');
     expect(await ended).toBe('ended');
-    expect(await server.exited).toBe(0);
+    // Then it closes the stream's connection, rather than leave it open for the keep-alive timeout (5 s).
+    expect((await within(server.exited, 2_500))?.value).toBe(0);
     expect(server.stderr()).toMatch(/GET \/api\/events 200 \d+ms\n/);
   });
 
   it('stops on SIGTERM with exit 0, even with an idle keep-alive connection open', async () => {
-    const server = await startServer(dbLocation(tempDir()));
+    const server = await startServe(dbLocation(tempDir()));
     expect((await fetch(`${server.url}/records?model=Contact`, { headers: HEADERS })).status).toBe(200);
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);

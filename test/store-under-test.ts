@@ -3,13 +3,23 @@
 // fresh database on the suite's cluster. Both are made and inspected synchronously (through the
 // store's fixture in store-fixtures.ts), as the cases expect of a file path.
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readlinkSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { describe, it } from 'vitest';
+import { descriptorsOf } from './harness.js';
 import { fixtureFor, onPostgres, psql } from './store-fixtures.js';
 import type { StoreKind } from './stores.js';
 
 export const STORE_UNDER_TEST: StoreKind = process.env.RCACHE_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
 export const ON_POSTGRES = STORE_UNDER_TEST === 'postgres';
+
+/**
+ * A case whose outcome does not depend on the store (a usage error, help, rendering, a path that
+ * is no database): the SQLite run covers it, and the postgres project, which would only repeat
+ * it, skips it.
+ */
+export const itOnce = it.skipIf(ON_POSTGRES);
+export const describeOnce = describe.skipIf(ON_POSTGRES);
 
 function adminUrl(): string {
   const url = process.env.RCACHE_TEST_POSTGRES;
@@ -42,28 +52,22 @@ export function markNewer(db: string, version: number): void {
   fixtureFor(db).markNewer(db, version);
 }
 
+/** How many sessions of rcache's are connected to the PostgreSQL database at `db` (with `where`, those that match it). */
+function sessions(db: string, where = 'true'): number {
+  const database = new URL(db).pathname.slice(1);
+  return Number(psql(adminUrl(), `SELECT count(*) FROM pg_stat_activity WHERE datname = '${database}' AND application_name = 'rcache' AND ${where}`).trim());
+}
+
+/** Whether some rcache process has the database open: its -wal file exists, or a session of rcache's is connected to it. */
+export function opened(db: string): boolean {
+  return onPostgres(db) ? sessions(db) > 0 : existsSync(`${db}-wal`);
+}
+
 /**
  * Whether process `pid` follows the database: it holds the file open, or (PostgreSQL) some rcache
  * session of the database listens for commits.
  */
 export function following(pid: number, db: string): boolean {
-  if (onPostgres(db)) {
-    const database = new URL(db).pathname.slice(1);
-    const count = psql(
-      adminUrl(),
-      `SELECT count(*) FROM pg_stat_activity WHERE datname = '${database}' AND application_name = 'rcache' AND query IN ('LISTEN rcache', 'SELECT 1')`,
-    );
-    return Number(count.trim()) > 0;
-  }
-  try {
-    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
-      try {
-        return readlinkSync(`/proc/${pid}/fd/${fd}`) === db;
-      } catch {
-        return false;
-      }
-    });
-  } catch {
-    return false;
-  }
+  if (onPostgres(db)) return sessions(db, "query IN ('LISTEN rcache', 'SELECT 1')") > 0;
+  return (descriptorsOf(pid, db)?.length ?? 0) > 0;
 }

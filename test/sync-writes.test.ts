@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lines, ndjson, query, rcache, tempDir } from './helpers.js';
-import { dbLocation, ON_POSTGRES } from './store-under-test.js';
+import { dbLocation, describeOnce, itOnce } from './store-under-test.js';
 
 // Writes that never clobber newer data, the limit on a full refresh's deletions, and volatile
 // fields, end to end with the built binary.
@@ -179,7 +179,7 @@ describe('--full-refresh deletes at most half of a dataset unless --max-delete a
     expect(JSON.parse(all.stdout)).toMatchObject({ added: 1, deleted: 4 });
   });
 
-  it('--max-delete without --full-refresh, or with a value that is not a limit, is a usage error', async () => {
+  itOnce('--max-delete without --full-refresh, or with a value that is not a limit, is a usage error', async () => {
     const db = await withRecords(ten);
     const alone = await run(db, ['save', '--max-delete', '5'], ndjson(ten));
     expect([alone.code, alone.stderr]).toEqual([2, 'rcache: --max-delete only applies with --full-refresh: add --full-refresh\n']);
@@ -209,7 +209,7 @@ describe('--ignore-field: a re-save where only the volatile field changed', () =
   });
 });
 
-describe.skipIf(ON_POSTGRES)('--help', () => {
+describeOnce('--help', () => {
   it('lists each new flag with an example of it', async () => {
     const flags: Record<string, string[]> = {
       save: ['--unless-modified-after', '--version-field', '--schema', '--max-delete'],

@@ -1,32 +1,9 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, lines, ndjson, rcache, tempDir } from './helpers.js';
-import { dbLocation } from './store-under-test.js';
-
-const children: ChildProcessWithoutNullStreams[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) child.kill('SIGKILL');
-});
-
-/** Starts rcache in the background, collecting its output. */
-function start(args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } });
-  children.push(child);
-  const state = { stdout: '', stderr: '', exit: new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code))) };
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (state.stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (state.stderr += chunk));
-  return { child, state };
-}
-
-async function until(condition: () => boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+import { describe, expect, it } from 'vitest';
+import { BIN, rcache, spawnProcess, start, tempDir, until } from './harness.js';
+import { lines, ndjson } from './helpers.js';
+import { dbLocation, itOnce } from './store-under-test.js';
 
 async function seededDb(records: unknown[] = [{ id: 'first' }]) {
   const dir = tempDir();
@@ -87,28 +64,32 @@ describe('--cursor-file', () => {
     expect(both.stderr).toBe('rcache: use --cursor or --cursor-file, not both\n');
   });
 
-  it('is replaced atomically: a concurrent reader never sees it half-written', async () => {
-    const { dir, db } = await seededDb();
-    const file = join(dir, 'state');
-    const follower = start(['--db', db, 'records', '--model', 'M', '--follow', '--interval', '0.01', '--cursor-file', file]);
-    await until(() => existsSync(file));
-    const seen = new Set<string>();
-    const writer = (async () => {
-      for (let i = 0; i < 8; i++)
-        await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson(Array.from({ length: 50 }, (_, j) => ({ id: `${i}-${j}` }))) });
-    })();
-    let done = false;
-    void writer.then(() => (done = true));
-    while (!done) {
-      const content = readFileSync(file, 'utf8');
-      seen.add(content);
-      expect(content).toMatch(/^[A-Za-z0-9_-]+\n$/);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    follower.child.kill('SIGTERM');
-    expect(await follower.state.exit).toBe(0);
-    expect(seen.size).toBeGreaterThan(1);
-  }, 60_000);
+  itOnce(
+    'is replaced atomically: a concurrent reader never sees it half-written',
+    async () => {
+      const { dir, db } = await seededDb();
+      const file = join(dir, 'state');
+      const follower = start(['--db', db, 'records', '--model', 'M', '--follow', '--interval', '0.01', '--cursor-file', file]);
+      await until(() => existsSync(file), 'the cursor file');
+      const seen = new Set<string>();
+      const writer = (async () => {
+        for (let i = 0; i < 8; i++)
+          await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson(Array.from({ length: 50 }, (_, j) => ({ id: `${i}-${j}` }))) });
+      })();
+      let done = false;
+      void writer.then(() => (done = true));
+      while (!done) {
+        const content = readFileSync(file, 'utf8');
+        seen.add(content);
+        expect(content).toMatch(/^[A-Za-z0-9_-]+\n$/);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      follower.child.kill('SIGTERM');
+      expect((await follower.exit).code).toBe(0);
+      expect(seen.size).toBeGreaterThan(1);
+    },
+    60_000,
+  );
 });
 
 describe('--follow', () => {
@@ -116,35 +97,34 @@ describe('--follow', () => {
     const { dir, db } = await seededDb();
     const file = join(dir, 'state');
     const follower = start(['--db', db, 'records', '--model', 'M', '--follow', '--interval', '0.05', '--cursor-file', file]);
-    await until(() => follower.state.stdout.includes('"first"'));
+    await until(() => follower.stdout().includes('"first"'), 'the backlog');
     await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'second' }]) });
     await rcache(['--db', db, 'delete', '--model', 'M', 'first']);
-    await until(() => lines(follower.state.stdout).length === 3);
+    await until(() => lines(follower.stdout()).length === 3, 'both changes');
     follower.child.kill('SIGINT');
-    expect(await follower.state.exit).toBe(0);
-    const printed = lines(follower.state.stdout);
+    expect((await follower.exit).code).toBe(0);
+    const printed = lines(follower.stdout());
     expect(printed.map((r) => [r.id, r._nango_metadata.last_action])).toEqual([
       ['first', 'ADDED'],
       ['second', 'ADDED'],
       ['first', 'DELETED'],
     ]);
     expect(readFileSync(file, 'utf8').trim()).toBe(printed[2]!._nango_metadata.cursor);
-    expect(follower.state.stderr).toBe('');
+    expect(follower.err()).toBe('');
   });
 
   it('--follow | head -1 ends by itself, even when nothing new arrives', async () => {
     const { db } = await seededDb([{ id: 'a' }, { id: 'b' }]);
-    const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      const shell = spawn('sh', ['-c', `"${process.execPath}" "${BIN}" --db "${db}" records --model M --follow --interval 0.05 | head -1`]);
-      let stdout = '';
-      shell.stdout.on('data', (chunk) => (stdout += chunk));
-      shell.on('close', (code) => resolve({ code, stdout }));
+    const shell = spawnProcess('sh', ['-c', `"${process.execPath}" "${BIN}" --db "${db}" records --model M --follow --interval 0.05 | head -1`], {
+      group: true,
     });
+    shell.child.stdin!.end();
+    const result = { ...(await shell.exit), stdout: shell.stdout() };
     expect(result.code).toBe(0);
     expect(lines(result.stdout).map((r) => r.id)).toEqual(['a']);
   });
 
-  it('needs NDJSON output and a positive interval', async () => {
+  itOnce('needs NDJSON output and a positive interval', async () => {
     const { db } = await seededDb();
     const json = await rcache(['--db', db, 'records', '--model', 'M', '--follow', '--format', 'json']);
     expect(json.code).toBe(2);
@@ -172,23 +152,26 @@ describe('concurrent writers and readers', () => {
     let cursor = '';
     let writersDone = false;
     const all = Promise.all(writers).then(() => (writersDone = true));
-    for (;;) {
+    const followed = () => follower.stdout().split('\n').length - 1;
+    for (let reads = 0; reads < 1000; reads++) {
       const finished = writersDone;
       const page = lines((await rcache(['--db', db, 'records', '--model', 'M', '--cursor', cursor, '--limit', '500'])).stdout);
       paged.push(...page.map((r) => r.id));
       if (page.length > 0) cursor = page.at(-1)!._nango_metadata.cursor;
       else if (finished) break;
+      // Read again once there is more to read: the follower has seen a commit this reader has not.
+      else await until(() => writersDone || followed() > paged.length, 'another commit');
     }
     await all;
     expect(paged.length).toBe(expected.size);
     expect(new Set(paged)).toEqual(expected);
-    await until(() => lines(follower.state.stdout).length >= expected.size);
+    await until(() => followed() >= expected.size, 'the follower to print every id');
     follower.child.kill('SIGTERM');
-    expect(await follower.state.exit).toBe(0);
-    const followed = lines(follower.state.stdout);
-    expect(followed.length).toBe(expected.size);
-    expect(new Set(followed.map((r) => r.id))).toEqual(expected);
-    const cursors = followed.map((r) => r._nango_metadata.cursor);
+    expect((await follower.exit).code).toBe(0);
+    const printed = lines(follower.stdout());
+    expect(printed.length).toBe(expected.size);
+    expect(new Set(printed.map((r) => r.id))).toEqual(expected);
+    const cursors = printed.map((r) => r._nango_metadata.cursor);
     expect(readFileSync(file, 'utf8').trim()).toBe(cursors.at(-1));
   }, 60_000);
 });

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import stringWidth from 'string-width';
-import { describe, expect, it } from 'vitest';
-import { BIN, lines, ndjson, rcache, tempDir } from './helpers.js';
-import { dbLocation } from './store-under-test.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { rcache, start, tempDir, until } from './harness.js';
+import { lines, ndjson } from './helpers.js';
+import { dbLocation, describeOnce, itOnce } from './store-under-test.js';
 
 const dbIn = () => dbLocation(tempDir());
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -55,9 +55,13 @@ describe('stats on a terminal of any width', () => {
     ],
   ];
   const names = (text: string) => text.split(' ').map((name) => name.replace('_', ' '));
+  // Read, never written, by the cases at each width.
+  let db: string;
+  beforeAll(async () => {
+    db = await seeded(3_391);
+  });
 
   it.each(shown)('at %i columns never cuts a number or a time: it drops columns instead', async (width, datasets, runs) => {
-    const db = await seeded(3_391);
     const stats = await rcache(['--db', db, 'stats'], { env: { COLUMNS: String(width) } });
     expect(stats.code).toBe(0);
     for (const line of stats.stdout.split('\n').slice(1)) expect(stringWidth(line), line).toBeLessThanOrEqual(width);
@@ -94,14 +98,21 @@ describe('stats on a terminal of any width', () => {
   });
 });
 
-describe('records as a table on a terminal', () => {
+// How a table is drawn: the records read are the same on either store.
+describeOnce('records as a table on a terminal', () => {
   const uuid = (i: number) => `${String(i).padStart(8, '0')}-aaaa-4bbb-8ccc-${'d'.repeat(12)}`;
   const records = Array.from({ length: 3 }, (_, i) => ({ id: uuid(i), name: `name ${i}`, note: 'x'.repeat(300) }));
 
-  async function table(width: number) {
-    const db = dbIn();
+  // Read, never written, by the cases below but the last.
+  let db: string;
+  let cursors: string[];
+  beforeAll(async () => {
+    db = dbIn();
     await rcache(['--db', db, 'save', '-m', 'R'], { input: ndjson(records) });
-    const cursors = lines((await rcache(['--db', db, 'records', '-m', 'R'])).stdout).map((record) => record._nango_metadata.cursor as string);
+    cursors = lines((await rcache(['--db', db, 'records', '-m', 'R'])).stdout).map((record) => record._nango_metadata.cursor as string);
+  });
+
+  async function table(width: number) {
     const result = await rcache(['--db', db, 'records', '-m', 'R', '--format', 'table'], { env: { COLUMNS: String(width) } });
     expect(result.code).toBe(0);
     return { cursors, stdout: result.stdout };
@@ -130,8 +141,6 @@ describe('records as a table on a terminal', () => {
   });
 
   it('gives a pipe the whole table with a payload excerpt of at most 60 columns', async () => {
-    const db = dbIn();
-    await rcache(['--db', db, 'save', '-m', 'R'], { input: ndjson(records) });
     const piped = await rcache(['--db', db, 'records', '-m', 'R', '--format', 'table']);
     const rows = tableObjects(piped.stdout);
     expect(Object.keys(rows[0]!)).toEqual(['id', 'action', 'last modified', 'cursor', 'payload']);
@@ -176,7 +185,7 @@ describe('counts for people', () => {
 });
 
 describe('help', () => {
-  it("every command's help lists the options every command takes", async () => {
+  itOnce("every command's help lists the options every command takes", async () => {
     for (const command of ['save', 'delete', 'update', 'records', 'cursor', 'prune', 'reset', 'stats', 'serve']) {
       const help = await rcache([command, '--help']);
       expect(help.code).toBe(0);
@@ -236,7 +245,7 @@ describe('a missing --model', () => {
     expect(save.stderr).toMatch(/the models in .* are Contact, Deal, /);
   });
 
-  it('says only that it is missing where there is no database, and creates none', async () => {
+  itOnce('says only that it is missing where there is no database, and creates none', async () => {
     const dir = tempDir();
     const result = await rcache(['--db', `${dir}/none.db`, 'save'], { input: ndjson([{ id: 1 }]) });
     expect(result).toMatchObject({ code: 2, stdout: '', stderr: "rcache: required option '-m, --model <name>' not specified\n" });
@@ -248,23 +257,12 @@ describe('a consumer started before the first save', () => {
   it('with --follow says once that there is no such dataset, however many commits it wakes up for', async () => {
     const db = dbIn();
     await rcache(['--db', db, 'save', '-m', 'Other'], { input: ndjson([{ id: 0 }]) });
-    const child = spawn(process.execPath, [BIN, '--db', db, 'records', '-m', 'Contact', '--follow', '--interval', '0.02'], {
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const exited = new Promise((resolve) => child.on('close', resolve));
-    try {
-      for (let i = 1; i <= 16; i++) await rcache(['--db', db, 'save', '-m', 'Other'], { input: ndjson([{ id: i }]) });
-      await rcache(['--db', db, 'save', '-m', 'Contact'], { input: ndjson([{ id: 'first' }]) });
-      for (let wait = 0; !stdout.includes('"first"') && wait < 1_000; wait++) await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(lines(stdout).map((record) => record.id)).toEqual(['first']);
-      expect(stderr).toBe(`rcache: there is no dataset Contact (integration default, connection default) in ${db}\n`);
-    } finally {
-      child.kill('SIGTERM');
-      await exited;
-    }
+    const follower = start(['--db', db, 'records', '-m', 'Contact', '--follow', '--interval', '0.02']);
+    // Each save is a commit it wakes up for.
+    for (let i = 1; i <= 4; i++) await rcache(['--db', db, 'save', '-m', 'Other'], { input: ndjson([{ id: i }]) });
+    await rcache(['--db', db, 'save', '-m', 'Contact'], { input: ndjson([{ id: 'first' }]) });
+    await until(() => follower.stdout().includes('"first"'), 'the first Contact');
+    expect(lines(follower.stdout()).map((record) => record.id)).toEqual(['first']);
+    expect(follower.err()).toBe(`rcache: there is no dataset Contact (integration default, connection default) in ${db}\n`);
   });
 });

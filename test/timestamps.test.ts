@@ -1,11 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseTimestamp } from '../src/decisions/time.js';
 import { InvalidArgumentError } from '../src/errors.js';
-import { lines, ndjson, rcache } from './helpers.js';
-import { killServe, startServe, type ServeProcess } from './serve-process.js';
+import { rcache, tempDir } from './harness.js';
+import { lines, ndjson } from './helpers.js';
+import { startServe, type ServeProcess } from './serve-process.js';
 import { dbLocation } from './store-under-test.js';
 
 const utc = (...parts: [number, number, number, number?, number?, number?, number?]) => Date.UTC(...parts);
@@ -94,17 +92,12 @@ describe('a date that does not exist is a usage error wherever a time is taken',
   let db: string;
   let server: ServeProcess;
   const HEADERS = { 'Provider-Config-Key': 'default', 'Connection-Id': 'default' };
-  // The cases share one database: helpers' tempDir() would be removed after the first of them.
-  const dir = mkdtempSync(join(tmpdir(), 'rcache-times-'));
+  // The cases share one database, made before them (and so kept until the file ends).
   beforeAll(async () => {
-    db = dbLocation(dir);
+    db = dbLocation(tempDir());
     // A record of March 1st: February 30th read as March 2nd would skip it without a word.
     await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'march-first' }]), env: { RCACHE_NOW: '2026-03-01T12:00:00Z' } });
     server = await startServe(db);
-  });
-  afterAll(async () => {
-    await killServe(server.child);
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('records --modified-after', async () => {

@@ -1,10 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, linkSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
-import { BIN, lines, ndjson, rcache, tempDir } from './helpers.js';
-import { ON_POSTGRES, dbLocation } from './store-under-test.js';
+import { BIN, rcache, spawnProcess, start, tempDir, until } from './harness.js';
+import { lines, ndjson } from './helpers.js';
+import { dbLocation, describeOnce, itOnce, opened } from './store-under-test.js';
 
 const dbIn = () => dbLocation(tempDir());
 
@@ -21,7 +22,8 @@ function onTerminal(args: string[], env: Record<string, string> = {}) {
 
 const tableLines = (stdout: string) => stdout.split('\n').filter((line) => line !== '');
 
-describe('records as a table', () => {
+// How rows are drawn, and printed as they are read: the reading itself is the reader tests', on both stores.
+describeOnce('records as a table', () => {
   it('prints 25,000 rows, one line each, with the same width throughout', { timeout: 60_000 }, async () => {
     const db = dbIn();
     const records = Array.from({ length: 25_000 }, (_, i) => ({ id: `r-${i}`, name: `name ${i}`, tags: ['a', 'b'] }));
@@ -37,15 +39,10 @@ describe('records as a table', () => {
     expect(new Set(rows.slice(-100).map((row) => stringWidth(row))).size).toBe(1);
 
     // Printed as it is read, so SIGTERM stops it part way, with a clean line and exit 130.
-    const child = spawn(process.execPath, [BIN, '--db', db, 'records', '-m', 'R', '--format', 'table'], { env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      if (stdout === '') child.kill('SIGTERM');
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const code = await new Promise((resolve) => child.on('close', resolve));
+    const reading = start(['--db', db, 'records', '-m', 'R', '--format', 'table']);
+    reading.child.stdout!.once('data', () => reading.child.kill('SIGTERM'));
+    const { code, stderr } = await reading.exit;
+    const stdout = reading.stdout();
     expect(code).toBe(130);
     expect(stderr).toMatch(/^rcache: interrupted by SIGTERM/);
     expect(tableLines(stdout).filter((row) => row.startsWith('│ r-')).length).toBeLessThan(25_000);
@@ -121,7 +118,7 @@ describe('stats tables', () => {
   });
 });
 
-describe('closed pipes', () => {
+describeOnce('closed pipes', () => {
   it('never print a trace: help, a summary, or a table', () => {
     const db = dbIn();
     for (let i = 0; i < 3; i++) {
@@ -134,7 +131,7 @@ describe('closed pipes', () => {
   });
 });
 
-describe('output that cannot be written', () => {
+describeOnce('output that cannot be written', () => {
   it.skipIf(!existsSync('/dev/full'))('a full disk is one line and exit 1, for records, help, stats, a summary and the version', async () => {
     const db = dbIn();
     expect((await rcache(['--db', db, 'save', '-m', 'M'], { input: ndjson([{ id: 'a' }, { id: 'b' }]) })).code).toBe(0);
@@ -167,7 +164,7 @@ describe('output that cannot be written', () => {
   });
 });
 
-describe('help', () => {
+describeOnce('help', () => {
   it('has examples and exit codes at the top, marks --model as required, and refuses an unknown command', async () => {
     const top = await rcache(['--help']);
     expect(top.stdout).toContain('Examples:\n  cat contacts.ndjson | rcache save --model Contact');
@@ -184,7 +181,7 @@ describe('help', () => {
   });
 });
 
-describe('options that mean nothing alone', () => {
+describeOnce('options that mean nothing alone', () => {
   it('--interval without --follow, and --rejects without --skip-invalid, are usage errors', async () => {
     const db = dbIn();
     await rcache(['--db', db, 'save', '-m', 'A'], { input: ndjson([{ id: 1 }]) });
@@ -206,7 +203,7 @@ describe('options that mean nothing alone', () => {
 });
 
 describe('records typed at a terminal', () => {
-  it('says on stderr that it reads the terminal and how to end; a pipe gets no such line', async () => {
+  itOnce('says on stderr that it reads the terminal and how to end; a pipe gets no such line', async () => {
     const db = dbIn();
     const typed = onTerminal(['--db', db, 'save', '-m', 'A']);
     expect(typed.stdout).toContain('rcache: reading NDJSON records from the terminal, one per line; end with Ctrl-D');
@@ -220,16 +217,12 @@ describe('records typed at a terminal', () => {
     const db = dbIn();
     const command = [process.execPath, BIN, '--db', db, 'save', '-m', 'E'].map((arg) => `'${arg}'`).join(' ');
     // The terminal stays open (script's input is a pipe left open): only the typed Ctrl-C ends the run.
-    const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, NO_COLOR: '1' } });
-    let screen = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (screen += text));
-    const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 25_000);
-    for (let i = 0; i < 200 && !(screen.includes('from the terminal') && existsSync(`${db}-wal`)); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    child.stdin.write('\x03');
-    const code = await exit;
-    clearTimeout(killer);
+    const typing = spawnProcess('script', ['-qec', command, '/dev/null'], { group: true });
+    // It listens for Ctrl-C from before it opens the database.
+    await until(() => (typing.stdout().includes('from the terminal') && opened(db)) || !typing.running(), 'rcache to open the database');
+    typing.child.stdin!.write('\x03');
+    const { code } = await typing.exit;
+    const screen = typing.stdout();
     expect(code).toBe(130);
     expect(screen).toContain('rcache: interrupted by SIGINT: nothing from this run was saved');
     expect(screen).not.toMatch(/save E:/);
@@ -238,7 +231,8 @@ describe('records typed at a terminal', () => {
   });
 });
 
-describe('--rejects never destroys data', () => {
+// SQLite files, whatever the project.
+describeOnce('--rejects never destroys data', () => {
   it("refuses the database, its companion files and the run's inputs, by path, link or inode", async () => {
     const dir = tempDir();
     const db = join(dir, 'cache.db');
@@ -306,7 +300,7 @@ describe('--rejects never destroys data', () => {
   });
 });
 
-describe('only JSON white space around a line', () => {
+describeOnce('only JSON white space around a line', () => {
   it('refuses lines with other blanks (U+00A0, U+2028, U+3000), in save, update and delete; keeps space, tab and CR', async () => {
     const db = dbIn();
     // A byte-order mark is allowed at the start of an input only, not on a later line.
@@ -322,7 +316,8 @@ describe('only JSON white space around a line', () => {
   });
 });
 
-describe('the progress line', () => {
+// SQLite files, whatever the project.
+describeOnce('the progress line', () => {
   it('shows a percentage and the time left when saving a file on a terminal', { timeout: 60_000 }, () => {
     const dir = tempDir();
     const file = join(dir, 'big.ndjson');
@@ -346,9 +341,9 @@ describe('the progress line', () => {
   });
 });
 
-describe('the demo', () => {
-  // The demo keeps its own ./rcache.db: there is nothing of it to run on PostgreSQL.
-  it.skipIf(ON_POSTGRES)('tells the same story on every run, deletions included', { timeout: 60_000 }, () => {
+// The demo keeps its own ./rcache.db: there is nothing of it to run on PostgreSQL.
+describeOnce('the demo', () => {
+  it('tells the same story on every run, deletions included', { timeout: 60_000 }, () => {
     const cwd = tempDir();
     const run = () =>
       spawnSync(process.execPath, [join(import.meta.dirname, '..', 'fixtures', 'demo.mjs')], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });

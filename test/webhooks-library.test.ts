@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DAY } from '../src/decisions/duration.js';
 import { deliverWebhooks, openCache, type Cache, type WebhookEvent, type WebhookOptions } from '../src/index.js';
 import { retryDelay } from '../src/webhooks/backoff.js';
+import { until } from './harness.js';
 import { STORES, freshStore, type StoreKind } from './stores.js';
 import { signedBy, startReceiver } from './webhook-receiver.js';
 
@@ -18,14 +19,6 @@ afterEach(async () => {
   for (const controller of stopping.splice(0)) controller.abort();
   for (const cache of opened.splice(0)) await cache.close();
 });
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 async function opening(location: string, now?: () => number): Promise<Cache> {
   const cache = await openCache(location, now === undefined ? {} : { now });

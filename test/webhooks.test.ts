@@ -1,47 +1,22 @@
 import { Nango } from '@nangohq/node';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, lines, ndjson, rcache, tempDir } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { rcache, start, tempDir, until, type Proc } from './harness.js';
+import { lines, ndjson } from './helpers.js';
 import { killServe, startServe } from './serve-process.js';
-import { dbLocation } from './store-under-test.js';
+import { dbLocation, itOnce } from './store-under-test.js';
 import { signedBy, startReceiver, type Received } from './webhook-receiver.js';
 
 const KEY = 'whk-signing-k3y';
 /** Deliverers in these tests give up on an answer after half a second, and retry from 50 ms on. */
 const FAST = ['--timeout', '0.5', '--retry-delay', '0.05'];
 
-interface Deliverer {
-  child: ChildProcessWithoutNullStreams;
-  err: () => string;
-  exit: Promise<number | null>;
-}
-
-const children: ChildProcessWithoutNullStreams[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) child.kill('SIGKILL');
-});
-
-function deliverer(db: string, args: string[], env: Record<string, string | undefined> = {}): Deliverer {
-  const child = spawn(process.execPath, [BIN, '--db', db, 'webhooks', ...args], {
-    env: { ...process.env, NO_COLOR: '1', RCACHE_WEBHOOK_SIGNING_KEY: undefined, RCACHE_NOW: undefined, ...env },
-  });
-  children.push(child);
-  let err = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-  child.stdout.resume();
-  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, err: () => err, exit };
-}
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+function deliverer(db: string, args: string[], env: Record<string, string | undefined> = {}): Proc {
+  const proc = start(['--db', db, 'webhooks', ...args], { env });
+  proc.child.stdout!.resume();
+  return proc;
 }
 
 let saved = 0;
@@ -61,9 +36,9 @@ async function webhookStats(db: string): Promise<Record<string, any>[]> {
 const added = (bodies: Record<string, any>[]) => bodies.map((body) => body.responseResults?.added);
 const keyOf = (request: Received) => request.headers['idempotency-key'];
 
-async function stop(deliverer: Deliverer): Promise<void> {
+async function stop(deliverer: Proc): Promise<void> {
   deliverer.child.kill('SIGTERM');
-  expect(await deliverer.exit).toBe(0);
+  expect((await deliverer.exit).code).toBe(0);
   expect(deliverer.err()).toMatch(/rcache webhooks: stopped by SIGTERM\n$/);
 }
 
@@ -199,7 +174,7 @@ describe('rcache webhooks', { timeout: 60_000 }, () => {
     );
     const server = await startServe(db);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    await killServe(server.child);
+    await killServe(server);
     expect(metrics).toContain(`rcache_webhook_backlog{url="${shown}"} 2\n`);
     expect(metrics).toMatch(new RegExp(`rcache_webhook_failures_total\\{url="${shown.replace(/[.*?]/g, '\\$&')}"\\} [1-9]\\d*\n`));
     expect(Buffer.from(String(receiver.requests[0]!.headers.authorization).replace(/^Basic /, ''), 'base64').toString()).toBe('hook-user:s3cret-pw');
@@ -290,11 +265,11 @@ describe('rcache webhooks', { timeout: 60_000 }, () => {
       expect([...copy.values()]).toEqual(live);
     } finally {
       app.close();
-      await killServe(server.child);
+      await killServe(server);
     }
   });
 
-  it('refuses a missing or bad URL, a bad timeout and an empty key, without printing credentials', async () => {
+  itOnce('refuses a missing or bad URL, a bad timeout and an empty key, without printing credentials', async () => {
     const db = dbLocation(tempDir());
     const cases: [string[], RegExp][] = [
       [[], /^rcache: required option '--url <url>' not specified\n/],
