@@ -13,7 +13,6 @@ import { ndjson } from './helpers.js';
 export { run, start, until, type Proc, type RawResult, type StartOptions } from './harness.js';
 
 /** A pause, only ever as the bound of a wait (`Promise.race`), never to wait for something to happen. */
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A fresh folder for one test: the harness's tempDir, which concurrent tests may share a file with. */
 export const scratchDir = tempDir;
