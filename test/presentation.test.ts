@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseTime } from '../src/cli/context.js';
 import { modelList } from '../src/cli/models.js';
-import { payloadExcerpt } from '../src/cli/records.js';
+import { payloadExcerpt } from '../src/cli/records-formats.js';
 import { count, plural } from '../src/words.js';
 
 describe('counts for people', () => {

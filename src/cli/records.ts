@@ -1,138 +1,24 @@
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cache } from '../cache/cache.js';
 import type { ChangeQuery, ChangeReader } from '../cache/reader.js';
-import { parseFilter } from '../decisions/filter.js';
-import { iso } from '../decisions/time.js';
 import { CursorError, type InterruptedError, InvalidArgumentError, RcacheError, StoreError } from '../errors.js';
 import { wantsColor } from '../terminal/color.js';
 import { CursorFile } from '../terminal/cursor-file.js';
-import { trimJson } from '../input/ndjson.js';
 import { Output } from '../wire/output.js';
 import { pipeReaderWatch } from '../terminal/reader-watch.js';
 import { RecordWriter } from '../wire/records.js';
-import type { Tone } from '../terminal/table.js';
 import { databaseExists, displayLocation } from '../stores/open.js';
 import type { ChangeBytes, Dataset } from '../stores/store.js';
-import { flagDataset, interruptible, open, parseCount, parseTime, UsageError, type DatasetOptions } from './context.js';
+import { flagDataset, interruptible, open, parseCount } from './context.js';
 import { suggestDatasets } from './suggest.js';
 
-export interface RecordsOptions extends DatasetOptions {
-  cursor?: string;
-  cursorFile?: string;
-  follow?: boolean;
-  sinceNow?: boolean;
-  interval: string;
-  limit?: string;
-  filter?: string;
-  ids?: string;
-  id?: string[];
-  idsFile?: string;
-  modifiedAfter?: string;
-  format: string;
-}
+import { checkOptions, parseInterval, queryOf, type RecordsOptions } from './records-options.js';
+import { drain, type Next, printDocument, printTable, type Progress } from './records-formats.js';
 
-const PAGE = 1000;
-const FORMATS = ['ndjson', 'json', 'table'];
 // How many times a follower retries opening a database file that exists but is still being created.
 const OPEN_RETRIES = 20;
 /** With the output's chunks of up to 256 KiB, a cursor file is never more than 1 MiB of output behind. */
 const CURSOR_EVERY = 768 * 1024;
-
-/**
- * Comma-separated ids, without the JSON white space around each (space, tab, CR, LF): `a, b` is
- * `a` and `b`. A blank one is a slip, never a selection of everything.
- */
-export function parseIds(text: string): string[] {
-  const ids = text.split(',').map(trimJson);
-  if (ids.some((id) => id === '')) {
-    throw new UsageError(
-      `--ids '${text}' has an empty id: separate ids with single commas (use --id or --ids-file for an id that is blank, has spaces at its ends or holds a comma)`,
-    );
-  }
-  return ids;
-}
-
-/** One id per line, exactly as written but for the line ending and a leading byte-order mark; blank lines are skipped. */
-function readIdsFile(path: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read --ids-file ${path}: ${(error as Error).message}`);
-  }
-  // A file saved by an editor that marks UTF-8 may start with a byte-order mark, which is no part of an id.
-  if (text.startsWith('\ufeff')) text = text.slice(1);
-  return text
-    .split('\n')
-    .map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line))
-    .filter((id) => id !== '');
-}
-
-/** The ids selected by --ids, --id and --ids-file together; undefined when none of them was given. */
-function selectedIds(options: RecordsOptions): string[] | undefined {
-  if (options.ids === undefined && options.id === undefined && options.idsFile === undefined) return undefined;
-  const ids = [
-    ...(options.ids === undefined ? [] : parseIds(options.ids)),
-    ...(options.id ?? []),
-    ...(options.idsFile === undefined ? [] : readIdsFile(options.idsFile)),
-  ];
-  if (options.id?.includes('')) throw new UsageError('--id must not be empty');
-  if (ids.length === 0) throw new UsageError(`--ids-file ${options.idsFile} names no id: give at least one id, one per line`);
-  return ids;
-}
-
-function parseInterval(text: string): number {
-  const seconds = Number(text);
-  if (text.trim() === '' || !Number.isFinite(seconds) || seconds <= 0 || seconds > 86400) {
-    throw new UsageError(`--interval takes a number of seconds greater than 0, not '${text}'`);
-  }
-  return seconds * 1000;
-}
-
-function checkOptions(options: RecordsOptions): void {
-  if (!FORMATS.includes(options.format)) throw new UsageError(`invalid --format '${options.format}': use ndjson, json or table`);
-  if (options.cursor !== undefined && options.cursorFile !== undefined) throw new UsageError('use --cursor or --cursor-file, not both');
-  if (options.follow && options.format !== 'ndjson') throw new UsageError('--follow prints NDJSON: it cannot be used with --format json or table');
-  if (options.sinceNow && !options.follow) throw new UsageError('--since-now prints only changes committed from now on: add --follow');
-  if (options.sinceNow && options.cursor !== undefined) throw new UsageError('use --cursor or --since-now, not both');
-}
-
-function queryOf(options: RecordsOptions, cursor: string | undefined): ChangeQuery {
-  return {
-    cursor,
-    actions: options.filter === undefined ? undefined : parseFilter(options.filter),
-    ids: selectedIds(options),
-    modifiedAfter: options.modifiedAfter === undefined ? undefined : parseTime(options.modifiedAfter, '--modified-after'),
-  };
-}
-
-/** How far a read has got: records still allowed by --limit, and whether it must stop. */
-interface Progress {
-  left: number;
-  signal: AbortSignal;
-  out: Output;
-}
-
-/** The changes of a page, with their payloads as text (a table shows them) or as stored bytes (NDJSON and JSON copy them). */
-type Next<T> = (limit: number) => Promise<T[]>;
-
-/** Feeds the stream to `each`, page by page, until the limit, the end, or a stop; true when more follow. */
-async function drain<T>(next: Next<T>, progress: Progress, each: (change: T) => Promise<void> | void): Promise<boolean> {
-  const { out, signal } = progress;
-  while (progress.left > 0 && !out.closed && !signal.aborted) {
-    const want = Math.min(PAGE, progress.left);
-    const page = await next(want);
-    for (const change of page) {
-      if (out.closed || signal.aborted) return true;
-      const wait = each(change);
-      if (wait) await wait;
-      progress.left--;
-    }
-    if (page.length < want) return false;
-  }
-  return !out.closed && !signal.aborted && (await next(1)).length > 0;
-}
 
 /**
  * Opens the database for reading; a follower whose database does not exist yet waits for it, as
@@ -293,58 +179,4 @@ async function follow(
     if (result !== 'committed') return;
     await drain(next, progress, line);
   }
-}
-
-async function printDocument(reader: ChangeReader, progress: Progress): Promise<void> {
-  const { out } = progress;
-  const writer = new RecordWriter(out, reader.databaseId, '');
-  let last: ChangeBytes | undefined;
-  out.write('{"records":[');
-  const more = await drain(
-    (limit) => reader.nextBytes(limit),
-    progress,
-    async (change) => {
-      if (last !== undefined) await out.write(',');
-      last = change;
-      return writer.write(change);
-    },
-  );
-  out.write(`],"next_cursor":${more && last ? `"${reader.cursorOf(last.position)}"` : 'null'}}\n`);
-}
-
-const TONES: Record<string, Tone> = { ADDED: 'green', UPDATED: 'yellow', DELETED: 'red' };
-
-/** The payload as the table shows it: without its leading id, which has a column of its own. */
-export function payloadExcerpt(payload: string | null): string {
-  if (payload === null) return '(pruned)';
-  const id = /^\{\s*"id"\s*:\s*(?:"(?:[^"\\]|\\.)*"|[-+.\deE]+)\s*(,\s*|(?=\}))/.exec(payload);
-  return id === null ? payload : `{${payload.slice(id[0].length)}`;
-}
-
-async function printTable(reader: ChangeReader, progress: Progress, color: boolean): Promise<void> {
-  // Loaded only here: the table code is no part of the start-up of other formats.
-  const { TableStream, terminalWidth } = await import('../terminal/table.js');
-  // On a narrow terminal the payload gives way first, the cursor (what a reader copies) never.
-  const table = new TableStream(
-    [
-      { name: 'id', text: true },
-      { name: 'action', drop: 2, tone: (action) => TONES[action] },
-      { name: 'last modified', drop: 1 },
-      { name: 'cursor' },
-      { name: 'payload', excerpt: 20, max: 60, drop: 0 },
-    ],
-    { color, width: terminalWidth(process.stdout) },
-  );
-  const { out } = progress;
-  let last: number | undefined;
-  await drain(
-    (limit) => reader.next(limit),
-    progress,
-    (change) => {
-      last = change.position;
-      const text = table.push([change.id, change.action, iso(change.lastModifiedAt), reader.cursorOf(change.position), payloadExcerpt(change.payload)]);
-      return text === '' ? undefined : out.write(text, change.position);
-    },
-  );
-  out.write(table.end(), last);
 }
