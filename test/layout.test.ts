@@ -53,4 +53,11 @@ describe('the rooms of src/', () => {
     // PostgreSQL's own variables (PGPASSWORD, PGSSLMODE) are read where libpq would read them.
     expect(found).toEqual(['stores/postgres/client-config.ts']);
   });
+
+  it('hold no file over 300 lines: each is readable in one sitting', () => {
+    const long = sources()
+      .map((file) => ({ file: relative(SRC, file), lines: readFileSync(file, 'utf8').split('\n').length - 1 }))
+      .filter(({ lines }) => lines > 300);
+    expect(long).toEqual([]);
+  });
 });

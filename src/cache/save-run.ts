@@ -1,16 +1,12 @@
-import type { IgnoreFields } from '../decisions/canonical.js';
-import { storedPayloadHash } from '../decisions/hash.js';
-import { decideSave, needsComparison, planRefresh } from '../decisions/outcome.js';
+import { planRefresh } from '../decisions/outcome.js';
 import { rawDigestAgainst } from '../decisions/raw-hash.js';
 import { DEFERRED_HASH, likelyId, prepareRecord, RecordError, type PreparedRecord } from '../decisions/record.js';
-import { valueText, versionOrder } from '../decisions/version.js';
 import { EmptyRefreshError, InputError } from '../errors.js';
 import type { Dataset, Store, StoredRecord, WriteRun } from '../stores/store.js';
 import { BatchWrites, type Written } from './batch-writes.js';
 import { checkDeletions, DEFAULT_DELETE_LIMIT, deleteRows, unnamedLive, type DeleteLimit } from './guard.js';
 import type { LineRules, ReadyRules } from './line-rules.js';
-import { RowSet } from './row-set.js';
-import { LibraryRun, stateOf } from './runs.js';
+import { SaveDecisions } from './save-decisions.js';
 
 /** What a run learned of a batch of lines before they were parsed, for applying them later in order. */
 export interface Check {
@@ -53,15 +49,11 @@ export interface Entry {
 }
 
 /** A `save` run: each record is added, updated or found unchanged against what is stored (SPEC §2). */
-export class SaveRun extends LibraryRun {
+export class SaveRun extends SaveDecisions {
   /** True when a full refresh did not look for deletions because some input lines were rejected. */
   deletionSkipped = false;
   /** Of a full refresh that looked for deletions: the dataset's live records when it began. */
   liveBefore: number | undefined;
-  /** The stored records left alone so far, by row: a later line that does change one counts it as that change instead. */
-  private skippedRows: RowSet | undefined;
-  /** The records this run has met unchanged, by row: which lines repeat an id, and which records a full refresh keeps. */
-  private readonly met = new RowSet();
   /** Checks made and not yet applied: what they looked up may be older than this run's later writes. */
   private readonly unapplied = new Set<Check>();
   /**
@@ -69,23 +61,15 @@ export class SaveRun extends LibraryRun {
    * the row that check found is stale. Only those are kept; any other id is looked up afresh.
    */
   private carried = new Map<string, Written>();
-  private applied = 0;
-  /** The hashes of stored records that were deferred, computed for the batch being applied (see Check), by row. */
-  private storedHashes = new Map<number, string>();
 
   constructor(
     store: Store,
     dataset: Dataset,
     private readonly options: SaveRunOptions,
-    /** How lines are prepared: as rules for the worker thread, and ready for this one. */
-    readonly lines: { rules: LineRules; ready: ReadyRules },
+    lines: { rules: LineRules; ready: ReadyRules },
     now: () => number,
   ) {
-    super(store, 'save', dataset, now);
-  }
-
-  private get ignore(): IgnoreFields {
-    return this.lines.ready.ignore;
+    super(store, dataset, lines, now);
   }
 
   /**
@@ -222,91 +206,6 @@ export class SaveRun extends LibraryRun {
     const payloads = await run.payloads(rowids);
     for (const [rowid, payload] of check.payloads) payloads.set(rowid, payload);
     return payloads;
-  }
-
-  /** Whether the stored `row` is compared by a hash that was deferred, which its payload gives. */
-  private hashDeferred(row: StoredRecord, run: WriteRun): boolean {
-    return row.hash === DEFERRED_HASH && row.deletedAt === null && row.prunedAt === null && !this.changedSince(row, run);
-  }
-
-  /**
-   * Whether deciding `record` against the stored `row` reads its payload: to compute a deferred
-   * hash, or, with a version field, to read the stored version of a record whose content differs
-   * (a deleted one included). A record with the same content is unchanged whatever its version.
-   */
-  private needsPayload(run: WriteRun, row: StoredRecord, record: PreparedRecord): boolean {
-    if (row.prunedAt !== null || this.changedSince(row, run)) return false;
-    if (this.hashDeferred(row, run) && row.rawHash !== record.rawHash) return true;
-    return record.version !== undefined && (row.deletedAt !== null || row.hash !== record.hash);
-  }
-
-  /** Whether an earlier line of this run named the stored record `row`. */
-  private isDuplicate(row: StoredRecord, run: WriteRun): boolean {
-    return row.position > run.startPosition || !this.met.add(row.rowid);
-  }
-
-  /** Decides line `index` of the batch, `record`, against what is stored; the reason the line is bad, if it is found so only here. */
-  private decide(
-    run: WriteRun,
-    record: PreparedRecord,
-    index: number,
-    stored: StoredRecord | Written | undefined,
-    payloads: Map<number, string | null>,
-    writes: BatchWrites,
-  ): string | undefined {
-    const known = stored !== undefined && 'changedInRun' in stored;
-    if (stored !== undefined && !known && this.changedSince(stored as StoredRecord, run)) return this.skip(stored, run);
-    const state = stored === undefined ? undefined : stateOf(stored, run.startPosition);
-    const size = Buffer.byteLength(record.payload);
-    const same = needsComparison(state) ? this.sameContent(stored!, record, payloads) : undefined;
-    if (stored !== undefined && !same && record.version !== undefined) {
-      const order = this.versionOrder(record, stored, payloads);
-      if (typeof order === 'string') return order;
-      if (order < 0) return this.skip(stored, run);
-    }
-    const decision = decideSave(state, same, size, run.time);
-    const duplicate = stored !== undefined && (known || this.isDuplicate(stored as StoredRecord, run));
-    // A record left alone for an earlier line and changed by this one is counted as changed.
-    if (decision.outcome !== 'unchanged' && !known && stored !== undefined && this.skippedRows?.delete(stored.rowid!)) {
-      this.skipped--;
-      this.summary.unchanged++;
-    }
-    this.count(decision.outcome, duplicate, state?.changedInRun ?? false, decision.delta);
-    writes.add(decision.write, record, size, index, stored, state, run.time, this.applied);
-    return undefined;
-  }
-
-  /** Leaves a stored record as it is: counted as skipped, once per record. */
-  private skip(stored: StoredRecord | Written, run: WriteRun): undefined {
-    if ('changedInRun' in stored || this.isDuplicate(stored, run)) {
-      this.summary.duplicates++;
-      return;
-    }
-    this.skipped++;
-    (this.skippedRows ??= new RowSet()).add(stored.rowid);
-  }
-
-  /** How a record's version compares with the stored one's (see versionOrder); a pruned record has none. */
-  private versionOrder(record: PreparedRecord, stored: StoredRecord | Written, payloads: Map<number, string | null>): number | string {
-    const path = this.lines.ready.checks.versionPath!;
-    const payload = 'changedInRun' in stored ? undefined : payloads.get(stored.rowid);
-    const storedVersion = 'changedInRun' in stored ? stored.version : typeof payload === 'string' ? valueText(payload, path) : undefined;
-    return versionOrder(record.version!, storedVersion, path);
-  }
-
-  /** Whether a record's content is the stored one; hashes that were deferred are computed only when the texts differ. */
-  private sameContent(stored: StoredRecord | Written, record: PreparedRecord, payloads: Map<number, string | null>): boolean {
-    if (stored.prunedAt === null && stored.rawHash === record.rawHash) return true;
-    let hash = stored.hash;
-    // A stored record's hash computed with the line (see Check); one written by this run has its payload at hand.
-    if (hash === DEFERRED_HASH && !('changedInRun' in stored)) hash = this.storedHashes.get(stored.rowid) ?? hash;
-    if (hash === DEFERRED_HASH) {
-      const payload = 'payload' in stored ? stored.payload : payloads.get(stored.rowid!);
-      if (typeof payload !== 'string') throw new Error(`the payload of row ${stored.rowid} was not read before it was compared`);
-      hash = storedPayloadHash(payload);
-    }
-    record.hash ??= prepareRecord(record.payload, this.ignore).hash!;
-    return hash === record.hash;
   }
 
   /** Writes a batch's ops; inserts of ids stored after all (an initial load looks nothing up) are decided again. */
