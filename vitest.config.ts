@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 import { findServer } from './scripts/postgres-cluster.mjs';
 
@@ -33,9 +34,9 @@ export default defineConfig({
     globalSetup: ['test/setup/postgres.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // Most of a test's time is spent waiting for the rcache processes it starts, so two files at
-    // once keep a 2-core machine busy without starving those processes.
-    maxWorkers: 2,
+    // Nearly all the work is the rcache processes the tests start, one at a time per file: a file
+    // more than there are cores fills the moments a file waits (for a browser, a server, npm).
+    maxWorkers: availableParallelism() + 1,
     projects: [
       { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'] } },
       ...(postgres ? [{ extends: true as const, test: { name: 'postgres', include: ON_BOTH_STORES, env: { RCACHE_TEST_STORE: 'postgres' } } }] : []),
