@@ -337,13 +337,17 @@ describe('usage and runtime errors', () => {
     });
   }
 
-  itOnce('--help on every command shows examples and exits 0', async () => {
-    for (const command of ['save', 'delete', 'update', 'records', 'prune', 'reset', 'stats', 'serve']) {
+  itOnce('--help on every command shows examples and the options every command takes, and exits 0', async () => {
+    for (const command of ['save', 'delete', 'update', 'records', 'cursor', 'prune', 'reset', 'stats', 'serve']) {
       const result = await rcache([command, '--help']);
       expect(result.code, command).toBe(0);
       expect(result.stdout, command).toContain('Examples:');
-      expect(result.stdout, command).toMatch(new RegExp(`^  (\\S+=\\S+ )?rcache ${command}\\b`, 'm'));
+      // cursor's example takes its output into a variable: LAST=$(rcache cursor ...).
+      if (command !== 'cursor') expect(result.stdout, command).toMatch(new RegExp(`^  (\\S+=\\S+ )?rcache ${command}\\b`, 'm'));
       if (['save', 'delete', 'update', 'records', 'reset'].includes(command)) expect(result.stdout, command).toContain(`rcache ${command} --model`);
+      const global = result.stdout.slice(result.stdout.indexOf('Global Options:'));
+      expect(global, command).toMatch(/^Global Options:\n/);
+      for (const option of ['--db <file>', '--integration <key>', '--connection <id>']) expect(global, `${command} ${option}`).toContain(option);
     }
     const top = await rcache(['--help']);
     expect(top.code).toBe(0);

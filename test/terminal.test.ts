@@ -184,18 +184,6 @@ describe('counts for people', () => {
   });
 });
 
-describe('help', () => {
-  itOnce("every command's help lists the options every command takes", async () => {
-    for (const command of ['save', 'delete', 'update', 'records', 'cursor', 'prune', 'reset', 'stats', 'serve']) {
-      const help = await rcache([command, '--help']);
-      expect(help.code).toBe(0);
-      const global = help.stdout.slice(help.stdout.indexOf('Global Options:'));
-      expect(global, command).toMatch(/^Global Options:\n/);
-      for (const option of ['--db <file>', '--integration <key>', '--connection <id>']) expect(global, `${command} ${option}`).toContain(option);
-    }
-  });
-});
-
 describe('times', () => {
   it('--modified-after takes a duration back from now, as stats --since does', async () => {
     const db = dbIn();
