@@ -21,3 +21,27 @@ export function lines(stdout: string): Record<string, any>[] {
 export function query<T = Record<string, unknown>>(db: string, sql: string, ...params: unknown[]): T[] {
   return fixtureFor(db).query<T>(db, sql, ...params);
 }
+
+export interface SeedOptions {
+  model?: string;
+  integration?: string;
+  connection?: string;
+  /** The time of the save, as RCACHE_NOW would give it. */
+  at?: string;
+}
+
+/**
+ * Saves records through the library, in this process: a database for the commands under test to
+ * read, for a small share of what an rcache process to save it costs.
+ */
+export async function seed(db: string, records: unknown[], options: SeedOptions = {}): Promise<void> {
+  const { openCache } = await import('../src/index.js');
+  const at = options.at === undefined ? undefined : Date.parse(options.at);
+  const cache = await openCache(db, at === undefined ? {} : { now: () => at });
+  try {
+    const dataset = { model: options.model ?? 'M', integration: options.integration, connection: options.connection };
+    await cache.save(dataset, records.map((record) => JSON.stringify(record)));
+  } finally {
+    await cache.close();
+  }
+}
