@@ -31,8 +31,8 @@ export interface SeedOptions {
 }
 
 /**
- * Saves records through the library, in this process: a database for the commands under test to
- * read, for a small share of what an rcache process to save it costs.
+ * Saves records (objects, or lines of NDJSON as they are) through the library, in this process: a
+ * database for the commands under test to read, for a small share of what an rcache process costs.
  */
 export async function seed(db: string, records: unknown[], options: SeedOptions = {}): Promise<void> {
   const { openCache } = await import('../src/index.js');
@@ -40,7 +40,7 @@ export async function seed(db: string, records: unknown[], options: SeedOptions 
   const cache = await openCache(db, at === undefined ? {} : { now: () => at });
   try {
     const dataset = { model: options.model ?? 'M', integration: options.integration, connection: options.connection };
-    await cache.save(dataset, records.map((record) => JSON.stringify(record)));
+    await cache.save(dataset, records.map((record) => (typeof record === 'string' ? record : JSON.stringify(record))));
   } finally {
     await cache.close();
   }
