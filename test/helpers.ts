@@ -22,6 +22,8 @@ export function query<T = Record<string, unknown>>(db: string, sql: string, ...p
   return fixtureFor(db).query<T>(db, sql, ...params);
 }
 
+const BUILT_LIBRARY = '../dist/index.js';
+
 export interface SeedOptions {
   model?: string;
   integration?: string;
@@ -35,7 +37,9 @@ export interface SeedOptions {
  * database for the commands under test to read, for a small share of what an rcache process costs.
  */
 export async function seed(db: string, records: unknown[], options: SeedOptions = {}): Promise<void> {
-  const { openCache } = await import('../src/index.js');
+  // The built library, as the binary runs it: a large input is prepared on its worker thread,
+  // which only the build has as JavaScript.
+  const { openCache } = (await import(BUILT_LIBRARY)) as typeof import('../src/index.js');
   const at = options.at === undefined ? undefined : Date.parse(options.at);
   const cache = await openCache(db, at === undefined ? {} : { now: () => at });
   try {
