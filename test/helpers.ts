@@ -44,7 +44,10 @@ export async function seed(db: string, records: unknown[], options: SeedOptions 
   const cache = await openCache(db, at === undefined ? {} : { now: () => at });
   try {
     const dataset = { model: options.model ?? 'M', integration: options.integration, connection: options.connection };
-    await cache.save(dataset, records.map((record) => (typeof record === 'string' ? record : JSON.stringify(record))));
+    await cache.save(
+      dataset,
+      records.map((record) => (typeof record === 'string' ? record : JSON.stringify(record))),
+    );
   } finally {
     await cache.close();
   }

@@ -28,7 +28,11 @@ function tableObjects(stdout: string): Record<string, string>[] {
 
 async function seeded(count: number, integration?: string): Promise<string> {
   const db = dbIn();
-  await seed(db, Array.from({ length: count }, (_, i) => ({ id: `r-${i}`, n: i })), { model: 'Contact', integration });
+  await seed(
+    db,
+    Array.from({ length: count }, (_, i) => ({ id: `r-${i}`, n: i })),
+    { model: 'Contact', integration },
+  );
   return db;
 }
 
