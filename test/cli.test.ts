@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, rcache, start, tempDir } from './harness.js';
-import { lines, ndjson, query } from './helpers.js';
+import { lines, ndjson, query, seed } from './helpers.js';
 import { ON_POSTGRES, dbLocation, holdsCache, itOnce, markNewer } from './store-under-test.js';
 
 function dbIn(dir = tempDir()): string {
@@ -192,7 +192,7 @@ describe('rcache save', () => {
 describe('rcache delete', () => {
   it('deletes by argument and by NDJSON on stdin, and the records keep their payload', async () => {
     const db = dbIn();
-    await rcache(['--db', db, 'save', '--model', 'Contact', join(FIXTURES, 'contacts.ndjson')]);
+    await seed(db, readFileSync(join(FIXTURES, 'contacts.ndjson'), 'utf8').split('\n').filter(Boolean), { model: 'Contact' });
     const byArgs = await rcache(['--db', db, 'delete', '--model', 'Contact', 'contact-1', 'nope', '--json']);
     expect(byArgs.code).toBe(0);
     expect(JSON.parse(byArgs.stdout)).toMatchObject({ deleted: 1, unknown: 1 });
@@ -298,8 +298,8 @@ describe('rcache records', () => {
 
   it('records | head -1 ends cleanly with exit 0 and no error', async () => {
     const db = dbIn();
-    const many = ndjson(Array.from({ length: 20000 }, (_, i) => ({ id: i, text: 'x'.repeat(100) })));
-    await rcache(['--db', db, 'save', '--model', 'M'], { input: many });
+    const many = Array.from({ length: 20000 }, (_, i) => ({ id: i, text: 'x'.repeat(100) }));
+    await seed(db, many);
     const reader = start(['--db', db, 'records', '--model', 'M']);
     reader.child.stdout!.once('data', () => reader.child.stdout!.destroy());
     const result = await reader.exit;
@@ -324,7 +324,7 @@ describe('usage and runtime errors', () => {
   let shared: string;
   beforeAll(async () => {
     shared = dbLocation(tempDir());
-    await rcache(['--db', shared, 'save', '--model', 'M'], { input: '{"id":"a"}\n' });
+    await seed(shared, [{ id: 'a' }]);
   });
   for (const [name, args, message] of usage) {
     itOnce(`${name} is exit 2 with one clear line`, async () => {
@@ -337,13 +337,17 @@ describe('usage and runtime errors', () => {
     });
   }
 
-  itOnce('--help on every command shows examples and exits 0', async () => {
-    for (const command of ['save', 'delete', 'update', 'records', 'prune', 'reset', 'stats', 'serve']) {
+  itOnce('--help on every command shows examples and the options every command takes, and exits 0', async () => {
+    for (const command of ['save', 'delete', 'update', 'records', 'cursor', 'prune', 'reset', 'stats', 'serve']) {
       const result = await rcache([command, '--help']);
       expect(result.code, command).toBe(0);
       expect(result.stdout, command).toContain('Examples:');
-      expect(result.stdout, command).toMatch(new RegExp(`^  (\\S+=\\S+ )?rcache ${command}\\b`, 'm'));
+      // cursor's example takes its output into a variable: LAST=$(rcache cursor ...).
+      if (command !== 'cursor') expect(result.stdout, command).toMatch(new RegExp(`^  (\\S+=\\S+ )?rcache ${command}\\b`, 'm'));
       if (['save', 'delete', 'update', 'records', 'reset'].includes(command)) expect(result.stdout, command).toContain(`rcache ${command} --model`);
+      const global = result.stdout.slice(result.stdout.indexOf('Global Options:'));
+      expect(global, command).toMatch(/^Global Options:\n/);
+      for (const option of ['--db <file>', '--integration <key>', '--connection <id>']) expect(global, `${command} ${option}`).toContain(option);
     }
     const top = await rcache(['--help']);
     expect(top.code).toBe(0);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectOneLineError } from './faults-helpers.js';
 import { run, start } from './harness.js';
-import { lines, ndjson, rcache, tempDir } from './helpers.js';
+import { lines, seed, tempDir } from './helpers.js';
 import { dbLocation } from './store-under-test.js';
 
 const PASSWD = 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n';
@@ -14,7 +14,7 @@ const straceWorks = spawnSync('strace', ['-o', '/dev/null', 'true']).status === 
 async function seeded(): Promise<{ dir: string; db: string }> {
   const dir = tempDir();
   const db = dbLocation(dir);
-  await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'a' }, { id: 'b' }]) });
+  await seed(db, [{ id: 'a' }, { id: 'b' }]);
   return { dir, db };
 }
 

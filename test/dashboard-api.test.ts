@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { dashboardServer } from './dashboard-helpers.js';
-import { lines, ndjson, rcache, tempDir } from './helpers.js';
+import { lines, rcache, seed, tempDir } from './helpers.js';
 
 async function serve(records: unknown[]): Promise<{ url: string; db: string }> {
   const db = `${tempDir()}/cache.db`;
-  expect((await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson(records) })).code).toBe(0);
+  await seed(db, records, { model: 'Contact' });
   const server = await dashboardServer(db);
   return { url: server.url, db };
 }

@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { browserSuite, dashboardServer, openPage, tableCells, useBrowser } from './dashboard-helpers.js';
-import { ndjson, rcache, tempDir } from './helpers.js';
+import { rcache, seed, tempDir } from './helpers.js';
 
 const MINUTE = 60_000;
 const COLORS = { added: [46, 157, 79], updated: [47, 111, 209], deleted: [209, 70, 47], unchanged: [138, 143, 152] } as const;
@@ -50,9 +50,9 @@ browserSuite('dashboard: the runs of a dataset', () => {
     const db = `${tempDir()}/cache.db`;
     const start = Date.now() - 3 * 60 * MINUTE;
     const all = people(20_000);
-    await run(db, ['save', '--model', 'Contact'], ndjson(all), start);
-    await run(db, ['save', '--model', 'Contact'], ndjson(all), start + MINUTE);
-    await run(db, ['save', '--model', 'Contact'], ndjson([...people(300, { moved: true }), ...all.slice(300)]), start + 11 * MINUTE);
+    await seed(db, all, { model: 'Contact', at: new Date(start).toISOString() });
+    await seed(db, all, { model: 'Contact', at: new Date(start + MINUTE).toISOString() });
+    await seed(db, [...people(300, { moved: true }), ...all.slice(300)], { model: 'Contact', at: new Date(start + 11 * MINUTE).toISOString() });
     await run(db, ['delete', '--model', 'Contact', 'p1', 'p2', 'p3'], '', start + 90 * MINUTE);
     const server = await dashboardServer(db);
     const { page, errors } = await openPage(`${server.url}/#/dataset?integration=default&connection=default&model=Contact`);
@@ -87,8 +87,8 @@ browserSuite('dashboard: the runs of a dataset', () => {
 
   it('after a commit reads only the dataset’s own figures, and its new runs and the stream only when the commit was this dataset’s', async () => {
     const db = `${tempDir()}/cache.db`;
-    await run(db, ['save', '--model', 'Contact'], ndjson(people(5)));
-    await run(db, ['save', '--model', 'Other'], ndjson(people(5)));
+    await seed(db, people(5), { model: 'Contact' });
+    await seed(db, people(5), { model: 'Other' });
     const server = await dashboardServer(db);
     const { page, errors } = await openPage(`${server.url}/#/dataset?integration=default&connection=default&model=Contact`);
     await page.locator('#stream tbody tr').first().waitFor();
@@ -98,9 +98,9 @@ browserSuite('dashboard: the runs of a dataset', () => {
     page.on('request', (request) => requests.push(new URL(request.url())));
     const asked = (path: string) => requests.filter((url) => url.pathname === path);
 
-    await run(db, ['save', '--model', 'Other'], ndjson(people(6)));
+    await seed(db, people(6), { model: 'Other' });
     await expect.poll(() => asked('/api/dataset').length, { timeout: 5000 }).toBe(1);
-    await run(db, ['save', '--model', 'Contact'], ndjson([{ id: 'fresh' }]));
+    await seed(db, [{ id: 'fresh' }], { model: 'Contact' });
     await expect.poll(() => page.locator('#stream tbody tr').first().getAttribute('data-id'), { timeout: 5000 }).toBe('fresh');
     await expect.poll(() => tableCells(page, '#runs').then((rows) => rows.length)).toBe(2);
 

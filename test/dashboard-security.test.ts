@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { browserSuite, dashboardServer, openPage, tableCells, useBrowser } from './dashboard-helpers.js';
-import { lines, ndjson, rcache, tempDir } from './helpers.js';
+import { lines, ndjson, rcache, tempDir, seed } from './helpers.js';
 import { parsePrometheus, sampleSum } from './prometheus.js';
 
 async function run(db: string, args: string[], input = ''): Promise<string> {
@@ -38,7 +38,7 @@ browserSuite('dashboard safety, keys and metrics', () => {
 
   it('sends a Content-Security-Policy that refuses inline script, and the page keeps to it', async () => {
     const db = `${tempDir()}/cache.db`;
-    await run(db, ['save', '--model', 'Contact'], ndjson([{ id: 1 }]));
+    await seed(db, [{ id: 1 }], { model: 'Contact' });
     const server = await dashboardServer(db);
     const response = await fetch(`${server.url}/`);
     const policy = response.headers.get('content-security-policy')!;
@@ -64,7 +64,7 @@ browserSuite('dashboard safety, keys and metrics', () => {
 
   it('asks for the key, asks again after a wrong one, and keeps the right one for the tab', async () => {
     const db = `${tempDir()}/cache.db`;
-    await run(db, ['save', '--model', 'Contact'], ndjson([{ id: 1 }, { id: 2 }]));
+    await seed(db, [{ id: 1 }, { id: 2 }], { model: 'Contact' });
     const server = await dashboardServer(db, 'open-sesame');
     for (const path of ['/api/overview', '/api/events', '/metrics', '/health', '/api/changes?integration=default&connection=default&model=Contact']) {
       expect((await fetch(server.url + path)).status, path).toBe(401);
@@ -95,8 +95,8 @@ browserSuite('dashboard safety, keys and metrics', () => {
   it('answers /metrics in Prometheus text format with the counts of stats --json', async () => {
     const db = `${tempDir()}/cache.db`;
     const odd = 'we"ird\\model\nname';
-    await run(db, ['save', '--model', 'Contact'], ndjson([{ id: 1 }, { id: 2 }, { id: 3 }]));
-    await run(db, ['save', '--model', 'Contact'], ndjson([{ id: 1 }, { id: 2, x: 1 }]));
+    await seed(db, [{ id: 1 }, { id: 2 }, { id: 3 }], { model: 'Contact' });
+    await seed(db, [{ id: 1 }, { id: 2, x: 1 }], { model: 'Contact' });
     await run(db, ['delete', '--model', 'Contact', '3']);
     await run(db, ['save', '--model', odd, '--skip-invalid'], '{"id": 1}\nnot json\n');
     const cursor = lines(await run(db, ['records', '--model', 'Contact', '--limit', '1']))[0]!._nango_metadata.cursor;

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { browserSuite, dashboardServer, openPage, tableCells, useBrowser } from './dashboard-helpers.js';
-import { start } from './harness.js';
-import { lines, ndjson, rcache, tempDir } from './helpers.js';
+import { start, within } from './harness.js';
+import { lines, ndjson, rcache, tempDir, seed } from './helpers.js';
 import { startReceiver } from './webhook-receiver.js';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -25,8 +25,8 @@ browserSuite('dashboard in a browser', () => {
   it('shows every dataset with the counts and times of stats --json, after saves, deletes and a prune', async () => {
     const db = `${tempDir()}/cache.db`;
     const old = { RCACHE_NOW: new Date(Date.now() - 40 * DAY).toISOString() };
-    await run(db, ['save', '--model', 'Contact'], ndjson(people(120)), old);
-    await run(db, ['save', '--model', 'Contact'], ndjson(people(30, 100, { name: 'changed' })));
+    await seed(db, people(120), { model: 'Contact', at: old.RCACHE_NOW });
+    await seed(db, people(30, 100, { name: 'changed' }), { model: 'Contact' });
     await run(db, ['delete', '--model', 'Contact', 'p1', 'p2', 'p3', 'unknown']);
     await run(db, ['save', '--model', 'Deal', '--integration', 'crm', '--connection', 'acme'], ndjson(people(7)));
     await run(db, ['save', '--model', 'Deal', '--integration', 'crm', '--connection', 'acme', '--full-refresh'], ndjson(people(4)));
@@ -62,7 +62,7 @@ browserSuite('dashboard in a browser', () => {
 
   it('shows a save made while the page is open without a reload', async () => {
     const db = `${tempDir()}/cache.db`;
-    await run(db, ['save', '--model', 'Contact'], ndjson(people(10)));
+    await seed(db, people(10), { model: 'Contact' });
     const server = await dashboardServer(db);
     const { page, errors } = await openPage(`${server.url}/#/dataset?integration=default&connection=default&model=Contact`);
     await page.locator('#stream tbody tr').first().waitFor();
@@ -70,7 +70,7 @@ browserSuite('dashboard in a browser', () => {
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
 
     const saved = Date.now();
-    await run(db, ['save', '--model', 'Contact'], ndjson([{ id: 'fresh-one', name: 'New' }]));
+    await seed(db, [{ id: 'fresh-one', name: 'New' }], { model: 'Contact' });
     await expect.poll(() => page.locator('#stream tbody tr').first().getAttribute('data-id'), { timeout: 5000, interval: 100 }).toBe('fresh-one');
     const seen = Date.now() - saved;
     await expect.poll(() => page.locator('#stat-live').textContent()).toBe('11');
@@ -83,7 +83,7 @@ browserSuite('dashboard in a browser', () => {
 
   it('pages through 1,500 changes to the end, each record once, in cursor order', async () => {
     const db = `${tempDir()}/cache.db`;
-    await run(db, ['save', '--model', 'Contact'], ndjson(people(1500)));
+    await seed(db, people(1500), { model: 'Contact' });
     const stream = lines(await run(db, ['records', '--model', 'Contact']));
     const server = await dashboardServer(db);
     const { page, errors } = await openPage(`${server.url}/#/dataset?integration=default&connection=default&model=Contact`);
@@ -109,9 +109,13 @@ browserSuite('dashboard in a browser', () => {
 
   it('finds rare matches of a filter a part of the stream at a time, each once, to the end', async () => {
     const db = `${tempDir()}/cache.db`;
-    await run(db, ['save', '--model', 'Contact'], ndjson(people(3000)));
+    await seed(db, people(3000), { model: 'Contact' });
     const kept = new Set(['p9', 'p1499', 'p2899']);
-    await run(db, ['save', '--model', 'Contact'], ndjson(people(3000, 0, { changed: true }).filter((person) => !kept.has(person.id))));
+    await seed(
+      db,
+      people(3000, 0, { changed: true }).filter((person) => !kept.has(person.id)),
+      { model: 'Contact' },
+    );
     const server = await dashboardServer(db, undefined, { span: 1000 });
     const { page, errors } = await openPage(`${server.url}/#/dataset?integration=default&connection=default&model=Contact`);
     await page.locator('#stream tbody tr').first().waitFor();
@@ -189,8 +193,8 @@ browserSuite('dashboard in a browser', () => {
   });
   it('shows each webhook URL without its credentials, with its backlog and last error, and sees it catch up', async () => {
     const db = `${tempDir()}/cache.db`;
-    await run(db, ['save', '--model', 'Contact'], ndjson(people(3)));
-    await run(db, ['save', '--model', 'Contact'], ndjson(people(2, 3)));
+    await seed(db, people(3), { model: 'Contact' });
+    await seed(db, people(2, 3), { model: 'Contact' });
     let accept = false;
     const receiver = await startReceiver(() => (accept ? 200 : { status: 503, body: 'down for maintenance' }));
     const args = ['--db', db, 'webhooks', '--url', `http://hook:pa55word@127.0.0.1:${receiver.port}/hooks`, '--from-beginning', '--retry-delay', '0.05'];
@@ -206,14 +210,14 @@ browserSuite('dashboard in a browser', () => {
     expect(await page.locator('#webhooks').textContent()).not.toContain('pa55word');
     // A deliverer started again tries at once, rather than after a wait grown while the receiver was down.
     failing.child.kill('SIGTERM');
-    expect((await failing.exit).code).toBe(0);
+    expect((await within(failing.exit, 10_000))?.value.code, failing.err()).toBe(0);
     accept = true;
     const deliverer = start(args);
     // No run is committed: the page looks again by itself while the URL is behind.
     await expect.poll(async () => (await tableCells(page, '#webhooks'))[0]![2], { timeout: 15_000 }).toBe('0');
     expect(number((await tableCells(page, '#webhooks'))[0]![3])).toBe(2);
     deliverer.child.kill('SIGTERM');
-    expect((await deliverer.exit).code).toBe(0);
+    expect((await within(deliverer.exit, 10_000))?.value.code, deliverer.err()).toBe(0);
     expect(errors).toEqual([]);
   }, 60_000);
 });

@@ -21,3 +21,34 @@ export function lines(stdout: string): Record<string, any>[] {
 export function query<T = Record<string, unknown>>(db: string, sql: string, ...params: unknown[]): T[] {
   return fixtureFor(db).query<T>(db, sql, ...params);
 }
+
+const BUILT_LIBRARY = '../dist/index.js';
+
+export interface SeedOptions {
+  model?: string;
+  integration?: string;
+  connection?: string;
+  /** The time of the save, as RCACHE_NOW would give it. */
+  at?: string;
+}
+
+/**
+ * Saves records (objects, or lines of NDJSON as they are) through the library, in this process: a
+ * database for the commands under test to read, for a small share of what an rcache process costs.
+ */
+export async function seed(db: string, records: unknown[], options: SeedOptions = {}): Promise<void> {
+  // The built library, as the binary runs it: a large input is prepared on its worker thread,
+  // which only the build has as JavaScript.
+  const { openCache } = (await import(BUILT_LIBRARY)) as typeof import('../src/index.js');
+  const at = options.at === undefined ? undefined : Date.parse(options.at);
+  const cache = await openCache(db, at === undefined ? {} : { now: () => at });
+  try {
+    const dataset = { model: options.model ?? 'M', integration: options.integration, connection: options.connection };
+    await cache.save(
+      dataset,
+      records.map((record) => (typeof record === 'string' ? record : JSON.stringify(record))),
+    );
+  } finally {
+    await cache.close();
+  }
+}

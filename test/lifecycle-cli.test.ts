@@ -1,14 +1,17 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, lines, ndjson, query, rcache, tempDir } from './helpers.js';
+import { FIXTURES, lines, ndjson, query, rcache, seed, tempDir } from './helpers.js';
 import { dbLocation, itOnce, ON_POSTGRES } from './store-under-test.js';
 
 const ESC = /\u001b\[/;
 
-async function seeded(env: Record<string, string> = { RCACHE_NOW: '2024-01-01T00:00:00Z' }) {
+const CONTACTS = readFileSync(join(FIXTURES, 'contacts.ndjson'), 'utf8').split('\n').filter(Boolean);
+
+/** The 300 contacts of the fixture, saved on January 1st, 2024. */
+async function seeded() {
   const db = dbLocation(tempDir());
-  const result = await rcache(['--db', db, 'save', '--model', 'Contact', join(FIXTURES, 'contacts.ndjson')], { env });
-  expect(result.code).toBe(0);
+  await seed(db, CONTACTS, { model: 'Contact', at: '2024-01-01T00:00:00Z' });
   return db;
 }
 

@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { startCluster } from '../scripts/postgres-cluster.mjs';
 import { expectOneLineError } from './faults-helpers.js';
 import { run, start, tempDir, until, within, type Proc } from './harness.js';
-import { ndjson } from './helpers.js';
+import { ndjson, seed } from './helpers.js';
 import { POSTGRES_URL, adminClient, databaseUrl, freshDatabase } from './stores.js';
 
 function records(prefix: string, count: number, from = 0): unknown[] {
@@ -83,7 +83,7 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
     const { url } = await freshDatabase();
     const dir = tempDir();
     const cursorFile = join(dir, 'follower.cursor');
-    expect((await run(['save', '--model', 'Contact', '--db', url], ndjson(records('seed', 1)))).code).toBe(0);
+    await seed(url, records('seed', 1), { model: 'Contact' });
     const follower = start(['records', '--model', 'Contact', '--db', url, '--follow', '--interval', '5', '--cursor-file', cursorFile]);
 
     const runsEach = 4;
@@ -133,7 +133,7 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
 
   test('kill -9 of a writer mid-run: its run is absent, its lock is free, another writer carries on', async () => {
     const { name, url } = await freshDatabase();
-    expect((await run(['save', '--model', 'Contact', '--db', url], ndjson(records('kept', 10)))).code).toBe(0);
+    await seed(url, records('kept', 10), { model: 'Contact' });
     const victim = await saveInProgress(url, name, 'Contact', 5_000);
     const other = start(['save', '--model', 'Deal', '--db', url]);
     other.child.stdin!.end(ndjson(records('deal', 100)));
@@ -154,7 +154,7 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
 
   test('a writer whose server process is terminated mid-run: one clear line, exit 1, nothing of the run saved', async () => {
     const { name, url } = await freshDatabase();
-    expect((await run(['save', '--model', 'Deal', '--db', url], ndjson(records('deal', 1)))).code).toBe(0);
+    await seed(url, records('deal', 1), { model: 'Deal' });
     const victim = await saveInProgress(url, name, 'Contact', 5_000);
     await (await adminClient()).query('SELECT pg_terminate_backend($1)', [victim.backend]);
     victim.child.stdin!.end(ndjson(records('more', 10)));
@@ -169,7 +169,7 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
 
   test('a writer waits for the dataset lock up to --busy-timeout, then fails with exit 1 and nothing saved', async () => {
     const { name, url } = await freshDatabase();
-    expect((await run(['save', '--model', 'Deal', '--db', url], ndjson(records('deal', 1)))).code).toBe(0);
+    await seed(url, records('deal', 1), { model: 'Deal' });
     const holder = await saveInProgress(url, name, 'Contact', 3_000);
     const started = Date.now();
     const waiter = await run(['save', '--model', 'Contact', '--db', url, '--busy-timeout', '400'], ndjson(records('late', 3)));
@@ -258,7 +258,7 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
 
   test('SIGINT during a run, or while it waits for the dataset lock: exit 130 at once, nothing saved', async () => {
     const { name, url } = await freshDatabase();
-    expect((await run(['save', '--model', 'Deal', '--db', url], ndjson(records('deal', 1)))).code).toBe(0);
+    await seed(url, records('deal', 1), { model: 'Deal' });
     const holder = await saveInProgress(url, name, 'Contact', 3_000);
     const waiter = start(['save', '--model', 'Contact', '--db', url, '--busy-timeout', '60000']);
     waiter.child.stdin!.end(ndjson(records('late', 3)));
@@ -282,7 +282,7 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
 
   test('rcache cursor and a --since-now follower, taken while a save is in flight, miss none of its changes', async () => {
     const { name, url } = await freshDatabase();
-    expect((await run(['save', '--model', 'M', '--db', url], ndjson(records('seed', 10)))).code).toBe(0);
+    await seed(url, records('seed', 10), { model: 'M' });
     const reader = new pg.Client({ connectionString: url });
     await reader.connect();
     try {
@@ -320,7 +320,7 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
 
   test('a follower and serve whose listening connection is lost again and again keep one, and still stop at once on SIGTERM', async () => {
     const [followed, served] = [await freshDatabase(), await freshDatabase()];
-    for (const { url } of [followed, served]) expect((await run(['save', '--model', 'M', '--db', url], ndjson(records('m', 1)))).code).toBe(0);
+    for (const { url } of [followed, served]) await seed(url, records('m', 1), { model: 'M' });
     const follower = start(['records', '--model', 'M', '--db', followed.url, '--follow', '--interval', '0.05']);
     const server = await serve(served.url);
     // A dashboard's live updates: the server waits for commits as long as the stream is open.
@@ -362,7 +362,7 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
 
   test('several serve instances on one database answer alike and keep no state of their own', async () => {
     const { url } = await freshDatabase();
-    expect((await run(['save', '--model', 'Contact', '--db', url], ndjson(records('c', 250)))).code).toBe(0);
+    await seed(url, records('c', 250), { model: 'Contact' });
     const servers = await Promise.all([serve(url), serve(url)]);
     const get = async (server: number, query: string) => {
       const response = await fetch(`${servers[server]!.url}/records?model=Contact&${query}`, {
@@ -391,7 +391,7 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
       body: JSON.stringify({ model: 'Contact', until_cursor: last }),
     });
     expect(await pruned.json()).toEqual({ count: 10, has_more: false });
-    expect((await run(['save', '--model', 'Contact', '--db', url], ndjson(records('c', 1, 250)))).code).toBe(0);
+    await seed(url, records('c', 1, 250), { model: 'Contact' });
     const first = await get(0, 'limit=1000');
     expect(first).toEqual(await get(1, 'limit=1000'));
     expect(first.records).toHaveLength(251);
@@ -404,7 +404,7 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
 
   test('the privileges the README names are enough: a writer and a reader that may do nothing else', async () => {
     const { name, url } = await freshDatabase();
-    expect((await run(['save', '--model', 'Contact', '--db', url], ndjson(records('c', 3)))).code).toBe(0);
+    await seed(url, records('c', 3), { model: 'Contact' });
     const admin = await adminClient();
     const writer = `rcache_w${process.pid}`;
     const reader = `rcache_r${process.pid}`;
@@ -496,7 +496,7 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
 
   test('sslmode in the URL prints no driver warning: require against a server without SSL fails in one line, disable connects', async () => {
     const { url } = await freshDatabase();
-    expect((await run(['save', '--model', 'M', '--db', url], ndjson(records('m', 1)))).code).toBe(0);
+    await seed(url, records('m', 1), { model: 'M' });
     for (const mode of ['require', 'prefer', 'verify-full', 'no-verify']) {
       const result = await run(['stats', '--db', `${url}?sslmode=${mode}`]);
       expect(result.code, mode).toBe(1);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectOneLineError } from './faults-helpers.js';
 import { run, start, until } from './harness.js';
-import { lines, ndjson, rcache, tempDir } from './helpers.js';
+import { lines, ndjson, rcache, seed, tempDir } from './helpers.js';
 import { killServe, startServe } from './serve-process.js';
 import { ON_POSTGRES, dbLocation, itOnce } from './store-under-test.js';
 
@@ -36,7 +36,7 @@ function listeningPorts(pid: number): number[] {
 async function seeded(): Promise<{ dir: string; db: string }> {
   const dir = tempDir();
   const db = dbLocation(dir);
-  await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'a' }]) });
+  await seed(db, [{ id: 'a' }]);
   return { dir, db };
 }
 

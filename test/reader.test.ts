@@ -3,7 +3,7 @@ import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rcache, start, tempDir, until } from './harness.js';
-import { lines, ndjson } from './helpers.js';
+import { lines, ndjson, seed } from './helpers.js';
 import { ON_POSTGRES, dbLocation, following, itOnce } from './store-under-test.js';
 
 function records(count: number, size: number, prefix = 'r'): { id: string; text: string }[] {
@@ -13,8 +13,7 @@ function records(count: number, size: number, prefix = 'r'): { id: string; text:
 async function seeded(input: unknown[], model = 'M') {
   const dir = tempDir();
   const db = dbLocation(dir);
-  const saved = await rcache(['--db', db, 'save', '--model', model], { input: ndjson(input) });
-  expect(saved.code, saved.stderr).toBe(0);
+  await seed(db, input, { model });
   return { dir, db };
 }
 

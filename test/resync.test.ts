@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openCache, ResyncRequiredError, type Cache } from '../src/index.js';
 import { rcache, start, tempDir, until } from './harness.js';
-import { lines, ndjson } from './helpers.js';
+import { lines, ndjson, seed } from './helpers.js';
 import { startServe } from './serve-process.js';
 import { dbLocation } from './store-under-test.js';
 
@@ -44,10 +44,10 @@ async function clear(db: string, reason: Reason): Promise<void> {
 /** Saves a and b, takes the cursor of b, clears the dataset, then saves c: the cursor is stale. */
 async function staleCursor(reason: Reason): Promise<{ db: string; stale: string }> {
   const db = dbLocation(tempDir());
-  expect((await rcache(['--db', db, 'save', '--model', 'T'], { input: ndjson([{ id: 'a' }, { id: 'b' }]), env: SAVED })).code).toBe(0);
+  await seed(db, [{ id: 'a' }, { id: 'b' }], { model: 'T', at: SAVED.RCACHE_NOW });
   const stale = cursorOf(lines((await rcache(['--db', db, 'records', '--model', 'T'])).stdout).at(-1)!);
   await clear(db, reason);
-  expect((await rcache(['--db', db, 'save', '--model', 'T'], { input: ndjson([{ id: 'c' }]), env: LATER })).code).toBe(0);
+  await seed(db, [{ id: 'c' }], { model: 'T', at: LATER.RCACHE_NOW });
   return { db, stale };
 }
 
@@ -97,7 +97,7 @@ describe.each(['reset', 'expired'] as const)('a cursor from before the dataset w
 
   it('stops a running follower with exit 3, its cursor file naming the last record it printed', async () => {
     const db = dbLocation(tempDir());
-    await rcache(['--db', db, 'save', '--model', 'T'], { input: ndjson([{ id: 'a' }, { id: 'b' }]), env: SAVED });
+    await seed(db, [{ id: 'a' }, { id: 'b' }], { model: 'T', at: SAVED.RCACHE_NOW });
     const file = join(tempDir(), 'T.cursor');
     const follower = start(['--db', db, 'records', '--model', 'T', '--follow', '--interval', '0.1', '--cursor-file', file]);
     await until(() => follower.stdout().includes('"b"') || !follower.running(), 'the backlog');
@@ -148,7 +148,7 @@ describe.each(['reset', 'expired'] as const)('a cursor from before the dataset w
 describe('what is not a hard deletion', () => {
   it('payload pruning leaves every cursor valid; an expired dataset not saved since refuses one too', async () => {
     const db = dbLocation(tempDir());
-    await rcache(['--db', db, 'save', '--model', 'T'], { input: ndjson([{ id: 'a' }, { id: 'b' }]), env: SAVED });
+    await seed(db, [{ id: 'a' }, { id: 'b' }], { model: 'T', at: SAVED.RCACHE_NOW });
     const first = cursorOf(lines((await rcache(['--db', db, 'records', '--model', 'T'])).stdout)[0]!);
     const pruned = await rcache(['--db', db, 'prune', '--payload-ttl', '30d', '--dataset-ttl', '90d', '--json'], { env: LATER });
     expect(JSON.parse(pruned.stdout)).toMatchObject({ pruned: 2, datasets_expired: 0 });

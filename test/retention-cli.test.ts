@@ -1,6 +1,6 @@
 // What prune leaves behind, as `records` and `stats` show it, on either store (see vitest.config.ts).
 import { describe, expect, it } from 'vitest';
-import { lines, ndjson, rcache, tempDir } from './helpers.js';
+import { lines, rcache, seed, tempDir } from './helpers.js';
 import { dbLocation } from './store-under-test.js';
 
 const SAVED = { RCACHE_NOW: '2024-01-01T00:00:00Z' };
@@ -18,7 +18,7 @@ describe('prune names its datasets exactly in the run history', () => {
   it('a model with a backslash: the prune run names it as given, and counts on the dataset', async () => {
     const db = dbLocation(tempDir());
     const model = 'Acme\\Contact';
-    expect((await rcache(['--db', db, 'save', '--model', model], { input: ndjson([{ id: 'a' }, { id: 'b' }]), env: SAVED })).code).toBe(0);
+    await seed(db, [{ id: 'a' }, { id: 'b' }], { model, at: SAVED.RCACHE_NOW });
     const pruned = await rcache(['--db', db, 'prune', '--payload-ttl', '30d', '--dataset-ttl', '90d', '--json'], { env: LATER });
     expect(JSON.parse(pruned.stdout)).toEqual({ pruned: 2, datasets_expired: 0, records_deleted: 0 });
     expect((await runsOf(db)).map((run) => [run.kind, run.model, run.pruned])).toEqual([
@@ -32,8 +32,7 @@ describe('prune names its datasets exactly in the run history', () => {
 
   it('an expired dataset with a backslash in each name is named as given in the history', async () => {
     const db = dbLocation(tempDir());
-    const names = ['--integration', 'in\\teg', '--connection', 'c\\\\d', '--model', 'M\\0'];
-    expect((await rcache(['--db', db, 'save', ...names], { input: ndjson([{ id: 'a' }]), env: SAVED })).code).toBe(0);
+    await seed(db, [{ id: 'a' }], { integration: 'in\\teg', connection: 'c\\\\d', model: 'M\\0', at: SAVED.RCACHE_NOW });
     const expired = await rcache(['--db', db, 'prune', '--dataset-ttl', '30d', '--json'], { env: LATER });
     expect(JSON.parse(expired.stdout)).toEqual({ pruned: 0, datasets_expired: 1, records_deleted: 1 });
     expect((await runsOf(db)).map((run) => [run.kind, run.integration, run.connection, run.model])).toEqual([
@@ -48,7 +47,7 @@ describe('pruned records keep their ids exactly', () => {
   it('lone surrogates: each pruned record prints its own id, as given', async () => {
     const db = dbLocation(tempDir());
     const input = '{"id":"\\ud800","v":1}\n{"id":"\\udc00","v":2}\n{"id":"x\\udbff","v":3}\n{"id":"\\ufffd","v":4}\n';
-    expect((await rcache(['--db', db, 'save', '--model', 'M'], { input, env: SAVED })).code).toBe(0);
+    await seed(db, input.split('\n').filter(Boolean), { at: SAVED.RCACHE_NOW });
     const pruned = await rcache(['--db', db, 'prune', '--payload-ttl', '30d', '--dataset-ttl', '90d', '--json'], { env: LATER });
     expect(JSON.parse(pruned.stdout)).toMatchObject({ pruned: 4 });
     const printed = await rcache(['--db', db, 'records', '--model', 'M']);

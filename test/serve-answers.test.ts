@@ -6,7 +6,7 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lines, ndjson, rcache, tempDir } from './helpers.js';
+import { lines, ndjson, rcache, tempDir, seed } from './helpers.js';
 import { parsePrometheus, sampleSum } from './prometheus.js';
 import { startServe } from './serve-process.js';
 import { dbLocation, describeOnce } from './store-under-test.js';
@@ -49,7 +49,7 @@ function rawAnswer(url: string, bytes: string): Promise<string> {
 describeOnce('rcache serve, the headers of its answers', () => {
   it('sends X-Content-Type-Options: nosniff with every answer: records, errors, the page, assets, metrics and refused requests', async () => {
     const db = dbLocation(tempDir());
-    await run(db, ['save', '--model', 'Contact'], ndjson([{ id: 1 }]));
+    await seed(db, [{ id: 1 }], { model: 'Contact' });
     const server = await startServe(db);
     const page = await fetch(`${server.url}/`);
     const asset = /src="\/assets\/([^"]+)"/.exec(await page.text())![1]!;
@@ -112,13 +112,13 @@ describeOnce('rcache serve, the headers of its answers', () => {
 describe('rcache serve, for monitoring', () => {
   it('/health gives rcache’s version, and the number of the last run committed under a name that says so', async () => {
     const db = dbLocation(tempDir());
-    await run(db, ['save', '--model', 'Contact'], ndjson([{ id: 1 }]));
-    await run(db, ['save', '--model', 'Deal'], ndjson([{ id: 1 }]));
+    await seed(db, [{ id: 1 }], { model: 'Contact' });
+    await seed(db, [{ id: 1 }], { model: 'Deal' });
     await run(db, ['delete', '--model', 'Contact', '1']);
     const server = await startServe(db);
     const health = async () => (await fetch(`${server.url}/health`)).json();
     expect(await health()).toEqual({ status: 'ok', version: VERSION, last_run_number: 3 });
-    await run(db, ['save', '--model', 'Deal'], ndjson([{ id: 2 }]));
+    await seed(db, [{ id: 2 }], { model: 'Deal' });
     expect(await health()).toEqual({ status: 'ok', version: VERSION, last_run_number: 4 });
   });
 
@@ -126,9 +126,9 @@ describe('rcache serve, for monitoring', () => {
     const db = dbLocation(tempDir());
     const odd = { integration: 'crm "eu"', connection: 'back\\slash', model: 'two\nlines' };
     const named = ['--integration', odd.integration, '--connection', odd.connection, '--model', odd.model];
-    await run(db, ['save', '--model', 'Old'], ndjson([{ id: 1 }]), '2024-01-01T00:00:00Z');
-    await run(db, ['save', '--model', 'Contact'], ndjson([{ id: 1 }, { id: 2 }, { id: 3 }]), '2024-02-01T00:00:00Z');
-    await run(db, ['save', '--model', 'Contact'], ndjson([{ id: 1 }, { id: 2 }, { id: 3 }]), '2024-02-02T00:00:00Z');
+    await seed(db, [{ id: 1 }], { model: 'Old', at: '2024-01-01T00:00:00Z' });
+    await seed(db, [{ id: 1 }, { id: 2 }, { id: 3 }], { model: 'Contact', at: '2024-02-01T00:00:00Z' });
+    await seed(db, [{ id: 1 }, { id: 2 }, { id: 3 }], { model: 'Contact', at: '2024-02-02T00:00:00Z' });
     await run(db, ['delete', '--model', 'Contact', '3'], '', '2024-02-03T00:00:00Z');
     await run(db, ['save', ...named], ndjson([{ id: 'x' }]), '2024-03-01T00:00:00Z');
     const cursor = lines(await run(db, ['records', ...named]))[0]!._nango_metadata.cursor as string;

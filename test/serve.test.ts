@@ -2,7 +2,7 @@ import { Nango, type ListRecordsRequestConfig } from '@nangohq/node';
 import { request, type IncomingMessage } from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rcache, tempDir, until, within } from './harness.js';
-import { ndjson } from './helpers.js';
+import { ndjson, seed } from './helpers.js';
 import { startServe, type ServeProcess } from './serve-process.js';
 import { dbLocation, itOnce } from './store-under-test.js';
 
@@ -14,7 +14,7 @@ function contacts(count: number, from = 0): { id: string; name: string }[] {
 }
 
 /** 300 contacts saved on Jan 1st; on Feb 1st 20 of them are updated and 10 deleted. */
-async function seed(db: string): Promise<void> {
+async function seedHistory(db: string): Promise<void> {
   const save = ['--db', db, 'save', '--model', 'Contact'];
   await rcache(save, { input: ndjson(contacts(300)), env: { RCACHE_NOW: '2024-01-01T00:00:00Z' } });
   const changed = contacts(20, 100).map((contact) => ({ ...contact, name: `${contact.name} (renamed)` }));
@@ -47,7 +47,7 @@ describe('rcache serve, read by the Nango node client', () => {
 
   beforeAll(async () => {
     db = dbLocation(tempDir());
-    await seed(db);
+    await seedHistory(db);
     server = await startServe(db);
     nango = new Nango({ secretKey: 'any key: the server has none', host: server.url });
   });
@@ -156,8 +156,7 @@ describe('rcache serve, writing and lifecycle', () => {
   it('cuts a default page of large records at 16 MiB with next_cursor set, so the Nango client pages through them all', async () => {
     const db = dbLocation(tempDir());
     const large = Array.from({ length: 40 }, (_, i) => ({ id: `big${i}`, blob: String(i % 10).repeat(1024 * 1024) }));
-    const saved = await rcache(['--db', db, 'save', '--model', 'Blob'], { input: ndjson(large) });
-    expect(saved.code, saved.stderr).toBe(0);
+    await seed(db, large, { model: 'Blob' });
     const server = await startServe(db);
     const first = await fetch(`${server.url}/records?model=Blob`, { headers: HEADERS });
     expect(first.status).toBe(200);
@@ -184,7 +183,7 @@ describe('rcache serve, writing and lifecycle', () => {
 
   it('prunes up to a cursor, in batches of `limit`, and the pruned records print as {id, _nango_metadata}', async () => {
     const db = dbLocation(tempDir());
-    await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson(contacts(100)) });
+    await seed(db, contacts(100), { model: 'Contact' });
     const server = await startServe(db);
     const nango = new Nango({ secretKey: 'unused', host: server.url });
     const first = await nango.listRecords({ ...DATASET, model: 'Contact', limit: 50 });
@@ -205,7 +204,7 @@ describe('rcache serve, writing and lifecycle', () => {
 
   itOnce('with a secret key, every request needs `Authorization: Bearer <key>`', async () => {
     const db = dbLocation(tempDir());
-    await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson(contacts(3)) });
+    await seed(db, contacts(3), { model: 'Contact' });
     const server = await startServe(db, ['--host', 'localhost'], { RCACHE_SECRET_KEY: 's3cret' });
     const good = new Nango({ secretKey: 's3cret', host: server.url });
     expect((await good.listRecords({ ...DATASET, model: 'Contact' })).records).toHaveLength(3);
@@ -240,8 +239,8 @@ describe('rcache serve, writing and lifecycle', () => {
 
   it('maps a variant other than "base" to the model <model>::<variant>, as Nango stores it', async () => {
     const db = dbLocation(tempDir());
-    await rcache(['--db', db, 'save', '--model', 'Contact::eu'], { input: ndjson([{ id: 'eu-1' }]) });
-    await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson([{ id: 'base-1' }]) });
+    await seed(db, [{ id: 'eu-1' }], { model: 'Contact::eu' });
+    await seed(db, [{ id: 'base-1' }], { model: 'Contact' });
     const server = await startServe(db);
     const ids = (variant: string) =>
       fetch(`${server.url}/records?model=Contact&variant=${variant}`, { headers: HEADERS })
@@ -253,7 +252,7 @@ describe('rcache serve, writing and lifecycle', () => {
 
   itOnce('without a secret key, answers only requests addressed to this machine, so that DNS rebinding reads nothing', async () => {
     const db = dbLocation(tempDir());
-    await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson(contacts(2)) });
+    await seed(db, contacts(2), { model: 'Contact' });
     const server = await startServe(db);
     const port = new URL(server.url).port;
     for (const path of ['/records?model=Contact', '/', '/api/overview', '/metrics', '/nowhere']) {

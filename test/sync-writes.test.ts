@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lines, ndjson, query, rcache, tempDir } from './helpers.js';
+import { lines, ndjson, query, rcache, seed, tempDir } from './helpers.js';
 import { dbLocation, describeOnce, itOnce } from './store-under-test.js';
 
 // Writes that never clobber newer data, the limit on a full refresh's deletions, and volatile
@@ -9,8 +9,7 @@ import { dbLocation, describeOnce, itOnce } from './store-under-test.js';
 
 async function withRecords(records: unknown[]): Promise<string> {
   const db = dbLocation(tempDir());
-  const result = await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson(records) });
-  expect(result.code, result.stderr).toBe(0);
+  await seed(db, records);
   return db;
 }
 

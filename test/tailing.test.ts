@@ -2,13 +2,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, rcache, spawnProcess, start, tempDir, until } from './harness.js';
-import { lines, ndjson } from './helpers.js';
+import { lines, ndjson, seed } from './helpers.js';
 import { dbLocation, itOnce } from './store-under-test.js';
 
 async function seededDb(records: unknown[] = [{ id: 'first' }]) {
   const dir = tempDir();
   const db = dbLocation(dir);
-  await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson(records) });
+  await seed(db, records);
   return { dir, db };
 }
 

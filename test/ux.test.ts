@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
 import { BIN, rcache, spawnProcess, start, tempDir, until } from './harness.js';
-import { lines, ndjson } from './helpers.js';
+import { lines, ndjson, seed } from './helpers.js';
 import { dbLocation, describeOnce, itOnce, opened } from './store-under-test.js';
 
 const dbIn = () => dbLocation(tempDir());
@@ -51,7 +51,7 @@ describeOnce('records as a table', () => {
   it('cuts cells by character and display width, never inside an emoji or a wide character', async () => {
     const db = dbIn();
     const records = [{ id: '🔥'.repeat(80) }, { id: '東京都'.repeat(20) }];
-    await rcache(['--db', db, 'save', '-m', 'R'], { input: ndjson(records) });
+    await seed(db, records, { model: 'R' });
     const result = await rcache(['--db', db, 'records', '-m', 'R', '--format', 'table'], { env: { COLUMNS: '100' } });
     expect(result.code).toBe(0);
     expect(result.stdout).not.toMatch(/\uFFFD|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
@@ -76,9 +76,7 @@ describeOnce('records as a table', () => {
 describe('stats tables', () => {
   it('fit 80 columns on a terminal, with plurals right', async () => {
     const db = dbIn();
-    await rcache(['--db', db, '--integration', 'a-long-integration-name', '--connection', 'a-long-connection-id', 'save', '-m', 'AVeryLongModelNameIndeed'], {
-      input: ndjson([{ id: 1 }]),
-    });
+    await seed(db, [{ id: 1 }], { integration: 'a-long-integration-name', connection: 'a-long-connection-id', model: 'AVeryLongModelNameIndeed' });
     const stats = await rcache(['--db', db, 'stats'], { env: { COLUMNS: '80' } });
     expect(stats.stdout).toMatch(/: 1 dataset\n/);
     for (const row of tableLines(stats.stdout).slice(1)) expect(stringWidth(row)).toBeLessThanOrEqual(80);
@@ -99,7 +97,7 @@ describe('stats tables', () => {
       ['02', 'B'],
       ['03', 'C'],
     ]) {
-      await rcache(['--db', db, 'save', '-m', model!], { input: ndjson([{ id: 1 }]), env: { RCACHE_NOW: `2024-01-${day}T00:00:00Z` } });
+      await seed(db, [{ id: 1 }], { model, at: `2024-01-${day}T00:00:00Z` });
     }
     const table = await rcache(['--db', db, 'stats', '--runs', '-n', '2']);
     expect(table.code).toBe(0);
@@ -184,7 +182,7 @@ describeOnce('help', () => {
 describeOnce('options that mean nothing alone', () => {
   it('--interval without --follow, and --rejects without --skip-invalid, are usage errors', async () => {
     const db = dbIn();
-    await rcache(['--db', db, 'save', '-m', 'A'], { input: ndjson([{ id: 1 }]) });
+    await seed(db, [{ id: 1 }], { model: 'A' });
     const interval = await rcache(['--db', db, 'records', '-m', 'A', '--interval', '5']);
     expect(interval).toMatchObject({ code: 2, stdout: '', stderr: 'rcache: --interval only applies with --follow: add --follow (-f)\n' });
     const rejects = await rcache(['--db', db, 'save', '-m', 'A', '--rejects', join(tempDir(), 'bad.ndjson')], { input: ndjson([{ id: 2 }]) });
@@ -194,7 +192,7 @@ describeOnce('options that mean nothing alone', () => {
 
   it('-n is --limit and -f is --follow', async () => {
     const db = dbIn();
-    await rcache(['--db', db, 'save', '-m', 'A'], { input: ndjson([{ id: 1 }, { id: 2 }, { id: 3 }]) });
+    await seed(db, [{ id: 1 }, { id: 2 }, { id: 3 }], { model: 'A' });
     expect(lines((await rcache(['--db', db, 'records', '-m', 'A', '-n', '2'])).stdout).map((r) => r.id)).toEqual(['1', '2']);
     const followed = await rcache(['--db', db, 'records', '-m', 'A', '-f', '-n', '3', '--interval', '0.1']);
     expect(followed.code).toBe(0);
@@ -372,7 +370,7 @@ describeOnce('the demo', () => {
 describe('messages', () => {
   it('count in the singular when there is one, and say what --until-cursor lacks', async () => {
     const db = dbIn();
-    await rcache(['--db', db, 'save', '-m', 'A'], { input: ndjson([{ id: 1 }]), env: { RCACHE_NOW: '2024-01-01T00:00:00Z' } });
+    await seed(db, [{ id: 1 }], { model: 'A', at: '2024-01-01T00:00:00Z' });
     const pruned = await rcache(['--db', db, 'prune', '--dry-run', '--payload-ttl', '1d', '--dataset-ttl', '30d'], {
       env: { RCACHE_NOW: '2024-06-01T00:00:00Z' },
     });

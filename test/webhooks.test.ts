@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { rcache, start, tempDir, until, type Proc } from './harness.js';
-import { lines, ndjson } from './helpers.js';
+import { lines, ndjson, seed } from './helpers.js';
 import { killServe, startServe } from './serve-process.js';
 import { dbLocation, itOnce } from './store-under-test.js';
 import { signedBy, startReceiver, type Received } from './webhook-receiver.js';
@@ -22,9 +22,11 @@ function deliverer(db: string, args: string[], env: Record<string, string | unde
 let saved = 0;
 /** One run that adds `count` new records: the receiver tells runs apart by their `added`. */
 async function run(db: string, count: number): Promise<void> {
-  const records = Array.from({ length: count }, () => ({ id: `r${++saved}` }));
-  const result = await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson(records) });
-  expect(result.code, result.stderr).toBe(0);
+  await seed(
+    db,
+    Array.from({ length: count }, () => ({ id: `r${++saved}` })),
+    { model: 'Contact' },
+  );
 }
 
 async function webhookStats(db: string): Promise<Record<string, any>[]> {
