@@ -1,12 +1,13 @@
 // The PostgreSQL store against a real server: exact data, the lock and sequence scheme, schema
 // ownership, and the failures users meet. Runs when the suite has a PostgreSQL cluster.
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { describe, expect, test } from 'vitest';
 import { RunClock } from '../src/cache/clock.js';
 import { prune, pruneUntil, reset } from '../src/cache/retention.js';
 import { openPostgresStore } from '../src/stores/postgres/postgres-store.js';
 import { StoreError, type Dataset, type Store, type WriteOp, type WriteRun } from '../src/stores/store.js';
-import { tempDir } from './harness.js';
+import { tempDir, until } from './harness.js';
 import { psql } from './store-fixtures.js';
 import { POSTGRES_URL, adminClient, databaseUrl, freshDatabase } from './stores.js';
 
@@ -27,6 +28,13 @@ async function commit(run: WriteRun, added = 0): Promise<void> {
 /** A save begun on a clock that reads `now`. */
 function saving(now = Date.now()) {
   return { kind: 'save' as const, stamp: new RunClock(() => now).stamp, create: true };
+}
+
+/** Saves `count` records of about 2 KB of text that does not compress (the server compresses large values). */
+async function saveLarge(store: Store, count: number): Promise<void> {
+  const run = (await store.beginRun(CONTACTS, saving(1_000)))!;
+  await run.write(Array.from({ length: count }, (_, i) => insert(`r${i}`, JSON.stringify({ id: `r${i}`, text: randomBytes(1_500).toString('base64') }))));
+  await commit(run, count);
 }
 
 /** Saves new records in one run and commits it. */
@@ -339,14 +347,43 @@ describe.skipIf(POSTGRES_URL === undefined)('the PostgreSQL store', () => {
     await withStore(url, async (store) => {
       // An automatic ANALYZE of the new rows would hold a snapshot that keeps their old versions.
       psql(url, 'ALTER TABLE rcache.records SET (autovacuum_enabled = off, toast.autovacuum_enabled = off)');
-      const run = (await store.beginRun(CONTACTS, saving(1_000)))!;
-      // Text that does not compress, as the server compresses large values.
-      await run.write(Array.from({ length: 500 }, (_, i) => insert(`r${i}`, JSON.stringify({ id: `r${i}`, text: randomBytes(1_500).toString('base64') }))));
-      await commit(run, 500);
+      await saveLarge(store, 500);
       const counts = await prune(store, () => 10_000, { payloadCutoff: 5_000, datasetCutoff: 0, dryRun: false, compact: true });
       expect(counts.pruned).toBe(500);
       expect(counts.reclaimedBytes).toBeGreaterThan(500 * 1_000);
     });
+  });
+
+  test('a compaction waits for a write that began earlier in another database of the server, then gives the space back', async () => {
+    const { url } = await freshDatabase();
+    const other = new pg.Client({ connectionString: (await freshDatabase()).url });
+    await other.connect();
+    try {
+      await withStore(
+        url,
+        async (store) => {
+          psql(url, 'ALTER TABLE rcache.records SET (autovacuum_enabled = off, toast.autovacuum_enabled = off)');
+          await saveLarge(store, 500);
+          // A writer elsewhere on the server: its transaction id holds back what any snapshot may drop.
+          await other.query('BEGIN; SELECT pg_current_xact_id()');
+          const pruning = prune(store, () => 10_000, { payloadCutoff: 5_000, datasetCutoff: 0, dryRun: false, compact: true });
+          const admin = await adminClient();
+          await until(async () => {
+            const waiting = await admin.query(`SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%pg_snapshot_xmin%'`, [
+              new URL(url).pathname.slice(1),
+            ]);
+            return waiting.rowCount! > 0;
+          }, 'the compaction to wait for the older write');
+          await other.query('COMMIT');
+          const counts = await pruning;
+          expect(counts.pruned).toBe(500);
+          expect(counts.reclaimedBytes).toBeGreaterThan(500 * 1_000);
+        },
+        { busyTimeout: 30_000 },
+      );
+    } finally {
+      await other.end();
+    }
   });
 
   test('an expired dataset comes back under a new identity; a reset bumps its generation; readers notice both', async () => {

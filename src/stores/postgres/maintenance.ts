@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { DEFERRED_HASH } from '../../types.js';
 import type { Dataset, DatasetMove, DatasetRef, MaintainedDataset, Maintenance, PayloadSelection, RunEntry, SelectedRecord, Stamp } from '../store.js';
 import type { Connections } from './connection.js';
@@ -150,11 +151,32 @@ export async function beginMaintenance(conns: Connections, filter: Partial<Datas
   }
 }
 
+/**
+ * Waits, up to `timeout` ms, until every transaction that began before now has ended, on any
+ * database of the server. VACUUM FULL keeps the old versions of rows that its snapshot may not see
+ * as gone, and a snapshot spans every database's running writers: a long write elsewhere on the
+ * server would otherwise keep the space a prune just freed. Past the wait, it compacts anyway.
+ */
+async function olderTransactionsEnded(client: pg.PoolClient, timeout: number): Promise<void> {
+  const begun = await client.query<[string]>({ text: 'SELECT pg_snapshot_xmax(pg_current_snapshot())::text', rowMode: 'array' });
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const ended = await client.query<[boolean]>({
+      text: 'SELECT pg_snapshot_xmin(pg_current_snapshot()) >= $1::xid8',
+      values: [begun.rows[0]![0]],
+      rowMode: 'array',
+    });
+    if (ended.rows[0]![0] || Date.now() >= deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** Rewrites the records table so that the space of dropped payloads and rows goes back to the file system; the bytes given back. */
 export async function compact(conns: Connections): Promise<number> {
   const client = await conns.connect();
   const size = async () => (await client.query<[number]>({ text: `SELECT pg_total_relation_size('rcache.records')`, rowMode: 'array' })).rows[0]![0];
   try {
+    await olderTransactionsEnded(client, conns.busyTimeout);
     const before = await size();
     // It takes the table's exclusive lock: it waits for every run and reader, up to the busy
     // timeout as a writer does, and readers wait for it.
