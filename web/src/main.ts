@@ -11,6 +11,8 @@ let rendering = Promise.resolve();
 /** A live refresh waits for the draw in progress; commits arriving meanwhile share that one refresh. */
 let refreshQueued = false;
 const CATCH_UP_MS = 2000;
+/** With no receiver behind, a deliverer started since (or its first failure) shows within this. */
+const LOOK_AGAIN_MS = 5_000;
 let catchUp: ReturnType<typeof setTimeout> | undefined;
 
 function route(): { name: 'overview' } | { name: 'dataset'; integration: string; connection: string; model: string; record?: string } {
@@ -36,9 +38,10 @@ function render(refresh: boolean): Promise<void> {
         else await showDataset(main, where, where.record);
         document.title = `${where.model} — rcache`;
       } else {
-        // Deliveries move no version: while one is behind, the overview looks again now and then.
+        // Deliveries move no version: the overview looks again now and then, often while one is behind.
         clearTimeout(catchUp);
-        if (await showOverview(main)) catchUp = setTimeout(() => route().name === 'overview' && !refreshQueued && void render(true), CATCH_UP_MS);
+        const behind = await showOverview(main, refresh);
+        catchUp = setTimeout(() => route().name === 'overview' && !refreshQueued && void render(true), behind ? CATCH_UP_MS : LOOK_AGAIN_MS);
         document.title = 'rcache dashboard';
       }
     } catch (error) {

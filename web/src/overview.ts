@@ -63,9 +63,19 @@ function table(datasets: DatasetStats[], onSort: () => void): HTMLElement {
   return h('div', {}, h('div', { class: 'scroll' }, h('table', { id: 'datasets' }, h('thead', {}, h('tr', {}, ...header)), h('tbody', {}, ...rows))), empty);
 }
 
-/** Draws the overview; true while a webhook receiver has a backlog, which no commit will announce the end of. */
-export async function showOverview(main: HTMLElement): Promise<boolean> {
+/** The overview last drawn, as the server sent it: a look again that finds the same leaves the page alone. */
+let drawn: string | undefined;
+
+/**
+ * Draws the overview (on a look again, only when something changed); true while a webhook
+ * receiver has a backlog, which no commit will announce the end of.
+ */
+export async function showOverview(main: HTMLElement, again = false): Promise<boolean> {
   const overview = await api<Overview>('/api/overview');
+  const behind = overview.webhooks.some((webhook) => webhook.backlog > 0);
+  const text = JSON.stringify(overview);
+  if (again && text === drawn && main.querySelector('#datasets') !== null) return behind;
+  drawn = text;
   const { database } = overview;
   const search = h('input', { type: 'search', id: 'search', placeholder: 'Search datasets', 'aria-label': 'Search datasets' });
   search.value = state.search;
@@ -92,5 +102,5 @@ export async function showOverview(main: HTMLElement): Promise<boolean> {
     webhookSection(overview.webhooks),
   );
   if (focused) search.focus();
-  return overview.webhooks.some((webhook) => webhook.backlog > 0);
+  return behind;
 }
