@@ -34,7 +34,7 @@ export async function benchCluster() {
  * The paired groups. `sqlite` and `pg` build `[command, args]` of rcache on a SQLite file or a
  * PostgreSQL database; `removeDb`/`copyDb` prepare files, `server.recreate` databases.
  */
-export function postgresPlan({ records, files, server, sqlite, pg, removeDb, copyDb, expectSummary, expectLines, model }) {
+export function postgresPlan({ records, files, server, sqlite, pg, pgBefore, removeDb, copyDb, expectSummary, expectLines, model }) {
   const changed = files.meta.changed;
   const save = (target, input, dataset = model) => target('save', '--model', dataset, '--json', input);
   const shell = (script) => ['sh', ['-c', script]];
@@ -66,9 +66,19 @@ export function postgresPlan({ records, files, server, sqlite, pg, removeDb, cop
           capture: true,
           check: expectSummary({ added: records }),
         },
-      ],
+        pgBefore && {
+          id: 'before-pg-save-fresh',
+          label: 'before: PostgreSQL: rcache save, fresh',
+          records,
+          prepare: () => server.recreate('rcache-before'),
+          command: save(pgBefore('rcache-before'), files.fresh),
+          capture: true,
+          check: expectSummary({ added: records }),
+        },
+      ].filter(Boolean),
       after: async () => {
         await server.recreate('rcache-full', 'rcache');
+        if (pgBefore) await server.recreate('rcache-before-full', 'rcache-before');
         copyDb('rcache', 'rcache-full');
       },
     },
@@ -93,7 +103,16 @@ export function postgresPlan({ records, files, server, sqlite, pg, removeDb, cop
           capture: true,
           check: expectSummary({ unchanged: records, added: 0, updated: 0 }),
         },
-      ],
+        pgBefore && {
+          id: 'before-pg-save-same',
+          label: 'before: PostgreSQL: rcache re-save, unchanged',
+          records,
+          prepare: () => server.recreate('rcache-before', 'rcache-before-full'),
+          command: save(pgBefore('rcache-before'), files.same),
+          capture: true,
+          check: expectSummary({ unchanged: records, added: 0, updated: 0 }),
+        },
+      ].filter(Boolean),
     },
     {
       name: 're-save 10% changed (PostgreSQL vs SQLite)',
@@ -116,7 +135,16 @@ export function postgresPlan({ records, files, server, sqlite, pg, removeDb, cop
           capture: true,
           check: expectSummary({ updated: changed, unchanged: records - changed }),
         },
-      ],
+        pgBefore && {
+          id: 'before-pg-save-changed',
+          label: 'before: PostgreSQL: rcache re-save, 10% changed',
+          records,
+          prepare: () => server.recreate('rcache-before', 'rcache-before-full'),
+          command: save(pgBefore('rcache-before'), files.changed),
+          capture: true,
+          check: expectSummary({ updated: changed, unchanged: records - changed }),
+        },
+      ].filter(Boolean),
     },
     {
       name: 'read all (PostgreSQL vs SQLite)',
@@ -127,7 +155,13 @@ export function postgresPlan({ records, files, server, sqlite, pg, removeDb, cop
       subjects: [
         { id: 'pg-records', label: 'PostgreSQL: rcache records > /dev/null', records, command: pg('rcache-full')('records', '--model', model) },
         { id: 'sqlite-records', label: 'SQLite: rcache records > /dev/null', records, command: sqlite('rcache-full')('records', '--model', model) },
-      ],
+        pgBefore && {
+          id: 'before-pg-records',
+          label: 'before: PostgreSQL: rcache records > /dev/null',
+          records,
+          command: pgBefore('rcache-before-full')('records', '--model', model),
+        },
+      ].filter(Boolean),
     },
     {
       name: 'two writers, two datasets (PostgreSQL)',
@@ -159,6 +193,9 @@ export function postgresTargets(subjects) {
   ratio('unchanged re-save, PostgreSQL vs SQLite', 'pg-save-same', 'sqlite-save-same', 2.0);
   ratio('10% changed re-save, PostgreSQL vs SQLite', 'pg-save-changed', 'sqlite-save-changed', 1.5);
   ratio('two writers at once vs in turn', 'pg-two-together', 'pg-two-in-turn', 1 / 1.5, { speedup: 1.5 });
+  // Against the other build (--before): within 5 % on every row.
+  for (const id of ['save-fresh', 'save-same', 'save-changed', 'records'])
+    if (by[`pg-${id}`] && by[`before-pg-${id}`]) ratio(`${by[`pg-${id}`].label} vs the build before`, `pg-${id}`, `before-pg-${id}`, 1.05);
   const reads = by['pg-records'];
   if (reads)
     absolute('records throughput', 'pg-records', reads.recordsPerSecond, format.rate(reads.recordsPerSecond), '≥ 100k/s', reads.recordsPerSecond >= 100_000);

@@ -3,7 +3,7 @@
 // baseline it is compared with (A,B,A,B...) so that a noisy machine affects both alike.
 // Usage: npm run bench [-- --records N | --large] [--runs N] [--before PATH/bin/rcache.js] [--store postgres]
 // --before: another build of rcache (say, a worktree of an earlier commit), run alternately with
-// this one on the same data, row by row, to see what a change did to each figure.
+// this one on the same data, row by row, to see what a change did to each figure (on PostgreSQL too).
 // --store postgres: each PostgreSQL command paired with the same command on SQLite (bench/postgres.mjs).
 // --only WORDS: only the groups whose name contains one of these comma-separated words ("read,10%");
 // a group that needs a database another group makes (the re-saves and reads need "save fresh") makes it untimed.
@@ -43,7 +43,6 @@ function options(argv) {
   if (at >= 0 && (before === undefined || !existsSync(before))) throw new Error("--before takes the path of another build's bin/rcache.js");
   const store = argv.includes('--store') ? argv[argv.indexOf('--store') + 1] : 'sqlite';
   if (!['sqlite', 'postgres'].includes(store)) throw new Error('--store takes sqlite or postgres');
-  if (store === 'postgres' && before !== undefined) throw new Error('--before compares SQLite builds; it cannot be combined with --store postgres');
   return { records: value('--records', argv.includes('--large') ? 1_000_000 : 100_000), runs: value('--runs', 5), before, store, only };
 }
 
@@ -510,6 +509,10 @@ async function main() {
         pg:
           (name) =>
           (...args) => ['node', [RCACHE, '--db', server.url(name), ...args]],
+        pgBefore:
+          params.before &&
+          ((name) =>
+            (...args) => ['node', [params.before, '--db', server.url(name), ...args]]),
         removeDb: (name) => removeDb(db(name)),
         copyDb: (from, to) => copyDb(db(from), db(to)),
         expectSummary,
