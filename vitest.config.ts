@@ -1,9 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 import { findServer } from './scripts/postgres-cluster.mjs';
+import { DEFAULT_STORE, STORE_KINDS, type StoreKind } from './test/store-kinds.js';
 
-/** End-to-end cases that run a second time with every cache in PostgreSQL (see test/store-under-test.ts). */
-const ON_BOTH_STORES = [
+/** End-to-end files that run again on every other store, each cache there (see test/store-under-test.ts). */
+const ON_EVERY_STORE = [
   'test/cli.test.ts',
   'test/lifecycle-cli.test.ts',
   'test/tailing.test.ts',
@@ -27,7 +28,11 @@ const ON_BOTH_STORES = [
 ];
 
 const configured = process.env.RCACHE_TEST_POSTGRES;
-const postgres = configured === 'skip' ? false : Boolean(configured) || findServer() !== undefined;
+/** Whether this run has each store: PostgreSQL when a server is configured or installed. */
+const AVAILABLE: Record<StoreKind, boolean> = {
+  sqlite: true,
+  postgres: configured === 'skip' ? false : Boolean(configured) || findServer() !== undefined,
+};
 
 export default defineConfig({
   test: {
@@ -37,9 +42,9 @@ export default defineConfig({
     // Nearly all the work is the rcache processes the tests start, one at a time per file: a file
     // more than there are cores fills the moments a file waits (for a browser, a server, npm).
     maxWorkers: availableParallelism() + 1,
-    projects: [
-      { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'] } },
-      ...(postgres ? [{ extends: true as const, test: { name: 'postgres', include: ON_BOTH_STORES, env: { RCACHE_TEST_STORE: 'postgres' } } }] : []),
-    ],
+    projects: STORE_KINDS.filter((kind) => AVAILABLE[kind]).map((kind) => ({
+      extends: true as const,
+      test: { name: kind, include: kind === DEFAULT_STORE ? ['test/**/*.test.ts'] : ON_EVERY_STORE, env: { RCACHE_TEST_STORE: kind } },
+    })),
   },
 });

@@ -2,11 +2,13 @@
 // tables and columns (datasets, records, runs, meta, positions) as both stores name them.
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { findServer } from '../scripts/postgres-cluster.mjs';
 import { unescapeText } from '../src/stores/postgres/text.js';
 import { decodeText } from '../src/stores/sqlite/text.js';
+import type { StoreKind } from './store-kinds.js';
 
 type Row = Record<string, unknown>;
 
@@ -20,6 +22,8 @@ export interface Snapshot {
 }
 
 export interface StoreFixture {
+  /** A location for a new, empty cache, made at once: `dir/name` for a file, a new database on the suite's server. */
+  location(dir: string, name: string): string;
   /** Rows of SQL over rcache's tables, with `?` parameters, read apart from rcache's own code. */
   query<T = Record<string, unknown>>(db: string, sql: string, ...params: unknown[]): T[];
   /** The schema version the database says it has. */
@@ -69,6 +73,7 @@ function withFile<T>(path: string, readonly: boolean, work: (handle: Database.Da
 const fileSize = (path: string) => (existsSync(path) ? statSync(path).size : 0);
 
 export const sqliteFixture: StoreFixture = {
+  location: (dir, name) => join(dir, name),
   query: <T>(db: string, sql: string, ...params: unknown[]) => withFile(db, true, (handle) => handle.prepare(sql).all(...params) as T[]),
   schemaVersion: (db) => withFile(db, true, (handle) => handle.pragma('user_version', { simple: true }) as number),
   markNewer: (db, version) => withFile(db, false, (handle) => handle.pragma(`user_version = ${version}`)),
@@ -97,7 +102,25 @@ function literal(value: unknown): string {
   return `'${String(value).replace(/'/g, "''")}'`;
 }
 
+let counter = 0;
+// Process ids are reused (they wrap on a busy machine): a random part keeps names of files apart.
+const RUN = `${process.pid}_${randomBytes(4).toString('hex')}`;
+
+function adminUrl(): string {
+  const url = process.env.RCACHE_TEST_POSTGRES;
+  if (!url || url === 'skip') throw new Error('the postgres project needs a PostgreSQL server (RCACHE_TEST_POSTGRES)');
+  return url;
+}
+
 export const postgresFixture: StoreFixture = {
+  location() {
+    const database = `rcache_e${RUN}_${++counter}`;
+    // The cluster is thrown away after the suite: these databases need no dropping.
+    psql(adminUrl(), `CREATE DATABASE ${database} TEMPLATE template0`);
+    const url = new URL(adminUrl());
+    url.pathname = `/${database}`;
+    return url.toString();
+  },
   query<T>(db: string, sql: string, ...params: unknown[]): T[] {
     let next = 0;
     const bound = sql.replace(/\?/g, () => literal(params[next++]));
@@ -144,6 +167,9 @@ export const postgresFixture: StoreFixture = {
 export function onPostgres(db: string): boolean {
   return /^postgres(ql)?:\/\//.test(db);
 }
+
+/** The fixture of each store. */
+export const FIXTURES: Record<StoreKind, StoreFixture> = { sqlite: sqliteFixture, postgres: postgresFixture };
 
 /** The fixture of the store a location names. */
 export function fixtureFor(db: string): StoreFixture {

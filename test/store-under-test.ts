@@ -1,25 +1,25 @@
-// The store the end-to-end cases run against: a SQLite file by default, PostgreSQL in the
-// `postgres` project of vitest.config.ts (RCACHE_TEST_STORE=postgres), where each location is a
-// fresh database on the suite's cluster. Both are made and inspected synchronously (through the
-// store's fixture in store-fixtures.ts), as the cases expect of a file path.
-import { randomBytes } from 'node:crypto';
+// The store the end-to-end cases run against: a SQLite file in the default project, and each
+// other store of store-kinds.ts in a project of its own (vitest.config.ts sets RCACHE_TEST_STORE);
+// on PostgreSQL each location is a fresh database on the suite's cluster. Locations are made and
+// inspected synchronously, through the store's fixture (store-fixtures.ts), as cases expect of a path.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import { descriptorsOf } from './harness.js';
-import { fixtureFor, onPostgres, psql } from './store-fixtures.js';
-import type { StoreKind } from './stores.js';
+import { DEFAULT_STORE, isStoreKind, type StoreKind } from './store-kinds.js';
+import { FIXTURES, fixtureFor, onPostgres, psql } from './store-fixtures.js';
 
-export const STORE_UNDER_TEST: StoreKind = process.env.RCACHE_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+const chosen = process.env.RCACHE_TEST_STORE ?? DEFAULT_STORE;
+if (!isStoreKind(chosen)) throw new Error(`RCACHE_TEST_STORE names no store of the suite: ${chosen}`);
+export const STORE_UNDER_TEST: StoreKind = chosen;
 export const ON_POSTGRES = STORE_UNDER_TEST === 'postgres';
 
 /**
  * A case whose outcome does not depend on the store (a usage error, help, rendering, a path that
- * is no database): the SQLite run covers it, and the postgres project, which would only repeat
- * it, skips it.
+ * is no database): the default store's run covers it, and the other stores' projects, which would
+ * only repeat it, skip it.
  */
-export const itOnce = it.skipIf(ON_POSTGRES);
-export const describeOnce = describe.skipIf(ON_POSTGRES);
+export const itOnce = it.skipIf(STORE_UNDER_TEST !== DEFAULT_STORE);
+export const describeOnce = describe.skipIf(STORE_UNDER_TEST !== DEFAULT_STORE);
 
 function adminUrl(): string {
   const url = process.env.RCACHE_TEST_POSTGRES;
@@ -27,19 +27,9 @@ function adminUrl(): string {
   return url;
 }
 
-let counter = 0;
-// Process ids are reused (they wrap on a busy machine): a random part keeps names of files apart.
-const RUN = `${process.pid}_${randomBytes(4).toString('hex')}`;
-
 /** Where a case keeps its cache: `dir/name` for SQLite, a new empty database for PostgreSQL. */
 export function dbLocation(dir: string, name = 'cache.db'): string {
-  if (!ON_POSTGRES) return join(dir, name);
-  const database = `rcache_e${RUN}_${++counter}`;
-  // The cluster is thrown away after the suite: these databases need no dropping.
-  psql(adminUrl(), `CREATE DATABASE ${database} TEMPLATE template0`);
-  const url = new URL(adminUrl());
-  url.pathname = `/${database}`;
-  return url.toString();
+  return FIXTURES[STORE_UNDER_TEST].location(dir, name);
 }
 
 /** Whether anything of rcache's is at the location: the file, or the schema in the database. */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll } from 'vitest';
 import { tempDir } from './helpers.js';
+import { STORE_KINDS, type StoreKind } from './store-kinds.js';
 
 const configured = process.env.RCACHE_TEST_POSTGRES;
 /** The suite's PostgreSQL server (its maintenance database, as a superuser), when there is one. */
@@ -20,11 +21,8 @@ interface StoreMaker {
   copy(location: string, dir: string): Promise<string>;
 }
 
-/**
- * Every store the suite runs its cases on, and how a test makes one: adding a store is adding its
- * entry here and its fixture (store-fixtures.ts).
- */
-const MAKERS = {
+/** How a test makes a cache on each store of STORE_KINDS (store-kinds.ts). */
+const MAKERS: Record<StoreKind, StoreMaker> = {
   sqlite: {
     available: true,
     fresh: async (dir) => join(dir ?? tempDir(), 'rcache.db'),
@@ -40,12 +38,12 @@ const MAKERS = {
     // A database with another as its template is a copy of it, made by the server: no dump, no load.
     copy: async (location) => (await freshDatabase(new URL(location).pathname.slice(1))).url,
   },
-} satisfies Record<string, StoreMaker>;
+};
 
-export type StoreKind = keyof typeof MAKERS;
+export type { StoreKind };
 
 /** The stores this run of the suite covers. */
-export const STORES = (Object.keys(MAKERS) as StoreKind[]).filter((kind) => MAKERS[kind].available);
+export const STORES = STORE_KINDS.filter((kind) => MAKERS[kind].available);
 
 let admin: pg.Pool | undefined;
 const created: string[] = [];
