@@ -1,3 +1,5 @@
+import type { Dataset } from './types.js';
+
 /** A failure a user or a calling program can act on; the message is one line. */
 export class RcacheError extends Error {
   constructor(message: string) {
@@ -87,15 +89,18 @@ export class InterruptedError extends RcacheError {
  * another writer wrote it after it was read. Nothing was written.
  */
 export class CheckpointConflictError extends RcacheError {
+  readonly model: string;
   constructor(
-    readonly model: string,
+    /** The dataset whose checkpoint it is. */
+    readonly dataset: Dataset,
     /** The stored checkpoint's version. */
     readonly version: number,
     readonly expectVersion: number,
     /** What was not written: 'nothing was saved' (a run), 'the checkpoint was not changed'. */
     outcome: string,
   ) {
-    super(`the checkpoint of ${model} is at version ${version}, not ${expectVersion} as expected (it was written after it was read): ${outcome}`);
+    super(`the checkpoint of ${dataset.model} is at version ${version}, not ${expectVersion} as expected (it was written after it was read): ${outcome}`);
+    this.model = dataset.model;
   }
 }
 

@@ -1,6 +1,8 @@
 // Checkpoints through the built binary: --checkpoint and --expect-version on the writing commands,
 // and rcache checkpoint to read, set and clear one. Runs on both stores (vitest.config.ts).
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { BIN } from './harness.js';
 import { lines, ndjson, rcache, tempDir } from './helpers.js';
 import { dbLocation, holdsCache } from './store-under-test.js';
 
@@ -103,6 +105,21 @@ describe('--checkpoint on save, delete and update', () => {
     const [stats] = JSON.parse(await ok(db, ['stats', '--json'])).datasets;
     expect(stats).toMatchObject({ live: 2, deleted: 1, runs: 3 });
   }, 120_000);
+
+  it("a conflict's hint names the integration and connection that reach the dataset, quoted as a shell reads them", async () => {
+    const db = dbLocation(tempDir());
+    const names = ['--integration', 'hub spot', '--connection', "o'brien"];
+    await ok(db, [...names, 'save', '--model', 'Contact', '--checkpoint', '{"after":"p1"}'], contacts(1));
+    const stale = ['save', '--model', 'Contact', '--checkpoint', '{"after":"p2"}', '--expect-version', '0'];
+    const result = await rcache(['--db', db, ...names, ...stale], { input: contacts(2) });
+    expect(result.code).toBe(4);
+    const hinted = /read it again \((rcache checkpoint .*)\) and go on/.exec(result.stderr)?.[1];
+    expect(hinted).toBe("rcache checkpoint --integration 'hub spot' --connection 'o'\\''brien' --model Contact");
+    // The command as given, run by a shell, reads that checkpoint.
+    const shown = spawnSync('sh', ['-c', `${hinted!.replace(/^rcache/, `"${process.execPath}" "${BIN}" --db "${db}"`)}`], { encoding: 'utf8' });
+    expect(shown.status, shown.stderr).toBe(0);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ checkpoint: { after: 'p1' }, version: 1 });
+  });
 
   it('refuses a checkpoint that is not a JSON object or is over 64 KiB, and --expect-version alone: exit 2, nothing written', async () => {
     const dir = tempDir();

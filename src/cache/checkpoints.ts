@@ -34,6 +34,6 @@ export async function writeCheckpoint(
 ): Promise<StoredCheckpoint> {
   const expected = expectVersion === undefined ? undefined : checkExpectVersion(expectVersion);
   const { written, stored } = await store.writeCheckpoint(dataset, { text, at, expectVersion: expected });
-  if (!written) throw new CheckpointConflictError(dataset.model, stored.version, expected!, 'the checkpoint was not changed');
+  if (!written) throw new CheckpointConflictError(dataset, stored.version, expected!, 'the checkpoint was not changed');
   return stored;
 }

@@ -59,7 +59,7 @@ export abstract class LibraryRun {
       const expected = this.checkpoint?.expectVersion;
       if (this.run !== undefined && expected !== undefined) {
         const { version } = await this.run.readCheckpoint!();
-        if (version !== expected) throw new CheckpointConflictError(this.dataset.model, version, expected, 'nothing was saved');
+        if (version !== expected) throw new CheckpointConflictError(this.dataset, version, expected, 'nothing was saved');
       }
     }
     return this.run;

@@ -11,6 +11,7 @@ import {
   StoreError,
 } from '../errors.js';
 import { isServerLocation } from '../stores/open.js';
+import type { Dataset } from '../types.js';
 import { NothingStoredError } from './nothing-stored.js';
 import { UsageError } from './usage-error.js';
 
@@ -56,12 +57,25 @@ const SYSTEM_LIMITS: Record<string, (error: Error) => string> = {
   ENFILE: () => "the system's table of open files is full: close some programs and run again",
 };
 
+/** A word as a POSIX shell reads it back: as it is when it is plain, else in single quotes. */
+function shellWord(word: string): string {
+  return /^[\w.,:/@%+=-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+}
+
+/** The command that prints a dataset's checkpoint, with the names that reach it where they are not the defaults. */
+function checkpointCommand({ integration, connection, model }: Dataset): string {
+  const words = ['rcache', 'checkpoint'];
+  if (integration !== 'default') words.push('--integration', shellWord(integration));
+  if (connection !== 'default') words.push('--connection', shellWord(connection));
+  return [...words, '--model', shellWord(model)].join(' ');
+}
+
 /** A library error's message, with the flag that allows what it refused. */
 function hinted(error: RcacheError): string {
   if (error instanceof EmptyRefreshError) return `${error.message}; pass --allow-empty to allow that`;
   if (error instanceof DeletionLimitError) return `${error.message}; if that is right, pass --max-delete ${error.count} (or 100% to allow any share)`;
   if (error instanceof CheckpointConflictError) {
-    return `${error.message}; read it again (rcache checkpoint --model ${error.model}) and go on from what it holds`;
+    return `${error.message}; read it again (${checkpointCommand(error.dataset)}) and go on from what it holds`;
   }
   return error.message;
 }
