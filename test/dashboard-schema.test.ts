@@ -23,7 +23,7 @@ const PAGE = '/#/dataset?integration=default&connection=default&model=Contact';
 browserSuite('the schema on the dashboard', () => {
   useBrowser();
 
-  it("shows the dataset's stored schema as rcache schema prints it, and follows its removal", async () => {
+  it("shows the dataset's stored schema as rcache schema prints it, and follows its removal made alone", async () => {
     const dir = tempDir();
     const db = join(dir, 'cache.db');
     const file = join(dir, 'contact.schema.json');
@@ -47,10 +47,9 @@ browserSuite('the schema on the dashboard', () => {
     expect(await properties.getAttribute('open')).not.toBeNull();
     expect(await page.locator('#schema .json-key', { hasText: '"tags"' }).isVisible()).toBe(true);
 
-    // The page is redrawn after the dataset's next commit.
+    // Cleared alone, with no run committed: the page is redrawn all the same.
     await page.locator('#live:not(.offline)').waitFor();
     await run(db, ['schema', '--model', 'Contact', '--clear']);
-    await run(db, ['save', '--model', 'Contact'], ndjson([{ id: 'b' }]));
     await expect.poll(() => page.locator('#schema-none').isVisible(), { timeout: 5000 }).toBe(true);
     expect(await page.locator('#schema').count()).toBe(0);
     expect(errors).toEqual([]);

@@ -41,6 +41,21 @@ describe.each(STORES)('waiting for a commit, on %s', (store) => {
     expect((await changes.next(10)).map((c) => c.id)).toEqual(['b']);
   });
 
+  it('wakes for a checkpoint or a schema written alone, as for a run', async () => {
+    const { writer, reader } = await pair(store);
+    const writes = [
+      () => writer.setCheckpoint(CONTACTS, { after: 'p1' }),
+      () => writer.setSchema(CONTACTS, { type: 'object' }),
+      () => writer.clearSchema(CONTACTS),
+    ];
+    for (const write of writes) {
+      const version = await reader.version();
+      await write();
+      expect(await reader.waitForCommit(version, { interval: 10_000 })).toMatchObject({ reason: 'committed' });
+      expect(await reader.version()).toBeGreaterThan(version);
+    }
+  });
+
   it('waits while nothing is committed, and ends when a signal aborts it or `stop` says so', async () => {
     const { reader } = await pair(store);
     const version = await reader.version();

@@ -23,7 +23,9 @@ export class PostgresSchemas implements Schemas {
            ON CONFLICT (integration, connection, model) DO UPDATE SET schema = excluded.schema RETURNING xmax <> 0`;
     const client = await this.conns.connect();
     try {
-      const { rows } = await client.query<[boolean]>(prepared(sql, schema === undefined ? names(dataset) : [...names(dataset), schema]));
+      // Whoever watches the database for commits hears of it, as of a checkpoint written alone.
+      const notifying = `WITH written AS (${sql}) SELECT (SELECT * FROM written), pg_notify('rcache', '')`;
+      const { rows } = await client.query<[boolean]>(prepared(notifying, schema === undefined ? names(dataset) : [...names(dataset), schema]));
       client.release();
       return rows[0]?.[0] === true;
     } catch (error) {

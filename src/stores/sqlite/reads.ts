@@ -145,8 +145,8 @@ export function readRecord(conn: Connection, ref: DatasetRef, id: string): Chang
 }
 
 /**
- * The number of the latest run, plus the checkpoints written alone: every commit that changes
- * anything appends a run or writes a checkpoint alone in the same transaction.
+ * The number of the latest run, plus the writes made alone (meta.checkpoint_writes: checkpoints
+ * and schemas): every commit that changes anything appends a run or counts such a write.
  */
 export function lastRun(conn: Connection): number {
   return conn.statement('SELECT (SELECT coalesce(max(number), 0) FROM runs) + checkpoint_writes FROM meta WHERE id = 1').pluck().get() as number;

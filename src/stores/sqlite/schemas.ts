@@ -19,6 +19,8 @@ export class SqliteSchemas implements Schemas {
       const had = conn.statement(`DELETE FROM json_schemas WHERE ${NAMED}`).run(integration, connection, model).changes > 0;
       if (schema !== undefined)
         conn.statement('INSERT INTO json_schemas (integration, connection, model, schema) VALUES (?, ?, ?, ?)').run(integration, connection, model, schema);
+      // A write alone, as a checkpoint's: the database's version moves, and whoever watches it looks again.
+      conn.statement('UPDATE meta SET checkpoint_writes = checkpoint_writes + 1 WHERE id = 1').run();
       return had;
     });
   }
