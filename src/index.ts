@@ -1,23 +1,7 @@
 // The library: open a cache, then save, delete, update, read and follow its records.
 export { openCache, Cache } from './cache/cache.js';
-export type {
-  CacheOptions,
-  CacheRecord,
-  Checkpoint,
-  CheckpointOptions,
-  CheckpointReadOptions,
-  FollowOptions,
-  PruneOptions,
-  PruneResult,
-  PruneUntilOptions,
-  PruneUntilResult,
-  ReadOptions,
-  SaveOptions,
-  SaveResult,
-  UpdateOptions,
-  WriteOptions,
-  WriteResult,
-} from './cache/types.js';
+// Every option and result type of the Cache's methods.
+export type * from './cache/types.js';
 export { inferSchema } from './schema/infer.js';
 export type { DatasetName } from './decisions/dataset.js';
 export type { ChangeReader, ChangeQuery } from './cache/reader.js';
@@ -73,5 +57,4 @@ export { deliverWebhooks, type WebhookOptions } from './webhooks/webhooks.js';
 export type { WebhookEvent } from './webhooks/deliverer.js';
 export type { Webhook, SyncWebhook, ResyncWebhook } from './webhooks/payload.js';
 export type { DeliveryState } from './stores/store.js';
-export type { DatasetStats, InferSchemaOptions, JsonSchema } from './cache/types.js';
 export type { Schemas } from './stores/store.js';
