@@ -1,4 +1,4 @@
-import type { Dataset } from '../../types.js';
+import { DEFERRED_HASH, type Dataset } from '../../types.js';
 import type { DatasetRef } from '../store.js';
 import type { DatasetMove, RunEntry, Stamp } from './writes.js';
 
@@ -39,6 +39,14 @@ export interface SelectedRecord {
   size: number;
   /** The payload, when the record's hash is DEFERRED_HASH: its hash must be computed before the payload goes. */
   deferredPayload?: string;
+}
+
+/** The columns a store selects for SelectedRecord, in this order; the payload only where the hash is deferred. */
+export const SELECTED_COLUMNS = `rowid, position, size, CASE WHEN hash = '${DEFERRED_HASH}' THEN payload END`;
+
+/** A row of SELECTED_COLUMNS as a SelectedRecord. */
+export function selectedRecord([rowid, position, size, payload]: [number, number, number, string | null]): SelectedRecord {
+  return payload === null ? { rowid, position, size } : { rowid, position, size, deferredPayload: payload };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { DEFERRED_HASH } from '../../types.js';
 import type { Dataset, DatasetMove, DatasetRef, MaintainedDataset, Maintenance, PayloadSelection, RunEntry, SelectedRecord, Stamp } from '../store.js';
+import { SELECTED_COLUMNS, selectedRecord } from '../contract/maintenance.js';
 import type { Connections } from './connection.js';
 import { storeError } from './errors.js';
 import { CLEAR_CHECKPOINT } from './checkpoints.js';
@@ -50,11 +50,11 @@ class PostgresMaintenance implements Maintenance {
   async selectPayloads(dataset: DatasetRef, selection: PayloadSelection, afterPosition: number, limit: number): Promise<SelectedRecord[]> {
     const params: unknown[] = [dataset.uid, afterPosition, limit];
     const rows = await this.query<[number, number, number, string | null]>(
-      `SELECT rowid, position, size, CASE WHEN hash = '${DEFERRED_HASH}' THEN payload END FROM rcache.records
+      `SELECT ${SELECTED_COLUMNS} FROM rcache.records
        WHERE dataset_id = $1 AND position > $2${selected(selection, params)} ORDER BY position LIMIT $3`,
       params,
     );
-    return rows.map(([rowid, position, size, payload]) => (payload === null ? { rowid, position, size } : { rowid, position, size, deferredPayload: payload }));
+    return rows.map(selectedRecord);
   }
 
   async dropPayloads(

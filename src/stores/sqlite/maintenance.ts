@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
-import { DEFERRED_HASH } from '../../types.js';
 import type { Dataset, DatasetMove, DatasetRef, MaintainedDataset, Maintenance, PayloadSelection, RunEntry, SelectedRecord } from '../store.js';
+import { SELECTED_COLUMNS, selectedRecord } from '../contract/maintenance.js';
 import type { Connection } from './connection.js';
 import { clearCheckpoint } from './checkpoints.js';
 import { appendRun } from './history.js';
@@ -62,13 +62,13 @@ export class SqliteMaintenance implements Maintenance {
       () =>
         this.conn
           .statement(
-            `SELECT rowid, position, size, CASE WHEN hash = '${DEFERRED_HASH}' THEN payload END
+            `SELECT ${SELECTED_COLUMNS}
              FROM records WHERE dataset_id = @dataset AND position > @after${selected(selection)} ORDER BY position LIMIT @limit`,
           )
           .raw(true)
           .all({ dataset: dataset.uid, after: afterPosition, limit, ...selection }) as [number, number, number, string | null][],
     );
-    return rows.map(([rowid, position, size, payload]) => (payload === null ? { rowid, position, size } : { rowid, position, size, deferredPayload: payload }));
+    return rows.map(selectedRecord);
   }
 
   async dropPayloads(
