@@ -41,7 +41,11 @@ function render(refresh: boolean): Promise<void> {
         // Deliveries move no version: the overview looks again now and then, often while one is behind.
         clearTimeout(catchUp);
         const behind = await showOverview(main, refresh);
-        catchUp = setTimeout(() => route().name === 'overview' && !refreshQueued && void render(true), behind ? CATCH_UP_MS : LOOK_AGAIN_MS);
+        // A hidden page stops looking; it looks again when it is shown.
+        catchUp = setTimeout(
+          () => route().name === 'overview' && !refreshQueued && !document.hidden && void render(true),
+          behind ? CATCH_UP_MS : LOOK_AGAIN_MS,
+        );
         document.title = 'rcache dashboard';
       }
     } catch (error) {
@@ -52,6 +56,7 @@ function render(refresh: boolean): Promise<void> {
 }
 
 window.addEventListener('hashchange', () => void render(false));
+document.addEventListener('visibilitychange', () => !document.hidden && route().name === 'overview' && !refreshQueued && void render(true));
 void render(false);
 
 live(
