@@ -232,7 +232,7 @@ describe.concurrent.each(STORES)('prune gives the space it frees back, on %s', (
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/1,000 payloads pruned.*; [0-9.]+ MiB of disk space reclaimed/);
     expect(size(db)).toBeLessThan(before / 2);
-  });
+  }, 120_000);
 
   it('prune --until-cursor --vacuum gives the space back too, and says how much', async () => {
     const db = await freshStore(store, scratchDir());
@@ -243,7 +243,7 @@ describe.concurrent.each(STORES)('prune gives the space it frees back, on %s', (
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/1,000 payloads pruned.*; [0-9.]+ MiB of disk space reclaimed/);
     expect(size(db)).toBeLessThan(before / 2);
-  });
+  }, 120_000);
 });
 
 // SQLite only, as the two below: a file system mounted read-only under the database file.
