@@ -143,6 +143,32 @@ export function spawnProcess(command: string, args: string[], options: StartOpti
   return proc;
 }
 
+/**
+ * Stops reading the process's output in the very event that takes it past `bytes`, as a consumer
+ * that stops reading would; rejects if the process ends first. A poll would stop late: by then a
+ * fast process may have written all it had.
+ */
+export function pauseOutputAfter(proc: Proc, bytes: number): Promise<void> {
+  const stdout = proc.child.stdout!;
+  return new Promise((resolve, reject) => {
+    let seen = proc.out().length;
+    const past = () => {
+      if (seen <= bytes) return false;
+      stdout.pause();
+      stdout.off('data', onData);
+      resolve();
+      return true;
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      past();
+    };
+    if (past()) return;
+    stdout.on('data', onData);
+    void proc.exit.then(() => reject(new Error(`the process ended after ${seen} bytes of output, before ${bytes}`)));
+  });
+}
+
 /** Starts the built rcache in the background. */
 export function start(args: string[], options: StartOptions = {}): Proc {
   return spawnProcess(process.execPath, [BIN, ...args], options);

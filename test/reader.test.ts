@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { rcache, start, tempDir, until } from './harness.js';
+import { pauseOutputAfter, rcache, start, tempDir, until } from './harness.js';
 import { lines, ndjson, seed } from './helpers.js';
 import { ON_POSTGRES, dbLocation, following, itOnce } from './store-under-test.js';
 
@@ -25,8 +25,7 @@ describe('a follower and a slow consumer', () => {
     const follower = start(['--db', db, 'records', '--model', 'M', '--follow', '--interval', '0.05']);
     // The consumer stops reading a little way into the 1.8 MB backlog: far more is left than the
     // pipe and both buffers hold, so the follower is stuck writing the backlog when the save commits.
-    await until(() => follower.out().length > 100_000, 'the backlog to start');
-    follower.child.stdout!.pause();
+    await pauseOutputAfter(follower, 100_000);
     const saved = await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'late' }]) });
     expect(saved.code).toBe(0);
     expect(lines(follower.stdout().slice(0, follower.stdout().lastIndexOf('\n'))).length).toBeLessThan(900);
@@ -40,8 +39,7 @@ describe('a follower and a slow consumer', () => {
     const file = join(dir, 'state');
     const follower = start(['--db', db, 'records', '--model', 'M', '--follow', '--cursor-file', file]);
     // Take more than the cursor file's step of output, then stop reading.
-    await until(() => follower.out().length > 1_300_000, 'more output than a step of the cursor file');
-    follower.child.stdout!.pause();
+    await pauseOutputAfter(follower, 1_300_000);
     await until(() => existsSync(file), 'the cursor file');
     const stopped = Date.now();
     follower.child.kill('SIGTERM');
@@ -63,8 +61,7 @@ describe('the cursor file under a slow consumer', () => {
     const { dir, db } = await seeded(records(5000, 400));
     const file = join(dir, 'state');
     const first = start(['--db', db, 'records', '--model', 'M', '--cursor-file', file]);
-    await until(() => first.out().length > 1_300_000, 'more output than a step of the cursor file');
-    first.child.stdout!.pause();
+    await pauseOutputAfter(first, 1_300_000);
     await until(() => existsSync(file), 'the cursor file');
     first.child.kill('SIGKILL');
     await first.exit;
