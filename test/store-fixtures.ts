@@ -106,7 +106,8 @@ let counter = 0;
 // Process ids are reused (they wrap on a busy machine): a random part keeps names of files apart.
 const RUN = `${process.pid}_${randomBytes(4).toString('hex')}`;
 
-function adminUrl(): string {
+/** The suite's PostgreSQL server, as a superuser. */
+export function adminUrl(): string {
   const url = process.env.RCACHE_TEST_POSTGRES;
   if (!url || url === 'skip') throw new Error('the postgres project needs a PostgreSQL server (RCACHE_TEST_POSTGRES)');
   return url;

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { describe, it } from 'vitest';
 import { descriptorsOf } from './harness.js';
 import { DEFAULT_STORE, isStoreKind, type StoreKind } from './store-kinds.js';
-import { FIXTURES, fixtureFor, onPostgres, psql } from './store-fixtures.js';
+import { FIXTURES, adminUrl, fixtureFor, onPostgres, psql } from './store-fixtures.js';
 
 const chosen = process.env.RCACHE_TEST_STORE ?? DEFAULT_STORE;
 if (!isStoreKind(chosen)) throw new Error(`RCACHE_TEST_STORE names no store of the suite: ${chosen}`);
@@ -20,12 +20,6 @@ export const ON_POSTGRES = STORE_UNDER_TEST === 'postgres';
  */
 export const itOnce = it.skipIf(STORE_UNDER_TEST !== DEFAULT_STORE);
 export const describeOnce = describe.skipIf(STORE_UNDER_TEST !== DEFAULT_STORE);
-
-function adminUrl(): string {
-  const url = process.env.RCACHE_TEST_POSTGRES;
-  if (!url || url === 'skip') throw new Error('the postgres project needs a PostgreSQL server (RCACHE_TEST_POSTGRES)');
-  return url;
-}
 
 /** Where a case keeps its cache: `dir/name` for SQLite, a new empty database for PostgreSQL. */
 export function dbLocation(dir: string, name = 'cache.db'): string {
