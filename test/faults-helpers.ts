@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { copyFileSync, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { descriptorsOf, rcache, tempDir } from './harness.js';
+import { BIN, descriptorsOf, rcache, tempDir } from './harness.js';
 import { ndjson } from './helpers.js';
 
 export { run, start, until, type Proc, type RawResult, type StartOptions } from './harness.js';
@@ -222,7 +222,8 @@ function works(command: string, args: string[]): boolean {
 export function unprivilegedPrefix(): string[] | undefined {
   if (!isRoot) return [];
   const prefix = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
-  return works(prefix[0]!, [...prefix.slice(1), process.execPath, '-e', '0']) ? prefix : undefined;
+  // rcache itself: a checkout in a folder closed to others (mktemp -d makes one) cannot be run as that user.
+  return works(prefix[0]!, [...prefix.slice(1), process.execPath, BIN, '--version']) ? prefix : undefined;
 }
 
 /** /usr/bin/time, when it can report a process's peak memory. */

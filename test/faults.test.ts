@@ -474,7 +474,7 @@ describe.concurrent('rcache under faults', () => {
   describe.skipIf(asOther === undefined)(
     `a read-only database file or folder: reading commands work, writing ones fail with exit 1${
       asOther === undefined
-        ? ' — SKIPPED: running as root without setpriv, so permissions cannot be tested'
+        ? ' — SKIPPED: running as root, and setpriv is missing or uid 65534 cannot run this checkout (a folder above it is closed to others)'
         : isRoot
           ? ' (run as uid 65534 through setpriv)'
           : ''
