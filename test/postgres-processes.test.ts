@@ -345,7 +345,8 @@ describe.skipIf(POSTGRES_URL === undefined)('rcache processes on PostgreSQL', ()
       }
       const seen = events.join('').length;
       for (const { url } of [followed, served]) expect((await run(['save', '--model', 'M', '--db', url], ndjson(records('m', 1, round)))).code).toBe(0);
-      await until(() => idsIn(follower.out()).length === round + 1, 20_000, `the follower to print the save of round ${round}`);
+      await until(() => !follower.running() || idsIn(follower.out()).length === round + 1, 20_000, `the follower to print the save of round ${round}`);
+      expect(idsIn(follower.out()), follower.err()).toHaveLength(round + 1);
       await until(() => events.join('').slice(seen).includes('event: version'), 20_000, `a live update in round ${round}`);
     }
     for (const { name } of [followed, served]) {

@@ -342,6 +342,45 @@ describe.skipIf(POSTGRES_URL === undefined)('the PostgreSQL store', () => {
     });
   });
 
+  test('a listening connection lost while it checks the database is opened again, and its follower is not told the database was replaced', async () => {
+    const { name, url } = await freshDatabase();
+    const admin = await adminClient();
+    await withStore(url, async (follower) => {
+      await saveNew(follower, ['a']);
+      // Holds the check of the database's identity, which the listening connection makes once it listens.
+      const blocker = new pg.Client({ connectionString: url });
+      await blocker.connect();
+      try {
+        await blocker.query('BEGIN');
+        await blocker.query('LOCK TABLE rcache.meta IN ACCESS EXCLUSIVE MODE');
+        const version = follower.version();
+        let checking: number | undefined;
+        await until(
+          async () => {
+            const { rows } = await admin.query(
+              `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock' AND query LIKE 'SELECT database_id%'`,
+              [name],
+            );
+            checking = rows[0]?.pid as number | undefined;
+            return checking !== undefined;
+          },
+          10_000,
+          'the identity check to wait',
+        );
+        await admin.query('SELECT pg_terminate_backend($1)', [checking]);
+        await blocker.query('COMMIT');
+        const since = await version;
+        const woke = await follower.waitForCommit(since, { interval: 50 });
+        // The lost connection counts as a commit; the next wait listens again and hears the next.
+        expect(woke.reason).toBe('committed');
+        const waiting = follower.waitForCommit(woke.version, { interval: 20_000 });
+        await withStore(url, (writer) => saveNew(writer, ['b']));
+        expect((await waiting).reason).toBe('committed');
+      } finally {
+        await blocker.end();
+      }
+    });
+  });
   // A compaction first waits for the writes begun before it anywhere on the server (other files'
   // saves): the time allowed covers them.
   test('a prune that compacts gives the space of dropped payloads back', async () => {

@@ -41,7 +41,9 @@ export class CommitWatch {
       client.on('error', lost);
       client.on('end', lost);
       await client.query('LISTEN rcache');
-      if (!(await this.sameDatabase(client).catch(() => false))) this.replaced = true;
+      // A check that fails says nothing of the identity (the connection may be lost during it,
+      // which counts as a commit); only an answer naming another database does.
+      if ((await this.sameDatabase(client).catch(() => true)) === false) this.replaced = true;
       return client;
     })();
     this.client = listening;
