@@ -34,7 +34,7 @@ if (process.argv.length === 3 && (process.argv[2] === '--version' || process.arg
   });
   process.stdout.write(require('../package.json').version + '\n');
 } else {
-  import('../dist/cli/main.js').then(
+  import('../dist/bundle/main.js').then(
     (cli) => cli.main(process.argv),
     (error) => {
       process.stderr.write(`rcache: cannot start: ${startFailure(error)}\n`);

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
-const SOURCES = ['src', 'web', 'scripts/build-web.mjs', 'tsconfig.json', 'package.json', 'package-lock.json'];
+const SOURCES = ['src', 'web', 'scripts/build-cli.mjs', 'scripts/build-web.mjs', 'tsconfig.json', 'package.json', 'package-lock.json'];
 // The build's last step writes it.
 const BUILT = join(root, 'dist', 'web', 'manifest.json');
 

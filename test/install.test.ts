@@ -51,6 +51,7 @@ describe('installing', () => {
     expect(readFileSync(join(source, 'package-lock.json'), 'utf8')).toBe(lock);
     const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
     expect(listing).toContain('package/dist/cli/main.js');
+    expect(listing).toContain('package/dist/bundle/main.js');
     expect(listing).toContain('package/dist/index.d.ts');
     expect(listing).toContain('package/LICENSE');
 

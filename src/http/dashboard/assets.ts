@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_DIR } from '../../version.js';
 
 /** What the front-end build writes beside the bundle: the page and each hashed asset. */
 export interface Manifest {
@@ -16,7 +16,7 @@ interface Asset {
 }
 
 /** The built front-end, from the package's dist/web (the same place from src/ and dist/). */
-export const WEB_DIR = fileURLToPath(new URL('../../../dist/web/', import.meta.url));
+export const WEB_DIR = join(PACKAGE_DIR, 'dist', 'web');
 
 /** The dashboard's files, read once: the page, and assets whose names change with their content. */
 export class Assets {
