@@ -2,10 +2,13 @@
 // and rcache checkpoint to read, set and clear one. Runs on both stores (vitest.config.ts).
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import type { Cache } from '../src/index.js';
 import { BIN } from './harness.js';
-import { lines, ndjson, rcache, tempDir } from './helpers.js';
+import { ndjson, query, rcache, seed, tempDir } from './helpers.js';
+import { fixtureFor } from './store-fixtures.js';
 import { dbLocation, holdsCache } from './store-under-test.js';
 
+const BUILT_LIBRARY = '../dist/index.js';
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 async function ok(db: string, args: string[], input = ''): Promise<string> {
@@ -20,17 +23,42 @@ async function checkpoint(db: string, model = 'Contact'): Promise<Record<string,
   return JSON.parse(stdout);
 }
 
-/** What a refused write must leave as it was: the change stream, the figures and the run history. */
-async function state(db: string) {
-  return {
-    records: await ok(db, ['records', '--model', 'Contact']),
-    stats: JSON.parse(await ok(db, ['stats', '--json'])).datasets,
-    runs: JSON.parse(await ok(db, ['stats', '--runs', '--json'])).runs,
-    checkpoint: await ok(db, ['checkpoint', '--model', 'Contact']),
-  };
+/** A dataset's checkpoint as the database holds it: its JSON, parsed, and its version (0 when none was ever written). */
+function stored(db: string, model = 'Contact', connection = 'default'): { checkpoint: Record<string, any> | null; version: number } {
+  const [row] = query<{ checkpoint: string | null; version: number }>(
+    db,
+    'SELECT checkpoint, version FROM checkpoints WHERE model = ? AND connection = ?',
+    model,
+    connection,
+  );
+  return row === undefined
+    ? { checkpoint: null, version: 0 }
+    : { checkpoint: row.checkpoint === null ? null : JSON.parse(row.checkpoint), version: row.version };
 }
 
-const contacts = (count: number, fields: object = {}) => ndjson(Array.from({ length: count }, (_, i) => ({ id: `c${i}`, ...fields })));
+/**
+ * What a refused write must leave as it was: every record, dataset and run, and every checkpoint.
+ * Not the last position: PostgreSQL's sequence does not give back those a rolled-back run took.
+ */
+function state(db: string) {
+  const { records, datasets, runs } = fixtureFor(db).snapshot(db);
+  const checkpoints = query(db, 'SELECT * FROM checkpoints ORDER BY integration, connection, model');
+  return { records, datasets, runs, checkpoints };
+}
+
+/** Writes through the built library, in this process: what a case starts from, not the command it tests. */
+async function withCache(db: string, work: (cache: Cache) => Promise<unknown>): Promise<void> {
+  const { openCache } = (await import(BUILT_LIBRARY)) as typeof import('../src/index.js');
+  const cache = await openCache(db);
+  try {
+    await work(cache);
+  } finally {
+    await cache.close();
+  }
+}
+
+const contactList = (count: number, fields: object = {}) => Array.from({ length: count }, (_, i) => ({ id: `c${i}`, ...fields }));
+const contacts = (count: number, fields: object = {}) => ndjson(contactList(count, fields));
 
 describe('rcache checkpoint', () => {
   it('prints version 0 where nothing was saved, then sets, prints and clears it, each write one more', async () => {
@@ -53,14 +81,16 @@ describe('rcache checkpoint', () => {
     expect(await checkpoint(db)).toEqual(cleared);
     // Per dataset: another connection's is its own.
     await ok(db, ['checkpoint', '--model', 'Contact', '--connection', 'acme', '--set', '{"after":"a9"}']);
-    expect(await checkpoint(db)).toEqual(cleared);
+    expect(stored(db)).toEqual({ checkpoint: null, version: 2 });
     expect(JSON.parse(await ok(db, ['checkpoint', '--model', 'Contact', '--connection', 'acme']))).toMatchObject({ checkpoint: { after: 'a9' }, version: 1 });
   });
 
   it('a stale --expect-version changes nothing and exits 4 with one line naming both versions', async () => {
     const db = dbLocation(tempDir());
-    await ok(db, ['checkpoint', '--model', 'Contact', '--set', '{"after":"p1"}']);
-    await ok(db, ['checkpoint', '--model', 'Contact', '--set', '{"after":"p2"}']);
+    await withCache(db, async (cache) => {
+      await cache.setCheckpoint({ model: 'Contact' }, { after: 'p1' });
+      await cache.setCheckpoint({ model: 'Contact' }, { after: 'p2' });
+    });
     for (const args of [
       ['--set', '{"after":"p9"}', '--expect-version', '1'],
       ['--clear', '--expect-version', '0'],
@@ -72,7 +102,7 @@ describe('rcache checkpoint', () => {
         /^rcache: the checkpoint of Contact is at version 2, not [01] as expected \(it was written after it was read\): the checkpoint was not changed; read it again \(rcache checkpoint --model Contact\) and go on from what it holds\n$/,
       );
     }
-    expect(await checkpoint(db)).toMatchObject({ checkpoint: { after: 'p2' }, version: 2 });
+    expect(stored(db)).toEqual({ checkpoint: { after: 'p2' }, version: 2 });
   });
 });
 
@@ -80,10 +110,10 @@ describe('--checkpoint on save, delete and update', () => {
   it('saves the checkpoint with the records; a stale --expect-version exits 4 and writes neither', async () => {
     const db = dbLocation(tempDir());
     await ok(db, ['save', '--model', 'Contact', '--checkpoint', '{"after":"p1"}', '--expect-version', '0'], contacts(3));
-    expect(await checkpoint(db)).toMatchObject({ checkpoint: { after: 'p1' }, version: 1 });
-    expect(lines(await ok(db, ['records', '--model', 'Contact']))).toHaveLength(3);
+    expect(stored(db)).toEqual({ checkpoint: { after: 'p1' }, version: 1 });
+    expect(query(db, 'SELECT id FROM records ORDER BY id')).toEqual([{ id: 'c0' }, { id: 'c1' }, { id: 'c2' }]);
 
-    const before = await state(db);
+    const before = state(db);
     const refused: [string[], string][] = [
       [['save', '--model', 'Contact', '--checkpoint', '{"after":"p2"}', '--expect-version', '0'], contacts(6, { v: 2 })],
       [['save', '--model', 'Contact', '--checkpoint', '{"after":"p2"}', '--expect-version', '2', '--full-refresh', '--allow-empty'], ''],
@@ -96,20 +126,21 @@ describe('--checkpoint on save, delete and update', () => {
       expect(result.stdout).toBe('');
       expect(result.stderr).toMatch(/^rcache: the checkpoint of Contact is at version 1, not \d as expected \(.*\): nothing was saved; read it again/);
       expect(result.stderr.split('\n')).toHaveLength(2);
-      expect(await state(db)).toEqual(before);
+      expect(state(db)).toEqual(before);
     }
 
     await ok(db, ['delete', '--model', 'Contact', '--checkpoint', '{"after":"p2"}', '--expect-version', '1', 'c0']);
     await ok(db, ['update', '--model', 'Contact', '--checkpoint', '{"after":"p3"}', '--expect-version', '2'], ndjson([{ id: 'c1', v: 9 }]));
-    expect(await checkpoint(db)).toMatchObject({ checkpoint: { after: 'p3' }, version: 3 });
-    const [stats] = JSON.parse(await ok(db, ['stats', '--json'])).datasets;
-    expect(stats).toMatchObject({ live: 2, deleted: 1, runs: 3 });
+    expect(stored(db)).toEqual({ checkpoint: { after: 'p3' }, version: 3 });
+    expect(query(db, 'SELECT model, live, deleted, runs FROM datasets')).toEqual([{ model: 'Contact', live: 2, deleted: 1, runs: 3 }]);
   }, 120_000);
 
   it("a conflict's hint names the integration and connection that reach the dataset, quoted as a shell reads them", async () => {
     const db = dbLocation(tempDir());
     const names = ['--integration', 'hub spot', '--connection', "o'brien"];
-    await ok(db, [...names, 'save', '--model', 'Contact', '--checkpoint', '{"after":"p1"}'], contacts(1));
+    await withCache(db, (cache) =>
+      cache.save({ integration: 'hub spot', connection: "o'brien", model: 'Contact' }, contactList(1), { checkpoint: { after: 'p1' } }),
+    );
     const stale = ['save', '--model', 'Contact', '--checkpoint', '{"after":"p2"}', '--expect-version', '0'];
     const result = await rcache(['--db', db, ...names, ...stale], { input: contacts(2) });
     expect(result.code).toBe(4);
@@ -145,11 +176,11 @@ describe('--checkpoint on save, delete and update', () => {
       expect(result.stderr).toMatch(message);
       expect(holdsCache(db), 'no database was created').toBe(false);
     }
-    await ok(db, ['save', '--model', 'Contact'], contacts(1));
-    const before = await state(db);
+    await seed(db, contactList(1), { model: 'Contact' });
+    const before = state(db);
     const huge = await rcache(['--db', db, 'save', '--model', 'Contact', '--checkpoint', pad(64 * 1024 + 1)], { input: contacts(5) });
     expect(huge.code).toBe(2);
-    expect(await state(db)).toEqual(before);
+    expect(state(db)).toEqual(before);
     // 64 KiB exactly is taken, and printed back whole.
     await ok(db, ['checkpoint', '--model', 'Contact', '--set', pad(64 * 1024)]);
     expect((await checkpoint(db)).checkpoint.pad).toHaveLength(64 * 1024 - 10);
@@ -157,18 +188,20 @@ describe('--checkpoint on save, delete and update', () => {
 
   it('a reset clears the checkpoint and counts as a write: the version read before it is refused after', async () => {
     const db = dbLocation(tempDir());
-    await ok(db, ['save', '--model', 'Contact', '--checkpoint', '{"after":"p5"}'], contacts(4));
-    const { version } = await checkpoint(db);
+    await withCache(db, (cache) => cache.save({ model: 'Contact' }, contactList(4), { checkpoint: { after: 'p5' } }));
+    const { version } = stored(db);
+    expect(version).toBe(1);
     await ok(db, ['reset', '--model', 'Contact']);
-    expect(await checkpoint(db)).toMatchObject({ checkpoint: null, version: version + 1 });
+    expect(stored(db)).toEqual({ checkpoint: null, version: version + 1 });
     const stale = await rcache(['--db', db, 'save', '--model', 'Contact', '--checkpoint', '{"after":"p6"}', '--expect-version', String(version)], {
       input: contacts(4),
     });
     expect(stale.code).toBe(4);
     expect(stale.stderr).toContain(`is at version ${version + 1}, not ${version} as expected`);
-    expect(await ok(db, ['records', '--model', 'Contact'])).toBe('');
+    expect(query(db, 'SELECT id FROM records')).toEqual([]);
     await ok(db, ['save', '--model', 'Contact', '--checkpoint', '{"after":"p1"}', '--expect-version', String(version + 1)], contacts(4));
-    expect(await checkpoint(db)).toMatchObject({ checkpoint: { after: 'p1' }, version: version + 2 });
+    expect(stored(db)).toEqual({ checkpoint: { after: 'p1' }, version: version + 2 });
+    expect(query(db, 'SELECT count(*) AS n FROM records')).toEqual([{ n: 4 }]);
   });
 
   it('every command names its checkpoint flags in --help with an example, and rcache --help names exit 4', async () => {

@@ -7,19 +7,26 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scratchDir, start, until } from './faults-helpers.js';
-import { BIN, lines, query, rcache } from './helpers.js';
-import { dbLocation, ON_POSTGRES } from './store-under-test.js';
+import { BIN, query } from './helpers.js';
+import { dbLocation, holdsCache, ON_POSTGRES } from './store-under-test.js';
 
 const README = join(import.meta.dirname, '..', 'README.md');
 
-async function ok(db: string, args: string[]): Promise<string> {
-  const result = await rcache(['--db', db, ...args], { env: { RCACHE_NOW: undefined } });
-  expect(result.code, result.stderr).toBe(0);
-  return result.stdout;
+/** The dataset's checkpoint as the database holds it, version 0 when none was ever written (or there is no database yet). */
+function checkpointOf(db: string, model: string): { checkpoint: Record<string, any> | null; version: number } {
+  if (!holdsCache(db)) return { checkpoint: null, version: 0 };
+  const [row] = query<{ checkpoint: string | null; version: number }>(db, 'SELECT checkpoint, version FROM checkpoints WHERE model = ?', model);
+  return row === undefined
+    ? { checkpoint: null, version: 0 }
+    : { checkpoint: row.checkpoint === null ? null : JSON.parse(row.checkpoint), version: row.version };
 }
 
-async function checkpointOf(db: string, model: string): Promise<{ checkpoint: Record<string, any> | null; version: number }> {
-  return JSON.parse(await ok(db, ['checkpoint', '--model', model]));
+/** The payloads of the dataset's records, as the database holds them: none when there is no database yet. */
+function recordsOf(db: string, model: string): Record<string, any>[] {
+  if (!holdsCache(db)) return [];
+  return query<{ payload: string }>(db, 'SELECT r.payload FROM records r JOIN datasets d ON d.id = r.dataset_id WHERE d.model = ?', model).map((row) =>
+    JSON.parse(row.payload),
+  );
 }
 
 /** Waits until no rcache session of a killed client is left on the server: a commit it sent has then landed or is gone. */
@@ -40,15 +47,14 @@ function block(run: number, index: number): string {
   return text;
 }
 
-/** The run every record and the checkpoint come from, checked through the stream, the figures and the checkpoint. */
-async function sameRun(db: string): Promise<{ run: number; version: number }> {
-  const records = lines(await ok(db, ['records', '--model', 'M']));
+/** The run every record and the checkpoint come from, checked through the records, the dataset's figures and the checkpoint. */
+function sameRun(db: string): { run: number; version: number } {
+  const records = recordsOf(db, 'M');
   expect(records).toHaveLength(RECORDS);
   const runs = new Set(records.map((record) => record.run));
   expect(runs.size, `records of runs ${[...runs].join(', ')}`).toBe(1);
-  const [stats] = JSON.parse(await ok(db, ['stats', '--json'])).datasets;
-  expect(stats).toMatchObject({ model: 'M', live: RECORDS, deleted: 0 });
-  const { checkpoint, version } = await checkpointOf(db, 'M');
+  expect(query(db, 'SELECT model, live, deleted FROM datasets')).toEqual([{ model: 'M', live: RECORDS, deleted: 0 }]);
+  const { checkpoint, version } = checkpointOf(db, 'M');
   expect(checkpoint?.run, 'the checkpoint is of the run the records are of').toBe([...runs][0]);
   return { run: checkpoint!.run, version };
 }
@@ -64,7 +70,7 @@ describe('a run carrying a checkpoint, killed with SIGKILL', () => {
     for (let i = 0; i < RECORDS / BLOCK; i++) first.child.stdin!.write(block(0, i));
     first.child.stdin!.end();
     expect((await first.exit).code).toBe(0);
-    let current = await sameRun(db);
+    let current = sameRun(db);
     expect(current).toEqual({ run: 0, version: 1 });
 
     // Killed once a share of the input was taken (it went through the pipe: rcache read it), or
@@ -89,7 +95,7 @@ describe('a run carrying a checkpoint, killed with SIGKILL', () => {
       const exit = await proc.exit;
       expect(exit.stderr).not.toMatch(/rcache: /);
       await settled(db);
-      const after = await sameRun(db);
+      const after = sameRun(db);
       if (point === 'never') expect(exit.code).toBe(0);
       // Killed before its input ended, a run cannot have committed; killed as it ends, it may have.
       if (typeof point === 'number') expect(after, `run ${run}, killed with ${point * 100}% of its input read`).toEqual(current);
@@ -103,8 +109,7 @@ describe('a run carrying a checkpoint, killed with SIGKILL', () => {
     }
     expect(killed).toBe(6);
     expect(current.run).toBe(points.length);
-    const runs = JSON.parse(await ok(db, ['stats', '--runs', '--json'])).runs;
-    expect(runs.length, 'one run committed per write of the checkpoint').toBe(current.version);
+    expect(query(db, 'SELECT count(*) AS n FROM runs'), 'one run committed per write of the checkpoint').toEqual([{ n: current.version }]);
   }, 240_000);
 });
 
@@ -184,29 +189,31 @@ describe("the README's sync script", () => {
       await run.exit;
       await settled(db);
       // The checkpoint names the page after the last one saved, and every record saved is of a page before it.
-      const { checkpoint, version: written } = await checkpointOf(db, 'Contact');
+      const { checkpoint, version: written } = checkpointOf(db, 'Contact');
       const next = checkpoint === null ? 0 : Number(checkpoint.after.slice(1));
       expect(written).toBe(next);
-      const read = await rcache(['--db', db, 'records', '--model', 'Contact']);
-      // Killed before its first save, it left no database.
-      if (read.code !== 0) expect(read.stderr).toMatch(/^rcache: no rcache database at /);
-      const records = lines(read.stdout);
+      // Killed before its first save, it left no database: no records.
+      const records = recordsOf(db, 'Contact');
       expect(records).toHaveLength(next * PAGE_SIZE);
       expect(records.every((record) => record.page < next)).toBe(true);
     }
 
     const last = sync();
     expect(await last.exit, last.stderr()).toBe(0);
-    const records = lines(await ok(db, ['records', '--model', 'Contact']));
+    const records = recordsOf(db, 'Contact');
+    expect(records).toHaveLength(PAGES * PAGE_SIZE);
     expect(new Set(records.map((record) => record.id)).size).toBe(PAGES * PAGE_SIZE);
-    expect(await checkpointOf(db, 'Contact')).toMatchObject({ checkpoint: { after: `p${PAGES}` }, version: PAGES });
+    expect(checkpointOf(db, 'Contact')).toEqual({ checkpoint: { after: `p${PAGES}` }, version: PAGES });
     // Each page was saved once, by a run that added all of it: none saved twice, none skipped.
-    const saves = JSON.parse(await ok(db, ['stats', '--runs', '--json'])).runs;
-    expect(saves.map((run: Record<string, number>) => [run.added, run.updated, run.unchanged])).toEqual(Array(PAGES).fill([PAGE_SIZE, 0, 0]));
+    const saves = query<{ kind: string; added: number; updated: number; unchanged: number; finished_at: number }>(
+      db,
+      'SELECT kind, added, updated, unchanged, finished_at FROM runs ORDER BY number',
+    );
+    expect(saves.map((run) => [run.kind, run.added, run.updated, run.unchanged])).toEqual(Array(PAGES).fill(['save', PAGE_SIZE, 0, 0]));
     // No page was fetched once its save had committed; a page is fetched again only after a kill.
     const fetches = folder.fetches();
-    saves.forEach((run: { finished_at: string }, page: number) => {
-      for (const fetch of fetches.filter((f) => f.token === (page === 0 ? '' : `p${page}`))) expect(fetch.at).toBeLessThan(Date.parse(run.finished_at));
+    saves.forEach((run, page) => {
+      for (const fetch of fetches.filter((f) => f.token === (page === 0 ? '' : `p${page}`))) expect(fetch.at).toBeLessThan(run.finished_at);
     });
     expect(fetches.length).toBeLessThanOrEqual(PAGES + 1 + points.length);
     expect(fetches.at(-1)!.token, 'it stops once caught up').toBe(`p${PAGES}`);

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { displayLocation } from '../src/stores/open.js';
-import { lines, ndjson, query, rcache, tempDir } from './helpers.js';
+import { ndjson, query, rcache, seed, tempDir } from './helpers.js';
 import { dbLocation } from './store-under-test.js';
 import { CONTACT_SCHEMA } from './contact-schema.js';
 
@@ -21,7 +21,25 @@ function setup() {
   return { dir, db, write, run, contact: write('contact.schema.json', CONTACT) };
 }
 
-const schemaRows = (db: string) => query(db, 'SELECT model, schema FROM json_schemas ORDER BY model');
+/** The schemas the database holds, parsed, by model. */
+const schemaRows = (db: string) =>
+  query<{ model: string; schema: string }>(db, 'SELECT model, schema FROM json_schemas ORDER BY model').map(({ model, schema }) => ({
+    model,
+    schema: JSON.parse(schema),
+  }));
+
+const BUILT_LIBRARY = '../dist/index.js';
+
+/** Stores a dataset's schema through the built library, in this process: what a case starts from, not the command it tests. */
+async function storeSchema(db: string, model: string, schema: unknown): Promise<void> {
+  const { openCache } = (await import(BUILT_LIBRARY)) as typeof import('../src/index.js');
+  const cache = await openCache(db);
+  try {
+    await cache.setSchema({ model }, schema);
+  } finally {
+    await cache.close();
+  }
+}
 
 describe('rcache schema', () => {
   it('sets, prints and clears the schema of a dataset; printing none is exit 5', async () => {
@@ -53,8 +71,8 @@ describe('rcache schema', () => {
   });
 
   it('a schema file that does not compile is a usage error naming the problem, and nothing is stored', async () => {
-    const { dir, db, write, run, contact } = setup();
-    await run(['schema', '--model', 'Contact', '--set', contact]);
+    const { dir, db, write, run } = setup();
+    await storeSchema(db, 'Contact', CONTACT);
     const cases: [string, string][] = [
       [join(dir, 'missing.json'), `rcache: --set ${join(dir, 'missing.json')}: cannot read it: there is no such file\n`],
       [write('text.json', 'type: object'), `rcache: --set ${join(dir, 'text.json')} is not JSON: `],
@@ -77,8 +95,7 @@ describe('rcache schema', () => {
       expect(result.stderr.startsWith(message), result.stderr).toBe(true);
     }
     // The schema stored before is still the one.
-    expect(JSON.parse((await run(['schema', '--model', 'Contact'])).stdout)).toEqual(CONTACT);
-    expect(schemaRows(db)).toHaveLength(1);
+    expect(schemaRows(db)).toEqual([{ model: 'Contact', schema: CONTACT }]);
     // Draft-07 is taken by its $schema.
     const seven = write('seven.json', { $schema: 'http://json-schema.org/draft-07/schema#', dependencies: { a: ['b'] } });
     expect((await run(['schema', '--model', 'Other', '--set', seven])).code).toBe(0);
@@ -101,8 +118,8 @@ describe('rcache schema', () => {
 
 describe('saves and updates are checked against the stored schema', () => {
   it('a record that fails is exit 65 naming the file, the line, the pointer and the rule, and nothing is written', async () => {
-    const { dir, db, run, contact } = setup();
-    await run(['schema', '--model', 'Contact', '--set', contact]);
+    const { dir, db, run } = setup();
+    await storeSchema(db, 'Contact', CONTACT);
     const file = join(dir, 'contacts.ndjson');
     const cases: [unknown, string][] = [
       [{ id: 'x', email: 'x@example.com', age: -1 }, 'fails the schema at /age: must be >= 0 (minimum, #/properties/age/minimum)'],
@@ -122,8 +139,8 @@ describe('saves and updates are checked against the stored schema', () => {
   });
 
   it('with --skip-invalid, failing records are reported, counted and kept byte for byte in --rejects', async () => {
-    const { dir, run, contact } = setup();
-    await run(['schema', '--model', 'Contact', '--set', contact]);
+    const { dir, db, run } = setup();
+    await storeSchema(db, 'Contact', CONTACT);
     const rejects = join(dir, 'rejects.ndjson');
     const input = '{"id":"a","email":"a@example.com"}\n{ "id" : "b",  "age": "old" }\r\n{"id":"c","email":"c@example.com","address":{"zip":1}}\n';
     const result = await run(['save', '--model', 'Contact', '--skip-invalid', '--rejects', rejects, '--json'], input);
@@ -137,15 +154,16 @@ describe('saves and updates are checked against the stored schema', () => {
   });
 
   it('update checks each record once merged', async () => {
-    const { run, contact } = setup();
-    await run(
-      ['save', '--model', 'Contact'],
-      ndjson([
+    const { db, run } = setup();
+    await seed(
+      db,
+      [
         { id: 'a', email: 'a@example.com' },
         { id: 'b', email: 'b@example.com' },
-      ]),
+      ],
+      { model: 'Contact' },
     );
-    await run(['schema', '--model', 'Contact', '--set', contact]);
+    await storeSchema(db, 'Contact', CONTACT);
     // The partial records alone would fail (no email); merged, the first passes.
     const input = ndjson([
       { id: 'a', age: 4 },
@@ -158,17 +176,17 @@ describe('saves and updates are checked against the stored schema', () => {
     );
     const skipping = await run(['update', '--model', 'Contact', '--skip-invalid', '--json'], input);
     expect(JSON.parse(skipping.stdout)).toMatchObject({ updated: 1, rejected: 1 });
-    const records = lines((await run(['records', '--model', 'Contact'])).stdout);
-    expect(records.map(({ _nango_metadata: _, ...payload }) => payload)).toEqual([
+    const records = query<{ payload: string }>(db, 'SELECT payload FROM records ORDER BY position').map((row) => JSON.parse(row.payload));
+    expect(records).toEqual([
       { id: 'b', email: 'b@example.com' },
       { id: 'a', email: 'a@example.com', age: 4 },
     ]);
   });
 
   it('--schema FILE on a run replaces the stored schema for that run only, and true checks nothing', async () => {
-    const { write, run, contact } = setup();
-    const loose = write('loose.json', { type: 'object', properties: { age: { type: 'integer' } } });
-    await run(['schema', '--model', 'Contact', '--set', loose]);
+    const { db, write, run, contact } = setup();
+    const loose = { type: 'object', properties: { age: { type: 'integer' } } };
+    await storeSchema(db, 'Contact', loose);
     // The run's file is stricter than the stored schema: the run is checked against it alone.
     const stricter = await run(['save', '--model', 'Contact', '--schema', contact], ndjson([{ id: 'a', age: 3 }]));
     expect(stricter.code).toBe(65);
@@ -181,16 +199,17 @@ describe('saves and updates are checked against the stored schema', () => {
     const updated = await run(['update', '--model', 'Contact', '--schema', anything, '--json'], ndjson([{ id: 'b', age: 'older' }]));
     expect(JSON.parse(updated.stdout)).toMatchObject({ updated: 1 });
     // The stored schema is as it was, and the next run is checked against it.
-    expect(JSON.parse((await run(['schema', '--model', 'Contact'])).stdout)).toEqual({ type: 'object', properties: { age: { type: 'integer' } } });
+    expect(schemaRows(db)).toEqual([{ model: 'Contact', schema: loose }]);
     expect((await run(['save', '--model', 'Contact'], ndjson([{ id: 'c', age: 'old' }]))).code).toBe(65);
   });
 
   it('reset keeps the schema: it describes the model, not the records', async () => {
-    const { run, contact } = setup();
-    await run(['schema', '--model', 'Contact', '--set', contact]);
-    await run(['save', '--model', 'Contact'], ndjson([{ id: 'a', email: 'a@example.com' }]));
+    const { db, run } = setup();
+    await storeSchema(db, 'Contact', CONTACT);
+    await seed(db, [{ id: 'a', email: 'a@example.com' }], { model: 'Contact' });
     expect((await run(['reset', '--model', 'Contact'])).code).toBe(0);
-    expect(JSON.parse((await run(['schema', '--model', 'Contact'])).stdout)).toEqual(CONTACT);
+    expect(query(db, 'SELECT id FROM records')).toEqual([]);
+    expect(schemaRows(db)).toEqual([{ model: 'Contact', schema: CONTACT }]);
     expect((await run(['save', '--model', 'Contact'], ndjson([{ id: 'b' }]))).code).toBe(65);
   });
 });
