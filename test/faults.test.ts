@@ -20,7 +20,6 @@ import {
   integrity,
   isRoot,
   readPosition,
-  seededDb,
   snapshot,
   unprivilegedPrefix,
   waitingForLock,
@@ -28,8 +27,9 @@ import {
   writeNdjsonFile,
   type Snapshot,
 } from './faults-helpers.js';
+import { openCache, type CacheRecord } from '../src/index.js';
 import { rcache, run, start, tempDir, until, type Proc } from './harness.js';
-import { lines, ndjson } from './helpers.js';
+import { lines, ndjson, seed } from './helpers.js';
 
 const BIG = 100_000;
 let bigInput: string;
@@ -40,8 +40,31 @@ beforeAll(async () => {
   const shared = tempDir();
   bigInput = join(shared, 'big.ndjson');
   template = join(shared, 'template.db');
-  await Promise.all([writeNdjsonFile(bigInput, BIG, (i) => ({ id: `big-${i}`, name: `record ${i}`, n: i })), seededDb(template, TEMPLATE_M)]);
+  const seeded = async () => {
+    await seed(
+      template,
+      [
+        { id: 'o1', v: 1 },
+        { id: 'o2', nested: { a: [1, 2] } },
+      ],
+      { model: 'Other' },
+    );
+    await seed(template, TEMPLATE_M, { model: 'M' });
+  };
+  await Promise.all([writeNdjsonFile(bigInput, BIG, (i) => ({ id: `big-${i}`, name: `record ${i}`, n: i })), seeded()]);
 });
+
+/** The records of `model`, read through the library in this process. */
+async function recordsOf(db: string, model: string): Promise<CacheRecord[]> {
+  const cache = await openCache(db);
+  try {
+    const records: CacheRecord[] = [];
+    for await (const record of cache.changes({ model })) records.push(record);
+    return records;
+  } finally {
+    await cache.close();
+  }
+}
 
 /**
  * A copy of a seeded database (dataset Other: o1, o2; dataset M: keep, m-0..m-49), closed cleanly
@@ -77,15 +100,11 @@ function expectWholeOrNothing(before: Snapshot, after: Snapshot, model: string, 
   return 'present';
 }
 
-/** The database is usable afterwards: rcache reads it and the write lock is free for a new run. */
+/** The database is usable afterwards: rcache's library reads it and the write lock is free for a new run. */
 async function expectUsable(db: string): Promise<void> {
-  const [read, write] = await Promise.all([
-    rcache(['--db', db, 'records', '--model', 'Other']),
-    rcache(['--db', db, 'save', '--model', 'After', '--busy-timeout', '10000'], { input: ndjson([{ id: 'x' }]) }),
-  ]);
-  expect(read.code, read.stderr).toBe(0);
-  expect(lines(read.stdout).map((r) => r.id)).toEqual(['o1', 'o2']);
-  expect(write.code, write.stderr).toBe(0);
+  expect((await recordsOf(db, 'Other')).map((r) => r.id)).toEqual(['o1', 'o2']);
+  await seed(db, [{ id: 'x' }], { model: 'After' });
+  expect((await recordsOf(db, 'After')).map((r) => r.id)).toEqual(['x']);
 }
 
 // One concurrent suite: its groups overlap, so the file takes about as long as its slowest tests.
@@ -260,8 +279,7 @@ describe.concurrent('rcache under faults', () => {
         const db = join(smallDisk('3m'), 'cache.db');
         copyFileSync(template, db);
         const earlier = Array.from({ length: 2000 }, (_, i) => ({ id: `e-${i}`, v: 'x'.repeat(100) }));
-        const seeded = await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson(earlier) });
-        expect(seeded.code, seeded.stderr).toBe(0);
+        await seed(db, earlier, { model: 'M' });
         const before = snapshot(db);
         const input = join(tempDir(), 'too-much.ndjson');
         await writeNdjsonFile(input, 40_000, (i) => ({ id: `n-${i}`, v: 'y'.repeat(100) }));
@@ -269,17 +287,15 @@ describe.concurrent('rcache under faults', () => {
         const result = await rcache(['--db', db, 'save', '--model', 'M', input]);
         expect(result.code).toBe(1);
         expectOneLineError(result.stderr, /disk is full/);
-        expect(snapshot(db)).toEqual(before);
+        const after = snapshot(db);
+        expect(after).toEqual(before);
         expect(integrity(db)).toBe('ok');
 
-        const [read, stats] = await Promise.all([rcache(['--db', db, 'records', '--model', 'M']), rcache(['--db', db, 'stats', '--json'])]);
-        expect(read.code, read.stderr).toBe(0);
-        expect(lines(read.stdout).map((r) => r.id)).toEqual([...TEMPLATE_M, ...earlier].map((r) => r.id));
-        expect(stats.code, stats.stderr).toBe(0);
-        expect(JSON.parse(stats.stdout).datasets.find((d: { model: string }) => d.model === 'M')).toMatchObject({ live: TEMPLATE_M.length + 2000 });
+        expect((await recordsOf(db, 'M')).map((r) => r.id)).toEqual([...TEMPLATE_M, ...earlier].map((r) => r.id));
+        expect(after.datasets.find((row) => row.model === 'M')).toMatchObject({ live: TEMPLATE_M.length + 2000 });
         // The failed run gave its space back: a small run fits again.
-        const small = await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'small' }]) });
-        expect(small.code, small.stderr).toBe(0);
+        await seed(db, [{ id: 'small' }], { model: 'M' });
+        expect(snapshot(db).records.filter((row) => row.id === 'small')).toHaveLength(1);
       });
     },
   );
@@ -292,12 +308,13 @@ describe.concurrent('rcache under faults', () => {
         // the rewritten file does not fit beside the old one.
         const built = join(tempDir(), 'built.db');
         const make = (model: string, count: number, at: string) =>
-          rcache(['--db', built, 'save', '--model', model], {
-            input: ndjson(Array.from({ length: count }, (_, i) => ({ id: `${model}-${i}`, v: 'x'.repeat(600) }))),
-            env: { RCACHE_NOW: at },
-          });
-        expect((await make('Old', 200, '2026-01-01T00:00:00Z')).code).toBe(0);
-        expect((await make('Keep', 3000, '2026-03-01T00:00:00Z')).code).toBe(0);
+          seed(
+            built,
+            Array.from({ length: count }, (_, i) => ({ id: `${model}-${i}`, v: 'x'.repeat(600) })),
+            { model, at },
+          );
+        await make('Old', 200, '2026-01-01T00:00:00Z');
+        await make('Keep', 3000, '2026-03-01T00:00:00Z');
         const db = join(smallDisk('4m'), 'cache.db');
         copyFileSync(built, db);
         const size = statSync(db).size;
@@ -367,10 +384,6 @@ describe.concurrent('rcache under faults', () => {
         expect(result.code, result.stderr).toBe(0);
         expect(JSON.parse(result.stdout.toString())).toMatchObject({ added: 500 });
       }
-      const reader = await rcache(['--db', db, 'records', '--model', 'W']);
-      expect(reader.code).toBe(0);
-      expect(new Set(lines(reader.stdout).map((r) => r.id)).size).toBe(1500);
-
       const after = snapshot(db);
       expect(integrity(db)).toBe('ok');
       const bigId = datasetIdOf(after, 'Big');
@@ -380,7 +393,7 @@ describe.concurrent('rcache under faults', () => {
       ).toEqual([]);
       expect(after.runs.filter((row) => row.model === 'Big')).toEqual([]);
       const wId = datasetIdOf(after, 'W')!;
-      expect(after.records.filter((row) => row.dataset_id === wId).length).toBe(1500);
+      expect(new Set(after.records.filter((row) => row.dataset_id === wId).map((row) => row.id)).size).toBe(1500);
       expect(after.records.filter((row) => row.dataset_id !== wId)).toEqual(before.records);
       expect(after.runs.filter((row) => row.model === 'W').length).toBe(3);
       expect(after.runs.length).toBe(before.runs.length + 3);
@@ -457,8 +470,7 @@ describe.concurrent('rcache under faults', () => {
       writeFileSync(path, '');
       const result = await rcache(['--db', path, 'save', '--model', 'M'], { input: ndjson([{ id: 'a', v: 1 }]) });
       expect(result.code, result.stderr).toBe(0);
-      const read = await rcache(['--db', path, 'records', '--model', 'M']);
-      expect(lines(read.stdout).map((r) => [r.id, r.v])).toEqual([['a', 1]]);
+      expect((await recordsOf(path, 'M')).map((r) => [r.id, r.v])).toEqual([['a', 1]]);
       const after = snapshot(path);
       expect(after.records.length).toBe(1);
       expect(after.runs).toMatchObject([{ kind: 'save', added: 1 }]);

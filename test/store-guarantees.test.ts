@@ -8,11 +8,12 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { encodeCursor } from '../src/decisions/cursor.js';
+import { openCache, type Cache } from '../src/index.js';
 import { displayLocation } from '../src/stores/open.js';
 import { APPLICATION_ID } from '../src/stores/sqlite/schema.js';
 import initial from '../src/stores/sqlite/migrations/001-initial.js';
 import { scratchDir, start, until, type Proc } from './faults-helpers.js';
-import { lines, ndjson, rcache } from './helpers.js';
+import { lines, ndjson, rcache, seed } from './helpers.js';
 import { fixtureFor } from './store-fixtures.js';
 import { freshStore, STORES } from './stores.js';
 
@@ -28,10 +29,35 @@ const LATER = { RCACHE_NOW: '2024-06-01T00:00:00Z' };
 /** The rows of the database, read by its store's fixture. */
 const rows = (db: string) => fixtureFor(db).snapshot(db);
 
+/** The cursors of a dataset's records, in change order, read through the library in this process. */
+async function cursorsOf(db: string, model: string): Promise<string[]> {
+  const cache = await openCache(db);
+  try {
+    const cursors: string[] = [];
+    for await (const record of cache.changes({ model })) cursors.push(record._nango_metadata.cursor);
+    return cursors;
+  } finally {
+    await cache.close();
+  }
+}
+
+/** Opens the cache in this process (its clock at `at`, when given), works with it, and closes it. */
+async function withCache<T>(db: string, at: string | undefined, work: (cache: Cache) => Promise<T>): Promise<T> {
+  const now = at === undefined ? undefined : Date.parse(at);
+  const cache = await openCache(db, now === undefined ? {} : { now: () => now });
+  try {
+    return await work(cache);
+  } finally {
+    await cache.close();
+  }
+}
+
+const DAY = 86_400_000;
+
 describe.concurrent.each(STORES)("a dataset's identity is never reused, on %s", (store) => {
   it('an expired dataset keeps its id to itself: a new dataset gets another one', async () => {
     const db = await freshStore(store, scratchDir());
-    await rcache(['--db', db, 'save', '--model', 'A'], { input: ndjson([{ id: 'a1' }]), env: OLD });
+    await seed(db, [{ id: 'a1' }], { model: 'A', at: OLD.RCACHE_NOW });
     const old = rows(db).datasets.find((row) => row.model === 'A')!.id as number;
     expect((await rcache(['--db', db, 'prune', '--json'], { env: LATER })).stdout).toContain('"datasets_expired":1');
     await rcache(['--db', db, 'save', '--model', 'B'], { input: ndjson([{ id: 'b1' }]), env: LATER });
@@ -42,11 +68,12 @@ describe.concurrent.each(STORES)("a dataset's identity is never reused, on %s", 
 
   it("a follower of a dataset that is expired says so and stops with exit 3, and never prints another dataset's records", async () => {
     const db = await freshStore(store, scratchDir());
-    await rcache(['--db', db, 'save', '--model', 'A'], { input: ndjson([{ id: 'a1' }]), env: OLD });
+    await seed(db, [{ id: 'a1' }], { model: 'A', at: OLD.RCACHE_NOW });
     const follower = follow(db, 'A');
     await until(() => follower.out().toString().includes('"a1"'), 20_000, 'the follower to print the backlog');
-    await rcache(['--db', db, 'prune'], { env: LATER });
-    await rcache(['--db', db, 'save', '--model', 'B'], { input: ndjson([{ id: 'b1', secret: 'of B' }]), env: LATER });
+    const pruned = await withCache(db, LATER.RCACHE_NOW, (cache) => cache.prune({ payloadTtl: 30 * DAY, datasetTtl: 90 * DAY }));
+    expect(pruned.datasetsExpired).toBe(1);
+    await seed(db, [{ id: 'b1', secret: 'of B' }], { model: 'B', at: LATER.RCACHE_NOW });
     const result = await follower.exit;
     expect(result.code).toBe(3);
     expect(result.stderr.toString()).toMatch(/^rcache: the dataset A was expired at 2024-06-01T00:00:00.000Z, after this cursor/);
@@ -55,11 +82,11 @@ describe.concurrent.each(STORES)("a dataset's identity is never reused, on %s", 
 
   it('a follower of a dataset that is reset says so and stops with exit 3', async () => {
     const db = await freshStore(store, scratchDir());
-    await rcache(['--db', db, 'save', '--model', 'A'], { input: ndjson([{ id: 'a1' }]) });
+    await seed(db, [{ id: 'a1' }], { model: 'A' });
     const follower = follow(db, 'A');
     await until(() => follower.out().toString().includes('"a1"'), 20_000, 'the follower to print the backlog');
-    await rcache(['--db', db, 'reset', '--model', 'A']);
-    await rcache(['--db', db, 'save', '--model', 'A'], { input: ndjson([{ id: 'a2' }]) });
+    expect(await withCache(db, undefined, (cache) => cache.reset({ model: 'A' }))).toBe(1);
+    await seed(db, [{ id: 'a2' }], { model: 'A' });
     const result = await follower.exit;
     expect(result.code).toBe(3);
     expect(result.stderr.toString()).toMatch(/the dataset A was reset at .*read again from the beginning/);
@@ -87,15 +114,19 @@ function mountAt(name: string, args: string[]): string {
 describe.concurrent.each(STORES)('cursors name their database, on %s', (store) => {
   async function withCursor() {
     const db = await freshStore(store, scratchDir());
-    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'a' }, { id: 'b' }, { id: 'c' }]) });
-    const cursor = lines((await rcache(['--db', db, 'records', '--model', 'M'])).stdout)[1]!._nango_metadata.cursor as string;
+    await seed(db, [{ id: 'a' }, { id: 'b' }, { id: 'c' }], { model: 'M' });
+    const cursor = (await cursorsOf(db, 'M'))[1]!;
     return { db, cursor };
   }
 
   it('a cursor from a database deleted and created again is refused with exit 2, not answered with nothing', async () => {
     const { db, cursor } = await withCursor();
     fixtureFor(db).drop(db);
-    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson(Array.from({ length: 5 }, (_, i) => ({ id: `new-${i}` }))) });
+    await seed(
+      db,
+      Array.from({ length: 5 }, (_, i) => ({ id: `new-${i}` })),
+      { model: 'M' },
+    );
     const result = await rcache(['--db', db, 'records', '--model', 'M', '--cursor', cursor]);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
@@ -126,15 +157,15 @@ describe.concurrent.each(STORES)('cursors name their database, on %s', (store) =
 describe.concurrent.each(STORES)('commands that only remove never create a dataset, on %s', (store) => {
   it('reset and delete of a dataset that does not exist leave stats as they were', async () => {
     const db = await freshStore(store, scratchDir());
-    await rcache(['--db', db, 'save', '--model', 'Contact'], { input: ndjson([{ id: 'a' }]) });
+    await seed(db, [{ id: 'a' }], { model: 'Contact' });
     const reset = await rcache(['--db', db, 'reset', '--model', 'Nope', '--json']);
     expect(reset.code).toBe(0);
     expect(JSON.parse(reset.stdout)).toMatchObject({ deleted: 0 });
     expect(reset.stderr).toMatch(/there is no dataset Nope/);
     const removed = await rcache(['--db', db, 'delete', '--model', 'Nope', '--json', 'a']);
     expect(JSON.parse(removed.stdout)).toMatchObject({ deleted: 0, unknown: 1 });
-    const stats = JSON.parse((await rcache(['--db', db, 'stats', '--json'])).stdout);
-    expect(stats.datasets.map((d: { model: string }) => d.model)).toEqual(['Contact']);
+    const stats = await withCache(db, undefined, (cache) => cache.stats());
+    expect(stats.map((d) => d.model)).toEqual(['Contact']);
     expect(rows(db).datasets.map((row) => row.model)).toEqual(['Contact']);
   });
 });
@@ -142,11 +173,15 @@ describe.concurrent.each(STORES)('commands that only remove never create a datas
 describe.concurrent.each(STORES)('times stamped on changes never go backwards, on %s', (store) => {
   it('a clock stepping back stamps the latest time again: last_modified_at never precedes first_seen_at', async () => {
     const db = await freshStore(store, scratchDir());
-    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'a', v: 1 }]), env: { RCACHE_NOW: '2024-01-02T00:00:00Z' } });
-    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'a', v: 2 }, { id: 'b' }]), env: { RCACHE_NOW: '2024-01-01T00:00:00Z' } });
-    const records = lines((await rcache(['--db', db, 'records', '--model', 'M'])).stdout);
-    for (const record of records) expect(record._nango_metadata.last_modified_at >= record._nango_metadata.first_seen_at).toBe(true);
-    expect(records.map((r) => [r.id, r._nango_metadata.last_modified_at])).toEqual([
+    await seed(db, [{ id: 'a', v: 1 }], { model: 'M', at: '2024-01-02T00:00:00Z' });
+    const saved = await rcache(['--db', db, 'save', '--model', 'M'], {
+      input: ndjson([{ id: 'a', v: 2 }, { id: 'b' }]),
+      env: { RCACHE_NOW: '2024-01-01T00:00:00Z' },
+    });
+    expect(saved.code, saved.stderr).toBe(0);
+    const records = rows(db).records;
+    for (const record of records) expect(Number(record.last_modified_at) >= Number(record.first_seen_at)).toBe(true);
+    expect(records.map((r) => [r.id, new Date(Number(r.last_modified_at)).toISOString()])).toEqual([
       ['a', '2024-01-02T00:00:00.000Z'],
       ['b', '2024-01-02T00:00:00.000Z'],
     ]);
@@ -226,7 +261,7 @@ describe.concurrent.each(STORES)('prune gives the space it frees back, on %s', (
 
   it('with --vacuum the database shrinks after payloads are dropped, and the summary says how much', async () => {
     const db = await freshStore(store, scratchDir());
-    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson(records), env: OLD });
+    await seed(db, records, { model: 'M', at: OLD.RCACHE_NOW });
     const before = size(db);
     const result = await rcache(['--db', db, 'prune', '--dataset-ttl', '9999d', '--vacuum'], { env: LATER });
     expect(result.code, result.stderr).toBe(0);
@@ -236,8 +271,8 @@ describe.concurrent.each(STORES)('prune gives the space it frees back, on %s', (
 
   it('prune --until-cursor --vacuum gives the space back too, and says how much', async () => {
     const db = await freshStore(store, scratchDir());
-    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson(records) });
-    const last = lines((await rcache(['--db', db, 'records', '--model', 'M'])).stdout).at(-1)!._nango_metadata.cursor as string;
+    await seed(db, records, { model: 'M' });
+    const last = (await cursorsOf(db, 'M')).at(-1)!;
     const before = size(db);
     const result = await rcache(['--db', db, 'prune', '--model', 'M', '--until-cursor', last, '--vacuum']);
     expect(result.code, result.stderr).toBe(0);
@@ -265,7 +300,7 @@ describe.concurrent('read-only file systems, on sqlite', () => {
   it.skipIf(!canMount)('prune --dry-run works on a read-only file system, and a real prune says read-only', async () => {
     const mountPoint = mountAt('rcache-ro', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs']);
     const db = join(mountPoint, 'cache.db');
-    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'a' }]), env: OLD });
+    await seed(db, [{ id: 'a' }], { model: 'M', at: OLD.RCACHE_NOW });
     // A clean close merges the write-ahead log, so the file alone holds the data.
     expect(existsSync(`${db}-wal`)).toBe(false);
     execFileSync('mount', ['-o', 'remount,ro', mountPoint]);
@@ -304,14 +339,14 @@ describe.concurrent('a reader where it cannot write, on sqlite', () => {
   it.skipIf(!canMount)('a follower through a read-only view of the directory sees each new commit', async () => {
     const dir = scratchDir();
     const db = join(dir, 'cache.db');
-    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'a' }]) });
+    await seed(db, [{ id: 'a' }], { model: 'M' });
     const view = mountAt('rcache-ro-view', ['--bind', dir]);
     execFileSync('mount', ['-o', 'remount,bind,ro', view]);
     const follower = follow(join(view, 'cache.db'), 'M');
     try {
       await until(() => follower.out().toString().includes('"id":"a"'), 20_000, 'the first record');
       for (const id of ['b', 'c']) {
-        await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id }]) });
+        await seed(db, [{ id }], { model: 'M' });
         await until(() => follower.out().toString().includes(`"id":"${id}"`), 20_000, `record ${id}`);
       }
       expect(follower.err()).toBe('');
@@ -346,7 +381,7 @@ describe.concurrent.each(STORES)('commands that only remove or update create not
 
   it('update of an unknown dataset counts its records unknown and creates no dataset', async () => {
     const db = await freshStore(store, scratchDir());
-    await rcache(['--db', db, 'save', '-m', 'A'], { input: ndjson([{ id: 1 }]) });
+    await seed(db, [{ id: 1 }], { model: 'A' });
     const result = await rcache(['--db', db, 'update', '-m', 'Nope6', '--json'], { input: ndjson([{ id: 1 }, { id: 2 }, { id: 1 }]) });
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ updated: 0, unknown: 2, duplicates: 1 });
