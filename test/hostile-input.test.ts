@@ -20,7 +20,7 @@ import {
   type Proc,
   type RawResult,
 } from './faults-helpers.js';
-import { ndjson } from './helpers.js';
+import { seed } from './helpers.js';
 import { fixtureFor, type Snapshot } from './store-fixtures.js';
 import { copyStore, freshStore, STORES } from './stores.js';
 
@@ -68,6 +68,14 @@ async function printedText(db: string): Promise<string[]> {
     .filter((text) => text !== '{"id":"keep","v":"untouched"}');
 }
 
+/** The stored payloads of dataset M other than the seeded `keep`, in stream order: what `records` prints of them. */
+function storedText(db: string): string[] {
+  return [...storedRows(db).values()]
+    .sort((a, b) => Number(a.position) - Number(b.position))
+    .filter((row) => row.id !== 'keep')
+    .map((row) => row.payload as string);
+}
+
 /** The stored rows of dataset M, by id. */
 function storedRows(db: string): Map<string, Record<string, unknown>> {
   const snap = snapshot(db);
@@ -84,19 +92,15 @@ describe.concurrent.each(STORES)('hostile or odd input, on %s', (store) => {
   // A bystander dataset `Other` and the record `keep` of `M`, saved once; each test works on a copy.
   beforeAll(async () => {
     template = await freshStore(store, scratchDir());
-    for (const [model, input] of [
+    await seed(
+      template,
       [
-        'Other',
-        ndjson([
-          { id: 'o1', v: 1 },
-          { id: 'o2', nested: { a: [1, 2] } },
-        ]),
+        { id: 'o1', v: 1 },
+        { id: 'o2', nested: { a: [1, 2] } },
       ],
-      ['M', ndjson([{ id: 'keep', v: 'untouched' }])],
-    ] as const) {
-      const result = await run(['--db', template, 'save', '--model', model], input);
-      if (result.code !== 0) throw new Error(`seeding failed: ${result.stderr}`);
-    }
+      { model: 'Other' },
+    );
+    await seed(template, [{ id: 'keep', v: 'untouched' }]);
   });
 
   const fresh = async () => {
@@ -139,11 +143,9 @@ describe.concurrent.each(STORES)('hostile or odd input, on %s', (store) => {
       expect(await printedText(db)).toEqual(input);
       const removed = await run(['--db', db, 'delete', '--model', 'M', '--json'], '{"id":"\\ud800"}\n');
       expect(summary(removed)).toMatchObject({ deleted: 1 });
-      const printed = (await printedText(db)).map((text) => JSON.parse(text));
-      expect(printed.map((record) => [record.id, record.v])).toEqual([
-        ['\udc00', 'lone low surrogate'],
-        ['\ud800', 'lone high surrogate'],
-      ]);
+      const rows = storedRows(db);
+      expect(rows.get('\ud800')?.deleted_at, 'the high surrogate is deleted').not.toBeNull();
+      expect(rows.get('\udc00')).toMatchObject({ payload: input[1], deleted_at: null });
       expectOnlyChanged(before, snapshot(db), 'M', ['\ud800', '\udc00'], 2);
     });
 
@@ -178,7 +180,7 @@ describe.concurrent.each(STORES)('hostile or odd input, on %s', (store) => {
       const update = await run(['--db', db, 'update', '--model', 'M', '--json'], '{"id":"proto","__proto__":{"more":1}}\n{"id":"keep","z":1}\n');
       expect(update.code, update.stderr).toBe(0);
       expectNoCrash(update.stderr);
-      expect(JSON.parse((await printedText(db)).find((text) => text.includes('"keep"'))!)).toEqual({ id: 'keep', v: 'untouched', z: 1 });
+      expect(JSON.parse(storedRows(db).get('keep')?.payload as string)).toEqual({ id: 'keep', v: 'untouched', z: 1 });
       expectOnlyChanged(before, snapshot(db), 'M', ['proto', 'empty', 'repeated', 'keep'], 2);
     });
   });
@@ -191,7 +193,8 @@ describe.concurrent.each(STORES)('hostile or odd input, on %s', (store) => {
       const ids = ['a'.repeat(255), '🎉'.repeat(255), 'é'.repeat(255), 'x'.repeat(200) + '中'.repeat(54) + '🎉'];
       const input = ids.map((id, i) => JSON.stringify({ id, i })).join('\n') + '\n';
       expect(summary(await save(db, input))).toMatchObject({ added: 4, rejected: 0 });
-      expect((await printedText(db)).map((text) => JSON.parse(text).id)).toEqual(ids);
+      expect(storedText(db)).toEqual(ids.map((id, i) => JSON.stringify({ id, i })));
+      expect([...storedRows(db).keys()]).toEqual(expect.arrayContaining(ids));
       expectOnlyChanged(before, snapshot(db), 'M', ids);
     });
 
@@ -224,7 +227,7 @@ describe.concurrent.each(STORES)('hostile or odd input, on %s', (store) => {
 
       const changed = line.replace('12345678901234567890123', '12345678901234567890124');
       expect(summary(await save(db, changed + '\n'))).toMatchObject({ updated: 1, unchanged: 0 });
-      expect((await printedText(db)).at(-1)).toBe(changed);
+      expect(storedText(db).at(-1)).toBe(changed);
     });
   });
 
@@ -291,7 +294,7 @@ describe.concurrent.each(STORES)('hostile or odd input, on %s', (store) => {
       expectNoCrash(update.stderr);
       expect({ code: update.code, stderr: update.stderr }).toEqual({ code: 0, stderr: '' });
       expect(JSON.parse(update.stdout.toString())).toMatchObject({ updated: 1 });
-      expect(await printedText(db)).toEqual([line.slice(0, -1) + ',"x":1}']);
+      expect(storedText(db)).toEqual([line.slice(0, -1) + ',"x":1}']);
       expectOnlyChanged(before, snapshot(db), 'M', ['deep'], 2);
     });
 
@@ -314,7 +317,7 @@ describe.concurrent.each(STORES)('hostile or odd input, on %s', (store) => {
     it('blank lines (empty, spaces, tabs, a lone CR) are ignored, and later line numbers still count them', async () => {
       const { db, before } = await fresh();
       expect(summary(await save(db, '{"id":"a"}\n\n   \n\t\n\r\n{"id":"b"}\n\n'))).toMatchObject({ added: 2, rejected: 0 });
-      expect(await printedText(db)).toEqual(['{"id":"a"}', '{"id":"b"}']);
+      expect(storedText(db)).toEqual(['{"id":"a"}', '{"id":"b"}']);
       expectOnlyChanged(before, snapshot(db), 'M', ['a', 'b']);
       const middle = snapshot(db);
       const bad = await save(db, '{"id":"c"}\n\n \n{"id":"d"}\nnot json\n');
@@ -326,8 +329,7 @@ describe.concurrent.each(STORES)('hostile or odd input, on %s', (store) => {
     it('CRLF line endings: the CR is not part of the record, and the same data with LF is unchanged', async () => {
       const { db, before } = await fresh();
       expect(summary(await save(db, '{"id":"a","v":1}\r\n{"id":"b","v":"x"}\r\n'))).toMatchObject({ added: 2 });
-      expect(await printedText(db)).toEqual(['{"id":"a","v":1}', '{"id":"b","v":"x"}']);
-      expect(storedRows(db).get('a')?.payload).toBe('{"id":"a","v":1}');
+      expect(storedText(db)).toEqual(['{"id":"a","v":1}', '{"id":"b","v":"x"}']);
       expect(summary(await save(db, '{"id":"a","v":1}\n{"id":"b","v":"x"}\n'))).toMatchObject({ added: 0, updated: 0, unchanged: 2 });
       expectOnlyChanged(before, snapshot(db), 'M', ['a', 'b'], 2);
     });
@@ -335,7 +337,7 @@ describe.concurrent.each(STORES)('hostile or odd input, on %s', (store) => {
     it('a missing final newline: the last line is a record like any other', async () => {
       const { db, before } = await fresh();
       expect(summary(await save(db, '{"id":"a"}\n{"id":"last","v":"no newline"}'))).toMatchObject({ added: 2 });
-      expect(await printedText(db)).toEqual(['{"id":"a"}', '{"id":"last","v":"no newline"}']);
+      expect(storedText(db)).toEqual(['{"id":"a"}', '{"id":"last","v":"no newline"}']);
       expectOnlyChanged(before, snapshot(db), 'M', ['a', 'last']);
     });
 
@@ -346,7 +348,7 @@ describe.concurrent.each(STORES)('hostile or odd input, on %s', (store) => {
       writeFileSync(join(dir, 'two.ndjson'), '\uFEFF{"id":"bom2","v":2}\n');
       const result = await run(['--db', db, 'save', '--model', 'M', '--json', join(dir, 'one.ndjson'), '-', join(dir, 'two.ndjson')], '\uFEFF{"id":"bom0"}\n');
       expect(summary(result)).toMatchObject({ added: 4, rejected: 0 });
-      expect(await printedText(db)).toEqual(['{"id":"bom1","v":1}', '{"id":"x1"}', '{"id":"bom0"}', '{"id":"bom2","v":2}']);
+      expect(storedText(db)).toEqual(['{"id":"bom1","v":1}', '{"id":"x1"}', '{"id":"bom0"}', '{"id":"bom2","v":2}']);
       expectOnlyChanged(before, snapshot(db), 'M', ['bom1', 'x1', 'bom0', 'bom2']);
     });
   });
@@ -403,7 +405,7 @@ describe.concurrent.each(STORES)('hostile or odd input, on %s', (store) => {
       expect(kept.equals(expected) || kept.equals(withoutCr), `rejects file holds the bad lines verbatim: ${JSON.stringify(kept.toString('latin1'))}`).toBe(
         true,
       );
-      expect(await printedText(db)).toEqual(['{"id":"g1"}', '{"id":"g2"}', '{"id":"g3","v":"ü"}']);
+      expect(storedText(db)).toEqual(['{"id":"g1"}', '{"id":"g2"}', '{"id":"g3","v":"ü"}']);
       expectOnlyChanged(before, snapshot(db), 'M', ['g1', 'g2', 'g3']);
     });
   });
@@ -520,7 +522,7 @@ describe.concurrent.each(STORES)('hostile or odd input, on %s', (store) => {
       const kept = readFileSync(rejects);
       expect(kept.subarray(0, 4).toString()).toBe('bad\n');
       expect(kept.subarray(-9).toString()).toBe('also bad\n');
-      expect(await printedText(db)).toEqual(['{"id":"a"}', '{"id":"b"}', '{"id":"c"}']);
+      expect(storedText(db)).toEqual(['{"id":"a"}', '{"id":"b"}', '{"id":"c"}']);
       expectOnlyChanged(before, snapshot(db), 'M', ['a', 'b', 'c']);
       // Bounded as in strict mode: the 64 MiB cap and garbage not yet collected, never the whole line.
       expect(peakKiB - baseline, `peak ${peakKiB} KiB, baseline ${baseline} KiB`).toBeLessThan(128 * 1024);
