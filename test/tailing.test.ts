@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openCache } from '../src/index.js';
 import { BIN, rcache, spawnProcess, start, tempDir, until } from './harness.js';
 import { lines, ndjson, seed } from './helpers.js';
 import { dbLocation, itOnce } from './store-under-test.js';
@@ -12,6 +13,19 @@ async function seededDb(records: unknown[] = [{ id: 'first' }]) {
   return { dir, db };
 }
 
+/** The cursor of the last change of dataset M, read through the library in this process. */
+async function lastCursor(db: string): Promise<string> {
+  const cache = await openCache(db);
+  try {
+    let cursor: string | undefined;
+    for await (const record of cache.changes({ model: 'M' })) cursor = record._nango_metadata.cursor;
+    if (cursor === undefined) throw new Error(`no change of M in ${db}`);
+    return cursor;
+  } finally {
+    await cache.close();
+  }
+}
+
 describe('--cursor-file', () => {
   it('starts at the beginning when the file is missing, keeps the last printed cursor, and resumes from it', async () => {
     const { dir, db } = await seededDb([{ id: 'a' }, { id: 'b' }]);
@@ -19,7 +33,7 @@ describe('--cursor-file', () => {
     const first = await rcache(['--db', db, 'records', '--model', 'M', '--cursor-file', file]);
     expect(lines(first.stdout).map((r) => r.id)).toEqual(['a', 'b']);
     expect(readFileSync(file, 'utf8')).toBe(lines(first.stdout)[1]!._nango_metadata.cursor + '\n');
-    await rcache(['--db', db, 'save', '--model', 'M'], { input: ndjson([{ id: 'c' }, { id: 'a', n: 1 }]) });
+    await seed(db, [{ id: 'c' }, { id: 'a', n: 1 }]);
     const second = await rcache(['--db', db, 'records', '--model', 'M', '--cursor-file', file]);
     expect(lines(second.stdout).map((r) => r.id)).toEqual(['c', 'a']);
   });
@@ -27,8 +41,8 @@ describe('--cursor-file', () => {
   it('is left untouched when nothing is printed', async () => {
     const { dir, db } = await seededDb();
     const file = join(dir, 'state');
-    await rcache(['--db', db, 'records', '--model', 'M', '--cursor-file', file]);
-    const before = readFileSync(file, 'utf8');
+    const before = `${await lastCursor(db)}\n`;
+    writeFileSync(file, before);
     const empty = await rcache(['--db', db, 'records', '--model', 'M', '--cursor-file', file]);
     expect(empty).toMatchObject({ code: 0, stdout: '' });
     expect(readFileSync(file, 'utf8')).toBe(before);
@@ -46,16 +60,16 @@ describe('--cursor-file', () => {
     expect(invalid.stderr).toBe(
       `rcache: --cursor-file: ${file} is not a cursor file: it holds something other than a cursor rcache wrote; give a file of its own (a missing file starts from the beginning)\n`,
     );
-    const [first] = lines((await rcache(['--db', db, 'records', '--model', 'M', '-n', '1'])).stdout);
+    const cursor = await lastCursor(db);
     const elsewhere = join(dir, 'other.db');
-    await rcache(['--db', elsewhere, 'save', '--model', 'M'], { input: '{"id":"x"}\n' });
-    writeFileSync(file, `${first!._nango_metadata.cursor}\n`);
+    await seed(elsewhere, [{ id: 'x' }]);
+    writeFileSync(file, `${cursor}\n`);
     for (const follow of [[], ['--follow']]) {
       const foreign = await rcache(['--db', elsewhere, 'records', '--model', 'M', '--cursor-file', file, ...follow]);
       expect(foreign).toMatchObject({ code: 2, stdout: '' });
       expect(foreign.stderr).toMatch(new RegExp(`^rcache: cursor file ${file}: cursor '[A-Za-z0-9_-]+' comes from another database .*\n$`));
     }
-    expect(readFileSync(file, 'utf8')).toBe(`${first!._nango_metadata.cursor}\n`);
+    expect(readFileSync(file, 'utf8')).toBe(`${cursor}\n`);
     const unreadable = await rcache(['--db', db, 'records', '--model', 'M', '--cursor-file', dir]);
     expect(unreadable.code).toBe(1);
     expect(unreadable.stderr).toMatch(/cannot read cursor file/);

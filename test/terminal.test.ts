@@ -1,5 +1,6 @@
 import stringWidth from 'string-width';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { openCache, type Cache } from '../src/index.js';
 import { rcache, start, tempDir, until } from './harness.js';
 import { lines, ndjson, seed } from './helpers.js';
 import { dbLocation, describeOnce, itOnce } from './store-under-test.js';
@@ -24,6 +25,16 @@ function tableRows(stdout: string): string[][] {
 function tableObjects(stdout: string): Record<string, string>[] {
   const [header, ...rows] = tableRows(stdout);
   return rows.map((row) => Object.fromEntries(row.map((cell, i) => [header![i]!, cell])));
+}
+
+/** Works on the cache at `db` through the library, in this process. */
+async function withCache<T>(db: string, work: (cache: Cache) => Promise<T>): Promise<T> {
+  const cache = await openCache(db);
+  try {
+    return await work(cache);
+  } finally {
+    await cache.close();
+  }
 }
 
 async function seeded(count: number, integration?: string): Promise<string> {
@@ -112,7 +123,12 @@ describeOnce('records as a table on a terminal', () => {
   beforeAll(async () => {
     db = dbIn();
     await seed(db, records, { model: 'R' });
-    cursors = lines((await rcache(['--db', db, 'records', '-m', 'R'])).stdout).map((record) => record._nango_metadata.cursor as string);
+    cursors = await withCache(db, async (cache) => {
+      const found: string[] = [];
+      for await (const record of cache.changes({ model: 'R' })) found.push(record._nango_metadata.cursor);
+      return found;
+    });
+    expect(cursors).toHaveLength(records.length);
   });
 
   async function table(width: number) {
@@ -152,9 +168,9 @@ describeOnce('records as a table on a terminal', () => {
 
   it('colours the last action, DELETED included, only when colour is on', async () => {
     const db = dbIn();
-    await rcache(['--db', db, 'save', '-m', 'R'], { input: ndjson([{ id: 'a' }, { id: 'b' }, { id: 'c' }]) });
-    await rcache(['--db', db, 'save', '-m', 'R'], { input: ndjson([{ id: 'b', v: 2 }]) });
-    await rcache(['--db', db, 'delete', '-m', 'R', 'c']);
+    await seed(db, [{ id: 'a' }, { id: 'b' }, { id: 'c' }], { model: 'R' });
+    await seed(db, [{ id: 'b', v: 2 }], { model: 'R' });
+    await withCache(db, (cache) => cache.delete({ model: 'R' }, { ids: ['c'] }));
     const coloured = await rcache(['--db', db, '--color', 'records', '-m', 'R', '--format', 'table']);
     expect(coloured.stdout).toContain('\u001b[32mADDED\u001b[39m');
     expect(coloured.stdout).toContain('\u001b[33mUPDATED\u001b[39m');
