@@ -2,13 +2,11 @@
 // and rcache checkpoint to read, set and clear one. Runs on both stores (vitest.config.ts).
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import type { Cache } from '../src/index.js';
 import { BIN } from './harness.js';
-import { ndjson, query, rcache, seed, tempDir } from './helpers.js';
+import { ndjson, query, rcache, seed, tempDir, withCache } from './helpers.js';
 import { fixtureFor } from './store-fixtures.js';
 import { dbLocation, holdsCache } from './store-under-test.js';
 
-const BUILT_LIBRARY = '../dist/index.js';
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 async function ok(db: string, args: string[], input = ''): Promise<string> {
@@ -44,17 +42,6 @@ function state(db: string) {
   const { records, datasets, runs } = fixtureFor(db).snapshot(db);
   const checkpoints = query(db, 'SELECT * FROM checkpoints ORDER BY integration, connection, model');
   return { records, datasets, runs, checkpoints };
-}
-
-/** Writes through the built library, in this process: what a case starts from, not the command it tests. */
-async function withCache(db: string, work: (cache: Cache) => Promise<unknown>): Promise<void> {
-  const { openCache } = (await import(BUILT_LIBRARY)) as typeof import('../src/index.js');
-  const cache = await openCache(db);
-  try {
-    await work(cache);
-  } finally {
-    await cache.close();
-  }
 }
 
 const contactList = (count: number, fields: object = {}) => Array.from({ length: count }, (_, i) => ({ id: `c${i}`, ...fields }));

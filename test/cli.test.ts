@@ -2,25 +2,13 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openCache, type Cache } from '../src/index.js';
 import { FIXTURES, rcache, start, tempDir } from './harness.js';
-import { lines, ndjson, query, seed } from './helpers.js';
+import { lines, ndjson, query, seed, withCache } from './helpers.js';
 import { fixtureFor } from './store-fixtures.js';
 import { ON_POSTGRES, dbLocation, holdsCache, itOnce, markNewer } from './store-under-test.js';
 
 function dbIn(dir = tempDir()): string {
   return dbLocation(dir);
-}
-
-/** Works on the cache at `db` through the library, in this process; `at` is the time its writes take. */
-async function withCache<T>(db: string, work: (cache: Cache) => Promise<T>, at?: string): Promise<T> {
-  const now = at === undefined ? undefined : Date.parse(at);
-  const cache = await openCache(db, now === undefined ? {} : { now: () => now });
-  try {
-    return await work(cache);
-  } finally {
-    await cache.close();
-  }
 }
 
 describe('rcache save', () => {

@@ -27,9 +27,8 @@ import {
   writeNdjsonFile,
   type Snapshot,
 } from './faults-helpers.js';
-import { openCache, type CacheRecord } from '../src/index.js';
 import { rcache, run, start, tempDir, until, type Proc } from './harness.js';
-import { lines, ndjson, seed } from './helpers.js';
+import { changesOf, lines, ndjson, seed } from './helpers.js';
 
 const BIG = 100_000;
 let bigInput: string;
@@ -53,18 +52,6 @@ beforeAll(async () => {
   };
   await Promise.all([writeNdjsonFile(bigInput, BIG, (i) => ({ id: `big-${i}`, name: `record ${i}`, n: i })), seeded()]);
 });
-
-/** The records of `model`, read through the library in this process. */
-async function recordsOf(db: string, model: string): Promise<CacheRecord[]> {
-  const cache = await openCache(db);
-  try {
-    const records: CacheRecord[] = [];
-    for await (const record of cache.changes({ model })) records.push(record);
-    return records;
-  } finally {
-    await cache.close();
-  }
-}
 
 /**
  * A copy of a seeded database (dataset Other: o1, o2; dataset M: keep, m-0..m-49), closed cleanly
@@ -102,9 +89,9 @@ function expectWholeOrNothing(before: Snapshot, after: Snapshot, model: string, 
 
 /** The database is usable afterwards: rcache's library reads it and the write lock is free for a new run. */
 async function expectUsable(db: string): Promise<void> {
-  expect((await recordsOf(db, 'Other')).map((r) => r.id)).toEqual(['o1', 'o2']);
+  expect((await changesOf(db, 'Other')).map((r) => r.id)).toEqual(['o1', 'o2']);
   await seed(db, [{ id: 'x' }], { model: 'After' });
-  expect((await recordsOf(db, 'After')).map((r) => r.id)).toEqual(['x']);
+  expect((await changesOf(db, 'After')).map((r) => r.id)).toEqual(['x']);
 }
 
 // One concurrent suite: its groups overlap, so the file takes about as long as its slowest tests.
@@ -291,7 +278,7 @@ describe.concurrent('rcache under faults', () => {
         expect(after).toEqual(before);
         expect(integrity(db)).toBe('ok');
 
-        expect((await recordsOf(db, 'M')).map((r) => r.id)).toEqual([...TEMPLATE_M, ...earlier].map((r) => r.id));
+        expect((await changesOf(db, 'M')).map((r) => r.id)).toEqual([...TEMPLATE_M, ...earlier].map((r) => r.id));
         expect(after.datasets.find((row) => row.model === 'M')).toMatchObject({ live: TEMPLATE_M.length + 2000 });
         // The failed run gave its space back: a small run fits again.
         await seed(db, [{ id: 'small' }], { model: 'M' });
@@ -470,7 +457,7 @@ describe.concurrent('rcache under faults', () => {
       writeFileSync(path, '');
       const result = await rcache(['--db', path, 'save', '--model', 'M'], { input: ndjson([{ id: 'a', v: 1 }]) });
       expect(result.code, result.stderr).toBe(0);
-      expect((await recordsOf(path, 'M')).map((r) => [r.id, r.v])).toEqual([['a', 1]]);
+      expect((await changesOf(path, 'M')).map((r) => [r.id, r.v])).toEqual([['a', 1]]);
       const after = snapshot(path);
       expect(after.records.length).toBe(1);
       expect(after.runs).toMatchObject([{ kind: 'save', added: 1 }]);

@@ -1,4 +1,5 @@
 // NDJSON in and out, and the database read directly; the process and folder harness is harness.ts.
+import type { Cache, CacheRecord } from '../src/index.js';
 import { fixtureFor } from './store-fixtures.js';
 
 export { BIN, FIXTURES, rcache, tempDir, type Result, type RunOptions } from './harness.js';
@@ -33,22 +34,35 @@ export interface SeedOptions {
 }
 
 /**
- * Saves records (objects, or lines of NDJSON as they are) through the library, in this process: a
- * database for the commands under test to read, for a small share of what an rcache process costs.
+ * Works on the cache at `db` through the built library, in this process, and closes it: what a
+ * case starts from or looks at, for a small share of what an rcache process costs. `at` is the
+ * time its writes take, as RCACHE_NOW would give it.
  */
-export async function seed(db: string, records: unknown[], options: SeedOptions = {}): Promise<void> {
+export async function withCache<T>(db: string, work: (cache: Cache) => Promise<T>, at?: string): Promise<T> {
   // The built library, as the binary runs it: a large input is prepared on its worker thread,
   // which only the build has as JavaScript.
   const { openCache } = (await import(BUILT_LIBRARY)) as typeof import('../src/index.js');
-  const at = options.at === undefined ? undefined : Date.parse(options.at);
-  const cache = await openCache(db, at === undefined ? {} : { now: () => at });
+  const now = at === undefined ? undefined : Date.parse(at);
+  const cache = await openCache(db, now === undefined ? {} : { now: () => now });
   try {
-    const dataset = { model: options.model ?? 'M', integration: options.integration, connection: options.connection };
-    await cache.save(
-      dataset,
-      records.map((record) => (typeof record === 'string' ? record : JSON.stringify(record))),
-    );
+    return await work(cache);
   } finally {
     await cache.close();
   }
+}
+
+/** The changes of a dataset, oldest first, as the library gives them. */
+export function changesOf(db: string, model: string): Promise<CacheRecord[]> {
+  return withCache(db, async (cache) => {
+    const changes: CacheRecord[] = [];
+    for await (const change of cache.changes({ model })) changes.push(change);
+    return changes;
+  });
+}
+
+/** Saves records (objects, or lines of NDJSON as they are) through the library, in this process. */
+export async function seed(db: string, records: unknown[], options: SeedOptions = {}): Promise<void> {
+  const dataset = { model: options.model ?? 'M', integration: options.integration, connection: options.connection };
+  const lines = records.map((record) => (typeof record === 'string' ? record : JSON.stringify(record)));
+  await withCache(db, (cache) => cache.save(dataset, lines), options.at);
 }

@@ -8,12 +8,11 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { encodeCursor } from '../src/decisions/cursor.js';
-import { openCache, type Cache } from '../src/index.js';
 import { displayLocation } from '../src/stores/open.js';
 import { APPLICATION_ID } from '../src/stores/sqlite/schema.js';
 import initial from '../src/stores/sqlite/migrations/001-initial.js';
 import { scratchDir, start, until, type Proc } from './faults-helpers.js';
-import { lines, ndjson, rcache, seed } from './helpers.js';
+import { changesOf, lines, ndjson, rcache, seed, withCache } from './helpers.js';
 import { fixtureFor } from './store-fixtures.js';
 import { freshStore, STORES } from './stores.js';
 
@@ -30,27 +29,7 @@ const LATER = { RCACHE_NOW: '2024-06-01T00:00:00Z' };
 const rows = (db: string) => fixtureFor(db).snapshot(db);
 
 /** The cursors of a dataset's records, in change order, read through the library in this process. */
-async function cursorsOf(db: string, model: string): Promise<string[]> {
-  const cache = await openCache(db);
-  try {
-    const cursors: string[] = [];
-    for await (const record of cache.changes({ model })) cursors.push(record._nango_metadata.cursor);
-    return cursors;
-  } finally {
-    await cache.close();
-  }
-}
-
-/** Opens the cache in this process (its clock at `at`, when given), works with it, and closes it. */
-async function withCache<T>(db: string, at: string | undefined, work: (cache: Cache) => Promise<T>): Promise<T> {
-  const now = at === undefined ? undefined : Date.parse(at);
-  const cache = await openCache(db, now === undefined ? {} : { now: () => now });
-  try {
-    return await work(cache);
-  } finally {
-    await cache.close();
-  }
-}
+const cursorsOf = async (db: string, model: string) => (await changesOf(db, model)).map((record) => record._nango_metadata.cursor);
 
 const DAY = 86_400_000;
 
@@ -71,7 +50,7 @@ describe.concurrent.each(STORES)("a dataset's identity is never reused, on %s", 
     await seed(db, [{ id: 'a1' }], { model: 'A', at: OLD.RCACHE_NOW });
     const follower = follow(db, 'A');
     await until(() => follower.out().toString().includes('"a1"'), 20_000, 'the follower to print the backlog');
-    const pruned = await withCache(db, LATER.RCACHE_NOW, (cache) => cache.prune({ payloadTtl: 30 * DAY, datasetTtl: 90 * DAY }));
+    const pruned = await withCache(db, (cache) => cache.prune({ payloadTtl: 30 * DAY, datasetTtl: 90 * DAY }), LATER.RCACHE_NOW);
     expect(pruned.datasetsExpired).toBe(1);
     await seed(db, [{ id: 'b1', secret: 'of B' }], { model: 'B', at: LATER.RCACHE_NOW });
     const result = await follower.exit;
@@ -85,7 +64,7 @@ describe.concurrent.each(STORES)("a dataset's identity is never reused, on %s", 
     await seed(db, [{ id: 'a1' }], { model: 'A' });
     const follower = follow(db, 'A');
     await until(() => follower.out().toString().includes('"a1"'), 20_000, 'the follower to print the backlog');
-    expect(await withCache(db, undefined, (cache) => cache.reset({ model: 'A' }))).toBe(1);
+    expect(await withCache(db, (cache) => cache.reset({ model: 'A' }))).toBe(1);
     await seed(db, [{ id: 'a2' }], { model: 'A' });
     const result = await follower.exit;
     expect(result.code).toBe(3);
@@ -164,7 +143,7 @@ describe.concurrent.each(STORES)('commands that only remove never create a datas
     expect(reset.stderr).toMatch(/there is no dataset Nope/);
     const removed = await rcache(['--db', db, 'delete', '--model', 'Nope', '--json', 'a']);
     expect(JSON.parse(removed.stdout)).toMatchObject({ deleted: 0, unknown: 1 });
-    const stats = await withCache(db, undefined, (cache) => cache.stats());
+    const stats = await withCache(db, (cache) => cache.stats());
     expect(stats.map((d) => d.model)).toEqual(['Contact']);
     expect(rows(db).datasets.map((row) => row.model)).toEqual(['Contact']);
   });

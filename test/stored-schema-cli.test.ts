@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { displayLocation } from '../src/stores/open.js';
-import { ndjson, query, rcache, seed, tempDir } from './helpers.js';
+import { ndjson, query, rcache, seed, tempDir, withCache } from './helpers.js';
 import { dbLocation } from './store-under-test.js';
 import { CONTACT_SCHEMA } from './contact-schema.js';
 
@@ -28,18 +28,8 @@ const schemaRows = (db: string) =>
     schema: JSON.parse(schema),
   }));
 
-const BUILT_LIBRARY = '../dist/index.js';
-
-/** Stores a dataset's schema through the built library, in this process: what a case starts from, not the command it tests. */
-async function storeSchema(db: string, model: string, schema: unknown): Promise<void> {
-  const { openCache } = (await import(BUILT_LIBRARY)) as typeof import('../src/index.js');
-  const cache = await openCache(db);
-  try {
-    await cache.setSchema({ model }, schema);
-  } finally {
-    await cache.close();
-  }
-}
+/** Stores a dataset's schema through the library, in this process: what a case starts from, not the command it tests. */
+const storeSchema = (db: string, model: string, schema: unknown) => withCache(db, (cache) => cache.setSchema({ model }, schema));
 
 describe('rcache schema', () => {
   it('sets, prints and clears the schema of a dataset; printing none is exit 5', async () => {

@@ -1,9 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openCache } from '../src/index.js';
 import { BIN, rcache, spawnProcess, start, tempDir, until } from './harness.js';
-import { lines, ndjson, seed } from './helpers.js';
+import { changesOf, lines, ndjson, seed } from './helpers.js';
 import { dbLocation, itOnce } from './store-under-test.js';
 
 async function seededDb(records: unknown[] = [{ id: 'first' }]) {
@@ -15,15 +14,9 @@ async function seededDb(records: unknown[] = [{ id: 'first' }]) {
 
 /** The cursor of the last change of dataset M, read through the library in this process. */
 async function lastCursor(db: string): Promise<string> {
-  const cache = await openCache(db);
-  try {
-    let cursor: string | undefined;
-    for await (const record of cache.changes({ model: 'M' })) cursor = record._nango_metadata.cursor;
-    if (cursor === undefined) throw new Error(`no change of M in ${db}`);
-    return cursor;
-  } finally {
-    await cache.close();
-  }
+  const last = (await changesOf(db, 'M')).at(-1);
+  if (last === undefined) throw new Error(`no change of M in ${db}`);
+  return last._nango_metadata.cursor;
 }
 
 describe('--cursor-file', () => {

@@ -1,8 +1,7 @@
 import stringWidth from 'string-width';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openCache, type Cache } from '../src/index.js';
 import { rcache, start, tempDir, until } from './harness.js';
-import { lines, ndjson, seed } from './helpers.js';
+import { lines, ndjson, seed, withCache } from './helpers.js';
 import { dbLocation, describeOnce, itOnce } from './store-under-test.js';
 
 const dbIn = () => dbLocation(tempDir());
@@ -25,16 +24,6 @@ function tableRows(stdout: string): string[][] {
 function tableObjects(stdout: string): Record<string, string>[] {
   const [header, ...rows] = tableRows(stdout);
   return rows.map((row) => Object.fromEntries(row.map((cell, i) => [header![i]!, cell])));
-}
-
-/** Works on the cache at `db` through the library, in this process. */
-async function withCache<T>(db: string, work: (cache: Cache) => Promise<T>): Promise<T> {
-  const cache = await openCache(db);
-  try {
-    return await work(cache);
-  } finally {
-    await cache.close();
-  }
 }
 
 async function seeded(count: number, integration?: string): Promise<string> {

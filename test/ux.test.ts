@@ -3,9 +3,8 @@ import { existsSync, linkSync, mkdirSync, readFileSync, symlinkSync, writeFileSy
 import { join } from 'node:path';
 import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
-import { openCache } from '../src/index.js';
 import { BIN, rcache, spawnProcess, start, tempDir, until } from './harness.js';
-import { lines, ndjson, query, seed } from './helpers.js';
+import { lines, ndjson, query, seed, withCache } from './helpers.js';
 import { dbLocation, describeOnce, itOnce, opened } from './store-under-test.js';
 
 const dbIn = () => dbLocation(tempDir());
@@ -234,12 +233,7 @@ describe('records typed at a terminal', () => {
     expect(code).toBe(130);
     expect(screen).toContain('rcache: interrupted by SIGINT: nothing from this run was saved');
     expect(screen).not.toMatch(/save E:/);
-    const cache = await openCache(db);
-    try {
-      expect(await cache.runs()).toEqual([]);
-    } finally {
-      await cache.close();
-    }
+    expect(await withCache(db, (cache) => cache.runs())).toEqual([]);
   });
 });
 
