@@ -1,7 +1,7 @@
 import { humanBytes } from '../terminal/bytes.js';
 import { datasetJson, runJson, webhookJson, type WebhookJson } from '../wire/stats-json.js';
 import { wantsColor } from '../terminal/color.js';
-import { renderTable, terminalWidth, type Column } from '../terminal/table.js';
+import type { Column } from '../terminal/table.js';
 import { count } from '../words.js';
 import { open, parseCount, parseTime, plural, UsageError, type GlobalOptions } from './context.js';
 
@@ -64,8 +64,17 @@ const WEBHOOK_COLUMNS: Column[] = [
   { name: 'holder', text: true, drop: 1 },
 ];
 
+type Render = (columns: Column[], rows: string[][]) => string;
+
+/** The table renderer, loaded only when a table is printed: measuring cells is no part of the start-up of --json. */
+async function tables(color: boolean | undefined): Promise<Render> {
+  const { renderTable, terminalWidth } = await import('../terminal/table.js');
+  const table = { color: wantsColor(process.stdout, color), width: terminalWidth(process.stdout) };
+  return (columns, rows) => renderTable(columns, rows, table);
+}
+
 /** The webhook receivers, after the datasets, when there are any. */
-function webhookTable(webhooks: WebhookJson[], table: { color: boolean; width: number | undefined }): string {
+function webhookTable(webhooks: WebhookJson[], render: Render): string {
   if (webhooks.length === 0) return '';
   const rows = webhooks.map((w) => [
     w.url,
@@ -76,7 +85,7 @@ function webhookTable(webhooks: WebhookJson[], table: { color: boolean; width: n
     w.last_error === null ? '-' : `${w.last_error_at} ${w.last_error}`,
     w.holder ?? '-',
   ]);
-  return `\nwebhooks: ${plural(webhooks.length, 'receiver')}\n${renderTable(WEBHOOK_COLUMNS, rows, table)}`;
+  return `\nwebhooks: ${plural(webhooks.length, 'receiver')}\n${render(WEBHOOK_COLUMNS, rows)}`;
 }
 
 export async function stats(options: StatsOptions): Promise<void> {
@@ -87,7 +96,6 @@ export async function stats(options: StatsOptions): Promise<void> {
   };
   const cache = await open(options, true);
   const filter = options.model === undefined ? undefined : { integration: options.integration, connection: options.connection, model: options.model };
-  const table = { color: wantsColor(process.stdout, options.color), width: terminalWidth(process.stdout) };
   try {
     const info = await cache.info();
     const database = { path: info.location, bytes: info.bytes ?? 0, store: info.kind };
@@ -97,6 +105,7 @@ export async function stats(options: StatsOptions): Promise<void> {
       const newest = await cache.runs({ dataset: filter, ...query, order: 'newest-first' });
       const runs = newest.reverse().map(runJson);
       if (options.json) return void process.stdout.write(JSON.stringify({ database, runs }) + '\n');
+      const render = await tables(options.color);
       const rows = runs
         .reverse()
         .map((run) => [
@@ -108,12 +117,13 @@ export async function stats(options: StatsOptions): Promise<void> {
           seconds(run.started_at, run.finished_at),
           ...[run.added, run.updated, run.unchanged, run.deleted, run.unknown, run.duplicates, run.rejected, run.pruned].map(count),
         ]);
-      process.stdout.write(`${heading}: ${plural(runs.length, 'run')}, newest first\n${renderTable(RUN_COLUMNS, rows, table)}`);
+      process.stdout.write(`${heading}: ${plural(runs.length, 'run')}, newest first\n${render(RUN_COLUMNS, rows)}`);
       return;
     }
     const datasets = (await cache.stats(filter)).map(datasetJson);
     const webhooks = (await cache.deliveries().list()).map(webhookJson);
     if (options.json) return void process.stdout.write(JSON.stringify({ database, datasets, webhooks }) + '\n');
+    const render = await tables(options.color);
     // Which datasets have a schema is said only where some do.
     const schemas = datasets.some((d) => d.schema);
     const rows = datasets.map((d) => [
@@ -130,7 +140,7 @@ export async function stats(options: StatsOptions): Promise<void> {
       ...(schemas ? [d.schema ? 'yes' : '-'] : []),
     ]);
     const columns = schemas ? [...DATASET_COLUMNS, SCHEMA_COLUMN] : DATASET_COLUMNS;
-    process.stdout.write(`${heading}: ${plural(datasets.length, 'dataset')}\n${renderTable(columns, rows, table)}${webhookTable(webhooks, table)}`);
+    process.stdout.write(`${heading}: ${plural(datasets.length, 'dataset')}\n${render(columns, rows)}${webhookTable(webhooks, render)}`);
   } finally {
     await cache.close();
   }
