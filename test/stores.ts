@@ -75,8 +75,10 @@ export function databaseUrl(database: string, user?: { name: string; password: s
 /** A new database, empty or a copy of `template`; every one a file created is dropped when the file ends. */
 export async function freshDatabase(template = 'template0'): Promise<{ name: string; url: string }> {
   const name = `rcache_t${RUN}_${++counter}`;
-  // From template0: a fifth of the time of copying template1 (about 20 ms here).
-  await (await adminClient()).query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+  // From template0: a fifth of the time of copying template1 (about 20 ms here). Copied as files
+  // (the cluster's fsync is off, so the checkpoint that takes is cheap) rather than through the
+  // write-ahead log: about 40% less of the server's time while other tests write.
+  await (await adminClient()).query(`CREATE DATABASE ${name} TEMPLATE ${template} STRATEGY FILE_COPY`);
   created.push(name);
   return { name, url: databaseUrl(name) };
 }
