@@ -1,10 +1,10 @@
 // What a test may look at in a database besides the library: one fixture per store, over the same
 // tables and columns (datasets, records, runs, meta, positions) as both stores name them.
 import Database from 'better-sqlite3';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { createSyncFn } from 'synckit';
 import { findServer } from '../scripts/postgres-cluster.mjs';
 import { unescapeText } from '../src/stores/postgres/text.js';
 import { decodeText } from '../src/stores/sqlite/text.js';
@@ -50,15 +50,18 @@ export function psqlPath(): string {
   return bin !== undefined && existsSync(join(bin, 'psql')) ? join(bin, 'psql') : 'psql';
 }
 
-/** Runs SQL with psql and returns its unaligned output. */
+type RunSql = (url: string, commands: string[]) => Promise<string>;
+/** Runs SQL on the thread of test/sql-worker.mjs, which keeps its connections open between calls; started on first use. */
+let runSql: ((...args: Parameters<RunSql>) => string) | undefined;
+
+/**
+ * Runs SQL commands (each autocommitted, as `psql -c` runs them) and returns every row of each as
+ * psql's unaligned, tuples-only output prints it: fields joined by `|`, a line per row.
+ */
 export function psql(url: string, ...commands: string[]): string {
-  const result = spawnSync(psqlPath(), [url, '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', ...commands.flatMap((command) => ['-c', command])], {
-    encoding: 'utf8',
-    // A snapshot holds every payload: far more than spawnSync's default of 1 MiB.
-    maxBuffer: 1 << 30,
-  });
-  if (result.status !== 0) throw new Error(`psql failed: ${result.stderr || result.error}`);
-  return result.stdout;
+  // Not the test's flags (vitest's own loader): the thread runs plain JavaScript.
+  runSql ??= createSyncFn<RunSql>(join(import.meta.dirname, 'sql-worker.mjs'), { execArgv: [] });
+  return runSql(url, commands);
 }
 
 function withFile<T>(path: string, readonly: boolean, work: (handle: Database.Database) => T): T {
@@ -117,7 +120,7 @@ export const postgresFixture: StoreFixture = {
   location() {
     const database = `rcache_e${RUN}_${++counter}`;
     // The cluster is thrown away after the suite: these databases need no dropping.
-    psql(adminUrl(), `CREATE DATABASE ${database} TEMPLATE template0`);
+    psql(adminUrl(), `CREATE DATABASE ${database} TEMPLATE template0 STRATEGY FILE_COPY`);
     const url = new URL(adminUrl());
     url.pathname = `/${database}`;
     return url.toString();
