@@ -95,7 +95,9 @@ export class Cache {
 
   /** "Now" in the dataset's stream, which is after its last reset or expiry even when no record has come since. */
   private async endOf(dataset: Dataset): Promise<number> {
-    const [end, horizon] = await Promise.all([this.store.endOf(dataset), this.store.findHorizon(dataset)]);
+    // One after the other, on one connection (see withSchemas).
+    const end = await this.store.endOf(dataset);
+    const horizon = await this.store.findHorizon(dataset);
     return Math.max(end, horizon?.position ?? 0);
   }
 

@@ -50,7 +50,10 @@ export async function inferStored(reader: ChangeReader, signal?: AbortSignal): P
 /** Each dataset's counters, with whether a schema is stored for it. */
 export async function withSchemas(counting: Promise<DatasetCounts[]>, schemas: Schemas, filter?: Partial<Dataset>): Promise<DatasetStats[]> {
   const key = (dataset: Dataset) => JSON.stringify([dataset.integration, dataset.connection, dataset.model]);
-  const [counts, kept] = await Promise.all([counting, schemas.list(filter)]);
+  // One after the other: on PostgreSQL, two at once would open a second connection, which costs a
+  // one-shot command far more than the wait.
+  const counts = await counting;
+  const kept = await schemas.list(filter);
   const named = new Set(kept.map(key));
   return counts.map((dataset) => ({ ...dataset, schema: named.has(key(dataset)) }));
 }
