@@ -142,9 +142,12 @@ describe('rcache save', () => {
     // The next batch is looked up while this one is written: what it found for its first id can be
     // older than a change at the end of this one.
     const db = dbIn();
-    // Enough lines that most batches are prepared on the worker, as a large sync's are; slow, hence the time allowed.
-    const pairs = 100_000;
-    const line = (i: number, v: number) => `{"id":"r${i}","v":${v}}`;
+    // Batches end where the input's reads do (every 64 KiB): lines of about 230 bytes give some 110
+    // batch ends in 16,000 pairs (twice as many as 100,000 short pairs gave, for a sixth of the
+    // records), most of them prepared on the worker, as a large sync's are.
+    const pairs = 16_000;
+    const pad = 'x'.repeat(200);
+    const line = (i: number, v: number) => `{"id":"r${i}","pad":"${pad}","v":${v}}`;
     await seed(
       db,
       Array.from({ length: 2 * pairs }, (_, i) => line(i, 0)),
