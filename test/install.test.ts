@@ -31,7 +31,13 @@ function localPrebuilds(): string {
 }
 
 function npm(args: string[], cwd: string, env: Record<string, string> = {}) {
-  const result = spawnSync('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline'], { cwd, encoding: 'utf8', env: { ...process.env, ...env } });
+  // With the certificate authorities the suite's own processes start without (see vitest.config.ts).
+  const authorities = process.env.RCACHE_TEST_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: process.env.RCACHE_TEST_EXTRA_CA_CERTS } : {};
+  const result = spawnSync('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline'], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, ...authorities, ...env },
+  });
   if (result.status !== 0) throw new Error(`npm ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
   return result;
 }
