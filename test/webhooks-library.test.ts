@@ -143,10 +143,13 @@ describe.each(STORES)('the webhook deliverer on %s', (kind: StoreKind) => {
 
   it("reads the run's changes from GET /records' modifiedAfter: no change of the run is earlier", async () => {
     const location = await freshStore(kind);
-    const writer = await opening(location);
+    // Runs a second apart: times are kept to the millisecond, and two runs within one cannot be told apart.
+    let clock = Date.parse('2026-03-01T00:00:00Z');
+    const writer = await opening(location, () => clock);
     const receiver = await startReceiver();
     const deliverer = await delivering(location, { urls: [receiver.url()] });
     await writer.save({ model: 'M' }, lines({ id: 'a' }, { id: 'b' }));
+    clock += 1000;
     await writer.save({ model: 'M' }, lines({ id: 'a', v: 2 }, { id: 'c' }));
     await until(() => deliverer.delivered() === 2, 'both runs');
     await deliverer.stop();
