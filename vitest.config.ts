@@ -55,9 +55,10 @@ function inMemory(): boolean {
 if (!process.env.TMPDIR && inMemory()) process.env.TMPDIR = MEMORY;
 
 /**
- * Test files start without extra certificate authorities, which Node reads and parses at every start
- * (about 40 ms with a system bundle); nothing in them uses TLS. npm, which the install test runs,
- * gets them back (RCACHE_TEST_EXTRA_CA_CERTS).
+ * Test files, and the processes they start, run without extra certificate authorities, which Node
+ * reads and parses at every start (about 40 ms with a system bundle, more than the rest of a small
+ * command); nothing in them uses TLS but npm, which the install test runs and gives them back
+ * (RCACHE_TEST_EXTRA_CA_CERTS).
  */
 const WITHOUT_EXTRA_CAS = process.env.NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: '', RCACHE_TEST_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS } : {};
 

@@ -17,18 +17,10 @@ export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 /**
  * The environment of every process a test starts: no colour, and none of the settings a user's
  * shell (or a test that failed half-way) may have left set, so that each test passes its own.
- * Extra certificate authorities are left out too: Node reads and parses the whole file at every
- * start (about 40 ms with a system bundle, more than the rest of a small command takes), and the
- * processes under test only ever talk to loopback without TLS.
+ * (Extra certificate authorities are already left out of the test files' own environment: see
+ * vitest.config.ts.)
  */
-const BASE_ENV = {
-  NO_COLOR: '1',
-  FORCE_COLOR: undefined,
-  RCACHE_NOW: undefined,
-  RCACHE_SECRET_KEY: undefined,
-  RCACHE_WEBHOOK_SIGNING_KEY: undefined,
-  NODE_EXTRA_CA_CERTS: undefined,
-};
+const BASE_ENV = { NO_COLOR: '1', FORCE_COLOR: undefined, RCACHE_NOW: undefined, RCACHE_SECRET_KEY: undefined, RCACHE_WEBHOOK_SIGNING_KEY: undefined };
 
 /** What a test made, removed after it; what was made outside a test or by concurrent ones, after the file. */
 interface Owned {
